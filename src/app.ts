@@ -1,0 +1,62 @@
+import type { Config } from './config.ts';
+import { type Database, openDatabase } from './db/connection.ts';
+import { runMigrations } from './db/migrate.ts';
+import { buildServer, LOG_REDACTIONS } from './http/server.ts';
+import type { App } from './http/types.ts';
+import { createServices, type Services } from './services.ts';
+
+/** Opens the configured database (PostgreSQL or embedded) and brings its schema up to date. */
+export async function openMigratedDatabase(config: Config): Promise<Database> {
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.databasePoolSize,
+  });
+  try {
+    await runMigrations(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
+}
+
+export interface RunningServer {
+  app: App;
+  services: Services;
+  url: string;
+  /** Stops accepting requests, finishes in-flight ones, then closes the database. */
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const database = await openMigratedDatabase(config);
+  const logger = { level: config.logLevel, redact: LOG_REDACTIONS };
+  let app: App | undefined;
+  const services = createServices(database, {
+    masterKey: config.masterKey,
+    onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
+  });
+  app = await buildServer(services, {
+    logger,
+    rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
+  });
+  const generatedMasterKey = await services.apiKeys.ensureMasterKey();
+  if (generatedMasterKey) {
+    // Printed once, to the terminal only (never to the log stream): only its hash is stored.
+    process.stderr.write(
+      `\nNo REGULARS_MASTER_KEY was set, so one was generated. It is shown only this once:\n\n  ${generatedMasterKey}\n\nUse it as "Authorization: Bearer <key>" on /v1/organizations.\n\n`,
+    );
+  }
+  const url = await app.listen({ port: config.port, host: config.host });
+  const running = app;
+  return {
+    app: running,
+    services,
+    url,
+    async stop() {
+      await running.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { openMigratedDatabase, startServer } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DatabaseConnectionError } from './db/connection.ts';
+import { AppError } from './errors.ts';
+import { createServices } from './services.ts';
+
+const USAGE = `regulars — loyalty engine for restaurants and shops
+
+Usage:
+  regulars serve                         start the HTTP API (migrates first)
+  regulars migrate                       apply pending database migrations
+  regulars org create --name <name> [--currency EUR] [--timezone Europe/Madrid] [--country ES] [--json]
+                                         create an organization and its first API key
+  regulars key create --org <id> [--name <name>] [--json]
+  regulars key revoke --org <id> --key <keyId>
+
+Configuration comes from the environment (see README): DATABASE_URL, DATA_DIR, PORT, REGULARS_MASTER_KEY…
+`;
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function required(flags: Flags, name: string): string {
+  const value = flags[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`);
+  return value;
+}
+
+function optional(flags: Flags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+class UsageError extends Error {}
+
+async function withServices<T>(fn: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
+  const database = await openMigratedDatabase(loadConfig());
+  try {
+    return await fn(createServices(database));
+  } finally {
+    await database.close();
+  }
+}
+
+function print(flags: Flags, value: object, human: string) {
+  process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
+}
+
+async function serve() {
+  const server = await startServer(loadConfig());
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function main(argv: string[]) {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' },
+      currency: { type: 'string' },
+      timezone: { type: 'string' },
+      country: { type: 'string' },
+      org: { type: 'string' },
+      key: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const flags: Flags = values;
+  const [command, action] = positionals;
+
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === 'serve') return serve();
+  if (command === 'migrate') {
+    const database = await openMigratedDatabase(loadConfig());
+    await database.close();
+    process.stdout.write('migrations applied\n');
+    return;
+  }
+  if (command === 'org' && action === 'create') {
+    const name = required(flags, 'name');
+    return withServices(async (services) => {
+      const organization = await services.organizations.create({
+        name,
+        currency: optional(flags, 'currency'),
+        timeZone: optional(flags, 'timezone'),
+        country: optional(flags, 'country'),
+      });
+      const key = await services.apiKeys.create(organization.id, 'created by regulars org create');
+      print(
+        flags,
+        { organization, apiKey: { id: key.id, prefix: key.prefix, key: key.key, createdAt: key.createdAt } },
+        `organization ${organization.id} (${organization.name})\nAPI key (shown once): ${key.key}`,
+      );
+    });
+  }
+  if (command === 'key' && action === 'create') {
+    const organizationId = required(flags, 'org');
+    return withServices(async (services) => {
+      await services.organizations.get(organizationId);
+      const key = await services.apiKeys.create(organizationId, optional(flags, 'name'));
+      print(
+        flags,
+        { id: key.id, prefix: key.prefix, key: key.key, createdAt: key.createdAt },
+        `API key (shown once): ${key.key}`,
+      );
+    });
+  }
+  if (command === 'key' && action === 'revoke') {
+    const organizationId = required(flags, 'org');
+    const keyId = required(flags, 'key');
+    return withServices(async (services) => {
+      const key = await services.apiKeys.revoke(organizationId, keyId);
+      print(flags, key, `revoked ${key.prefix}`);
+    });
+  }
+  throw new UsageError(`unknown command: ${positionals.join(' ')}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n\n${USAGE}`);
+  } else if (
+    error instanceof ConfigError ||
+    error instanceof DatabaseConnectionError ||
+    error instanceof AppError
+  ) {
+    process.stderr.write(`regulars: ${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `regulars: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+/**
+ * The one error type of Regulars. Services throw it; the HTTP layer renders it as
+ * RFC 9457 problem+json. The set of codes is closed: add a code here, with its status,
+ * before using it anywhere.
+ */
+const STATUS_BY_CODE = {
+  bad_request: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  not_found: 404,
+  route_not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  idempotency_in_progress: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  idempotency_conflict: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof STATUS_BY_CODE;
+
+export interface FieldError {
+  /** Where the bad value is, e.g. `body.address.postalCode` or `query.limit`. */
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+    options: { status?: number; errors?: FieldError[]; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.status = options.status ?? STATUS_BY_CODE[code as ErrorCode] ?? 400;
+    this.errors = options.errors;
+  }
+
+  readonly errors: FieldError[] | undefined;
+}
+
+export function notFound(what: string): AppError {
+  return new AppError('not_found', `${what} not found`);
+}
+
+export function validationFailed(path: string, message: string): AppError {
+  return new AppError('validation_failed', `${path}: ${message}`, { errors: [{ path, message }] });
+}
+
+/** A uniqueness clash; `code` names the field, e.g. `email_taken`. */
+export function conflict(code: string, message: string): AppError {
+  return new AppError(code, message, { status: 409 });
+}

@@ -1,0 +1,36 @@
+import { type TSchema, Type } from 'typebox';
+
+/** Building blocks shared by every route contract. */
+
+export const Uuid = (description: string) =>
+  Type.String({ format: 'uuid', description, examples: ['01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f'] });
+
+export const IdParams = Type.Object({ id: Uuid('Id of the resource') });
+
+export const Timestamp = (description: string) =>
+  Type.String({ format: 'date-time', description, examples: ['2026-11-21T18:30:00.000Z'] });
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'URI naming the problem type' }),
+    title: Type.String({ description: 'Short human-readable summary of the problem type' }),
+    status: Type.Integer({ description: 'HTTP status code' }),
+    code: Type.String({ description: 'Stable machine-readable error code', examples: ['validation_failed'] }),
+    detail: Type.String({ description: 'What went wrong in this request' }),
+    instance: Type.Optional(Type.String({ description: 'The request path' })),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          path: Type.String({ description: 'The failing field', examples: ['body.email'] }),
+          message: Type.String({ description: 'Why it failed' }),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+/** Documented error responses, added to a route's `response` map. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, Type.Ref('Problem')]));
+}

@@ -1,0 +1,29 @@
+import { index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, organizationId } from '../../db/columns.ts';
+import { organizations } from '../organizations/schema.ts';
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    organizationId: organizationId().references(() => organizations.id),
+    id: uuid('id').notNull(),
+    name: text('name'),
+    /** The visible start of the key (`rgl_ab12cd34`), so people can tell keys apart. */
+    prefix: text('prefix').notNull(),
+    /** SHA-256 of the whole key; the key itself is never stored. */
+    keyHash: text('key_hash').notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  // Authentication starts from the key alone, before the organization is known: a plain
+  // (non-unique) index on the hash serves that lookup.
+  (t) => [primaryKey({ columns: [t.organizationId, t.id] }), index('api_keys_key_hash_idx').on(t.keyHash)],
+);
+
+/** Platform-wide secrets (the generated master key's hash). Not tenant data, so no organization_id. */
+export const platformSecrets = pgTable('platform_secrets', {
+  name: text('name').primaryKey(),
+  valueHash: text('value_hash').notNull(),
+  createdAt: createdAt(),
+});

@@ -1,0 +1,36 @@
+import { type Static, Type } from 'typebox';
+
+/**
+ * Program settings: one validated JSON object per organization. Each module that needs a
+ * knob adds it here, with a default, so the whole program is configured in one place.
+ */
+export const ProgramSettingsSchema = Type.Object(
+  {
+    pointsRounding: Type.Optional(
+      Type.Union([Type.Literal('down'), Type.Literal('half_up'), Type.Literal('up')], {
+        description: 'How computed points are rounded to hundredths',
+        default: 'down',
+      }),
+    ),
+    loyaltyCardNumberLength: Type.Optional(
+      Type.Integer({
+        minimum: 6,
+        maximum: 32,
+        default: 10,
+        description: 'Length of generated loyalty card numbers',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
+);
+
+export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
+
+export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
+  pointsRounding: 'down',
+  loyaltyCardNumberLength: 10,
+};
+
+export function effectiveSettings(settings: ProgramSettings): Required<ProgramSettings> {
+  return { ...DEFAULT_SETTINGS, ...settings };
+}

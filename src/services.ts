@@ -1,0 +1,27 @@
+import type { Database } from './db/connection.ts';
+import { createApiKeysService } from './modules/api-keys/service.ts';
+import { createEventsService } from './modules/events/service.ts';
+import { createIdempotencyService } from './modules/idempotency/service.ts';
+import { createLocationsService } from './modules/locations/service.ts';
+import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
+
+export interface ServicesOptions {
+  masterKey?: string | undefined;
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
+export function createServices(database: Database, options: ServicesOptions = {}) {
+  const { db } = database;
+  const organizationSetup: OrganizationSetupStep[] = [];
+  return {
+    database,
+    apiKeys: createApiKeysService(db, options),
+    events: createEventsService(db),
+    idempotency: createIdempotencyService(db),
+    locations: createLocationsService(db),
+    organizations: createOrganizationsService(db, organizationSetup),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
+import { type Database, openDatabase } from '../../src/db/connection.ts';
+import { runMigrations } from '../../src/db/migrate.ts';
+import { buildServer } from '../../src/http/server.ts';
+import type { App } from '../../src/http/types.ts';
+import { createServices, type Services } from '../../src/services.ts';
+
+export const TEST_MASTER_KEY = 'rgm_test_master_key_0123456789abcdef';
+export const masterHeaders = { authorization: `Bearer ${TEST_MASTER_KEY}` };
+
+/**
+ * A fresh, migrated database for one test file: in-memory PGlite by default, or a new database
+ * on the server named by TEST_DATABASE_URL (dropped again at the end).
+ */
+export async function openTestDatabase(): Promise<{
+  database: Database;
+  url?: string;
+  drop(): Promise<void>;
+}> {
+  const serverUrl = process.env.TEST_DATABASE_URL;
+  if (!serverUrl) {
+    const database = await openDatabase({});
+    await runMigrations(database);
+    return { database, drop: () => database.close() };
+  }
+  const name = `regulars_test_${Date.now()}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), poolSize: 10 });
+  await runMigrations(database);
+  return {
+    database,
+    url: url.toString(),
+    async drop() {
+      await database.close();
+      const cleanup = new pg.Client({ connectionString: serverUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export interface TestOrganization {
+  id: string;
+  apiKey: string;
+  apiKeyId: string;
+  /** Authorization header of the organization's key. */
+  headers: { authorization: string };
+}
+
+export interface TestContext {
+  app: App;
+  services: Services;
+  database: Database;
+  /** A new organization with its own API key: each test can have a tenant of its own. */
+  createOrganization(overrides?: Record<string, unknown>): Promise<TestOrganization>;
+  close(): Promise<void>;
+}
+
+export async function createTestContext(): Promise<TestContext> {
+  const { database, drop } = await openTestDatabase();
+  const services = createServices(database, { masterKey: TEST_MASTER_KEY });
+  const app = await buildServer(services);
+  await app.ready();
+  return {
+    app,
+    services,
+    database,
+    async createOrganization(overrides = {}) {
+      const created = await app.inject({
+        method: 'POST',
+        url: '/v1/organizations',
+        headers: masterHeaders,
+        payload: { name: `Org ${randomBytes(3).toString('hex')}`, timeZone: 'Europe/Madrid', ...overrides },
+      });
+      expectStatus(created, 201);
+      const id = created.json().id as string;
+      const key = await app.inject({
+        method: 'POST',
+        url: `/v1/organizations/${id}/api-keys`,
+        headers: masterHeaders,
+      });
+      expectStatus(key, 201);
+      const { key: apiKey, id: apiKeyId } = key.json() as { key: string; id: string };
+      return { id, apiKey, apiKeyId, headers: { authorization: `Bearer ${apiKey}` } };
+    },
+    async close() {
+      await app.close();
+      await drop();
+    },
+  };
+}
+
+/** Fails with the response body in the message, which is what one needs to see when a status is wrong. */
+export function expectStatus(response: LightMyRequestResponse, status: number): void {
+  if (response.statusCode !== status) {
+    throw new Error(`expected HTTP ${status}, got ${response.statusCode}: ${response.body}`);
+  }
+}
