@@ -1,5 +1,6 @@
 import type { Database } from './db/connection.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
+import { createCustomersService } from './modules/customers/service.ts';
 import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
@@ -17,6 +18,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
   return {
     database,
     apiKeys: createApiKeysService(db, options),
+    customers: createCustomersService(db),
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
     locations: createLocationsService(db),
