@@ -2,22 +2,21 @@ import { type Static, Type } from 'typebox';
 
 /**
  * Program settings: one validated JSON object per organization. Each module that needs a
- * knob adds it here, with a default, so the whole program is configured in one place.
+ * knob adds it here, with a default in DEFAULT_SETTINGS, so the whole program is configured in one place.
+ * No JSON-schema `default` on these keys: Ajv would fill it into every PATCH and overwrite stored values.
  */
 export const ProgramSettingsSchema = Type.Object(
   {
     pointsRounding: Type.Optional(
       Type.Union([Type.Literal('down'), Type.Literal('half_up'), Type.Literal('up')], {
-        description: 'How computed points are rounded to hundredths',
-        default: 'down',
+        description: 'How computed points are rounded to hundredths (default down)',
       }),
     ),
     loyaltyCardNumberLength: Type.Optional(
       Type.Integer({
         minimum: 6,
         maximum: 32,
-        default: 10,
-        description: 'Length of generated loyalty card numbers',
+        description: 'Length of generated loyalty card numbers (default 10)',
       }),
     ),
   },
