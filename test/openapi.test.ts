@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from './support/context.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+/**
+ * Every `METHOD /path` the server answers, rebuilt from Fastify's route tree: each line holds
+ * a path segment that continues its parent's (`/v1/organization` + `s` = `/v1/organizations`).
+ */
+function servedRoutes(): string[] {
+  const routes: string[] = [];
+  const prefixes: string[] = [];
+  for (const line of ctx.app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+) \(([A-Z, ]+)\)/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    const path = (prefixes[depth - 1] ?? '') + match[2]!;
+    prefixes[depth] = path;
+    for (const method of match[3]!.split(', ')) {
+      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push(`${method} ${path}`);
+    }
+  }
+  return routes;
+}
+
+describe('OpenAPI document', () => {
+  it('is OpenAPI 3.1 and documents every API route the server answers', async () => {
+    const response = await ctx.app.inject({ method: 'GET', url: '/openapi.json' });
+    const document = response.json();
+    expect(document.openapi).toBe('3.1.0');
+    const documented = new Set<string>();
+    for (const [path, operations] of Object.entries(document.paths as Record<string, object>)) {
+      for (const method of Object.keys(operations)) {
+        documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
+      }
+    }
+    const served = servedRoutes();
+    expect(served).toContain('PATCH /v1/locations/:id/brands/:brandId');
+    const undocumented = served.filter(
+      (route) => !route.includes('/docs') && !route.endsWith(' /openapi.json') && !documented.has(route),
+    );
+    expect(undocumented).toEqual([]);
+    expect(documented.has('POST /v1/organizations')).toBe(true);
+    expect(documented.has('GET /v1/locations')).toBe(true);
+  });
+
+  it('describes every request field it validates', async () => {
+    const document = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const body = document.paths['/v1/locations'].post.requestBody.content['application/json'].schema;
+    expect(body.properties.name.description).toBeTruthy();
+    expect(body.required).toContain('name');
+  });
+});

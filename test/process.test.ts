@@ -1,0 +1,150 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** The built `regulars` binary, run as a user would (test/support/global-setup.ts builds it). */
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+const run = promisify(execFile);
+const dirs: string[] = [];
+
+function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'regulars-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Database settings of the suite: the same PostgreSQL server as the other tests, or a fresh embedded one. */
+function databaseEnv(): Record<string, string> {
+  const url = process.env.TEST_DATABASE_URL;
+  return url ? { DATABASE_URL: url } : { DATA_DIR: join(tempDir(), 'data') };
+}
+
+function cleanEnv(extra: Record<string, string>) {
+  const { DATABASE_URL, DATA_DIR, REGULARS_MASTER_KEY, TEST_DATABASE_URL, ...rest } = process.env;
+  return { ...rest, LOG_LEVEL: 'info', ...extra };
+}
+
+async function startServe(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
+    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  return { child, url, stderr: () => stderr };
+}
+
+describe('regulars serve', () => {
+  it('serves health, readiness and the API docs, then shuts down cleanly on SIGTERM', async () => {
+    const masterKey = 'rgm_process_test_master_key_000000';
+    const server = await startServe({ ...databaseEnv(), REGULARS_MASTER_KEY: masterKey });
+    try {
+      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+      const root = await fetch(`${server.url}/`);
+      expect(await root.json()).toMatchObject({ name: 'regulars' });
+      expect(root.headers.get('x-request-id')).toBeTruthy();
+      const echoed = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'till-42' } });
+      expect(echoed.headers.get('x-request-id')).toBe('till-42');
+
+      const organization = await fetch(`${server.url}/v1/organizations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Over HTTP' }),
+      });
+      expect(organization.status).toBe(201);
+      // The log stream never carries credentials.
+      expect(server.stderr()).not.toContain(masterKey);
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    const code = await new Promise((resolve) => server.child.on('exit', resolve));
+    expect(code).toBe(0);
+  });
+
+  // Needs a database of its own with no master key yet: a fresh embedded one.
+  it('generates a master key on first start, prints it once, and accepts it afterwards', async () => {
+    const env = { DATA_DIR: join(tempDir(), 'data') };
+    const first = await startServe(env);
+    const key = /\n\s+(rgm_[0-9a-f]+)\n/.exec(first.stderr())?.[1];
+    first.child.kill('SIGTERM');
+    await new Promise((resolve) => first.child.on('exit', resolve));
+    expect(key).toBeDefined();
+
+    const second = await startServe(env);
+    try {
+      expect(second.stderr()).not.toContain('rgm_');
+      const list = await fetch(`${second.url}/v1/organizations`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(list.status).toBe(200);
+    } finally {
+      second.child.kill('SIGTERM');
+    }
+  });
+
+  it('exits non-zero and says why when DATABASE_URL points nowhere', async () => {
+    const failure = await run(process.execPath, [CLI, 'serve'], {
+      env: cleanEnv({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '0' }),
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect('code' in failure && failure.code).toBe(1);
+    expect((failure as { stderr: string }).stderr).toMatch(/cannot connect to DATABASE_URL/);
+  });
+});
+
+describe('regulars CLI', () => {
+  it('creates an organization with a first API key, then more keys, and revokes one', async () => {
+    const env = cleanEnv(databaseEnv());
+    const { stdout } = await run(
+      process.execPath,
+      [CLI, 'org', 'create', '--name', 'CLI Tasca', '--timezone', 'Europe/Madrid', '--json'],
+      { env },
+    );
+    const created = JSON.parse(stdout);
+    expect(created.organization).toMatchObject({ name: 'CLI Tasca', timeZone: 'Europe/Madrid' });
+    expect(created.apiKey.key).toMatch(/^rgl_[0-9a-f]{8}_[0-9a-f]{40}$/);
+
+    const key = JSON.parse(
+      (
+        await run(process.execPath, [CLI, 'key', 'create', '--org', created.organization.id, '--json'], {
+          env,
+        })
+      ).stdout,
+    );
+    const revoked = await run(
+      process.execPath,
+      [CLI, 'key', 'revoke', '--org', created.organization.id, '--key', key.id],
+      { env },
+    );
+    expect(revoked.stdout).toContain(`revoked ${key.prefix}`);
+  });
+
+  it('prints usage and exits non-zero for an unknown command or a missing flag', async () => {
+    const unknown = await run(process.execPath, [CLI, 'frobnicate'], { env: cleanEnv({}) }).catch((e) => e);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('unknown command');
+    const missing = await run(process.execPath, [CLI, 'org', 'create'], { env: cleanEnv({}) }).catch(
+      (e) => e,
+    );
+    expect(missing.stderr).toContain('--name is required');
+  });
+});
