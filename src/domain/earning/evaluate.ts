@@ -1,0 +1,238 @@
+import { allocateProportionally, currencyExponent } from '../money.ts';
+import type { Hundredths } from '../points.ts';
+import { applies, byPriority, hasLabel, type Occasion } from './scope.ts';
+import type {
+  BreakdownEntry,
+  EarningRule,
+  Evaluation,
+  EvaluationSettings,
+  MemberContext,
+  Rounding,
+  SpendConfig,
+  Ticket,
+  TicketLine,
+} from './types.ts';
+
+/**
+ * The earning engine: which points a completed sale earns, rule by rule. Pure (no IO, no clock).
+ *
+ * Order of combination, documented in README ("How rules combine"):
+ *  1. base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn
+ *     independently, in priority order; if an exclusive (non-stackable) rule earns, it alone
+ *     keeps its points and every other base rule's are dropped;
+ *  2. multiplier rules (multiply_by_product, multiply_by_label) add (multiplier − 1) × what
+ *     base rules earned on the lines they match; several multipliers add up, they do not compound;
+ *  3. the member's tier multiplier adds (multiplier − 1) × everything the member earned in 1–2.
+ * Every entry is computed exactly (bigint fractions of a hundredth) and rounded once, with the
+ * program's rounding mode; the total is the sum of the rounded entries, so the breakdown adds up.
+ */
+
+/** Exact amounts: 1 hundredth of a point = `scale` units (10^currency exponent × 10^4). */
+interface Earned {
+  rule: EarningRule;
+  lineId: string | null;
+  units: bigint;
+  beneficiary: 'member' | 'referrer';
+}
+
+interface Context {
+  ticket: Ticket;
+  member: MemberContext | null;
+  scale: bigint;
+  /** Each line's total after its share of the ticket discount. */
+  netTotals: Map<string, number>;
+}
+
+const HUNDRED = 100n;
+
+function round(units: bigint, scale: bigint, mode: Rounding): Hundredths {
+  const whole = units / scale;
+  const remainder = units % scale;
+  if (remainder === 0n || mode === 'down') return Number(whole);
+  if (mode === 'up') return Number(whole + 1n);
+  return Number(remainder * 2n >= scale ? whole + 1n : whole);
+}
+
+function spendEligible(line: TicketLine, config: SpendConfig): boolean {
+  if (line.sku !== null && config.excludedSkus.includes(line.sku)) return false;
+  if (line.category !== null && config.excludedCategories.includes(line.category)) return false;
+  if (config.includeLabels.length > 0 && !hasLabel(line.labels, config.includeLabels)) return false;
+  if (hasLabel(line.labels, config.excludeLabels)) return false;
+  return true;
+}
+
+function spendEarnings(rule: EarningRule & { type: 'spend' }, context: Context): Earned[] {
+  const { ticket, scale } = context;
+  const config = rule.config;
+  if (ticket.totals.total < config.minimumOrder) return [];
+  // amount / 10^exp currency units × rate hundredths per unit, in units of 1/scale hundredth.
+  const perMinorUnit =
+    (BigInt(config.pointsPerUnit) * scale) / 10n ** BigInt(currencyExponent(ticket.currency));
+  const earned: Earned[] = [];
+  for (const line of ticket.lines) {
+    const amount = context.netTotals.get(line.lineId) ?? 0;
+    if (amount <= 0 || !spendEligible(line, config)) continue;
+    earned.push({ rule, lineId: line.lineId, units: BigInt(amount) * perMinorUnit, beneficiary: 'member' });
+  }
+  if (!config.excludeDeliveryFee && ticket.totals.deliveryFee > 0) {
+    earned.push({
+      rule,
+      lineId: null,
+      units: BigInt(ticket.totals.deliveryFee) * perMinorUnit,
+      beneficiary: 'member',
+    });
+  }
+  return earned;
+}
+
+function fixed(
+  rule: EarningRule,
+  points: Hundredths,
+  context: Context,
+  lineId: string | null = null,
+): Earned {
+  return { rule, lineId, units: BigInt(points) * context.scale, beneficiary: 'member' };
+}
+
+function baseEarnings(rule: EarningRule, context: Context): Earned[] {
+  const { ticket, member } = context;
+  switch (rule.type) {
+    case 'spend':
+      return spendEarnings(rule, context);
+    case 'product_purchase': {
+      const matching = ticket.lines.filter(
+        (line) => line.sku !== null && rule.config.skus.includes(line.sku),
+      );
+      if (rule.config.per === 'ticket')
+        return matching.length > 0 ? [fixed(rule, rule.config.points, context)] : [];
+      return matching
+        .filter((line) => Math.floor(line.quantity) > 0)
+        .map((line) => fixed(rule, rule.config.points * Math.floor(line.quantity), context, line.lineId));
+    }
+    case 'visit':
+      return ticket.totals.total >= rule.config.minimumOrder
+        ? [fixed(rule, rule.config.points, context)]
+        : [];
+    case 'event':
+      return rule.config.event === 'first_purchase' && member?.purchasesBefore === 0
+        ? [fixed(rule, rule.config.points, context)]
+        : [];
+    case 'referral': {
+      const { trigger, referrerPoints, referredPoints } = rule.config;
+      if (!member?.referredBy) return [];
+      if (trigger === 'registration' || (trigger === 'first_purchase' && member.purchasesBefore > 0))
+        return [];
+      const earned: Earned[] = [];
+      if (referredPoints > 0) earned.push(fixed(rule, referredPoints, context));
+      if (referrerPoints > 0)
+        earned.push({ ...fixed(rule, referrerPoints, context), beneficiary: 'referrer' });
+      return earned;
+    }
+    default:
+      return [];
+  }
+}
+
+/** Multiplier (hundredths) a multiplier rule gives a line, or null when it does not touch the line. */
+function multiplierFor(rule: EarningRule, line: TicketLine): number | null {
+  if (rule.type === 'multiply_by_product') {
+    const bySku = line.sku !== null && rule.config.skus.includes(line.sku);
+    return bySku || hasLabel(line.labels, rule.config.labels) ? rule.config.multiplier : null;
+  }
+  if (rule.type === 'multiply_by_label') {
+    const matches = rule.config.multipliers.filter((m) => hasLabel(line.labels, [m]));
+    return matches.length > 0 ? Math.max(...matches.map((m) => m.multiplier)) : null;
+  }
+  return null;
+}
+
+function multiplierEarnings(rule: EarningRule, base: Earned[], context: Context): Earned[] {
+  const earned: Earned[] = [];
+  for (const line of context.ticket.lines) {
+    const multiplier = multiplierFor(rule, line);
+    if (multiplier === null || multiplier <= 100) continue;
+    const lineBase = base
+      .filter((entry) => entry.lineId === line.lineId && entry.beneficiary === 'member')
+      .reduce((sum, entry) => sum + entry.units, 0n);
+    if (lineBase === 0n) continue;
+    earned.push({
+      rule,
+      lineId: line.lineId,
+      units: (lineBase * BigInt(multiplier - 100)) / HUNDRED,
+      beneficiary: 'member',
+    });
+  }
+  return earned;
+}
+
+function isMultiplier(rule: EarningRule): boolean {
+  return rule.type === 'multiply_by_product' || rule.type === 'multiply_by_label';
+}
+
+export function evaluateTicket(
+  ticket: Ticket,
+  member: MemberContext | null,
+  rules: EarningRule[],
+  settings: EvaluationSettings,
+): Evaluation {
+  if (ticket.type !== 'sale' || ticket.status !== 'completed') return { entries: [], total: 0 };
+  const occasion: Occasion = {
+    at: ticket.purchasedAt,
+    timeZone: settings.timeZone,
+    locationId: ticket.locationId,
+    brandId: ticket.brandId,
+    channel: ticket.channel,
+  };
+  const applicable = rules.filter((rule) => applies(rule, occasion, member)).sort(byPriority);
+  const discounts = allocateProportionally(
+    ticket.totals.discount,
+    ticket.lines.map((line) => Math.max(line.total, 0)),
+  );
+  const context: Context = {
+    ticket,
+    member,
+    scale: 10n ** BigInt(currencyExponent(ticket.currency)) * 10_000n,
+    netTotals: new Map(ticket.lines.map((line, index) => [line.lineId, line.total - discounts[index]!])),
+  };
+
+  let base = applicable.filter((rule) => !isMultiplier(rule)).flatMap((rule) => baseEarnings(rule, context));
+  const exclusive = base.find((entry) => !entry.rule.stackable && entry.units > 0n);
+  if (exclusive) base = base.filter((entry) => entry.rule === exclusive.rule);
+
+  const extras = applicable.filter(isMultiplier).flatMap((rule) => multiplierEarnings(rule, base, context));
+  const all = [...base, ...extras].filter((entry) => entry.units > 0n);
+  const entries = all.map((entry) => toEntry(entry, context.scale, settings.rounding));
+
+  if (member && member.tierMultiplier > 100) {
+    const memberUnits = all.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.units, 0n);
+    const units = (memberUnits * BigInt(member.tierMultiplier - 100)) / HUNDRED;
+    const points = round(units, context.scale, settings.rounding);
+    if (points > 0) {
+      entries.push({
+        ruleId: member.tierId ?? 'tier',
+        ruleName: 'Tier multiplier',
+        ruleType: 'tier_multiplier',
+        lineId: null,
+        points,
+        beneficiary: 'member',
+      });
+    }
+  }
+  return summarize(entries.filter((entry) => entry.points > 0));
+}
+
+function toEntry(earned: Earned, scale: bigint, rounding: Rounding): BreakdownEntry {
+  return {
+    ruleId: earned.rule.id,
+    ruleName: earned.rule.name,
+    ruleType: earned.rule.type,
+    lineId: earned.lineId,
+    points: round(earned.units, scale, rounding),
+    beneficiary: earned.beneficiary,
+  };
+}
+
+export function summarize(entries: BreakdownEntry[]): Evaluation {
+  const total = entries.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.points, 0);
+  return { entries, total };
+}

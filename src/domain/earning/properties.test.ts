@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { evaluateTicket } from './evaluate.ts';
+import { line, member, rule, spend, ticket } from './fixtures.ts';
+import { pointsToReverse } from './returns.ts';
+import type { EarningRule, TicketLine } from './types.ts';
+
+const settings = { timeZone: 'Europe/Madrid', rounding: 'down' as const };
+const skus = ['a', 'b', 'c', 'd', 'e'];
+
+const lineArb = fc.record({
+  sku: fc.constantFrom(...skus),
+  total: fc.integer({ min: 0, max: 100_000 }),
+  quantity: fc.integer({ min: 1, max: 5 }),
+  label: fc.option(fc.constantFrom('veggie', 'promo'), { nil: null }),
+});
+
+const ticketArb = fc
+  .record({
+    lines: fc.array(lineArb, { minLength: 1, maxLength: 20 }),
+    discountShare: fc.integer({ min: 0, max: 100 }),
+    deliveryFee: fc.integer({ min: 0, max: 1000 }),
+  })
+  .map(({ lines, discountShare, deliveryFee }) => {
+    const ticketLines: TicketLine[] = lines.map((l, index) =>
+      line(`l${index}`, l.total, {
+        sku: l.sku,
+        quantity: l.quantity,
+        labels: l.label ? [{ key: 'tag', value: l.label }] : [],
+      }),
+    );
+    const sum = ticketLines.reduce((total, l) => total + l.total, 0);
+    const discount = Math.floor((sum * discountShare) / 100);
+    return ticket(ticketLines, { totals: { deliveryFee, discount, total: sum - discount + deliveryFee } });
+  });
+
+const rulesArb = fc
+  .record({
+    rate: fc.integer({ min: 1, max: 1000 }),
+    excluded: fc.subarray(skus),
+    productPoints: fc.integer({ min: 1, max: 5000 }),
+    productSkus: fc.subarray(skus),
+    multiplier: fc.integer({ min: 100, max: 500 }),
+    stackable: fc.boolean(),
+  })
+  .map(({ rate, excluded, productPoints, productSkus, multiplier, stackable }) => ({
+    excluded,
+    rules: [
+      rule(spend(rate, { excludedSkus: excluded }), { stackable }),
+      rule({ type: 'product_purchase', config: { skus: productSkus, points: productPoints, per: 'unit' } }),
+      rule({
+        type: 'multiply_by_label',
+        config: { multipliers: [{ key: 'tag', value: 'promo', multiplier }] },
+      }),
+    ] as EarningRule[],
+  }));
+
+describe('earning engine invariants', () => {
+  it('never earns negative points on a sale, and the total is the sum of the member entries', () => {
+    fc.assert(
+      fc.property(ticketArb, rulesArb, fc.constantFrom('down', 'half_up', 'up'), (t, { rules }, rounding) => {
+        const result = evaluateTicket(t, member(), rules, { ...settings, rounding });
+        expect(result.entries.every((entry) => entry.points > 0)).toBe(true);
+        expect(result.total).toBe(result.entries.reduce((sum, entry) => sum + entry.points, 0));
+      }),
+    );
+  });
+
+  it('gives excluded lines nothing from the spend rule', () => {
+    fc.assert(
+      fc.property(ticketArb, rulesArb, (t, { rules, excluded }) => {
+        const spendRule = rules[0]!;
+        const result = evaluateTicket(t, member(), [spendRule], settings);
+        const excludedLines = new Set(t.lines.filter((l) => excluded.includes(l.sku!)).map((l) => l.lineId));
+        expect(
+          result.entries.filter((entry) => entry.lineId !== null && excludedLines.has(entry.lineId)),
+        ).toEqual([]);
+      }),
+    );
+  });
+
+  it('earns the same whatever order the rules are loaded in', () => {
+    fc.assert(
+      fc.property(ticketArb, rulesArb, (t, { rules }) => {
+        const forward = evaluateTicket(t, member(), rules, settings);
+        const backward = evaluateTicket(t, member(), [...rules].reverse(), settings);
+        expect(backward.total).toBe(forward.total);
+      }),
+    );
+  });
+
+  it('never reverses more than was earned, however a ticket is returned in parts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 10 }),
+        (earned, sold, returns) => {
+          let returnedBefore = 0;
+          let reversed = 0;
+          for (const returnedNow of returns) {
+            const now = pointsToReverse({
+              earned,
+              alreadyReversed: reversed,
+              sold,
+              returnedBefore,
+              returnedNow,
+            });
+            expect(now).toBeGreaterThanOrEqual(0);
+            reversed += now;
+            returnedBefore += returnedNow;
+            expect(reversed).toBeLessThanOrEqual(earned);
+          }
+          if (returnedBefore >= sold) expect(reversed).toBe(earned);
+        },
+      ),
+    );
+  });
+});

@@ -1,0 +1,78 @@
+import { toLocal } from '../zoned-time.ts';
+import type { EarningRule, Label, MemberContext } from './types.ts';
+
+/** Where and when a rule may earn, checked before it computes anything. */
+export interface Occasion {
+  at: Date;
+  timeZone: string;
+  locationId: string | null;
+  brandId: string | null;
+  channel: string | null;
+}
+
+function minutesOf(hhmm: string): number {
+  const [hours, minutes] = hhmm.split(':').map(Number);
+  return hours! * 60 + minutes!;
+}
+
+function isoWeekday(year: number, month: number, day: number): number {
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return weekday === 0 ? 7 : weekday;
+}
+
+export function withinSchedule(rule: EarningRule, at: Date, timeZone: string): boolean {
+  if (rule.startsAt && at < rule.startsAt) return false;
+  if (rule.endsAt && at >= rule.endsAt) return false;
+  if (rule.weekdays.length === 0 && rule.hours === null) return true;
+  const local = toLocal(at, timeZone);
+  if (rule.weekdays.length > 0 && !rule.weekdays.includes(isoWeekday(local.year, local.month, local.day))) {
+    return false;
+  }
+  if (rule.hours) {
+    const now = local.hour * 60 + local.minute;
+    const from = minutesOf(rule.hours.from);
+    const to = minutesOf(rule.hours.to);
+    // A window such as 20:00–02:00 crosses midnight.
+    const inside = from <= to ? now >= from && now < to : now >= from || now < to;
+    if (!inside) return false;
+  }
+  return true;
+}
+
+function restrictedTo(list: string[], value: string | null): boolean {
+  return list.length === 0 || (value !== null && list.includes(value));
+}
+
+export function targetsMember(rule: EarningRule, member: MemberContext | null): boolean {
+  if (rule.tierIds.length > 0 && !(member?.tierId && rule.tierIds.includes(member.tierId))) return false;
+  if (rule.segmentIds.length > 0 && !member?.segmentIds.some((id) => rule.segmentIds.includes(id)))
+    return false;
+  return true;
+}
+
+export function withinLimit(rule: EarningRule, member: MemberContext | null): boolean {
+  if (!rule.limit || !member) return true;
+  return (member.ruleUsage[rule.id] ?? 0) < rule.limit.count;
+}
+
+/** Every condition of the rule's scope: active, schedule, place, channel, audience, limit. */
+export function applies(rule: EarningRule, occasion: Occasion, member: MemberContext | null): boolean {
+  return (
+    rule.active &&
+    withinSchedule(rule, occasion.at, occasion.timeZone) &&
+    restrictedTo(rule.locationIds, occasion.locationId) &&
+    restrictedTo(rule.brandIds, occasion.brandId) &&
+    restrictedTo(rule.channels, occasion.channel) &&
+    targetsMember(rule, member) &&
+    withinLimit(rule, member)
+  );
+}
+
+export function hasLabel(labels: Label[], wanted: Label[]): boolean {
+  return labels.some((label) => wanted.some((w) => w.key === label.key && w.value === label.value));
+}
+
+/** Rules in the order they run: priority, then id (stable, so results never depend on load order). */
+export function byPriority(a: EarningRule, b: EarningRule): number {
+  return a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

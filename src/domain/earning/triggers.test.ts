@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { member, rule } from './fixtures.ts';
+import { pointsToReverse } from './returns.ts';
+import { distanceMeters, evaluateTrigger } from './triggers.ts';
+
+const occasion = { at: new Date('2026-11-20T12:00:00Z'), timeZone: 'Europe/Madrid', locationId: null };
+
+describe('non-ticket triggers', () => {
+  it('give system-event points for the matching event only', () => {
+    const birthday = rule({ type: 'event', config: { event: 'birthday', points: 1000 } });
+    const optIn = rule({ type: 'event', config: { event: 'marketing_opt_in', points: 300 } });
+    const result = evaluateTrigger(
+      { kind: 'event', event: 'birthday' },
+      member(),
+      [birthday, optIn],
+      occasion,
+    );
+    expect(result.entries.map((e) => e.ruleId)).toEqual([birthday.id]);
+    expect(result.total).toBe(1000);
+  });
+
+  it('give custom-event points by name, up to the per-member limit', () => {
+    const review = rule(
+      { type: 'custom_event', config: { eventName: 'left_review', points: 200 } },
+      { limit: { count: 1, period: 'month' } },
+    );
+    const trigger = { kind: 'custom_event' as const, name: 'left_review' };
+    expect(evaluateTrigger(trigger, member(), [review], occasion).total).toBe(200);
+    expect(
+      evaluateTrigger(trigger, member({ ruleUsage: { [review.id]: 1 } }), [review], occasion).total,
+    ).toBe(0);
+    expect(evaluateTrigger({ kind: 'custom_event', name: 'other' }, member(), [review], occasion).total).toBe(
+      0,
+    );
+  });
+
+  it('give QR-code points for the exact code', () => {
+    const poster = rule({ type: 'qr_code', config: { code: 'TABLE-7', points: 100 } });
+    expect(evaluateTrigger({ kind: 'qr_code', code: 'TABLE-7' }, member(), [poster], occasion).total).toBe(
+      100,
+    );
+    expect(evaluateTrigger({ kind: 'qr_code', code: 'table-7' }, member(), [poster], occasion).total).toBe(0);
+  });
+
+  it('give geolocation points within the radius only', () => {
+    const sagradaFamilia = { latitude: 41.4036, longitude: 2.1744 };
+    const nearby = rule({
+      type: 'geolocation',
+      config: { ...sagradaFamilia, radiusMeters: 200, points: 50 },
+    });
+    // ~110 m north, then ~1.1 km north.
+    const close = { kind: 'geolocation' as const, latitude: 41.4046, longitude: 2.1744 };
+    const far = { kind: 'geolocation' as const, latitude: 41.4136, longitude: 2.1744 };
+    expect(distanceMeters(sagradaFamilia, close)).toBeGreaterThan(100);
+    expect(evaluateTrigger(close, member(), [nearby], occasion).total).toBe(50);
+    expect(evaluateTrigger(far, member(), [nearby], occasion).total).toBe(0);
+  });
+
+  it('reward both sides of a referral at registration', () => {
+    const referral = rule({
+      type: 'referral',
+      config: { trigger: 'registration', referrerPoints: 500, referredPoints: 200 },
+    });
+    const registered = { kind: 'event' as const, event: 'registration' as const };
+    const result = evaluateTrigger(registered, member({ referredBy: 'friend' }), [referral], occasion);
+    expect(result.entries.map((e) => [e.beneficiary, e.points])).toEqual([
+      ['member', 200],
+      ['referrer', 500],
+    ]);
+    expect(evaluateTrigger(registered, member(), [referral], occasion).total).toBe(0);
+  });
+});
+
+describe('returns', () => {
+  it('reverse half the points when half the ticket comes back, and the rest with the rest', () => {
+    const first = pointsToReverse({
+      earned: 690,
+      alreadyReversed: 0,
+      sold: 300,
+      returnedBefore: 0,
+      returnedNow: 150,
+    });
+    expect(first).toBe(345);
+    const second = pointsToReverse({
+      earned: 690,
+      alreadyReversed: 345,
+      sold: 300,
+      returnedBefore: 150,
+      returnedNow: 150,
+    });
+    expect(second).toBe(345);
+  });
+});
