@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, expectStatus, type TestContext } from '../../../test/support/context.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+const spendRule = {
+  name: '2.3 points per euro',
+  type: 'spend',
+  config: { pointsPerUnit: 2.3, excludedSkus: ['TOBACCO'], excludeDeliveryFee: true, minimumOrder: 500 },
+};
+
+describe('earning rules', () => {
+  it('creates a rule of every type and reads back points as decimals', async () => {
+    const org = await ctx.createOrganization();
+    const rules = [
+      spendRule,
+      {
+        name: 'Croissant',
+        type: 'product_purchase',
+        config: { skus: ['CROISSANT'], points: 5, per: 'unit' },
+      },
+      { name: 'Double burgers', type: 'multiply_by_product', config: { skus: ['BURGER'], multiplier: 2 } },
+      {
+        name: 'Veggie ×1.5',
+        type: 'multiply_by_label',
+        config: { multipliers: [{ key: 'diet', value: 'veggie', multiplier: 1.5 }] },
+      },
+      { name: 'Birthday', type: 'event', config: { event: 'birthday', points: 50 } },
+      {
+        name: 'Review',
+        type: 'custom_event',
+        config: { eventName: 'left_review', points: 10 },
+        limit: { count: 1, period: 'month' },
+      },
+      {
+        name: 'Bring a friend',
+        type: 'referral',
+        config: { trigger: 'first_purchase', referrerPoints: 20, referredPoints: 10 },
+      },
+      { name: 'Table QR', type: 'qr_code', config: { code: 'TABLE-7', points: 1 } },
+      {
+        name: 'Nearby',
+        type: 'geolocation',
+        config: { latitude: 41.4, longitude: 2.17, radiusMeters: 150, points: 2 },
+      },
+      { name: 'Stamp', type: 'visit', config: { points: 1, minimumOrder: 800 } },
+    ];
+    for (const body of rules) {
+      const created = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload: body,
+      });
+      expectStatus(created, 201);
+      expect(created.json()).toMatchObject({ ...body, active: true, stackable: true, priority: 100 });
+    }
+    const stamp = (
+      await ctx.app.inject({ method: 'GET', url: '/v1/earning-rules?type=visit', headers: org.headers })
+    ).json();
+    // A visit counts once per day unless the rule says otherwise.
+    expect(stamp.data[0].limit).toEqual({ count: 1, period: 'day' });
+  });
+
+  it('rejects a config that does not fit its type, naming the field', async () => {
+    const org = await ctx.createOrganization();
+    const cases = [
+      [{ name: 'x', type: 'spend', config: {} }, 'body.config.pointsPerUnit'],
+      [{ name: 'x', type: 'spend', config: { pointsPerUnit: 2.345 } }, 'body.config.pointsPerUnit'],
+      [{ name: 'x', type: 'spend', config: { pointsPerUnit: 1, colour: 'red' } }, 'body.config.colour'],
+      [{ name: 'x', type: 'product_purchase', config: { skus: [], points: 1 } }, 'body.config.skus'],
+      [{ name: 'x', type: 'event', config: { event: 'wedding', points: 1 } }, 'body.config.event'],
+      [{ name: 'x', type: 'lottery', config: {} }, 'body.type'],
+      [
+        { name: 'x', type: 'visit', config: { points: 1 }, hours: { from: '25:00', to: '02:00' } },
+        'body.hours.from',
+      ],
+      [
+        {
+          name: 'x',
+          type: 'visit',
+          config: { points: 1 },
+          startsAt: '2026-12-01T00:00:00Z',
+          endsAt: '2026-11-01T00:00:00Z',
+        },
+        'body.endsAt',
+      ],
+    ] as const;
+    for (const [payload, path] of cases) {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload,
+      });
+      expect(response.statusCode, JSON.stringify(payload)).toBe(422);
+      expect(
+        response.json().errors.map((e: { path: string }) => e.path),
+        JSON.stringify(payload),
+      ).toContain(path);
+    }
+    const list = await ctx.app.inject({ method: 'GET', url: '/v1/earning-rules', headers: org.headers });
+    expect(list.json().data).toEqual([]);
+  });
+
+  it('changes, deactivates, reactivates and deletes a rule', async () => {
+    const org = await ctx.createOrganization();
+    const { id } = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload: spendRule,
+      })
+    ).json();
+    const patched = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/earning-rules/${id}`,
+      headers: org.headers,
+      payload: { config: { pointsPerUnit: 3 }, weekdays: [5, 6], hours: { from: '17:00', to: '19:00' } },
+    });
+    expectStatus(patched, 200);
+    expect(patched.json()).toMatchObject({ config: { pointsPerUnit: 3 }, weekdays: [5, 6] });
+
+    const off = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/earning-rules/${id}/deactivate`,
+      headers: org.headers,
+    });
+    expect(off.json().active).toBe(false);
+    expect(
+      (
+        await ctx.app.inject({ method: 'GET', url: '/v1/earning-rules?active=true', headers: org.headers })
+      ).json().data,
+    ).toEqual([]);
+    const on = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/earning-rules/${id}/activate`,
+      headers: org.headers,
+    });
+    expect(on.json().active).toBe(true);
+
+    expect(
+      (await ctx.app.inject({ method: 'DELETE', url: `/v1/earning-rules/${id}`, headers: org.headers }))
+        .statusCode,
+    ).toBe(204);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: `/v1/earning-rules/${id}`, headers: org.headers }))
+        .statusCode,
+    ).toBe(404);
+  });
+
+  it('serves the active rules from cache until any change moves the rule-set version', async () => {
+    const org = await ctx.createOrganization();
+    const { id } = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload: spendRule,
+      })
+    ).json();
+    const first = await ctx.services.earningRules.activeRules(org.id);
+    expect(await ctx.services.earningRules.activeRules(org.id)).toBe(first);
+    await ctx.app.inject({ method: 'POST', url: `/v1/earning-rules/${id}/deactivate`, headers: org.headers });
+    expect(await ctx.services.earningRules.activeRules(org.id)).toEqual([]);
+  });
+
+  it("answers 404 for another organization's rule on every route", async () => {
+    const owner = await ctx.createOrganization();
+    const other = await ctx.createOrganization();
+    const { id } = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: owner.headers,
+        payload: spendRule,
+      })
+    ).json();
+    for (const [method, url, payload] of [
+      ['GET', `/v1/earning-rules/${id}`, undefined],
+      ['PATCH', `/v1/earning-rules/${id}`, { name: 'stolen' }],
+      ['DELETE', `/v1/earning-rules/${id}`, undefined],
+      ['POST', `/v1/earning-rules/${id}/deactivate`, undefined],
+    ] as const) {
+      const response = await ctx.app.inject({
+        method,
+        url,
+        headers: other.headers,
+        ...(payload ? { payload } : {}),
+      });
+      expect(response.statusCode, `${method} ${url}`).toBe(404);
+    }
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/v1/earning-rules', headers: other.headers })).json().data,
+    ).toEqual([]);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: `/v1/earning-rules/${id}`, headers: owner.headers })).json()
+        .active,
+    ).toBe(true);
+  });
+});

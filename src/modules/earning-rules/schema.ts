@@ -1,0 +1,75 @@
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { createdAt, organizationId, updatedAt } from '../../db/columns.ts';
+import type { RuleConfig, RuleLimit } from '../../domain/earning/types.ts';
+
+/** How points are earned. `config` holds the type's settings in engine units (hundredths, minor units). */
+export const earningRules = pgTable(
+  'earning_rules',
+  {
+    organizationId: organizationId(),
+    id: uuid('id').notNull(),
+    name: text('name').notNull(),
+    description: text('description'),
+    type: text('type').$type<RuleConfig['type']>().notNull(),
+    config: jsonb('config').$type<RuleConfig['config']>().notNull(),
+    active: boolean('active').notNull().default(true),
+    startsAt: timestamp('starts_at', { withTimezone: true }),
+    endsAt: timestamp('ends_at', { withTimezone: true }),
+    weekdays: jsonb('weekdays').$type<number[]>().notNull().default([]),
+    hours: jsonb('hours').$type<{ from: string; to: string } | null>(),
+    locationIds: jsonb('location_ids').$type<string[]>().notNull().default([]),
+    brandIds: jsonb('brand_ids').$type<string[]>().notNull().default([]),
+    channels: jsonb('channels').$type<string[]>().notNull().default([]),
+    tierIds: jsonb('tier_ids').$type<string[]>().notNull().default([]),
+    segmentIds: jsonb('segment_ids').$type<string[]>().notNull().default([]),
+    priority: integer('priority').notNull().default(100),
+    stackable: boolean('stackable').notNull().default(true),
+    limit: jsonb('limit').$type<RuleLimit | null>(),
+    /** null = the organization's default point type. */
+    pointTypeId: uuid('point_type_id'),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
+);
+
+/**
+ * One row per organization whose `version` goes up with every rule change, in the same
+ * transaction: each process compares it with its cached rules (one primary-key read) and reloads
+ * when it moved, so a change made on one node is seen by all without a message bus.
+ */
+export const earningRuleSets = pgTable('earning_rule_sets', {
+  organizationId: uuid('organization_id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});
+
+/** Each time a rule earned points for a member: what per-member limits count. */
+export const ruleAwards = pgTable(
+  'rule_awards',
+  {
+    organizationId: organizationId(),
+    id: uuid('id').notNull(),
+    ruleId: uuid('rule_id').notNull(),
+    customerId: uuid('customer_id').notNull(),
+    sourceType: text('source_type').notNull(),
+    sourceId: text('source_id').notNull(),
+    points: bigint('points', { mode: 'number' }).notNull(),
+    awardedAt: timestamp('awarded_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('rule_awards_usage_idx').on(t.organizationId, t.customerId, t.ruleId, t.awardedAt),
+  ],
+);

@@ -1,0 +1,336 @@
+import { and, asc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/connection.ts';
+import { newId } from '../../db/ids.ts';
+import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { transaction } from '../../db/transaction.ts';
+import { periodStart } from '../../domain/earning/limits.ts';
+import type {
+  BreakdownEntry,
+  Channel,
+  EarningRule,
+  RuleConfig,
+  RuleLimit,
+} from '../../domain/earning/types.ts';
+import { notFound, validationFailed } from '../../errors.ts';
+import { emit } from '../events/service.ts';
+import { type ApiConfig, configFromApi } from './contract.ts';
+import { earningRuleSets, earningRules, ruleAwards } from './schema.ts';
+
+export type EarningRuleRow = typeof earningRules.$inferSelect;
+
+export interface RuleScopeInput {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  active?: boolean | undefined;
+  startsAt?: string | null | undefined;
+  endsAt?: string | null | undefined;
+  weekdays?: number[] | undefined;
+  hours?: { from: string; to: string } | null | undefined;
+  locationIds?: string[] | undefined;
+  brandIds?: string[] | undefined;
+  channels?: Channel[] | undefined;
+  tierIds?: string[] | undefined;
+  segmentIds?: string[] | undefined;
+  priority?: number | undefined;
+  stackable?: boolean | undefined;
+  limit?: RuleLimit | null | undefined;
+  pointTypeId?: string | null | undefined;
+}
+
+export interface CreateRuleInput extends RuleScopeInput {
+  name: string;
+  type: RuleConfig['type'];
+  config: ApiConfig;
+}
+
+export interface UpdateRuleInput extends RuleScopeInput {
+  config?: ApiConfig | undefined;
+}
+
+export interface RuleFilter {
+  type?: string | undefined;
+  active?: boolean | undefined;
+}
+
+/** A stored row as the engine sees it. */
+export function toEngineRule(row: EarningRuleRow): EarningRule {
+  return {
+    id: row.id,
+    name: row.name,
+    active: row.active,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    weekdays: row.weekdays,
+    hours: row.hours,
+    locationIds: row.locationIds,
+    brandIds: row.brandIds,
+    channels: row.channels as Channel[],
+    tierIds: row.tierIds,
+    segmentIds: row.segmentIds,
+    priority: row.priority,
+    stackable: row.stackable,
+    limit: row.limit,
+    type: row.type,
+    config: row.config,
+  } as EarningRule;
+}
+
+function scopeValues(input: RuleScopeInput) {
+  const values: Partial<typeof earningRules.$inferInsert> = {};
+  for (const key of Object.keys(input) as (keyof RuleScopeInput)[]) {
+    if (key === 'startsAt' || key === 'endsAt') {
+      const value = input[key];
+      values[key] = value ? new Date(value) : null;
+    } else {
+      (values as Record<string, unknown>)[key] = input[key];
+    }
+  }
+  return values;
+}
+
+function checkWindow(row: { startsAt: Date | null; endsAt: Date | null }) {
+  if (row.startsAt && row.endsAt && row.endsAt <= row.startsAt) {
+    throw validationFailed('body.endsAt', 'must be after startsAt');
+  }
+}
+
+export function createEarningRulesService(db: Db) {
+  /** Active rules per organization, with the rule-set version they were read at. */
+  const cache = new Map<string, { version: number; rules: EarningRule[] }>();
+
+  async function bumpVersion(executor: Executor, organizationId: string) {
+    await executor
+      .insert(earningRuleSets)
+      .values({ organizationId, version: 1 })
+      .onConflictDoUpdate({
+        target: earningRuleSets.organizationId,
+        set: { version: sql`${earningRuleSets.version} + 1` },
+      });
+  }
+
+  async function get(organizationId: string, id: string, executor: Executor = db): Promise<EarningRuleRow> {
+    const [row] = await executor
+      .select()
+      .from(earningRules)
+      .where(
+        and(
+          eq(earningRules.organizationId, organizationId),
+          eq(earningRules.id, id),
+          isNull(earningRules.deletedAt),
+        ),
+      );
+    if (!row) throw notFound('earning rule');
+    return row;
+  }
+
+  async function change(
+    organizationId: string,
+    id: string,
+    values: Partial<typeof earningRules.$inferInsert>,
+    eventType: string,
+  ) {
+    return transaction(db, async (tx) => {
+      const current = await get(organizationId, id, tx);
+      checkWindow({ startsAt: values.startsAt ?? current.startsAt, endsAt: values.endsAt ?? current.endsAt });
+      const [row] = await tx
+        .update(earningRules)
+        .set({ ...values, updatedAt: new Date() })
+        .where(and(eq(earningRules.organizationId, organizationId), eq(earningRules.id, id)))
+        .returning();
+      await bumpVersion(tx, organizationId);
+      await emit(tx, {
+        organizationId,
+        type: eventType,
+        subject: { type: 'earning_rule', id },
+        payload: { ruleId: id, changed: Object.keys(values) },
+      });
+      return row!;
+    });
+  }
+
+  return {
+    get,
+
+    async create(organizationId: string, input: CreateRuleInput): Promise<EarningRuleRow> {
+      const { type, config, ...scope } = input;
+      const values = { ...scopeValues(scope), type, config: configFromApi(type, config) };
+      checkWindow({ startsAt: values.startsAt ?? null, endsAt: values.endsAt ?? null });
+      // A visit is a stamp: once per day per member unless the rule says otherwise.
+      if (type === 'visit' && values.limit === undefined) values.limit = { count: 1, period: 'day' };
+      return transaction(db, async (tx) => {
+        const [row] = await tx
+          .insert(earningRules)
+          .values({ ...values, name: input.name, organizationId, id: newId() })
+          .returning();
+        await bumpVersion(tx, organizationId);
+        await emit(tx, {
+          organizationId,
+          type: 'earning_rule.created',
+          subject: { type: 'earning_rule', id: row!.id },
+          payload: { ruleId: row!.id, name: row!.name, type },
+        });
+        return row!;
+      });
+    },
+
+    async update(organizationId: string, id: string, input: UpdateRuleInput): Promise<EarningRuleRow> {
+      const { config, ...scope } = input;
+      const values: Partial<typeof earningRules.$inferInsert> = scopeValues(scope);
+      if (config !== undefined) {
+        const { type } = await get(organizationId, id);
+        values.config = configFromApi(type, config);
+      }
+      return change(organizationId, id, values, 'earning_rule.updated');
+    },
+
+    setActive(organizationId: string, id: string, active: boolean): Promise<EarningRuleRow> {
+      return change(
+        organizationId,
+        id,
+        { active },
+        active ? 'earning_rule.activated' : 'earning_rule.deactivated',
+      );
+    },
+
+    /** Soft delete: points already earned keep naming the rule that earned them. */
+    async remove(organizationId: string, id: string): Promise<void> {
+      await change(organizationId, id, { deletedAt: new Date(), active: false }, 'earning_rule.deleted');
+    },
+
+    list(organizationId: string, filter: RuleFilter, page: PageRequest): Promise<EarningRuleRow[]> {
+      return db
+        .select()
+        .from(earningRules)
+        .where(
+          and(
+            eq(earningRules.organizationId, organizationId),
+            isNull(earningRules.deletedAt),
+            filter.type ? eq(earningRules.type, filter.type as RuleConfig['type']) : undefined,
+            filter.active === undefined ? undefined : eq(earningRules.active, filter.active),
+            afterCursor(earningRules.id, page),
+          ),
+        )
+        .orderBy(asc(earningRules.id))
+        .limit(fetchSize(page));
+    },
+
+    /**
+     * The organization's active rules in engine form. Cached per process; one primary-key read of
+     * the rule-set version per call tells whether any node changed a rule since.
+     */
+    async activeRules(organizationId: string, executor: Executor = db): Promise<EarningRule[]> {
+      const [set] = await executor
+        .select({ version: earningRuleSets.version })
+        .from(earningRuleSets)
+        .where(eq(earningRuleSets.organizationId, organizationId));
+      const version = set?.version ?? 0;
+      const cached = cache.get(organizationId);
+      if (cached && cached.version === version) return cached.rules;
+      const rows = await executor
+        .select()
+        .from(earningRules)
+        .where(
+          and(
+            eq(earningRules.organizationId, organizationId),
+            eq(earningRules.active, true),
+            isNull(earningRules.deletedAt),
+          ),
+        );
+      const rules = rows.map(toEngineRule);
+      cache.set(organizationId, { version, rules });
+      return rules;
+    },
+
+    /**
+     * How many times each limited rule already earned for the member in its current period.
+     * One query: the member's awards of those rules since the earliest period start, counted here.
+     */
+    async usage(
+      executor: Executor,
+      organizationId: string,
+      customerId: string,
+      rules: EarningRule[],
+      at: Date,
+      timeZone: string,
+    ): Promise<Record<string, number>> {
+      const limited = rules
+        .filter((rule) => rule.limit !== null)
+        .map((rule) => ({ id: rule.id, since: periodStart(rule.limit!.period, at, timeZone) }));
+      if (limited.length === 0) return {};
+      const earliest = limited.some((rule) => rule.since === null)
+        ? null
+        : new Date(Math.min(...limited.map((rule) => rule.since!.getTime())));
+      const awards = await executor
+        .select({ ruleId: ruleAwards.ruleId, awardedAt: ruleAwards.awardedAt })
+        .from(ruleAwards)
+        .where(
+          and(
+            eq(ruleAwards.organizationId, organizationId),
+            eq(ruleAwards.customerId, customerId),
+            inArray(
+              ruleAwards.ruleId,
+              limited.map((rule) => rule.id),
+            ),
+            earliest ? gte(ruleAwards.awardedAt, earliest) : undefined,
+          ),
+        );
+      const usage: Record<string, number> = {};
+      for (const rule of limited) {
+        usage[rule.id] = awards.filter(
+          (a) => a.ruleId === rule.id && (!rule.since || a.awardedAt >= rule.since),
+        ).length;
+      }
+      return usage;
+    },
+
+    /** Remembers which rules earned (once per rule per source), for limits and reporting. */
+    async recordAwards(
+      tx: Executor,
+      organizationId: string,
+      customerId: string,
+      source: { type: string; id: string },
+      entries: BreakdownEntry[],
+      at: Date,
+    ): Promise<void> {
+      const perRule = new Map<string, number>();
+      for (const entry of entries) {
+        if (entry.beneficiary !== 'member' || entry.ruleType === 'tier_multiplier') continue;
+        perRule.set(entry.ruleId, (perRule.get(entry.ruleId) ?? 0) + entry.points);
+      }
+      if (perRule.size === 0) return;
+      await tx.insert(ruleAwards).values(
+        [...perRule].map(([ruleId, points]) => ({
+          organizationId,
+          id: newId(),
+          ruleId,
+          customerId,
+          sourceType: source.type,
+          sourceId: source.id,
+          points,
+          awardedAt: at,
+        })),
+      );
+    },
+
+    /** Awards a source earned, to undo them when a ticket is cancelled. */
+    async removeAwards(
+      tx: Executor,
+      organizationId: string,
+      source: { type: string; id: string },
+      ruleIds?: string[],
+    ) {
+      await tx
+        .delete(ruleAwards)
+        .where(
+          and(
+            eq(ruleAwards.organizationId, organizationId),
+            eq(ruleAwards.sourceType, source.type),
+            eq(ruleAwards.sourceId, source.id),
+            ruleIds ? inArray(ruleAwards.ruleId, ruleIds) : undefined,
+          ),
+        );
+    },
+  };
+}
+
+export type EarningRulesService = ReturnType<typeof createEarningRulesService>;
