@@ -27,9 +27,12 @@ export function randomCode(length: number, random: RandomIndex = randomInt): str
  * dashes or dots, with `+` or the country's international prefix (`0034…` in Spain), or as a
  * local number of the organization's country. Undefined when it is not a valid number.
  */
-export function normalizePhone(raw: string, defaultCountry: string): string | undefined {
+export function normalizePhone(raw: string, defaultCountry: string | undefined): string | undefined {
   if (!PHONE_SHAPE.test(raw)) return undefined;
-  const parsed = parsePhoneNumberFromString(raw, { defaultCountry: defaultCountry as CountryCode });
+  const parsed = parsePhoneNumberFromString(
+    raw,
+    defaultCountry ? { defaultCountry: defaultCountry as CountryCode } : {},
+  );
   return parsed?.isValid() ? parsed.number : undefined;
 }
 

@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
+import { customerRoutes } from '../modules/customers/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
@@ -114,6 +115,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   organizationRoutes(app, services.organizations);
   apiKeyRoutes(app, services.apiKeys, services.organizations);
   locationRoutes(app, services.locations);
+  customerRoutes(app, services.customers);
   eventRoutes(app, services.events);
 
   return app;

@@ -12,8 +12,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import type { Label } from '../../domain/customers.ts';
 import { createdAt, organizationId, updatedAt } from '../../db/columns.ts';
+import type { Label } from '../../domain/customers.ts';
 import { organizations } from '../organizations/schema.ts';
 
 export const CUSTOMER_STATUSES = ['active', 'inactive', 'blocked'] as const;

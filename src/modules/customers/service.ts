@@ -1,59 +1,300 @@
-import { and, eq, or } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
-import { newId } from '../../db/ids.ts';
-import { notFound } from '../../errors.ts';
-import { customers } from './schema.ts';
+import type { PageRequest } from '../../db/pagination.ts';
+import { transaction } from '../../db/transaction.ts';
+import { emailKey, isUuid, needsDefaultCountry, normalizePhone } from '../../domain/customers.ts';
+import { AppError, type FieldError, notFound, validationFailed } from '../../errors.ts';
+import { emit } from '../events/service.ts';
+import { createOrganizationsService, type OrganizationsService } from '../organizations/service.ts';
+import { effectiveSettings } from '../organizations/settings.ts';
+import type { CreateCustomerBody, UpdateCustomerBody } from './contract.ts';
+import { createCustomerImports } from './import.ts';
+import { type Customer, erasedValues, normalizeCustomerInput } from './input.ts';
+import { type CustomerStatus, customers } from './schema.ts';
+import * as store from './store.ts';
+import { clashError, insertCustomers, uniqueClash, updateCustomer } from './writes.ts';
 
-export type Customer = typeof customers.$inferSelect;
+export type { Customer } from './input.ts';
 
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export interface CustomerListQuery {
+  email?: string | undefined;
+  phone?: string | undefined;
+  name?: string | undefined;
+  loyaltyCardNumber?: string | undefined;
+  externalId?: string | undefined;
+  status?: CustomerStatus | undefined;
+  /** `key` or `key:value`. */
+  label?: string | undefined;
+  updatedSince?: string | undefined;
+}
 
-export function createCustomersService(db: Db) {
+/** What a customer use case needs to know about its organization's program. */
+export interface ProgramContext {
+  /** Default country for local phone numbers. */
+  country: string;
+  cardNumberLength: number;
+}
+
+/** A 422 carrying every field error at once, with paths prefixed by where they came from (`body`). */
+export function invalidInput(errors: FieldError[], prefix: string): AppError {
+  const prefixed = errors.map((error) => ({ path: `${prefix}.${error.path}`, message: error.message }));
+  const summary = prefixed.map((error) => `${error.path} ${error.message}`).join('; ');
+  return new AppError('validation_failed', summary, { errors: prefixed });
+}
+
+/** Generated card numbers and referral codes are random: on the rare clash, try again with new ones. */
+const GENERATED_CODE_ATTEMPTS = 5;
+
+/**
+ * Lookup precedence when one identifier matches several members: the member's id, then the
+ * loyalty card number (what a QR scan yields), then the email, then the phone, then the
+ * external id. A scanned card never resolves to someone whose external id happens to be equal.
+ */
+export const LOOKUP_PRECEDENCE = ['id', 'loyaltyCardNumber', 'email', 'phone', 'externalId'] as const;
+
+export function createCustomersService(
+  db: Db,
+  organizations: OrganizationsService = createOrganizationsService(db),
+) {
+  async function programOf(organizationId: string, executor: Executor = db): Promise<ProgramContext> {
+    const organization = await organizations.get(organizationId, executor);
+    return {
+      country: organization.country,
+      cardNumberLength: effectiveSettings(organization.settings).loyaltyCardNumberLength,
+    };
+  }
+
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<Customer> {
-    if (!UUID_PATTERN.test(id)) throw notFound('customer');
-    const [row] = await executor
-      .select()
-      .from(customers)
-      .where(and(eq(customers.organizationId, organizationId), eq(customers.id, id)));
+    if (!isUuid(id)) throw notFound('customer');
+    const row = await store.findById(executor, organizationId, id.toLowerCase());
     if (!row) throw notFound('customer');
     return row;
   }
 
+  async function lockForChange(executor: Executor, organizationId: string, id: string): Promise<Customer> {
+    if (!isUuid(id)) throw notFound('customer');
+    const row = await store.findById(executor, organizationId, id.toLowerCase(), { forUpdate: true });
+    if (!row) throw notFound('customer');
+    return row;
+  }
+
+  /** The referrer's id from a referral code or id; undefined when not given, null to clear. */
+  async function resolveReferrer(
+    executor: Executor,
+    organizationId: string,
+    reference: string | null | undefined,
+    selfId?: string,
+  ): Promise<string | null | undefined> {
+    if (reference === undefined || reference === null) return reference;
+    const value = reference.trim();
+    const found = await store.findReferrers(executor, organizationId, {
+      codes: [value],
+      ids: isUuid(value) ? [value.toLowerCase()] : [],
+    });
+    const id = found.get(value) ?? found.get(value.toLowerCase());
+    if (!id) throw validationFailed('body.referredBy', 'no member has this referral code or id');
+    if (id === selfId) throw validationFailed('body.referredBy', 'a member cannot refer themself');
+    return id;
+  }
+
+  async function lookup(
+    organizationId: string,
+    identifier: string,
+    executor: Executor = db,
+  ): Promise<Customer> {
+    const value = identifier.trim();
+    if (value === '') throw notFound('customer');
+    const country = needsDefaultCountry(value)
+      ? (await organizations.get(organizationId, executor)).country
+      : undefined;
+    const candidates: store.IdentifierCandidates = {
+      id: isUuid(value) ? value.toLowerCase() : undefined,
+      loyaltyCardNumber: value,
+      emailKey: value.includes('@') ? emailKey(value) : undefined,
+      phone: normalizePhone(value, country),
+      externalId: value,
+    };
+    const rows = await store.findByIdentifiers(executor, organizationId, candidates);
+    const matches: Record<(typeof LOOKUP_PRECEDENCE)[number], (row: Customer) => boolean> = {
+      id: (row) => row.id === candidates.id,
+      loyaltyCardNumber: (row) => row.loyaltyCardNumber === candidates.loyaltyCardNumber,
+      email: (row) => row.email !== null && emailKey(row.email) === candidates.emailKey,
+      phone: (row) => row.phone !== null && row.phone === candidates.phone,
+      externalId: (row) => row.externalId === candidates.externalId,
+    };
+    for (const kind of LOOKUP_PRECEDENCE) {
+      const row = rows.find(matches[kind]);
+      if (row) return row;
+    }
+    throw notFound('customer');
+  }
+
+  async function changeStatus(organizationId: string, id: string, status: CustomerStatus): Promise<Customer> {
+    return transaction(db, async (tx) => {
+      const current = await lockForChange(tx, organizationId, id);
+      return (await updateCustomer(tx, current, { status })).customer;
+    });
+  }
+
+  function customerEvent(type: string, customer: Customer) {
+    return {
+      organizationId: customer.organizationId,
+      type,
+      subject: { type: 'customer', id: customer.id },
+      payload: { customerId: customer.id },
+    };
+  }
+
   return {
     get,
+    lookup,
+    programOf,
 
-    /** Finds a member from whatever the till has; 404 when nobody matches. */
-    async lookup(organizationId: string, identifier: string, executor: Executor = db): Promise<Customer> {
-      if (UUID_PATTERN.test(identifier)) {
-        const byId = await get(organizationId, identifier, executor).catch(() => undefined);
-        if (byId) return byId;
+    async list(organizationId: string, query: CustomerListQuery, page: PageRequest): Promise<Customer[]> {
+      return store.list(db, organizationId, await toFilter(organizationId, query), page);
+    },
+
+    /**
+     * All matching members, read a page at a time so that an export never holds them all.
+     * The filter is checked before the first row is read (a bad one is a 422, not a broken stream).
+     */
+    async iterate(organizationId: string, query: CustomerListQuery, batchSize = 1000) {
+      const filter = await toFilter(organizationId, query);
+      return (async function* () {
+        let afterId: string | undefined;
+        for (;;) {
+          const rows = await store.list(db, organizationId, filter, { limit: batchSize, afterId });
+          yield* rows.slice(0, batchSize);
+          if (rows.length <= batchSize) return;
+          afterId = rows[batchSize - 1]!.id;
+        }
+      })();
+    },
+
+    async create(organizationId: string, input: CreateCustomerBody): Promise<Customer> {
+      const program = await programOf(organizationId);
+      const { values, errors } = normalizeCustomerInput(input, { country: program.country, now: new Date() });
+      if (errors.length > 0) throw invalidInput(errors, 'body');
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await transaction(db, async (tx) => {
+            const referredBy = await resolveReferrer(tx, organizationId, input.referredBy);
+            const [customer] = await insertCustomers(tx, organizationId, [{ values, referredBy }], {
+              cardNumberLength: program.cardNumberLength,
+            });
+            return customer!;
+          });
+        } catch (error) {
+          const field = uniqueClash(error);
+          const generated =
+            field === 'referralCode' || (field === 'loyaltyCardNumber' && values.loyaltyCardNumber == null);
+          if (generated && attempt < GENERATED_CODE_ATTEMPTS) continue;
+          if (field && field !== 'referralCode') throw clashError(field);
+          throw error;
+        }
       }
-      const [row] = await executor
-        .select()
-        .from(customers)
-        .where(
-          and(
-            eq(customers.organizationId, organizationId),
-            or(
-              eq(customers.loyaltyCardNumber, identifier),
-              eq(customers.email, identifier.toLowerCase()),
-              eq(customers.externalId, identifier),
-            ),
-          ),
-        )
-        .limit(1);
-      if (!row) throw notFound('customer');
-      return row;
     },
 
-    async create(organizationId: string, input: Partial<Omit<Customer, 'organizationId' | 'id'>>): Promise<Customer> {
-      const [row] = await db
-        .insert(customers)
-        .values({ ...input, organizationId, id: newId() })
-        .returning();
-      return row!;
+    /** Changes the given fields; `address`, `company` and consents merge key by key. */
+    async update(organizationId: string, id: string, patch: UpdateCustomerBody): Promise<Customer> {
+      const program = await programOf(organizationId);
+      try {
+        return await transaction(db, async (tx) => {
+          const current = await lockForChange(tx, organizationId, id);
+          if (current.anonymizedAt) {
+            throw new AppError(
+              'customer_anonymized',
+              'this member was anonymized; their record cannot be changed',
+            );
+          }
+          const { values, errors } = normalizeCustomerInput(patch, {
+            country: program.country,
+            now: new Date(),
+            current,
+          });
+          if (errors.length > 0) throw invalidInput(errors, 'body');
+          const referredBy = await resolveReferrer(tx, organizationId, patch.referredBy, current.id);
+          const change = referredBy === undefined ? values : { ...values, referredBy };
+          return (await updateCustomer(tx, current, change)).customer;
+        });
+      } catch (error) {
+        const field = uniqueClash(error);
+        if (field && field !== 'referralCode') throw clashError(field);
+        throw error;
+      }
     },
+
+    activate: (organizationId: string, id: string) => changeStatus(organizationId, id, 'active'),
+    deactivate: (organizationId: string, id: string) => changeStatus(organizationId, id, 'inactive'),
+    block: (organizationId: string, id: string) => changeStatus(organizationId, id, 'blocked'),
+
+    /**
+     * GDPR erasure: every personal field and identifier is wiped, so the old email, phone and
+     * card no longer resolve; the id, status, ledger and transactions stay. Repeating it is a no-op.
+     */
+    async anonymize(organizationId: string, id: string): Promise<Customer> {
+      return transaction(db, async (tx) => {
+        const current = await lockForChange(tx, organizationId, id);
+        if (current.anonymizedAt) return current;
+        const [customer] = await tx
+          .update(customers)
+          .set(erasedValues(new Date()))
+          .where(and(eq(customers.organizationId, organizationId), eq(customers.id, current.id)))
+          .returning();
+        await emit(tx, customerEvent('customer.anonymized', customer!));
+        return customer!;
+      });
+    },
+
+    /**
+     * Removes the member from the organization. Soft: the row stays (anonymized, flagged deleted)
+     * so ledger entries and transactions keep their member and the program's totals still add up;
+     * the API answers 404 for it from then on.
+     */
+    async remove(organizationId: string, id: string): Promise<void> {
+      await transaction(db, async (tx) => {
+        const current = await lockForChange(tx, organizationId, id);
+        const now = new Date();
+        const [customer] = await tx
+          .update(customers)
+          .set({ ...(current.anonymizedAt ? {} : erasedValues(now)), deletedAt: now, updatedAt: now })
+          .where(and(eq(customers.organizationId, organizationId), eq(customers.id, current.id)))
+          .returning();
+        await emit(tx, customerEvent('customer.deleted', customer!));
+      });
+    },
+
+    imports: createCustomerImports(db, programOf),
   };
+
+  async function toFilter(organizationId: string, query: CustomerListQuery): Promise<store.CustomerFilter> {
+    let phone: string | undefined;
+    if (query.phone !== undefined && query.phone.trim() !== '') {
+      const country = needsDefaultCountry(query.phone)
+        ? (await programOf(organizationId)).country
+        : undefined;
+      phone = normalizePhone(query.phone, country);
+      if (!phone) throw validationFailed('query.phone', 'is not a valid phone number');
+    }
+    let label: store.CustomerFilter['label'];
+    if (query.label) {
+      const colon = query.label.indexOf(':');
+      label =
+        colon === -1
+          ? { key: query.label }
+          : { key: query.label.slice(0, colon), value: query.label.slice(colon + 1) };
+    }
+    return {
+      email: query.email,
+      phone,
+      name: query.name,
+      loyaltyCardNumber: query.loyaltyCardNumber,
+      externalId: query.externalId,
+      status: query.status,
+      label,
+      updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
+    };
+  }
 }
 
 export type CustomersService = ReturnType<typeof createCustomersService>;

@@ -1,0 +1,166 @@
+import { and, asc, eq, gte, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/connection.ts';
+import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import type { Customer } from './input.ts';
+import { type CustomerStatus, customers } from './schema.ts';
+
+/** SQL over the customers table. Every query is scoped to one organization and skips deleted members. */
+
+const visible = (organizationId: string) =>
+  and(eq(customers.organizationId, organizationId), isNull(customers.deletedAt));
+
+/** The expression the (organization_id, lower(email)) unique index is built on. */
+export const emailKeyColumn = sql`lower(${customers.email})`;
+
+export async function findById(
+  executor: Executor,
+  organizationId: string,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Customer | undefined> {
+  const query = executor
+    .select()
+    .from(customers)
+    .where(and(visible(organizationId), eq(customers.id, id)));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  return row;
+}
+
+export interface IdentifierCandidates {
+  id?: string | undefined;
+  loyaltyCardNumber?: string | undefined;
+  emailKey?: string | undefined;
+  phone?: string | undefined;
+  externalId?: string | undefined;
+}
+
+/**
+ * Every member matching any of the candidates, in one round trip: each arm of the OR is served
+ * by its own (organization_id, …) index, which PostgreSQL combines with a BitmapOr.
+ */
+export function findByIdentifiers(
+  executor: Executor,
+  organizationId: string,
+  candidates: IdentifierCandidates,
+): Promise<Customer[]> {
+  const arms: SQL[] = [];
+  if (candidates.id) arms.push(eq(customers.id, candidates.id));
+  if (candidates.loyaltyCardNumber) arms.push(eq(customers.loyaltyCardNumber, candidates.loyaltyCardNumber));
+  if (candidates.emailKey) arms.push(sql`${emailKeyColumn} = ${candidates.emailKey}`);
+  if (candidates.phone) arms.push(eq(customers.phone, candidates.phone));
+  if (candidates.externalId) arms.push(eq(customers.externalId, candidates.externalId));
+  if (arms.length === 0) return Promise.resolve([]);
+  return executor
+    .select()
+    .from(customers)
+    .where(and(visible(organizationId), or(...arms)))
+    .limit(arms.length);
+}
+
+export interface IdentifierSets {
+  emailKeys: string[];
+  phones: string[];
+  loyaltyCardNumbers: string[];
+  externalIds: string[];
+}
+
+/** Members holding any of these identifiers: how an import checks a whole chunk of rows at once. */
+export async function findByIdentifierSets(
+  executor: Executor,
+  organizationId: string,
+  sets: IdentifierSets,
+  options: { forUpdate?: boolean } = {},
+): Promise<Customer[]> {
+  const arms: SQL[] = [];
+  if (sets.emailKeys.length > 0) arms.push(sql`${emailKeyColumn} in ${sets.emailKeys}`);
+  if (sets.phones.length > 0) arms.push(inArray(customers.phone, sets.phones));
+  if (sets.loyaltyCardNumbers.length > 0)
+    arms.push(inArray(customers.loyaltyCardNumber, sets.loyaltyCardNumbers));
+  if (sets.externalIds.length > 0) arms.push(inArray(customers.externalId, sets.externalIds));
+  if (arms.length === 0) return [];
+  const query = executor
+    .select()
+    .from(customers)
+    .where(and(visible(organizationId), or(...arms)));
+  return options.forUpdate ? query.for('update') : query;
+}
+
+/** Referrers by referral code or id; returns code-or-id → member id. */
+export async function findReferrers(
+  executor: Executor,
+  organizationId: string,
+  references: { codes: string[]; ids: string[] },
+): Promise<Map<string, string>> {
+  const arms: SQL[] = [];
+  if (references.codes.length > 0) arms.push(inArray(customers.referralCode, references.codes));
+  if (references.ids.length > 0) arms.push(inArray(customers.id, references.ids));
+  const found = new Map<string, string>();
+  if (arms.length === 0) return found;
+  const rows = await executor
+    .select({ id: customers.id, referralCode: customers.referralCode })
+    .from(customers)
+    .where(and(visible(organizationId), or(...arms)));
+  for (const row of rows) {
+    found.set(row.id, row.id);
+    if (row.referralCode) found.set(row.referralCode, row.id);
+  }
+  return found;
+}
+
+export interface CustomerFilter {
+  email?: string | undefined;
+  /** Already in E.164. */
+  phone?: string | undefined;
+  name?: string | undefined;
+  loyaltyCardNumber?: string | undefined;
+  externalId?: string | undefined;
+  status?: CustomerStatus | undefined;
+  /** `key` (any value) or `key:value`. */
+  label?: { key: string; value?: string | undefined } | undefined;
+  updatedSince?: Date | undefined;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`);
+}
+
+export function filterCondition(organizationId: string, filter: CustomerFilter): SQL | undefined {
+  const name = filter.name?.trim();
+  const label = filter.label;
+  return and(
+    visible(organizationId),
+    filter.email ? sql`${emailKeyColumn} = ${filter.email.trim().toLowerCase()}` : undefined,
+    filter.phone ? eq(customers.phone, filter.phone) : undefined,
+    filter.loyaltyCardNumber ? eq(customers.loyaltyCardNumber, filter.loyaltyCardNumber) : undefined,
+    filter.externalId ? eq(customers.externalId, filter.externalId) : undefined,
+    filter.status ? eq(customers.status, filter.status) : undefined,
+    filter.updatedSince ? gte(customers.updatedAt, filter.updatedSince) : undefined,
+    name
+      ? or(
+          ilike(customers.firstName, `%${escapeLike(name)}%`),
+          ilike(customers.lastName, `%${escapeLike(name)}%`),
+          ilike(
+            sql`coalesce(${customers.firstName}, '') || ' ' || coalesce(${customers.lastName}, '')`,
+            `%${escapeLike(name)}%`,
+          ),
+        )
+      : undefined,
+    label
+      ? sql`${customers.labels} @> ${JSON.stringify([label.value === undefined ? { key: label.key } : label])}::jsonb`
+      : undefined,
+  );
+}
+
+export function list(
+  executor: Executor,
+  organizationId: string,
+  filter: CustomerFilter,
+  page: PageRequest,
+): Promise<Customer[]> {
+  return executor
+    .select()
+    .from(customers)
+    .where(and(filterCondition(organizationId, filter), afterCursor(customers.id, page)))
+    .orderBy(asc(customers.id))
+    .limit(fetchSize(page));
+}
