@@ -3,8 +3,10 @@ import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
 import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
+import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
+import { createPointTypesService } from './modules/point-types/service.ts';
 
 export interface ServicesOptions {
   masterKey?: string | undefined;
@@ -14,8 +16,9 @@ export interface ServicesOptions {
 /** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
 export function createServices(database: Database, options: ServicesOptions = {}) {
   const { db } = database;
-  const organizationSetup: OrganizationSetupStep[] = [];
-  return {
+  const pointTypes = createPointTypesService(db);
+  const organizationSetup: OrganizationSetupStep[] = [pointTypes.createDefault];
+  const services = {
     database,
     apiKeys: createApiKeysService(db, options),
     customers: createCustomersService(db),
@@ -23,6 +26,15 @@ export function createServices(database: Database, options: ServicesOptions = {}
     idempotency: createIdempotencyService(db),
     locations: createLocationsService(db),
     organizations: createOrganizationsService(db, organizationSetup),
+  };
+  return {
+    ...services,
+    pointTypes,
+    ledger: createLedgerService(db, {
+      customers: services.customers,
+      pointTypes,
+      organizations: services.organizations,
+    }),
   };
 }
 

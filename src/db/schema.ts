@@ -3,5 +3,7 @@ export * from '../modules/api-keys/schema.ts';
 export * from '../modules/customers/schema.ts';
 export * from '../modules/events/schema.ts';
 export * from '../modules/idempotency/schema.ts';
+export * from '../modules/ledger/schema.ts';
 export * from '../modules/locations/schema.ts';
 export * from '../modules/organizations/schema.ts';
+export * from '../modules/point-types/schema.ts';

@@ -14,8 +14,10 @@ import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
 import { customerRoutes } from '../modules/customers/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
+import { ledgerRoutes } from '../modules/ledger/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
+import { pointTypeRoutes } from '../modules/point-types/routes.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -117,6 +119,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   locationRoutes(app, services.locations);
   customerRoutes(app, services.customers);
   eventRoutes(app, services.events);
+  pointTypeRoutes(app, services.pointTypes);
+  ledgerRoutes(app, services.ledger);
 
   return app;
 }

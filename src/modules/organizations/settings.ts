@@ -19,6 +19,12 @@ export const ProgramSettingsSchema = Type.Object(
         description: 'Length of generated loyalty card numbers (default 10)',
       }),
     ),
+    inactiveCustomersEarn: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether inactive and blocked customers still earn and receive points; they never spend (default false)',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
 );
@@ -28,6 +34,7 @@ export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
 export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
   pointsRounding: 'down',
   loyaltyCardNumberLength: 10,
+  inactiveCustomersEarn: false,
 };
 
 export function effectiveSettings(settings: ProgramSettings): Required<ProgramSettings> {

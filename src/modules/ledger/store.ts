@@ -1,0 +1,339 @@
+import { and, desc, eq, gt, gte, inArray, isNotNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { Executor, Tx } from '../../db/connection.ts';
+import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import type { EntryKind } from '../../domain/points.ts';
+import { ledgerEntries, pointBalances, pointLotMovements, pointLots } from './schema.ts';
+
+/** The SQL of the ledger. Every statement is scoped to one organization except the scheduler's scan. */
+
+export type BalanceRow = typeof pointBalances.$inferSelect;
+export type LotRow = typeof pointLots.$inferSelect;
+export type EntryRow = typeof ledgerEntries.$inferSelect;
+export type NewEntry = typeof ledgerEntries.$inferInsert;
+export type NewLot = typeof pointLots.$inferInsert;
+
+export interface BalanceKey {
+  organizationId: string;
+  customerId: string;
+  pointTypeId: string;
+}
+
+export interface Movement {
+  lotId: string;
+  remainingDelta: number;
+  blockedDelta: number;
+}
+
+export interface BalanceChange {
+  active: number;
+  pending: number;
+  blocked: number;
+  earned: number;
+  spent: number;
+  expired: number;
+}
+
+const keyOf = (key: BalanceKey) =>
+  and(
+    eq(pointBalances.organizationId, key.organizationId),
+    eq(pointBalances.customerId, key.customerId),
+    eq(pointBalances.pointTypeId, key.pointTypeId),
+  );
+
+/**
+ * Creates the balance row if needed and locks it (`ON CONFLICT DO UPDATE` takes the row lock, like
+ * `SELECT … FOR UPDATE`), in one round trip. Every write to a balance's lots happens under this lock.
+ */
+export async function lockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRow> {
+  const [row] = await tx
+    .insert(pointBalances)
+    .values(key)
+    .onConflictDoUpdate({
+      target: [pointBalances.organizationId, pointBalances.customerId, pointBalances.pointTypeId],
+      set: { updatedAt: sql`${pointBalances.updatedAt}` },
+    })
+    .returning();
+  return row!;
+}
+
+/** Locks the balance row unless another transaction holds it (then undefined): for the scheduler. */
+export async function tryLockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRow | undefined> {
+  const [row] = await tx.select().from(pointBalances).where(keyOf(key)).for('update', { skipLocked: true });
+  return row;
+}
+
+/** The lots of one balance that still hold points, in no particular order. */
+export function openLots(tx: Executor, key: BalanceKey): Promise<LotRow[]> {
+  return tx
+    .select()
+    .from(pointLots)
+    .where(
+      and(
+        eq(pointLots.organizationId, key.organizationId),
+        eq(pointLots.customerId, key.customerId),
+        eq(pointLots.pointTypeId, key.pointTypeId),
+        or(gt(pointLots.remaining, 0), gt(pointLots.blocked, 0)),
+      ),
+    );
+}
+
+export function lotsOfEntries(tx: Executor, organizationId: string, entryIds: string[]): Promise<LotRow[]> {
+  if (entryIds.length === 0) return Promise.resolve([]);
+  return tx
+    .select()
+    .from(pointLots)
+    .where(and(eq(pointLots.organizationId, organizationId), inArray(pointLots.entryId, entryIds)));
+}
+
+export function lotsById(tx: Executor, organizationId: string, lotIds: string[]): Promise<LotRow[]> {
+  if (lotIds.length === 0) return Promise.resolve([]);
+  return tx
+    .select()
+    .from(pointLots)
+    .where(and(eq(pointLots.organizationId, organizationId), inArray(pointLots.id, lotIds)));
+}
+
+export function movementsOf(tx: Executor, organizationId: string, entryId: string) {
+  return tx
+    .select()
+    .from(pointLotMovements)
+    .where(and(eq(pointLotMovements.organizationId, organizationId), eq(pointLotMovements.entryId, entryId)));
+}
+
+export async function insertEntry(tx: Tx, entry: NewEntry): Promise<EntryRow> {
+  const [row] = await tx.insert(ledgerEntries).values(entry).returning();
+  return row!;
+}
+
+export async function insertLots(tx: Tx, lots: NewLot[]): Promise<void> {
+  if (lots.length > 0) await tx.insert(pointLots).values(lots);
+}
+
+/**
+ * Records what an entry did to each lot and applies it, in two statements whatever the number of
+ * lots. The CHECK constraints on point_lots refuse any lot going below zero.
+ */
+export async function applyMovements(
+  tx: Tx,
+  organizationId: string,
+  entryId: string,
+  movements: Movement[],
+  /** Lots created by this entry already hold their amount: record their movement only. */
+  createdLotIds: ReadonlySet<string>,
+): Promise<void> {
+  if (movements.length === 0) return;
+  await tx
+    .insert(pointLotMovements)
+    .values(movements.map((movement) => ({ organizationId, entryId, ...movement })));
+  const updates = movements.filter((movement) => !createdLotIds.has(movement.lotId));
+  if (updates.length === 0) return;
+  const values = sql.join(
+    updates.map(
+      (movement) =>
+        sql`(${movement.lotId}::uuid, ${movement.remainingDelta}::bigint, ${movement.blockedDelta}::bigint)`,
+    ),
+    sql`, `,
+  );
+  await tx.execute(sql`
+    update ${pointLots} as l
+    set remaining = l.remaining + v.remaining_delta, blocked = l.blocked + v.blocked_delta
+    from (values ${values}) as v(id, remaining_delta, blocked_delta)
+    where l.organization_id = ${organizationId} and l.id = v.id`);
+}
+
+export async function activateLots(tx: Tx, organizationId: string, lotIds: string[], now: Date) {
+  if (lotIds.length === 0) return;
+  await tx
+    .update(pointLots)
+    .set({ status: 'active', activatedAt: now })
+    .where(and(eq(pointLots.organizationId, organizationId), inArray(pointLots.id, lotIds)));
+}
+
+/**
+ * Applies a change to the balance row. Callers hold its lock and have computed the change from
+ * the lots; the guard in the WHERE clause (and the table's CHECK) is the last line of defence:
+ * no statement can take a balance below zero.
+ */
+export async function updateBalance(tx: Tx, key: BalanceKey, change: BalanceChange): Promise<BalanceRow> {
+  const [row] = await tx
+    .update(pointBalances)
+    .set({
+      active: sql`${pointBalances.active} + ${change.active}`,
+      pending: sql`${pointBalances.pending} + ${change.pending}`,
+      blocked: sql`${pointBalances.blocked} + ${change.blocked}`,
+      earned: sql`${pointBalances.earned} + ${change.earned}`,
+      spent: sql`${pointBalances.spent} + ${change.spent}`,
+      expired: sql`${pointBalances.expired} + ${change.expired}`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        keyOf(key),
+        sql`${pointBalances.active} + ${change.active} >= 0`,
+        sql`${pointBalances.pending} + ${change.pending} >= 0`,
+        sql`${pointBalances.blocked} + ${change.blocked} >= 0`,
+      ),
+    )
+    .returning();
+  if (!row) throw new Error(`ledger invariant: balance change ${JSON.stringify(change)} would go below zero`);
+  return row;
+}
+
+export async function getEntry(
+  executor: Executor,
+  organizationId: string,
+  entryId: string,
+): Promise<EntryRow | undefined> {
+  const [row] = await executor
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.organizationId, organizationId), eq(ledgerEntries.id, entryId)));
+  return row;
+}
+
+export async function findEntryBySource(
+  executor: Executor,
+  organizationId: string,
+  source: { type: string; id: string },
+  pointTypeId: string,
+  kind: EntryKind,
+): Promise<EntryRow | undefined> {
+  const [row] = await executor
+    .select()
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.organizationId, organizationId),
+        eq(ledgerEntries.sourceType, source.type),
+        eq(ledgerEntries.sourceId, source.id),
+        eq(ledgerEntries.pointTypeId, pointTypeId),
+        eq(ledgerEntries.kind, kind),
+      ),
+    );
+  return row;
+}
+
+/** Entries that undo or settle `entryId` (a cancel, an unblock, a capturing spend). */
+export function entriesRelatedTo(executor: Executor, organizationId: string, entryId: string) {
+  return executor
+    .select()
+    .from(ledgerEntries)
+    .where(and(eq(ledgerEntries.organizationId, organizationId), eq(ledgerEntries.relatedEntryId, entryId)));
+}
+
+/** Credit entries of one customer and point type made by a source (the ticket a return reverses). */
+export function creditEntriesOfSource(
+  executor: Executor,
+  key: BalanceKey,
+  source: { type: string; id: string },
+) {
+  return executor
+    .select({ id: ledgerEntries.id })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.organizationId, key.organizationId),
+        eq(ledgerEntries.sourceType, source.type),
+        eq(ledgerEntries.sourceId, source.id),
+        eq(ledgerEntries.customerId, key.customerId),
+        eq(ledgerEntries.pointTypeId, key.pointTypeId),
+        inArray(ledgerEntries.kind, ['earn', 'add', 'adjust']),
+      ),
+    );
+}
+
+export function balancesOf(executor: Executor, organizationId: string, customerId: string) {
+  return executor
+    .select()
+    .from(pointBalances)
+    .where(and(eq(pointBalances.organizationId, organizationId), eq(pointBalances.customerId, customerId)));
+}
+
+/** Open lots of a customer expiring in (from, to]: the raw material of the "expiring soon" list. */
+export function lotsExpiringBetween(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  from: Date,
+  to: Date,
+) {
+  return executor
+    .select({
+      pointTypeId: pointLots.pointTypeId,
+      expiresAt: pointLots.expiresAt,
+      remaining: pointLots.remaining,
+    })
+    .from(pointLots)
+    .where(
+      and(
+        eq(pointLots.organizationId, organizationId),
+        eq(pointLots.customerId, customerId),
+        gt(pointLots.remaining, 0),
+        isNotNull(pointLots.expiresAt),
+        gt(pointLots.expiresAt, from),
+        lte(pointLots.expiresAt, to),
+      ),
+    );
+}
+
+export interface HistoryFilter {
+  kinds?: EntryKind[] | undefined;
+  pointTypeId?: string | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/** A customer's entries, newest first. */
+export function history(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  filter: HistoryFilter,
+  page: PageRequest,
+): Promise<EntryRow[]> {
+  const conditions: (SQL | undefined)[] = [
+    eq(ledgerEntries.organizationId, organizationId),
+    eq(ledgerEntries.customerId, customerId),
+    filter.kinds && filter.kinds.length > 0 ? inArray(ledgerEntries.kind, filter.kinds) : undefined,
+    filter.pointTypeId ? eq(ledgerEntries.pointTypeId, filter.pointTypeId) : undefined,
+    filter.from ? gte(ledgerEntries.createdAt, filter.from) : undefined,
+    filter.to ? lte(ledgerEntries.createdAt, filter.to) : undefined,
+    afterCursor(ledgerEntries.id, page, 'desc'),
+  ];
+  return executor
+    .select()
+    .from(ledgerEntries)
+    .where(and(...conditions))
+    .orderBy(desc(ledgerEntries.id))
+    .limit(fetchSize(page));
+}
+
+/**
+ * Balances with something due at `now` (pending lots to activate, active lots to expire), across
+ * organizations unless one is given: what the scheduler works through.
+ */
+export async function dueBalances(
+  executor: Executor,
+  now: Date,
+  limit: number,
+  organizationId?: string,
+): Promise<BalanceKey[]> {
+  const tenant = organizationId ? sql`and organization_id = ${organizationId}` : sql``;
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const result = await executor.execute(sql`
+    select organization_id, customer_id, point_type_id from (
+      (select organization_id, customer_id, point_type_id from ${pointLots}
+        where status = 'pending' and remaining > 0 and active_from <= ${at} ${tenant}
+        order by active_from limit ${limit})
+      union
+      (select organization_id, customer_id, point_type_id from ${pointLots}
+        where status = 'active' and remaining > 0 and expires_at is not null and expires_at <= ${at} ${tenant}
+        order by expires_at limit ${limit})
+    ) as due
+    limit ${limit}`);
+  return (result as { rows: Record<string, string>[] }).rows.map((row) => ({
+    organizationId: row.organization_id!,
+    customerId: row.customer_id!,
+    pointTypeId: row.point_type_id!,
+  }));
+}
