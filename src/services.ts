@@ -1,16 +1,24 @@
 import type { Database } from './db/connection.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
+import { createEarningRulesService } from './modules/earning-rules/service.ts';
 import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
+import { createTransactionsService } from './modules/transactions/service.ts';
+import {
+  createWebhooksService,
+  DEFAULT_WEBHOOK_SETTINGS,
+  type WebhookSettings,
+} from './modules/webhooks/service.ts';
 
 export interface ServicesOptions {
   masterKey?: string | undefined;
   onBackgroundError?: (error: unknown) => void;
+  webhooks?: Partial<WebhookSettings>;
 }
 
 /** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
@@ -22,19 +30,23 @@ export function createServices(database: Database, options: ServicesOptions = {}
     database,
     apiKeys: createApiKeysService(db, options),
     customers: createCustomersService(db),
+    earningRules: createEarningRulesService(db),
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
     locations: createLocationsService(db),
     organizations: createOrganizationsService(db, organizationSetup),
+    webhooks: createWebhooksService(db, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks }),
   };
+  const ledger = createLedgerService(db, {
+    customers: services.customers,
+    pointTypes,
+    organizations: services.organizations,
+  });
   return {
     ...services,
     pointTypes,
-    ledger: createLedgerService(db, {
-      customers: services.customers,
-      pointTypes,
-      organizations: services.organizations,
-    }),
+    ledger,
+    transactions: createTransactionsService(db, { ...services, ledger }),
   };
 }
 

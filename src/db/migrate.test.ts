@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase } from '../../test/support/context.ts';
-import { type Database, openDatabase } from './connection.ts';
+import { type Database, openDatabase, rawRows } from './connection.ts';
 import { runMigrations } from './migrate.ts';
 
 let test: Awaited<ReturnType<typeof openTestDatabase>>;
@@ -11,15 +11,19 @@ beforeAll(async () => {
 afterAll(() => test.drop());
 
 async function appliedMigrations(database: Database): Promise<number> {
-  const result = await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
-  return (result.rows[0] as { n: number }).n;
+  const [row] = await rawRows<{ n: number }>(
+    database.db,
+    sql`select count(*)::int as n from drizzle.__drizzle_migrations`,
+  );
+  return row!.n;
 }
 
 async function tableNames(database: Database): Promise<string[]> {
-  const result = await database.db.execute(
+  const rows = await rawRows<{ table_name: string }>(
+    database.db,
     sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
   );
-  return result.rows.map((row) => (row as { table_name: string }).table_name);
+  return rows.map((row) => row.table_name);
 }
 
 describe('migrations', () => {
@@ -49,26 +53,30 @@ describe('migrations', () => {
   );
 
   it('keep organization_id first in every primary key and unique constraint', async () => {
-    const result = await test.database.db.execute(sql`
+    const constraints = await rawRows<{ table_name: string; constraint_name: string; first_column: string }>(
+      test.database.db,
+      sql`
       select tc.table_name, tc.constraint_name, tc.constraint_type,
              (array_agg(kcu.column_name order by kcu.ordinal_position))[1] as first_column
       from information_schema.table_constraints tc
       join information_schema.key_column_usage kcu
         on kcu.constraint_name = tc.constraint_name and kcu.table_schema = tc.table_schema
       where tc.table_schema = 'public' and tc.constraint_type in ('PRIMARY KEY', 'UNIQUE')
-      group by tc.table_name, tc.constraint_name, tc.constraint_type`);
-    const uniqueIndexes = await test.database.db.execute(sql`
+      group by tc.table_name, tc.constraint_name, tc.constraint_type`,
+    );
+    const uniqueIndexes = await rawRows<{ table_name: string; constraint_name: string; indexdef: string }>(
+      test.database.db,
+      sql`
       select tablename as table_name, indexname as constraint_name, indexdef
-      from pg_indexes where schemaname = 'public' and indexdef like 'CREATE UNIQUE INDEX%'`);
+      from pg_indexes where schemaname = 'public' and indexdef like 'CREATE UNIQUE INDEX%'`,
+    );
     // Platform-level tables, not tenant data.
     const exempt = new Set(['organizations', 'platform_secrets']);
     const offenders = [
-      ...result.rows
-        .map((row) => row as { table_name: string; constraint_name: string; first_column: string })
+      ...constraints
         .filter((row) => !exempt.has(row.table_name) && row.first_column !== 'organization_id')
         .map((row) => row.constraint_name),
-      ...uniqueIndexes.rows
-        .map((row) => row as { table_name: string; constraint_name: string; indexdef: string })
+      ...uniqueIndexes
         .filter((row) => !exempt.has(row.table_name) && !/\(organization_id[,)]/.test(row.indexdef))
         .map((row) => row.constraint_name),
     ];

@@ -1,9 +1,12 @@
 // Every table of every module, for drizzle-kit (migrations) and for readers looking for the data model.
 export * from '../modules/api-keys/schema.ts';
 export * from '../modules/customers/schema.ts';
+export * from '../modules/earning-rules/schema.ts';
 export * from '../modules/events/schema.ts';
 export * from '../modules/idempotency/schema.ts';
 export * from '../modules/ledger/schema.ts';
 export * from '../modules/locations/schema.ts';
 export * from '../modules/organizations/schema.ts';
 export * from '../modules/point-types/schema.ts';
+export * from '../modules/webhooks/schema.ts';
+export * from '../modules/transactions/schema.ts';

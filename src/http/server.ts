@@ -13,11 +13,14 @@ import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
 import { customerRoutes } from '../modules/customers/routes.ts';
+import { earningRuleRoutes } from '../modules/earning-rules/routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { ledgerRoutes } from '../modules/ledger/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
 import { pointTypeRoutes } from '../modules/point-types/routes.ts';
+import { transactionRoutes } from '../modules/transactions/routes.ts';
+import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
@@ -118,9 +121,12 @@ export async function buildServer(services: Services, options: ServerOptions = {
   apiKeyRoutes(app, services.apiKeys, services.organizations);
   locationRoutes(app, services.locations);
   customerRoutes(app, services.customers);
+  earningRuleRoutes(app, services.earningRules);
   eventRoutes(app, services.events);
   pointTypeRoutes(app, services.pointTypes);
   ledgerRoutes(app, services.ledger);
+  transactionRoutes(app, services.transactions);
+  webhookRoutes(app, services.webhooks);
 
   return app;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateTicket } from './evaluate.ts';
 import { line, member, rule, spend, ticket } from './fixtures.ts';
-import type { EvaluationSettings } from './types.ts';
+import type { EvaluationSettings, RuleScope } from './types.ts';
 
 const madrid: EvaluationSettings = { timeZone: 'Europe/Madrid', rounding: 'down' };
 
@@ -200,7 +200,7 @@ describe('rule scope', () => {
 
   it('respect the active window, locations, brands and channels', () => {
     const t = ticket([line('a', 100)], { locationId: 'loc-1', channel: 'delivery', brandId: 'b-1' });
-    const cases = [
+    const cases: Array<[Partial<RuleScope>, number]> = [
       [{ startsAt: new Date('2026-12-01T00:00:00Z') }, 0],
       [{ endsAt: new Date('2026-11-20T12:00:00Z') }, 0],
       [{ endsAt: new Date('2026-11-20T12:00:01Z') }, 100],
@@ -210,7 +210,7 @@ describe('rule scope', () => {
       [{ channels: ['pos'] }, 0],
       [{ channels: ['delivery'] }, 100],
       [{ active: false }, 0],
-    ] as const;
+    ];
     for (const [scope, expected] of cases) {
       expect(
         evaluateTicket(t, member(), [rule(spend(100), scope)], madrid).total,

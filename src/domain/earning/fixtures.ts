@@ -22,6 +22,7 @@ export function rule(config: RuleConfig, scope: Partial<RuleScope> = {}): Earnin
     priority: 100,
     stackable: true,
     limit: null,
+    pointTypeId: null,
     ...scope,
     ...config,
   } as EarningRule;

@@ -124,6 +124,8 @@ export interface RuleScope {
   /** An exclusive (non-stackable) base rule that earns is the only base rule that earns on the ticket. */
   stackable: boolean;
   limit: RuleLimit | null;
+  /** The point type the rule credits; null = the organization's default. */
+  pointTypeId: string | null;
 }
 
 export type EarningRule = RuleScope & RuleConfig;

@@ -70,6 +70,7 @@ export function toEngineRule(row: EarningRuleRow): EarningRule {
     priority: row.priority,
     stackable: row.stackable,
     limit: row.limit,
+    pointTypeId: row.pointTypeId,
     type: row.type,
     config: row.config,
   } as EarningRule;

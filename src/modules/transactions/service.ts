@@ -1,0 +1,608 @@
+import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
+import type { Db, Executor, Tx } from '../../db/connection.ts';
+import { newId } from '../../db/ids.ts';
+import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
+import { evaluateTicket } from '../../domain/earning/evaluate.ts';
+import { pointsToReverse } from '../../domain/earning/returns.ts';
+import type { BreakdownEntry, Evaluation, MemberContext } from '../../domain/earning/types.ts';
+import { isCurrency } from '../../domain/locale.ts';
+import { AppError, notFound, validationFailed } from '../../errors.ts';
+import type { CustomersService } from '../customers/service.ts';
+import type { EarningRulesService } from '../earning-rules/service.ts';
+import { emit } from '../events/service.ts';
+import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
+import type { LocationsService } from '../locations/service.ts';
+import type { OrganizationsService } from '../organizations/service.ts';
+import { effectiveSettings } from '../organizations/settings.ts';
+import type { CustomerIdentification, TransactionInput } from './contract.ts';
+import { customerStats, transactions } from './schema.ts';
+import { contentHash, toContent, toTicket } from './ticket.ts';
+
+export type TransactionRow = typeof transactions.$inferSelect;
+type Customer = Awaited<ReturnType<CustomersService['get']>>;
+
+/** Tier and segments of a member, for targeted rules; the tiers/segments module provides it. */
+export interface AudienceProvider {
+  describe(
+    tx: Executor,
+    organizationId: string,
+    customerId: string,
+  ): Promise<{ tierId: string | null; tierMultiplier: number; segmentIds: string[] }>;
+}
+
+export interface TransactionsDependencies {
+  customers: CustomersService;
+  ledger: LedgerService;
+  earningRules: EarningRulesService;
+  organizations: OrganizationsService;
+  locations: LocationsService;
+  audience?: AudienceProvider;
+}
+
+export interface IngestResult {
+  transaction: TransactionRow;
+  /** False when this exact ticket had been received before: nothing changed, the first result is returned. */
+  created: boolean;
+}
+
+export interface TransactionFilter {
+  customerId?: string | undefined;
+  locationId?: string | undefined;
+  documentNumber?: string | undefined;
+  type?: 'sale' | 'return' | undefined;
+  status?: 'pending' | 'completed' | 'cancelled' | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+const IDENTIFIER_ORDER = ['customerId', 'loyaltyCardNumber', 'phone', 'email', 'externalId'] as const;
+
+function memberPoints(entries: BreakdownEntry[]): number {
+  return entries.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.points, 0);
+}
+
+/**
+ * Tickets in, points out. Every ticket is stored; a matched member earns in the same database
+ * transaction, through the ledger, with the ticket as the source (so the same ticket never earns twice).
+ */
+export function createTransactionsService(db: Db, deps: TransactionsDependencies) {
+  const { customers, ledger, earningRules, organizations, locations } = deps;
+
+  async function findCustomer(
+    tx: Executor,
+    organizationId: string,
+    identification: CustomerIdentification | undefined,
+  ) {
+    if (!identification) return null;
+    for (const field of IDENTIFIER_ORDER) {
+      const value = identification[field];
+      if (!value) continue;
+      try {
+        return field === 'customerId'
+          ? await customers.get(organizationId, value, tx)
+          : await customers.lookup(organizationId, value, tx);
+      } catch (error) {
+        if (!(error instanceof AppError && error.status === 404)) throw error;
+      }
+    }
+    return null;
+  }
+
+  async function timeZoneOf(
+    tx: Executor,
+    organizationId: string,
+    locationId: string | null | undefined,
+    fallback: string,
+  ) {
+    if (!locationId) return fallback;
+    const location = await locations.get(organizationId, locationId, tx);
+    return location.timeZone ?? fallback;
+  }
+
+  async function memberContext(
+    tx: Executor,
+    organizationId: string,
+    customer: Customer,
+    at: Date,
+    timeZone: string,
+    rules: Awaited<ReturnType<EarningRulesService['activeRules']>>,
+  ): Promise<MemberContext> {
+    const [stats] = await tx
+      .select({ count: customerStats.transactionsCount })
+      .from(customerStats)
+      .where(
+        and(eq(customerStats.organizationId, organizationId), eq(customerStats.customerId, customer.id)),
+      );
+    const audience = deps.audience
+      ? await deps.audience.describe(tx, organizationId, customer.id)
+      : { tierId: null, tierMultiplier: 100, segmentIds: [] };
+    return {
+      customerId: customer.id,
+      ...audience,
+      purchasesBefore: stats?.count ?? 0,
+      referredBy: (customer as { referredBy?: string | null }).referredBy ?? null,
+      ruleUsage: await earningRules.usage(tx, organizationId, customer.id, rules, at, timeZone),
+    };
+  }
+
+  /** What the ticket earns for the member (or for nobody in particular when member is null). */
+  async function evaluate(
+    tx: Executor,
+    organizationId: string,
+    row: Pick<TransactionRow, 'content'>,
+    customer: Customer | null,
+  ): Promise<Evaluation> {
+    const organization = await organizations.get(organizationId, tx);
+    const settings = effectiveSettings(organization.settings);
+    const ticket = toTicket(row.content);
+    const timeZone = await timeZoneOf(tx, organizationId, ticket.locationId, organization.timeZone);
+    const rules = await earningRules.activeRules(organizationId, tx);
+    const member = customer
+      ? await memberContext(tx, organizationId, customer, ticket.purchasedAt, timeZone, rules)
+      : null;
+    return evaluateTicket(ticket, member, rules, { timeZone, rounding: settings.pointsRounding });
+  }
+
+  async function updateStats(
+    tx: Tx,
+    organizationId: string,
+    customerId: string,
+    delta: { count: number; spent: number; at: Date | null },
+  ) {
+    await tx
+      .insert(customerStats)
+      .values({
+        organizationId,
+        customerId,
+        transactionsCount: Math.max(delta.count, 0),
+        totalSpent: delta.spent,
+        firstPurchaseAt: delta.at,
+        lastPurchaseAt: delta.at,
+      })
+      .onConflictDoUpdate({
+        target: [customerStats.organizationId, customerStats.customerId],
+        set: {
+          transactionsCount: sql`${customerStats.transactionsCount} + ${delta.count}`,
+          totalSpent: sql`${customerStats.totalSpent} + ${delta.spent}`,
+          firstPurchaseAt: sql`least(${customerStats.firstPurchaseAt}, excluded.first_purchase_at)`,
+          lastPurchaseAt: sql`greatest(${customerStats.lastPurchaseAt}, excluded.last_purchase_at)`,
+        },
+      });
+  }
+
+  /** A completed sale with a member: evaluate, credit through the ledger, remember awards and stats. */
+  async function earn(
+    tx: Tx,
+    row: TransactionRow,
+    customer: Customer,
+    actor: Actor,
+  ): Promise<TransactionRow> {
+    const evaluation = await evaluate(tx, row.organizationId, row, customer);
+    const rules = await earningRules.activeRules(row.organizationId, tx);
+    const pointTypeOf = (ruleId: string) =>
+      rules.find((rule) => rule.id === ruleId)?.pointTypeId ?? undefined;
+    const credits = new Map<
+      string,
+      { customerId: string; pointTypeId: string | undefined; points: number; beneficiary: string }
+    >();
+    for (const entry of evaluation.entries) {
+      const customerId =
+        entry.beneficiary === 'member'
+          ? customer.id
+          : (customer as { referredBy?: string | null }).referredBy;
+      if (!customerId) continue;
+      const pointTypeId = pointTypeOf(entry.ruleId);
+      const key = `${entry.beneficiary}:${pointTypeId ?? 'default'}`;
+      const credit = credits.get(key) ?? {
+        customerId,
+        pointTypeId,
+        points: 0,
+        beneficiary: entry.beneficiary,
+      };
+      credit.points += entry.points;
+      credits.set(key, credit);
+    }
+    for (const credit of credits.values()) {
+      if (credit.points <= 0) continue;
+      await ledger.earn(
+        {
+          organizationId: row.organizationId,
+          customerId: credit.customerId,
+          pointTypeId: credit.pointTypeId,
+          points: credit.points,
+          reason:
+            credit.beneficiary === 'member'
+              ? `ticket ${row.documentNumber}`
+              : `referral: ticket ${row.documentNumber}`,
+          actor,
+          source: { type: credit.beneficiary === 'member' ? 'transaction' : 'referral', id: row.id },
+          locationId: row.locationId,
+        },
+        tx,
+      );
+    }
+    await earningRules.recordAwards(
+      tx,
+      row.organizationId,
+      customer.id,
+      { type: 'transaction', id: row.id },
+      evaluation.entries,
+      row.purchasedAt,
+    );
+    await updateStats(tx, row.organizationId, customer.id, {
+      count: 1,
+      spent: row.total,
+      at: row.purchasedAt,
+    });
+    const [updated] = await tx
+      .update(transactions)
+      .set({ pointsEarned: evaluation.total, breakdown: evaluation.entries, updatedAt: new Date() })
+      .where(and(eq(transactions.organizationId, row.organizationId), eq(transactions.id, row.id)))
+      .returning();
+    return updated!;
+  }
+
+  /** Takes back points of a sale (a return, or a cancellation) and records how much could not be taken. */
+  async function takeBack(
+    tx: Tx,
+    sale: TransactionRow,
+    points: number,
+    source: { type: string; id: string },
+    actor: Actor,
+  ) {
+    if (points <= 0 || !sale.customerId) return { reversed: 0, shortfall: 0 };
+    const result = await ledger.reverse(
+      {
+        organizationId: sale.organizationId,
+        customerId: sale.customerId,
+        points,
+        reason: `return of ticket ${sale.documentNumber}`,
+        actor,
+        source,
+        original: { type: 'transaction', id: sale.id },
+        locationId: sale.locationId,
+      },
+      tx,
+    );
+    return { reversed: points - result.shortfall, shortfall: result.shortfall };
+  }
+
+  async function lockDocument(tx: Tx, organizationId: string, source: string, documentNumber: string) {
+    const [row] = await tx
+      .select()
+      .from(transactions)
+      .where(
+        and(
+          eq(transactions.organizationId, organizationId),
+          eq(transactions.source, source),
+          eq(transactions.documentNumber, documentNumber),
+        ),
+      )
+      .for('update');
+    return row;
+  }
+
+  async function changeStatus(
+    tx: Tx,
+    row: TransactionRow,
+    status: TransactionRow['status'],
+    actor: Actor,
+  ): Promise<TransactionRow> {
+    if (row.status === 'cancelled' || (row.status === 'completed' && status === 'pending')) {
+      throw new AppError('invalid_status_change', `a ${row.status} ticket cannot become ${status}`, {
+        status: 409,
+      });
+    }
+    let [current] = await tx
+      .update(transactions)
+      .set({ status, content: { ...row.content, status }, updatedAt: new Date() })
+      .where(and(eq(transactions.organizationId, row.organizationId), eq(transactions.id, row.id)))
+      .returning();
+    if (status === 'completed' && row.type === 'sale' && row.customerId) {
+      current = await earn(tx, current!, await customers.get(row.organizationId, row.customerId, tx), actor);
+    }
+    if (status === 'cancelled' && row.status === 'completed' && row.type === 'sale' && row.customerId) {
+      const outstanding = row.pointsEarned - row.pointsReversed;
+      const { reversed } = await takeBack(
+        tx,
+        row,
+        outstanding,
+        { type: 'transaction_cancellation', id: row.id },
+        actor,
+      );
+      await earningRules.removeAwards(tx, row.organizationId, { type: 'transaction', id: row.id });
+      await updateStats(tx, row.organizationId, row.customerId, {
+        count: -1,
+        spent: -(row.total - row.returnedAmount),
+        at: null,
+      });
+      [current] = await tx
+        .update(transactions)
+        .set({ pointsReversed: row.pointsReversed + reversed })
+        .where(and(eq(transactions.organizationId, row.organizationId), eq(transactions.id, row.id)))
+        .returning();
+    }
+    await emit(tx, {
+      organizationId: row.organizationId,
+      type: 'transaction.status_changed',
+      subject: { type: 'transaction', id: row.id },
+      payload: { transactionId: row.id, from: row.status, to: status, customerId: row.customerId },
+    });
+    return current!;
+  }
+
+  async function applyReturn(tx: Tx, row: TransactionRow, actor: Actor): Promise<TransactionRow> {
+    const revised = row.content.revisedDocumentNumber;
+    if (!revised) throw validationFailed('body.revisedDocumentNumber', 'is required for a return');
+    const sale = await lockDocument(tx, row.organizationId, row.source, revised);
+    if (!sale || sale.type !== 'sale')
+      throw validationFailed('body.revisedDocumentNumber', `no sale ${revised} from source ${row.source}`);
+    if (sale.returnedAmount + row.total > sale.total) {
+      throw new AppError(
+        'return_exceeds_sale',
+        `returning ${row.total} would exceed what is left of sale ${revised}`,
+        {
+          status: 422,
+          errors: [
+            {
+              path: 'body.totals.total',
+              message: `at most ${sale.total - sale.returnedAmount} can still be returned`,
+            },
+          ],
+        },
+      );
+    }
+    const toReverse = pointsToReverse({
+      earned: sale.pointsEarned,
+      alreadyReversed: sale.pointsReversed,
+      sold: sale.total,
+      returnedBefore: sale.returnedAmount,
+      returnedNow: row.total,
+    });
+    const { reversed, shortfall } = await takeBack(
+      tx,
+      sale,
+      toReverse,
+      { type: 'transaction', id: row.id },
+      actor,
+    );
+    await tx
+      .update(transactions)
+      .set({
+        returnedAmount: sale.returnedAmount + row.total,
+        pointsReversed: sale.pointsReversed + reversed,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(transactions.organizationId, sale.organizationId), eq(transactions.id, sale.id)));
+    if (sale.customerId)
+      await updateStats(tx, sale.organizationId, sale.customerId, { count: 0, spent: -row.total, at: null });
+    const [updated] = await tx
+      .update(transactions)
+      .set({
+        originalTransactionId: sale.id,
+        customerId: sale.customerId,
+        pointsReversed: reversed,
+        reversalShortfall: shortfall,
+      })
+      .where(and(eq(transactions.organizationId, row.organizationId), eq(transactions.id, row.id)))
+      .returning();
+    await emit(tx, {
+      organizationId: row.organizationId,
+      type: 'transaction.returned',
+      subject: { type: 'transaction', id: sale.id },
+      payload: {
+        transactionId: sale.id,
+        returnId: row.id,
+        amount: row.total,
+        pointsReversed: reversed,
+        shortfall,
+        customerId: sale.customerId,
+      },
+    });
+    return updated!;
+  }
+
+  async function checkReferences(tx: Executor, organizationId: string, input: TransactionInput) {
+    if (input.currency && !isCurrency(input.currency))
+      throw validationFailed('body.currency', 'must be an ISO 4217 currency code');
+    if (input.locationId) {
+      const location = await locations.get(organizationId, input.locationId, tx).catch(() => null);
+      if (!location) throw validationFailed('body.locationId', 'is not a location of this organization');
+      if (input.brandId && !location.brands.some((brand) => brand.id === input.brandId)) {
+        throw validationFailed('body.brandId', 'is not a brand of this location');
+      }
+    }
+  }
+
+  async function ingestOnce(
+    organizationId: string,
+    input: TransactionInput,
+    actor: Actor,
+  ): Promise<IngestResult> {
+    return transaction(db, async (tx) => {
+      const hash = contentHash(input);
+      const source = input.source ?? 'api';
+      const existing = await lockDocument(tx, organizationId, source, input.documentNumber);
+      if (existing) {
+        if (existing.contentHash !== hash) {
+          throw new AppError(
+            'document_conflict',
+            `document ${input.documentNumber} was already received with different content`,
+            { status: 409 },
+          );
+        }
+        const status = input.status ?? 'completed';
+        if (status === existing.status) return { transaction: existing, created: false };
+        return { transaction: await changeStatus(tx, existing, status, actor), created: false };
+      }
+      await checkReferences(tx, organizationId, input);
+      const organization = await organizations.get(organizationId, tx);
+      const content = toContent(input, { currency: organization.currency, now: new Date() });
+      const customer =
+        content.type === 'sale' ? await findCustomer(tx, organizationId, input.customer) : null;
+      let [row] = await tx
+        .insert(transactions)
+        .values({
+          organizationId,
+          id: newId(),
+          source,
+          documentNumber: input.documentNumber,
+          type: content.type,
+          status: content.status,
+          locationId: content.locationId ?? null,
+          purchasedAt: new Date(content.purchasedAt),
+          currency: content.currency,
+          total: content.totals.total,
+          customerId: customer?.id ?? null,
+          identification: input.customer ?? null,
+          content,
+          contentHash: hash,
+        })
+        .returning();
+      await emit(tx, {
+        organizationId,
+        type: 'transaction.created',
+        subject: { type: 'transaction', id: row!.id },
+        payload: {
+          transactionId: row!.id,
+          documentNumber: row!.documentNumber,
+          type: row!.type,
+          status: row!.status,
+          customerId: row!.customerId,
+          total: row!.total,
+        },
+      });
+      if (row!.type === 'return' && row!.status === 'completed') row = await applyReturn(tx, row!, actor);
+      else if (row!.status === 'completed' && customer) row = await earn(tx, row!, customer, actor);
+      return { transaction: row!, created: true };
+    });
+  }
+
+  return {
+    async ingest(
+      organizationId: string,
+      input: TransactionInput,
+      actor: Actor = SYSTEM,
+    ): Promise<IngestResult> {
+      try {
+        return await ingestOnce(organizationId, input, actor);
+      } catch (error) {
+        // Two tills sent the same ticket at once: the loser sees the winner's row on a second try.
+        if (sqlState(error) === UNIQUE_VIOLATION) return ingestOnce(organizationId, input, actor);
+        throw error;
+      }
+    },
+
+    /** Attaches an unassigned ticket to a member; a completed sale earns now. */
+    async assign(
+      organizationId: string,
+      id: string,
+      identifier: string,
+      actor: Actor = SYSTEM,
+    ): Promise<TransactionRow> {
+      return transaction(db, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(transactions)
+          .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
+          .for('update');
+        if (!row) throw notFound('transaction');
+        if (row.customerId)
+          throw new AppError('already_assigned', 'this transaction already belongs to a member', {
+            status: 409,
+          });
+        if (row.type !== 'sale')
+          throw new AppError('not_assignable', 'returns follow the sale they return', { status: 409 });
+        const customer = await customers.lookup(organizationId, identifier, tx);
+        let [assigned] = await tx
+          .update(transactions)
+          .set({ customerId: customer.id, updatedAt: new Date() })
+          .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
+          .returning();
+        if (assigned!.status === 'completed') assigned = await earn(tx, assigned!, customer, actor);
+        await emit(tx, {
+          organizationId,
+          type: 'transaction.assigned',
+          subject: { type: 'transaction', id },
+          payload: { transactionId: id, customerId: customer.id, pointsEarned: assigned!.pointsEarned },
+        });
+        return assigned!;
+      });
+    },
+
+    /** The breakdown a ticket would earn, for the identified member if any; writes nothing. */
+    async simulate(
+      organizationId: string,
+      input: TransactionInput,
+    ): Promise<Evaluation & { customerId: string | null }> {
+      await checkReferences(db, organizationId, input);
+      const organization = await organizations.get(organizationId);
+      const content = toContent(
+        { ...input, type: 'sale' },
+        { currency: organization.currency, now: new Date() },
+      );
+      const customer = await findCustomer(db, organizationId, input.customer);
+      const evaluation = await evaluate(
+        db,
+        organizationId,
+        { content: { ...content, status: 'completed' } },
+        customer,
+      );
+      return { ...evaluation, customerId: customer?.id ?? null };
+    },
+
+    async get(organizationId: string, id: string): Promise<TransactionRow> {
+      const [row] = await db
+        .select()
+        .from(transactions)
+        .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)));
+      if (!row) throw notFound('transaction');
+      return row;
+    },
+
+    list(organizationId: string, filter: TransactionFilter, page: PageRequest): Promise<TransactionRow[]> {
+      return db
+        .select()
+        .from(transactions)
+        .where(
+          and(
+            eq(transactions.organizationId, organizationId),
+            filter.customerId ? eq(transactions.customerId, filter.customerId) : undefined,
+            filter.locationId ? eq(transactions.locationId, filter.locationId) : undefined,
+            filter.documentNumber ? eq(transactions.documentNumber, filter.documentNumber) : undefined,
+            filter.type ? eq(transactions.type, filter.type) : undefined,
+            filter.status ? eq(transactions.status, filter.status) : undefined,
+            filter.from ? gte(transactions.purchasedAt, new Date(filter.from)) : undefined,
+            filter.to ? lt(transactions.purchasedAt, new Date(filter.to)) : undefined,
+            afterCursor(transactions.id, page),
+          ),
+        )
+        .orderBy(asc(transactions.id))
+        .limit(fetchSize(page));
+    },
+
+    /** Purchase statistics of a member (zeros before the first purchase). */
+    async stats(organizationId: string, customerId: string, executor: Executor = db) {
+      const [row] = await executor
+        .select()
+        .from(customerStats)
+        .where(
+          and(eq(customerStats.organizationId, organizationId), eq(customerStats.customerId, customerId)),
+        );
+      const count = row?.transactionsCount ?? 0;
+      const spent = row?.totalSpent ?? 0;
+      return {
+        transactionsCount: count,
+        totalSpent: spent,
+        averageTicket: count > 0 ? Math.floor(spent / count) : 0,
+        firstPurchaseAt: row?.firstPurchaseAt ?? null,
+        lastPurchaseAt: row?.lastPurchaseAt ?? null,
+      };
+    },
+
+    memberPoints,
+  };
+}
+
+export type TransactionsService = ReturnType<typeof createTransactionsService>;

@@ -1,0 +1,366 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestContext,
+  expectStatus,
+  type TestContext,
+  type TestOrganization,
+} from '../../../test/support/context.ts';
+import { verifyLedger } from '../ledger/verify.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+async function member(org: TestOrganization, fields: Record<string, unknown> = {}) {
+  const email = `m-${randomBytes(4).toString('hex')}@example.com`;
+  const response = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/customers',
+    headers: org.headers,
+    payload: { firstName: 'Ana', email, ...fields },
+  });
+  expectStatus(response, 201);
+  return response.json() as { id: string; email: string; loyaltyCardNumber: string };
+}
+
+async function rule(org: TestOrganization, body: Record<string, unknown>) {
+  const response = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/earning-rules',
+    headers: org.headers,
+    payload: body,
+  });
+  expectStatus(response, 201);
+  return response.json() as { id: string };
+}
+
+async function activePoints(org: TestOrganization, customerId: string): Promise<number> {
+  const response = await ctx.app.inject({
+    method: 'GET',
+    url: `/v1/customers/${customerId}/points`,
+    headers: org.headers,
+  });
+  expectStatus(response, 200);
+  return response.json().balances[0].active;
+}
+
+function send(org: TestOrganization, ticket: Record<string, unknown>) {
+  return ctx.app.inject({ method: 'POST', url: '/v1/transactions', headers: org.headers, payload: ticket });
+}
+
+const ticketOf = (documentNumber: string, total: number, extra: Record<string, unknown> = {}) => ({
+  documentNumber,
+  purchasedAt: '2026-11-20T12:00:00Z',
+  totals: { total },
+  lines: [{ sku: 'MENU', name: 'Menu del día', total }],
+  ...extra,
+});
+
+async function expectLedgerConsistent(org: TestOrganization) {
+  const report = await verifyLedger(ctx.database.db, { organizationId: org.id });
+  expect(report.mismatches).toEqual([]);
+}
+
+describe('POST /v1/transactions', () => {
+  it("earns 6.9 points on a 3.00 ticket with a 2.3-per-unit spend rule (Open Loyalty's demo)", async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: '2.3 per euro', type: 'spend', config: { pointsPerUnit: 2.3 } });
+    const ana = await member(org);
+    const response = await send(org, ticketOf('T-1', 300, { customer: { email: ana.email.toUpperCase() } }));
+    expectStatus(response, 201);
+    expect(response.json()).toMatchObject({
+      customerId: ana.id,
+      pointsEarned: 6.9,
+      breakdown: [{ ruleName: '2.3 per euro', ruleType: 'spend', points: 6.9, lineId: '1' }],
+    });
+    expect(await activePoints(org, ana.id)).toBe(6.9);
+    await expectLedgerConsistent(org);
+  });
+
+  it('answers a retry of the same ticket with the first result and earns once; other content is a 409', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    const ticket = ticketOf('T-2', 1000, { customer: { customerId: ana.id } });
+    const first = await send(org, ticket);
+    const retry = await send(org, ticket);
+    expectStatus(first, 201);
+    expectStatus(retry, 200);
+    expect(retry.json()).toEqual(first.json());
+    expect(await activePoints(org, ana.id)).toBe(10);
+
+    const changed = await send(org, {
+      ...ticket,
+      totals: { total: 2000 },
+      lines: [{ sku: 'X', total: 2000 }],
+    });
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json().code).toBe('document_conflict');
+    expect(await activePoints(org, ana.id)).toBe(10);
+  });
+
+  it('keeps a ticket of an unknown member and earns when it is assigned later, once', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const stored = await send(org, ticketOf('T-3', 1500, { customer: { loyaltyCardNumber: 'NOBODY' } }));
+    expectStatus(stored, 201);
+    expect(stored.json()).toMatchObject({ customerId: null, pointsEarned: 0 });
+    const id = stored.json().transaction.id;
+
+    const ana = await member(org);
+    const assigned = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/transactions/${id}/assign`,
+      headers: org.headers,
+      payload: { identifier: ana.loyaltyCardNumber },
+    });
+    expectStatus(assigned, 200);
+    expect(assigned.json()).toMatchObject({ customerId: ana.id, pointsEarned: 15 });
+    expect(await activePoints(org, ana.id)).toBe(15);
+
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/transactions/${id}/assign`,
+      headers: org.headers,
+      payload: { identifier: ana.id },
+    });
+    expect(again.statusCode).toBe(409);
+    expect(await activePoints(org, ana.id)).toBe(15);
+    await expectLedgerConsistent(org);
+  });
+
+  it('takes back half the points when half the ticket is returned, the rest with the rest, and refuses more', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 2.3 } });
+    const ana = await member(org);
+    expectStatus(await send(org, ticketOf('S-1', 300, { customer: { customerId: ana.id } })), 201);
+
+    const half = await send(org, ticketOf('R-1', 150, { type: 'return', revisedDocumentNumber: 'S-1' }));
+    expectStatus(half, 201);
+    expect(half.json().transaction).toMatchObject({ pointsReversed: 3.45, customerId: ana.id });
+    expect(await activePoints(org, ana.id)).toBe(3.45);
+
+    const tooMuch = await send(org, ticketOf('R-2', 151, { type: 'return', revisedDocumentNumber: 'S-1' }));
+    expect(tooMuch.statusCode).toBe(422);
+    expect(tooMuch.json().code).toBe('return_exceeds_sale');
+
+    const rest = await send(org, ticketOf('R-3', 150, { type: 'return', revisedDocumentNumber: 'S-1' }));
+    expectStatus(rest, 201);
+    expect(await activePoints(org, ana.id)).toBe(0);
+    const sale = (
+      await ctx.app.inject({
+        method: 'GET',
+        url: '/v1/transactions?documentNumber=S-1',
+        headers: org.headers,
+      })
+    ).json().data[0];
+    expect(sale).toMatchObject({ returnedAmount: 300, pointsReversed: 6.9 });
+    await expectLedgerConsistent(org);
+  });
+
+  it('records what a return could not take back when the points were already spent', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    await send(org, ticketOf('S-2', 1000, { customer: { customerId: ana.id } }));
+    const spent = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/customers/${ana.id}/points/spend`,
+      headers: org.headers,
+      payload: { points: 8, reason: 'coffee' },
+    });
+    expectStatus(spent, 201);
+    const returned = await send(org, ticketOf('R-4', 1000, { type: 'return', revisedDocumentNumber: 'S-2' }));
+    expect(returned.json().transaction).toMatchObject({ pointsReversed: 2, reversalShortfall: 8 });
+    expect(await activePoints(org, ana.id)).toBe(0);
+    await expectLedgerConsistent(org);
+  });
+
+  it('earns when a pending ticket completes and takes the points back when it is cancelled', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    const ticket = ticketOf('D-1', 2500, { customer: { customerId: ana.id }, channel: 'delivery' });
+    expect((await send(org, { ...ticket, status: 'pending' })).json().pointsEarned).toBe(0);
+    expect(await activePoints(org, ana.id)).toBe(0);
+    const completed = await send(org, { ...ticket, status: 'completed' });
+    expectStatus(completed, 200);
+    expect(completed.json().pointsEarned).toBe(25);
+    expect(await activePoints(org, ana.id)).toBe(25);
+    const cancelled = await send(org, { ...ticket, status: 'cancelled' });
+    expect(cancelled.json().transaction).toMatchObject({ status: 'cancelled', pointsReversed: 25 });
+    expect(await activePoints(org, ana.id)).toBe(0);
+    expect((await send(org, { ...ticket, status: 'completed' })).statusCode).toBe(409);
+    await expectLedgerConsistent(org);
+  });
+
+  it('gives a visit stamp once per local day, whatever the number of tickets', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    await rule(org, { name: 'Stamp', type: 'visit', config: { points: 1, minimumOrder: 500 } });
+    const ana = await member(org);
+    const at = (documentNumber: string, purchasedAt: string) =>
+      send(org, ticketOf(documentNumber, 800, { customer: { customerId: ana.id }, purchasedAt }));
+    expect((await at('V-1', '2026-11-20T09:00:00Z')).json().pointsEarned).toBe(1);
+    expect((await at('V-2', '2026-11-20T20:00:00Z')).json().pointsEarned).toBe(0);
+    // 23:30 UTC is already the next day in Madrid.
+    expect((await at('V-3', '2026-11-20T23:30:00Z')).json().pointsEarned).toBe(1);
+  });
+
+  it('keeps member statistics current', async () => {
+    const org = await ctx.createOrganization();
+    const ana = await member(org);
+    await send(
+      org,
+      ticketOf('A-1', 1000, { customer: { customerId: ana.id }, purchasedAt: '2026-11-01T10:00:00Z' }),
+    );
+    await send(
+      org,
+      ticketOf('A-2', 3000, { customer: { customerId: ana.id }, purchasedAt: '2026-11-10T10:00:00Z' }),
+    );
+    await send(org, ticketOf('A-3', 1000, { type: 'return', revisedDocumentNumber: 'A-2' }));
+    const stats = await ctx.services.transactions.stats(org.id, ana.id);
+    expect(stats).toMatchObject({ transactionsCount: 2, totalSpent: 3000, averageTicket: 1500 });
+    expect(stats.firstPurchaseAt?.toISOString()).toBe('2026-11-01T10:00:00.000Z');
+    expect(stats.lastPurchaseAt?.toISOString()).toBe('2026-11-10T10:00:00.000Z');
+  });
+
+  it('rejects a location of another organization and malformed tickets with 422, writing nothing', async () => {
+    const org = await ctx.createOrganization();
+    const other = await ctx.createOrganization();
+    const foreign = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/locations',
+        headers: other.headers,
+        payload: { name: 'Theirs' },
+      })
+    ).json();
+    const cases = [
+      [ticketOf('B-1', 100, { locationId: foreign.id }), 'body.locationId'],
+      [{ documentNumber: 'B-2', totals: { total: -5 }, lines: [] }, 'body.totals.total'],
+      [{ documentNumber: 'B-3', totals: { total: 100 }, lines: [{ sku: 'x' }] }, 'body.lines.0.total'],
+      [ticketOf('B-4', 100, { type: 'return' }), 'body.revisedDocumentNumber'],
+      [ticketOf('B-5', 100, { channel: 'carrier-pigeon' }), 'body.channel'],
+    ] as const;
+    for (const [payload, path] of cases) {
+      const response = await send(org, payload);
+      expect(response.statusCode, JSON.stringify(payload)).toBe(422);
+      expect(response.json().errors.map((e: { path: string }) => e.path)).toContain(path);
+    }
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/v1/transactions', headers: org.headers })).json().data,
+    ).toEqual([]);
+  });
+
+  it("answers 404 for another organization's transaction and never assigns to its members", async () => {
+    const owner = await ctx.createOrganization();
+    const other = await ctx.createOrganization();
+    const stored = (await send(owner, ticketOf('I-1', 100))).json().transaction;
+    const stranger = await member(other);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: `/v1/transactions/${stored.id}`, headers: other.headers }))
+        .statusCode,
+    ).toBe(404);
+    const assign = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/transactions/${stored.id}/assign`,
+      headers: other.headers,
+      payload: { identifier: stranger.id },
+    });
+    expect(assign.statusCode).toBe(404);
+    const ownerAssign = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/transactions/${stored.id}/assign`,
+      headers: owner.headers,
+      payload: { identifier: stranger.email },
+    });
+    expect(ownerAssign.statusCode).toBe(404);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/v1/transactions', headers: other.headers })).json().data,
+    ).toEqual([]);
+  });
+
+  it('filters the list by member, type and date', async () => {
+    const org = await ctx.createOrganization();
+    const ana = await member(org);
+    await send(
+      org,
+      ticketOf('L-1', 100, { customer: { customerId: ana.id }, purchasedAt: '2026-10-01T10:00:00Z' }),
+    );
+    await send(org, ticketOf('L-2', 100, { purchasedAt: '2026-11-01T10:00:00Z' }));
+    await send(
+      org,
+      ticketOf('L-3', 100, {
+        type: 'return',
+        revisedDocumentNumber: 'L-1',
+        purchasedAt: '2026-11-02T10:00:00Z',
+      }),
+    );
+    const list = async (query: string) =>
+      (await ctx.app.inject({ method: 'GET', url: `/v1/transactions?${query}`, headers: org.headers }))
+        .json()
+        .data.map((t: { documentNumber: string }) => t.documentNumber);
+    expect(await list(`customerId=${ana.id}`)).toEqual(['L-1', 'L-3']);
+    expect(await list('type=return')).toEqual(['L-3']);
+    expect(await list('from=2026-10-15T00:00:00Z&to=2026-11-02T00:00:00Z')).toEqual(['L-2']);
+  });
+});
+
+describe('POST /v1/transactions/simulate', () => {
+  it('shows the breakdown ingestion then earns, and writes nothing', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, {
+      name: 'per euro',
+      type: 'spend',
+      config: { pointsPerUnit: 1.5, excludedSkus: ['WATER'] },
+    });
+    await rule(org, {
+      name: 'Croissant',
+      type: 'product_purchase',
+      config: { skus: ['CROISSANT'], points: 2 },
+    });
+    const ana = await member(org);
+    const ticket = {
+      documentNumber: 'SIM-1',
+      totals: { total: 1450 },
+      lines: [
+        { sku: 'CROISSANT', quantity: 2, total: 450 },
+        { sku: 'COFFEE', total: 800 },
+        { sku: 'WATER', total: 200 },
+      ],
+      customer: { customerId: ana.id },
+    };
+    const simulated = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/transactions/simulate',
+      headers: org.headers,
+      payload: ticket,
+    });
+    expectStatus(simulated, 200);
+    expect(await activePoints(org, ana.id)).toBe(0);
+    expect(
+      (await ctx.app.inject({ method: 'GET', url: '/v1/transactions', headers: org.headers })).json().data,
+    ).toEqual([]);
+
+    const ingested = await send(org, ticket);
+    expect(ingested.json().pointsEarned).toBe(simulated.json().pointsEarned);
+    expect(ingested.json().breakdown).toEqual(simulated.json().breakdown);
+    expect(simulated.json().pointsEarned).toBe(6.75 + 12 + 4);
+  });
+});
+
+describe('concurrency', () => {
+  it('earns once when several tills send the same ticket at the same time', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    const ticket = ticketOf('C-1', 1000, { customer: { customerId: ana.id } });
+    const responses = await Promise.all(Array.from({ length: 6 }, () => send(org, ticket)));
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect(await activePoints(org, ana.id)).toBe(10);
+    await expectLedgerConsistent(org);
+  });
+});
