@@ -2,6 +2,7 @@ import type { Database } from './db/connection.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
 import { createEarningRulesService } from './modules/earning-rules/service.ts';
+import { createTriggerService } from './modules/earning-rules/trigger-service.ts';
 import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLedgerService } from './modules/ledger/service.ts';
@@ -47,6 +48,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
     pointTypes,
     ledger,
     transactions: createTransactionsService(db, { ...services, ledger }),
+    triggers: createTriggerService(db, { ...services, ledger }),
   };
 }
 

@@ -14,6 +14,7 @@ import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
 import { customerRoutes } from '../modules/customers/routes.ts';
 import { earningRuleRoutes } from '../modules/earning-rules/routes.ts';
+import { triggerRoutes } from '../modules/earning-rules/trigger-routes.ts';
 import { eventRoutes } from '../modules/events/routes.ts';
 import { ledgerRoutes } from '../modules/ledger/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
@@ -122,6 +123,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   locationRoutes(app, services.locations);
   customerRoutes(app, services.customers);
   earningRuleRoutes(app, services.earningRules);
+  triggerRoutes(app, services.triggers);
   eventRoutes(app, services.events);
   pointTypeRoutes(app, services.pointTypes);
   ledgerRoutes(app, services.ledger);

@@ -1,0 +1,106 @@
+import type { Db, Tx } from '../../db/connection.ts';
+import { newId } from '../../db/ids.ts';
+import { transaction } from '../../db/transaction.ts';
+import { evaluateTrigger, type Trigger } from '../../domain/earning/triggers.ts';
+import type { Evaluation, MemberContext } from '../../domain/earning/types.ts';
+import type { CustomersService } from '../customers/service.ts';
+import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
+import type { OrganizationsService } from '../organizations/service.ts';
+import type { EarningRulesService } from './service.ts';
+
+export interface TriggerDependencies {
+  customers: CustomersService;
+  ledger: LedgerService;
+  earningRules: EarningRulesService;
+  organizations: OrganizationsService;
+  /** Tier and segments for targeted rules (the tiers/segments module); none = untargeted only. */
+  audience?: {
+    describe(
+      tx: Tx,
+      organizationId: string,
+      customerId: string,
+    ): Promise<Pick<MemberContext, 'tierId' | 'tierMultiplier' | 'segmentIds'>>;
+  };
+}
+
+export interface TriggerInput {
+  organizationId: string;
+  customerId: string;
+  trigger: Trigger;
+  locationId?: string | null | undefined;
+  /**
+   * What makes this award unique (a retry with the same source earns nothing more): e.g. the
+   * birthday year, or the client's event id. Omitted = every call is a new occurrence.
+   */
+  sourceId?: string | undefined;
+  actor?: Actor | undefined;
+  now?: Date | undefined;
+}
+
+/**
+ * Points from things other than tickets: system events (registration, marketing opt-in, birthday,
+ * profile completed), custom events, QR codes and geolocation check-ins. The engine decides
+ * (src/domain/earning/triggers.ts); this service gathers the member context and credits the ledger.
+ */
+export function createTriggerService(db: Db, deps: TriggerDependencies) {
+  const { customers, ledger, earningRules, organizations } = deps;
+
+  async function award(input: TriggerInput, tx: Tx): Promise<Evaluation> {
+    const now = input.now ?? new Date();
+    const { organizationId } = input;
+    const customer = await customers.get(organizationId, input.customerId, tx);
+    const organization = await organizations.get(organizationId, tx);
+    const rules = await earningRules.activeRules(organizationId, tx);
+    const audience = deps.audience
+      ? await deps.audience.describe(tx, organizationId, customer.id)
+      : { tierId: null, tierMultiplier: 100, segmentIds: [] };
+    const member: MemberContext = {
+      customerId: customer.id,
+      ...audience,
+      purchasesBefore: 0,
+      referredBy: customer.referredBy ?? null,
+      ruleUsage: await earningRules.usage(tx, organizationId, customer.id, rules, now, organization.timeZone),
+    };
+    const evaluation = evaluateTrigger(input.trigger, member, rules, {
+      at: now,
+      timeZone: organization.timeZone,
+      locationId: input.locationId ?? null,
+    });
+    const sourceId = input.sourceId ?? newId();
+    const source = { type: `trigger:${input.trigger.kind}`, id: sourceId };
+    let replayed = false;
+    for (const entry of evaluation.entries) {
+      const beneficiary = entry.beneficiary === 'member' ? customer.id : customer.referredBy;
+      if (!beneficiary) continue;
+      const rule = rules.find((r) => r.id === entry.ruleId);
+      const result = await ledger.earn(
+        {
+          organizationId,
+          customerId: beneficiary,
+          pointTypeId: rule?.pointTypeId ?? undefined,
+          points: entry.points,
+          reason: entry.ruleName,
+          actor: input.actor ?? SYSTEM,
+          source: { type: source.type, id: `${sourceId}:${entry.ruleId}:${entry.beneficiary}` },
+          locationId: input.locationId ?? null,
+          now,
+        },
+        tx,
+      );
+      replayed ||= result.replayed;
+    }
+    // A retry of an occurrence already awarded changes nothing, limits included.
+    if (!replayed)
+      await earningRules.recordAwards(tx, organizationId, customer.id, source, evaluation.entries, now);
+    return evaluation;
+  }
+
+  return {
+    /** Awards a trigger in its own transaction, or in the caller's (e.g. the customer's creation). */
+    award(input: TriggerInput, tx?: Tx): Promise<Evaluation> {
+      return tx ? award(input, tx) : transaction(db, (t) => award(input, t));
+    },
+  };
+}
+
+export type TriggerService = ReturnType<typeof createTriggerService>;

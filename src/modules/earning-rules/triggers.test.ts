@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestContext,
+  expectStatus,
+  type TestContext,
+  type TestOrganization,
+} from '../../../test/support/context.ts';
+
+let ctx: TestContext;
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+afterAll(() => ctx.close());
+
+async function setup(rule: Record<string, unknown>) {
+  const org = await ctx.createOrganization();
+  expectStatus(
+    await ctx.app.inject({ method: 'POST', url: '/v1/earning-rules', headers: org.headers, payload: rule }),
+    201,
+  );
+  const customer = await ctx.app.inject({
+    method: 'POST',
+    url: '/v1/customers',
+    headers: org.headers,
+    payload: { firstName: 'Ana', email: `a-${randomBytes(4).toString('hex')}@example.com` },
+  });
+  expectStatus(customer, 201);
+  return { org, customerId: customer.json().id as string };
+}
+
+function post(org: TestOrganization, url: string, payload: Record<string, unknown>) {
+  return ctx.app.inject({ method: 'POST', url, headers: org.headers, payload });
+}
+
+async function active(org: TestOrganization, customerId: string) {
+  return (
+    await ctx.app.inject({ method: 'GET', url: `/v1/customers/${customerId}/points`, headers: org.headers })
+  ).json().balances[0].active;
+}
+
+describe('custom events, QR codes and check-ins', () => {
+  it('award custom-event points up to the limit per period, and a repeated event id earns nothing more', async () => {
+    const { org, customerId } = await setup({
+      name: 'Review',
+      type: 'custom_event',
+      config: { eventName: 'left_review', points: 10 },
+      limit: { count: 2, period: 'month' },
+    });
+    const url = `/v1/customers/${customerId}/custom-events`;
+    const first = await post(org, url, { name: 'left_review', eventId: 'review-1' });
+    expectStatus(first, 200);
+    expect(first.json()).toMatchObject({ pointsEarned: 10, breakdown: [{ ruleName: 'Review', points: 10 }] });
+    expect((await post(org, url, { name: 'left_review', eventId: 'review-1' })).json().pointsEarned).toBe(10);
+    expect(await active(org, customerId)).toBe(10);
+    expect((await post(org, url, { name: 'left_review', eventId: 'review-2' })).json().pointsEarned).toBe(10);
+    expect((await post(org, url, { name: 'left_review', eventId: 'review-3' })).json().pointsEarned).toBe(0);
+    expect((await post(org, url, { name: 'other_event' })).json().pointsEarned).toBe(0);
+    expect(await active(org, customerId)).toBe(20);
+  });
+
+  it('award QR-code points for the exact code only', async () => {
+    const { org, customerId } = await setup({
+      name: 'Poster',
+      type: 'qr_code',
+      config: { code: 'TABLE-7', points: 1.5 },
+    });
+    expect(
+      (await post(org, `/v1/customers/${customerId}/qr-codes`, { code: 'TABLE-8' })).json().pointsEarned,
+    ).toBe(0);
+    expect(
+      (await post(org, `/v1/customers/${customerId}/qr-codes`, { code: 'TABLE-7' })).json().pointsEarned,
+    ).toBe(1.5);
+    expect(await active(org, customerId)).toBe(1.5);
+  });
+
+  it('award check-in points within the radius only', async () => {
+    const { org, customerId } = await setup({
+      name: 'Nearby',
+      type: 'geolocation',
+      config: { latitude: 41.4036, longitude: 2.1744, radiusMeters: 200, points: 2 },
+    });
+    const url = `/v1/customers/${customerId}/check-ins`;
+    expect((await post(org, url, { latitude: 41.4136, longitude: 2.1744 })).json().pointsEarned).toBe(0);
+    expect((await post(org, url, { latitude: 41.4046, longitude: 2.1744 })).json().pointsEarned).toBe(2);
+  });
+
+  it("answer 404 for another organization's member and 422 for a bad position", async () => {
+    const { org } = await setup({ name: 'Poster', type: 'qr_code', config: { code: 'X', points: 1 } });
+    const other = await setup({ name: 'Poster', type: 'qr_code', config: { code: 'X', points: 1 } });
+    expect((await post(org, `/v1/customers/${other.customerId}/qr-codes`, { code: 'X' })).statusCode).toBe(
+      404,
+    );
+    const bad = await post(org, `/v1/customers/${other.customerId}/check-ins`, {
+      latitude: 123,
+      longitude: 0,
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().errors[0].path).toBe('body.latitude');
+  });
+});
