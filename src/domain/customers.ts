@@ -37,11 +37,11 @@ export function normalizePhone(raw: string, defaultCountry: string | undefined):
 }
 
 /** Only digits and the punctuation people write phones with; letters are never a phone. */
-const PHONE_SHAPE = /^\s*\+?[\d\s().\-/]{4,40}$/;
+const PHONE_SHAPE = /^\s*[\d\s().\-/+]{4,40}$/;
 
 /** Whether a lookup needs the organization's country to read this as a phone (a local number or `00…`). */
 export function needsDefaultCountry(identifier: string): boolean {
-  return PHONE_SHAPE.test(identifier) && !identifier.trim().startsWith('+');
+  return PHONE_SHAPE.test(identifier) && !/^\(?\+/.test(identifier.trim());
 }
 
 /** Emails are unique and looked up case-insensitively: this is the form they are compared in. */

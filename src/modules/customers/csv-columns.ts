@@ -134,7 +134,8 @@ export function planColumns(
     const field =
       explicit.get(name) ?? (named && !READ_ONLY.has(named) ? (named as ImportableField) : undefined);
     if (!field) {
-      if (name !== '') ignored.push(name);
+      // Columns of our own export that the engine assigns (id, createdAt…) are skipped quietly.
+      if (name !== '' && !(named && READ_ONLY.has(named))) ignored.push(name);
       continue;
     }
     const other = taken.get(field);

@@ -229,6 +229,9 @@ export function createCustomerImports(
         now: new Date(),
         current: target,
       });
+      // The email it was matched by, in another case, is the same email: keep the member's spelling.
+      if (values.email && target.email && emailKey(values.email) === emailKey(target.email))
+        delete values.email;
       const change = referredBy === undefined ? values : { ...values, referredBy };
       const { changed } = await updateCustomer(tx, target, change, { importId });
       outcomes.push({ row, kind: changed.length > 0 ? 'updated' : 'unchanged' });
@@ -277,13 +280,13 @@ export function createCustomerImports(
     const now = new Date();
     for (const { row, cells } of records) {
       const { input, errors } = rowToInput(cells, plan);
-      if (errors.length > 0) {
-        outcomes.push({ row, kind: 'failed', problems: problems(errors) });
-        continue;
-      }
-      const normalized = normalizeCustomerInput(input, { country: program.country, now });
-      if (normalized.errors.length > 0) {
-        outcomes.push({ row, kind: 'failed', problems: problems(normalized.errors) });
+      // The fields the schema accepted still get their own checks, so a row reports all its problems.
+      const normalized = normalizeCustomerInput(withoutFields(input, errors), {
+        country: program.country,
+        now,
+      });
+      if (errors.length > 0 || normalized.errors.length > 0) {
+        outcomes.push({ row, kind: 'failed', problems: problems([...errors, ...normalized.errors]) });
         continue;
       }
       const valid: ValidRow = { row, input, values: normalized.values, keys: keysOf(normalized.values) };
@@ -424,7 +427,19 @@ export function createCustomerImports(
       const sniffed = options.delimiter
         ? { delimiter: options.delimiter, stream: source }
         : await sniffDelimiter(source);
-      const parser = parse({ bom: true, delimiter: sniffed.delimiter, relax_column_count: true, info: true });
+      const parser = parse({
+        bom: true,
+        delimiter: sniffed.delimiter,
+        relax_column_count: true,
+        info: true,
+        // A parse error would destroy the stream and the good rows buffered before it: instead, note
+        // where the file broke, import what came before, and stop there.
+        skip_records_with_error: true,
+      });
+      let broken: { records: number; message: string } | undefined;
+      parser.on('skip', (error: Error & { records?: number }) => {
+        broken ??= { records: error.records ?? 0, message: error.message };
+      });
       const piping = pipeline(sniffed.stream, parser).catch(() => undefined);
       const records = parser[Symbol.asyncIterator]() as AsyncIterator<{
         record: string[];
@@ -437,6 +452,10 @@ export function createCustomerImports(
         if (!first.done) header = first.value.record;
       } catch (error) {
         throw invalid({ path: 'body', message: `the CSV cannot be read: ${(error as Error).message}` });
+      }
+      if (broken?.records === 0) {
+        parser.destroy();
+        throw invalid({ path: 'body', message: `the header row cannot be read: ${broken.message}` });
       }
       if (!header || header.every((cell) => cell.trim() === '')) {
         parser.destroy();
@@ -468,30 +487,43 @@ export function createCustomerImports(
           const next = await records.next();
           if (next.done) break;
           const { record, info } = next.value;
+          // What follows a malformed line cannot be trusted (a stray quote swallows the next lines).
+          if (broken && info.records > broken.records) break;
           if (record.every((cell) => cell.trim() === '')) continue;
           chunk.push({ row: info.records, cells: record });
           if (chunk.length >= IMPORT_CHUNK_SIZE) await flush();
         }
         if (chunk.length > 0) await flush();
       } catch (error) {
-        // The rows committed so far stay imported; the job says where and why it stopped.
-        const code = (error as { code?: unknown }).code;
-        const malformed = typeof code === 'string' && code.startsWith('CSV_');
-        const failure = malformed
-          ? `the CSV is malformed: ${(error as Error).message}`
-          : 'the import stopped before the end of the upload; the rows counted were imported';
+        // An interrupted upload or a database failure: the rows committed so far stay imported,
+        // and the job says it stopped early.
         parser.destroy();
         await piping;
-        await finish(organizationId, importId, failure);
-        if (!malformed) throw error;
-        return getJob(organizationId, importId);
+        await finish(
+          organizationId,
+          importId,
+          'the import stopped before the end of the upload; the rows counted were imported',
+        );
+        throw error;
       }
       parser.destroy();
       await piping;
-      await finish(organizationId, importId, null);
+      await finish(
+        organizationId,
+        importId,
+        broken ? `the CSV is malformed (${broken.message}); the rows after it were not read` : null,
+      );
       return getJob(organizationId, importId);
     },
   };
+}
+
+/** The input without the top-level fields that already failed the schema. */
+function withoutFields(input: CreateCustomerBody, errors: FieldError[]): CreateCustomerBody {
+  if (errors.length === 0) return input;
+  const copy: Record<string, unknown> = { ...input };
+  for (const error of errors) delete copy[error.path.split('.')[0]!];
+  return copy as CreateCustomerBody;
 }
 
 function invalid(error: FieldError): AppError {
