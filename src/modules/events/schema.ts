@@ -19,3 +19,22 @@ export const events = pgTable(
     index('events_subject_idx').on(t.organizationId, t.subjectType, t.subjectId, t.id),
   ],
 );
+
+/**
+ * Events not yet handed to the webhook dispatcher. `emit` adds a row in the event's own
+ * transaction, so an event becomes visible here exactly when it commits, however late; the
+ * dispatcher claims rows (FOR UPDATE SKIP LOCKED), fans them out and deletes them. Unlike a
+ * "last seen id" cursor over `events`, this cannot skip an event whose transaction committed
+ * after a later-numbered one.
+ */
+export const eventDispatchQueue = pgTable(
+  'event_dispatch_queue',
+  {
+    organizationId: organizationId(),
+    eventId: uuid('event_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.eventId] }),
+    index('event_dispatch_queue_event_idx').on(t.eventId),
+  ],
+);

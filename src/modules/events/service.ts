@@ -1,8 +1,8 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { type AnyColumn, and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { events } from './schema.ts';
+import { eventDispatchQueue, events } from './schema.ts';
 
 export interface NewEvent {
   organizationId: string;
@@ -30,7 +30,76 @@ export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
       payload: event.payload,
     })
     .returning();
+  await tx.insert(eventDispatchQueue).values({ organizationId: row!.organizationId, eventId: row!.id });
   return row!;
+}
+
+/**
+ * Claims up to `limit` committed events not yet dispatched, oldest first, for the caller's
+ * transaction: rows another transaction holds are skipped, and `markDispatched` (in the same
+ * transaction) removes them for good. Any organization: this is the dispatcher's global view.
+ */
+export async function claimUndispatched(tx: Executor, limit: number): Promise<EventRow[]> {
+  const queued = await tx
+    .select()
+    .from(eventDispatchQueue)
+    .orderBy(asc(eventDispatchQueue.eventId))
+    .limit(limit)
+    .for('update', { skipLocked: true });
+  if (queued.length === 0) return [];
+  const rows = await tx
+    .select()
+    .from(events)
+    .where(keyIn(events.organizationId, events.id, queued))
+    .orderBy(asc(events.id));
+  // An entry whose event is gone (it never is today) must not block the queue: remove it too.
+  const found = new Set(rows.map((row) => `${row.organizationId}/${row.id}`));
+  const orphans = queued.filter((entry) => !found.has(`${entry.organizationId}/${entry.eventId}`));
+  if (orphans.length > 0) await removeFromQueue(tx, orphans);
+  return rows;
+}
+
+interface QueueEntry {
+  organizationId: string;
+  eventId: string;
+}
+
+/** `(organization_id, id) in ((…), (…))`: the tenant-first key of each entry. */
+function keyIn(organizationColumn: AnyColumn, idColumn: AnyColumn, entries: QueueEntry[]) {
+  return sql`(${organizationColumn}, ${idColumn}) in (${sql.join(
+    entries.map((entry) => sql`(${entry.organizationId}::uuid, ${entry.eventId}::uuid)`),
+    sql`, `,
+  )})`;
+}
+
+async function removeFromQueue(tx: Executor, entries: QueueEntry[]) {
+  await tx
+    .delete(eventDispatchQueue)
+    .where(keyIn(eventDispatchQueue.organizationId, eventDispatchQueue.eventId, entries));
+}
+
+/** Removes claimed events from the dispatch queue: they have been fanned out. */
+export async function markDispatched(tx: Executor, dispatched: EventRow[]): Promise<void> {
+  if (dispatched.length === 0) return;
+  await removeFromQueue(
+    tx,
+    dispatched.map((event) => ({ organizationId: event.organizationId, eventId: event.id })),
+  );
+}
+
+/** One organization's events from `fromId` (inclusive) on, oldest first. */
+export function eventsFrom(
+  executor: Executor,
+  organizationId: string,
+  fromId: string,
+  limit: number,
+): Promise<EventRow[]> {
+  return executor
+    .select()
+    .from(events)
+    .where(and(eq(events.organizationId, organizationId), gte(events.id, fromId)))
+    .orderBy(asc(events.id))
+    .limit(limit);
 }
 
 export interface EventFilter {
@@ -41,6 +110,14 @@ export interface EventFilter {
 
 export function createEventsService(db: Db) {
   return {
+    async get(organizationId: string, id: string): Promise<EventRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(events)
+        .where(and(eq(events.organizationId, organizationId), eq(events.id, id)));
+      return row;
+    },
+
     list(organizationId: string, filter: EventFilter, page: PageRequest): Promise<EventRow[]> {
       return db
         .select()
