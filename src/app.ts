@@ -3,6 +3,7 @@ import { type Database, openDatabase } from './db/connection.ts';
 import { runMigrations } from './db/migrate.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
 import type { App } from './http/types.ts';
+import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
 
 /** Opens the configured database (PostgreSQL or embedded) and brings its schema up to date. */
@@ -25,6 +26,8 @@ export interface RunningServer {
   app: App;
   services: Services;
   url: string;
+  /** The webhook delivery worker, unless WEBHOOKS_WORKER=false. */
+  webhookWorker: WebhookWorker | undefined;
   /** Stops accepting requests, finishes in-flight ones, then closes the database. */
   stop(): Promise<void>;
 }
@@ -36,6 +39,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const services = createServices(database, {
     masterKey: config.masterKey,
     onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
+    webhooks: config.webhooks,
   });
   app = await buildServer(services, {
     logger,
@@ -50,12 +54,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const url = await app.listen({ port: config.port, host: config.host });
   const running = app;
+  const webhookWorker = config.webhooks.worker
+    ? createWebhookWorker(database, { ...config.webhooks, logger: app.log })
+    : undefined;
+  webhookWorker?.start();
   return {
     app: running,
     services,
     url,
+    webhookWorker,
     async stop() {
-      await running.close();
+      // In-flight webhook deliveries finish (or are released) while the last requests drain.
+      await Promise.all([running.close(), webhookWorker?.stop()]);
       await database.close();
     },
   };

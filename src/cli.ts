@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { openMigratedDatabase, startServer } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseConnectionError } from './db/connection.ts';
 import { AppError } from './errors.ts';
+import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
 
 const USAGE = `regulars — loyalty engine for restaurants and shops
@@ -11,6 +13,7 @@ const USAGE = `regulars — loyalty engine for restaurants and shops
 Usage:
   regulars serve                         start the HTTP API (migrates first)
   regulars migrate                       apply pending database migrations
+  regulars worker                        deliver webhooks only, no HTTP API (PostgreSQL: run as many as you like)
   regulars org create --name <name> [--currency EUR] [--timezone Europe/Madrid] [--country ES] [--json]
                                          create an organization and its first API key
   regulars key create --org <id> [--name <name>] [--json]
@@ -61,6 +64,27 @@ async function serve() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** The webhook worker alone (serve runs one too unless WEBHOOKS_WORKER=false). */
+async function worker() {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const database = await openMigratedDatabase(config);
+  const webhookWorker = createWebhookWorker(database, { ...config.webhooks, logger });
+  webhookWorker.start();
+  logger.info({ concurrency: config.webhooks.concurrency }, 'webhook worker started');
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing or releasing in-flight deliveries');
+    await webhookWorker.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
 async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -84,6 +108,7 @@ async function main(argv: string[]) {
     return;
   }
   if (command === 'serve') return serve();
+  if (command === 'worker') return worker();
   if (command === 'migrate') {
     const database = await openMigratedDatabase(loadConfig());
     await database.close();

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_RETRY_SCHEDULE_MS, parseSchedule } from './modules/webhooks/retry-schedule.ts';
 
 /** Everything the process reads from its environment, validated once at start. */
 export interface Config {
@@ -15,6 +16,25 @@ export interface Config {
   rateLimitMax: number;
   rateLimitWindowMs: number;
   logLevel: string;
+  webhooks: WebhooksConfig;
+}
+
+export interface WebhooksConfig {
+  /** Run the delivery worker inside `regulars serve` (`regulars worker` runs it alone). */
+  worker: boolean;
+  /** Let endpoints point at private, loopback and link-local addresses. */
+  allowPrivate: boolean;
+  /** Deliveries in flight at once per process. */
+  concurrency: number;
+  pollIntervalMs: number;
+  /** Waits between attempts; one more failure after the last wait dead-letters the delivery. */
+  retrySchedule: number[];
+  /** An endpoint failing without a success for this long is disabled. */
+  disableAfterMs: number;
+  /** On shutdown, in-flight deliveries get this long to finish before they are released. */
+  shutdownGraceMs: number;
+  /** Finished deliveries and their attempt logs are kept this long. */
+  retentionMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -58,6 +78,26 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string, protocols: string[]):
   throw new ConfigError(`${name} must be a URL starting with ${protocols.join(' or ')}//, got "${raw}"`);
 }
 
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function schedule(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const delays = parseSchedule(raw);
+  if (!delays || delays.length === 0 || delays.length > 50) {
+    throw new ConfigError(`${name} must be 1–50 comma-separated durations such as 5s,1m,2h, got "${raw}"`);
+  }
+  return delays;
+}
+
+const DAY_MS = 86_400_000;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -80,5 +120,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 60_000, 0, 100_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     logLevel,
+    webhooks: {
+      worker: flag(env, 'WEBHOOKS_WORKER', true),
+      allowPrivate: flag(env, 'WEBHOOKS_ALLOW_PRIVATE', false),
+      concurrency: integer(env, 'WEBHOOKS_CONCURRENCY', 8, 1, 1000),
+      pollIntervalMs: integer(env, 'WEBHOOKS_POLL_INTERVAL_MS', 1000, 10, 600_000),
+      retrySchedule: schedule(env, 'WEBHOOKS_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE_MS),
+      disableAfterMs: integer(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5, 1, 365) * DAY_MS,
+      shutdownGraceMs: integer(env, 'WEBHOOKS_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
+      retentionMs: integer(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650) * DAY_MS,
+    },
   };
 }

@@ -5,7 +5,7 @@ import { type Database, openDatabase } from '../../src/db/connection.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
 import { buildServer } from '../../src/http/server.ts';
 import type { App } from '../../src/http/types.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type Services, type ServicesOptions } from '../../src/services.ts';
 
 export const TEST_MASTER_KEY = 'rgm_test_master_key_0123456789abcdef';
 export const masterHeaders = { authorization: `Bearer ${TEST_MASTER_KEY}` };
@@ -64,9 +64,11 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function createTestContext(): Promise<TestContext> {
+export async function createTestContext(
+  options: Omit<ServicesOptions, 'masterKey'> = {},
+): Promise<TestContext> {
   const { database, drop } = await openTestDatabase();
-  const services = createServices(database, { masterKey: TEST_MASTER_KEY });
+  const services = createServices(database, { masterKey: TEST_MASTER_KEY, ...options });
   const app = await buildServer(services);
   await app.ready();
   return {
