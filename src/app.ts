@@ -3,6 +3,7 @@ import { type Database, openDatabase } from './db/connection.ts';
 import { runMigrations } from './db/migrate.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
 import type { App } from './http/types.ts';
+import { startPointsScheduler } from './modules/ledger/scheduler.ts';
 import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -54,6 +55,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const url = await app.listen({ port: config.port, host: config.host });
   const running = app;
+  // Pending points become spendable and expired points leave balances without anyone calling the API.
+  const pointsScheduler =
+    config.pointsProcessIntervalMs > 0
+      ? startPointsScheduler(services.ledger, {
+          intervalMs: config.pointsProcessIntervalMs,
+          onError: (error) => running.log.error({ err: error }, 'points processing failed'),
+          onRun: (result) => {
+            if (result.balances > 0) running.log.info(result, 'due points activated and expired');
+          },
+        })
+      : undefined;
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, { ...config.webhooks, logger: app.log })
     : undefined;
@@ -66,6 +78,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     async stop() {
       // In-flight webhook deliveries finish (or are released) while the last requests drain.
       await Promise.all([running.close(), webhookWorker?.stop()]);
+      await pointsScheduler?.stop();
       await database.close();
     },
   };

@@ -18,6 +18,10 @@ Usage:
                                          create an organization and its first API key
   regulars key create --org <id> [--name <name>] [--json]
   regulars key revoke --org <id> --key <keyId>
+  regulars points process [--now <ISO time>] [--org <id>] [--json]
+                                         activate and expire the points that are due (serve does it every minute)
+  regulars ledger verify [--org <id>] [--json]
+                                         recompute balances and lots from the ledger entries; exit 1 on a mismatch
 
 Configuration comes from the environment (see README): DATABASE_URL, DATA_DIR, PORT, REGULARS_MASTER_KEY…
 `;
@@ -96,6 +100,7 @@ async function main(argv: string[]) {
       country: { type: 'string' },
       org: { type: 'string' },
       key: { type: 'string' },
+      now: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -150,6 +155,34 @@ async function main(argv: string[]) {
     return withServices(async (services) => {
       const key = await services.apiKeys.revoke(organizationId, keyId);
       print(flags, key, `revoked ${key.prefix}`);
+    });
+  }
+  if (command === 'points' && action === 'process') {
+    const raw = optional(flags, 'now');
+    const now = raw === undefined ? new Date() : new Date(raw);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 time, got "${raw}"`);
+    return withServices(async (services) => {
+      const result = await services.ledger.processDue({ now, organizationId: optional(flags, 'org') });
+      print(
+        flags,
+        result,
+        `${result.balances} balances settled at ${now.toISOString()}: ${result.lotsActivated} lots activated, ${result.lotsExpired} lots expired` +
+          (result.skipped > 0 ? ` (${result.skipped} busy, left for the next run)` : ''),
+      );
+    });
+  }
+  if (command === 'ledger' && action === 'verify') {
+    return withServices(async (services) => {
+      const report = await services.ledger.verify({ organizationId: optional(flags, 'org') });
+      const lines = report.mismatches.map(
+        (m) =>
+          `${m.subject} ${m.id} (organization ${m.organizationId}): ${m.field} is ${m.stored}, entries say ${m.expected}`,
+      );
+      lines.push(
+        `checked ${report.balances} balances, ${report.lots} lots, ${report.entries} entries: ${report.mismatches.length} mismatches`,
+      );
+      print(flags, report, lines.join('\n'));
+      if (report.mismatches.length > 0) process.exitCode = 1;
     });
   }
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);

@@ -15,6 +15,8 @@ export interface Config {
   /** Requests per key per window; 0 turns rate limiting off. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /** How often `regulars serve` activates and expires due points; 0 = never (use `regulars points process`). */
+  pointsProcessIntervalMs: number;
   logLevel: string;
   webhooks: WebhooksConfig;
 }
@@ -119,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 60_000, 0, 100_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
+    pointsProcessIntervalMs: integer(env, 'POINTS_PROCESS_INTERVAL_MS', 60_000, 0, 86_400_000),
     logLevel,
     webhooks: {
       worker: flag(env, 'WEBHOOKS_WORKER', true),

@@ -119,7 +119,11 @@ describe('allocateFifo', () => {
     const next = random(7);
     for (let run = 0; run < 500; run++) {
       const lots = Array.from({ length: 1 + Math.floor(next() * 8) }, (_, i) =>
-        lot(`lot-${i}`, Math.floor(next() * 1000), next() < 0.3 ? null : `2026-0${1 + Math.floor(next() * 9)}-01T00:00:00Z`),
+        lot(
+          `lot-${i}`,
+          Math.floor(next() * 1000),
+          next() < 0.3 ? null : `2026-0${1 + Math.floor(next() * 9)}-01T00:00:00Z`,
+        ),
       );
       const asked = 1 + Math.floor(next() * 4000);
       const { allocations, shortfall } = allocateFifo(lots, asked);
@@ -174,7 +178,11 @@ describe('pending and expiry policy', () => {
       '2026-01-12T00:00:00.000Z',
     );
     expect(
-      expiresAtFor({ ...policy, expiresAfterDays: 30, expiryRounding: 'end_of_month' }, start, madrid)?.toISOString(),
+      expiresAtFor(
+        { ...policy, expiresAfterDays: 30, expiryRounding: 'end_of_month' },
+        start,
+        madrid,
+      )?.toISOString(),
     ).toBe('2026-02-28T23:00:00.000Z'); // 9 February + rounding → end of February, Madrid time
     expect(expiresAtFor({ ...policy, expiresAfterDays: null }, start, madrid)).toBeNull();
   });

@@ -24,7 +24,9 @@ describe('zoned time', () => {
   it('turns a wall-clock reading back into the instant', () => {
     expect(fromLocal(wall(2026, 1, 11, 0), MADRID).toISOString()).toBe('2026-01-10T23:00:00.000Z');
     expect(fromLocal(wall(2026, 7, 11, 0), MADRID).toISOString()).toBe('2026-07-10T22:00:00.000Z');
-    expect(fromLocal(wall(2026, 7, 11, 0), 'America/New_York').toISOString()).toBe('2026-07-11T04:00:00.000Z');
+    expect(fromLocal(wall(2026, 7, 11, 0), 'America/New_York').toISOString()).toBe(
+      '2026-07-11T04:00:00.000Z',
+    );
   });
 
   it('skips a reading that does not exist (spring gap) and takes the first of one that happens twice', () => {
@@ -36,15 +38,23 @@ describe('zoned time', () => {
 
   it('adds calendar days keeping the wall-clock time across a DST change', () => {
     // 11:00 in Madrid on 1 March (UTC+1) → 11:00 on 31 March (UTC+2).
-    expect(addLocalDays(at('2026-03-01T10:00:00Z'), 30, MADRID).toISOString()).toBe('2026-03-31T09:00:00.000Z');
-    expect(addLocalDays(at('2026-03-01T10:00:00Z'), 30, 'UTC').toISOString()).toBe('2026-03-31T10:00:00.000Z');
+    expect(addLocalDays(at('2026-03-01T10:00:00Z'), 30, MADRID).toISOString()).toBe(
+      '2026-03-31T09:00:00.000Z',
+    );
+    expect(addLocalDays(at('2026-03-01T10:00:00Z'), 30, 'UTC').toISOString()).toBe(
+      '2026-03-31T10:00:00.000Z',
+    );
   });
 
   it('finds the end of the local day and month (the next local midnight)', () => {
     expect(endOfLocalDay(at('2026-01-10T22:30:00Z'), MADRID).toISOString()).toBe('2026-01-10T23:00:00.000Z');
     expect(endOfLocalDay(at('2026-01-10T23:30:00Z'), MADRID).toISOString()).toBe('2026-01-11T23:00:00.000Z');
-    expect(endOfLocalMonth(at('2026-01-31T23:30:00Z'), MADRID).toISOString()).toBe('2026-02-28T23:00:00.000Z');
-    expect(endOfLocalMonth(at('2026-12-15T12:00:00Z'), MADRID).toISOString()).toBe('2026-12-31T23:00:00.000Z');
+    expect(endOfLocalMonth(at('2026-01-31T23:30:00Z'), MADRID).toISOString()).toBe(
+      '2026-02-28T23:00:00.000Z',
+    );
+    expect(endOfLocalMonth(at('2026-12-15T12:00:00Z'), MADRID).toISOString()).toBe(
+      '2026-12-31T23:00:00.000Z',
+    );
     expect(endOfLocalMonth(at('2024-02-10T12:00:00Z'), 'UTC').toISOString()).toBe('2024-03-01T00:00:00.000Z');
   });
 

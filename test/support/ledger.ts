@@ -15,7 +15,7 @@ interface CustomerFactory {
  * the customers module's service touches this file alone.
  */
 export async function createCustomer(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'services' | 'database'>,
   organizationId: string,
   options: { status?: CustomerStatus; email?: string } = {},
 ): Promise<{ id: string; email: string }> {
@@ -27,7 +27,7 @@ export async function createCustomer(
 }
 
 export async function setCustomerStatus(
-  ctx: TestContext,
+  ctx: Pick<TestContext, 'services' | 'database'>,
   organizationId: string,
   id: string,
   status: CustomerStatus,
