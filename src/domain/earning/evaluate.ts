@@ -33,6 +33,8 @@ interface Earned {
   lineId: string | null;
   units: bigint;
   beneficiary: 'member' | 'referrer';
+  /** Spend rules earn one entry per rule; these are the lines it covered and its rate, for multipliers. */
+  spend?: { lineIds: string[]; pointsPerUnit: number };
 }
 
 interface Context {
@@ -61,28 +63,35 @@ function spendEligible(line: TicketLine, config: SpendConfig): boolean {
   return true;
 }
 
+/** Units per minor unit of money for a rate in hundredths per whole unit: rate × scale / 10^exp. */
+function unitsPerMinor(pointsPerUnit: number, context: Context): bigint {
+  return (BigInt(pointsPerUnit) * context.scale) / 10n ** BigInt(currencyExponent(context.ticket.currency));
+}
+
 function spendEarnings(rule: EarningRule & { type: 'spend' }, context: Context): Earned[] {
-  const { ticket, scale } = context;
+  const { ticket } = context;
   const config = rule.config;
   if (ticket.totals.total < config.minimumOrder) return [];
-  // amount / 10^exp currency units × rate hundredths per unit, in units of 1/scale hundredth.
-  const perMinorUnit =
-    (BigInt(config.pointsPerUnit) * scale) / 10n ** BigInt(currencyExponent(ticket.currency));
-  const earned: Earned[] = [];
+  const lineIds: string[] = [];
+  let amount = 0;
   for (const line of ticket.lines) {
-    const amount = context.netTotals.get(line.lineId) ?? 0;
-    if (amount <= 0 || !spendEligible(line, config)) continue;
-    earned.push({ rule, lineId: line.lineId, units: BigInt(amount) * perMinorUnit, beneficiary: 'member' });
+    const net = context.netTotals.get(line.lineId) ?? 0;
+    if (net <= 0 || !spendEligible(line, config)) continue;
+    lineIds.push(line.lineId);
+    amount += net;
   }
-  if (!config.excludeDeliveryFee && ticket.totals.deliveryFee > 0) {
-    earned.push({
+  if (!config.excludeDeliveryFee) amount += ticket.totals.deliveryFee;
+  if (amount <= 0) return [];
+  const units = BigInt(amount) * unitsPerMinor(config.pointsPerUnit, context);
+  return [
+    {
       rule,
       lineId: null,
-      units: BigInt(ticket.totals.deliveryFee) * perMinorUnit,
+      units,
       beneficiary: 'member',
-    });
-  }
-  return earned;
+      spend: { lineIds, pointsPerUnit: config.pointsPerUnit },
+    },
+  ];
 }
 
 function fixed(
@@ -146,14 +155,36 @@ function multiplierFor(rule: EarningRule, line: TicketLine): number | null {
   return null;
 }
 
-function multiplierEarnings(rule: EarningRule, base: Earned[], context: Context): Earned[] {
+/**
+ * What base rules earned the member on each line, summed once for all multiplier rules. Spend
+ * rules add their rates per line first, so a line costs one multiplication however many rules cover it.
+ */
+function baseByLine(base: Earned[], context: Context): Map<string, bigint> {
+  const byLine = new Map<string, bigint>();
+  const spendRate = new Map<string, number>();
+  for (const entry of base) {
+    if (entry.beneficiary !== 'member') continue;
+    if (entry.spend) {
+      for (const lineId of entry.spend.lineIds) {
+        spendRate.set(lineId, (spendRate.get(lineId) ?? 0) + entry.spend.pointsPerUnit);
+      }
+    } else if (entry.lineId !== null) {
+      byLine.set(entry.lineId, (byLine.get(entry.lineId) ?? 0n) + entry.units);
+    }
+  }
+  for (const [lineId, rate] of spendRate) {
+    const units = BigInt(context.netTotals.get(lineId) ?? 0) * unitsPerMinor(rate, context);
+    byLine.set(lineId, (byLine.get(lineId) ?? 0n) + units);
+  }
+  return byLine;
+}
+
+function multiplierEarnings(rule: EarningRule, baseOfLine: Map<string, bigint>, context: Context): Earned[] {
   const earned: Earned[] = [];
   for (const line of context.ticket.lines) {
     const multiplier = multiplierFor(rule, line);
     if (multiplier === null || multiplier <= 100) continue;
-    const lineBase = base
-      .filter((entry) => entry.lineId === line.lineId && entry.beneficiary === 'member')
-      .reduce((sum, entry) => sum + entry.units, 0n);
+    const lineBase = baseOfLine.get(line.lineId) ?? 0n;
     if (lineBase === 0n) continue;
     earned.push({
       rule,
@@ -199,7 +230,9 @@ export function evaluateTicket(
   const exclusive = base.find((entry) => !entry.rule.stackable && entry.units > 0n);
   if (exclusive) base = base.filter((entry) => entry.rule === exclusive.rule);
 
-  const extras = applicable.filter(isMultiplier).flatMap((rule) => multiplierEarnings(rule, base, context));
+  const multipliers = applicable.filter(isMultiplier);
+  const baseOfLine = multipliers.length > 0 ? baseByLine(base, context) : new Map<string, bigint>();
+  const extras = multipliers.flatMap((rule) => multiplierEarnings(rule, baseOfLine, context));
   const all = [...base, ...extras].filter((entry) => entry.units > 0n);
   const entries = all.map((entry) => toEntry(entry, context.scale, settings.rounding));
 

@@ -1,4 +1,4 @@
-import { toLocal } from '../zoned-time.ts';
+import { type LocalDateTime, toLocal } from '../zoned-time.ts';
 import type { EarningRule, Label, MemberContext } from './types.ts';
 
 /** Where and when a rule may earn, checked before it computes anything. */
@@ -8,6 +8,12 @@ export interface Occasion {
   locationId: string | null;
   brandId: string | null;
   channel: string | null;
+}
+
+/** The local wall clock of an occasion, read once (Intl is the slow part of scope checks). */
+function localClock(occasion: Occasion & { local?: LocalDateTime }): LocalDateTime {
+  occasion.local ??= toLocal(occasion.at, occasion.timeZone);
+  return occasion.local;
 }
 
 function minutesOf(hhmm: string): number {
@@ -20,11 +26,11 @@ function isoWeekday(year: number, month: number, day: number): number {
   return weekday === 0 ? 7 : weekday;
 }
 
-export function withinSchedule(rule: EarningRule, at: Date, timeZone: string): boolean {
-  if (rule.startsAt && at < rule.startsAt) return false;
-  if (rule.endsAt && at >= rule.endsAt) return false;
+export function withinSchedule(rule: EarningRule, occasion: Occasion): boolean {
+  if (rule.startsAt && occasion.at < rule.startsAt) return false;
+  if (rule.endsAt && occasion.at >= rule.endsAt) return false;
   if (rule.weekdays.length === 0 && rule.hours === null) return true;
-  const local = toLocal(at, timeZone);
+  const local = localClock(occasion);
   if (rule.weekdays.length > 0 && !rule.weekdays.includes(isoWeekday(local.year, local.month, local.day))) {
     return false;
   }
@@ -59,7 +65,7 @@ export function withinLimit(rule: EarningRule, member: MemberContext | null): bo
 export function applies(rule: EarningRule, occasion: Occasion, member: MemberContext | null): boolean {
   return (
     rule.active &&
-    withinSchedule(rule, occasion.at, occasion.timeZone) &&
+    withinSchedule(rule, occasion) &&
     restrictedTo(rule.locationIds, occasion.locationId) &&
     restrictedTo(rule.brandIds, occasion.brandId) &&
     restrictedTo(rule.channels, occasion.channel) &&

@@ -74,7 +74,7 @@ describe('POST /v1/transactions', () => {
     expect(response.json()).toMatchObject({
       customerId: ana.id,
       pointsEarned: 6.9,
-      breakdown: [{ ruleName: '2.3 per euro', ruleType: 'spend', points: 6.9, lineId: '1' }],
+      breakdown: [{ ruleName: '2.3 per euro', ruleType: 'spend', points: 6.9, lineId: null }],
     });
     expect(await activePoints(org, ana.id)).toBe(6.9);
     await expectLedgerConsistent(org);
