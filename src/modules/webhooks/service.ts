@@ -297,7 +297,7 @@ export function createWebhooksService(db: Db, settings: WebhookSettings = DEFAUL
           scanned += page.length;
           scheduled += await upsertDeliveries(
             tx,
-            deliveriesFor(page, [endpoint], now, retries),
+            deliveriesFor(page, [endpoint], now, retries, false),
             now,
             retries,
           );

@@ -45,18 +45,24 @@ export async function findEndpoint(
   return row;
 }
 
-/** The deliveries that fan a batch of events out to the endpoints subscribed to them. */
+/**
+ * The deliveries that fan a batch of events out to the endpoints subscribed to them. Fresh
+ * events go only to endpoints that existed when they happened (`sinceSubscription`); a replay
+ * sends whatever the endpoint asks for.
+ */
 export function deliveriesFor(
   batch: EventRow[],
   endpoints: EndpointRow[],
   now: Date,
   retries: number,
+  sinceSubscription = true,
 ): (typeof webhookDeliveries.$inferInsert)[] {
   const rows: (typeof webhookDeliveries.$inferInsert)[] = [];
   for (const event of batch) {
     for (const endpoint of endpoints) {
       if (endpoint.organizationId !== event.organizationId) continue;
       if (!matchesEventType(endpoint.eventTypes, event.type)) continue;
+      if (sinceSubscription && event.createdAt < endpoint.createdAt) continue;
       rows.push({
         organizationId: event.organizationId,
         id: newId(),
