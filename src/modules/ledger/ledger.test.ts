@@ -175,6 +175,49 @@ describe('add, spend and balances', () => {
     });
   });
 
+  it('emits an event per change with customer, point type, delta, resulting balance and location', async () => {
+    const org = await ctx.createOrganization();
+    const customer = await createCustomer(ctx, org.id);
+    const location = await post(org, '/v1/locations', { name: 'La Tasca Gràcia' });
+    expectStatus(location, 201);
+    const locationId = location.json().id;
+    const added = await post(org, `/v1/customers/${customer.id}/points/add`, {
+      points: 20,
+      reason: 'gift',
+      locationId,
+    });
+    expectStatus(added, 201);
+    expect(added.json().entry.locationId).toBe(locationId);
+    const spent = await post(org, `/v1/customers/${customer.id}/points/spend`, {
+      points: 5,
+      reason: 'coffee',
+    });
+    expectStatus(spent, 201);
+    const events = await get(org, `/v1/events?subjectType=customer&subjectId=${customer.id}`);
+    const points = events.data.filter((event: { type: string }) => event.type.startsWith('points.'));
+    expect(points.map((event: { type: string }) => event.type)).toEqual(['points.added', 'points.spent']);
+    expect(points[0].payload).toMatchObject({
+      customerId: customer.id,
+      pointTypeId: added.json().entry.pointTypeId,
+      entryId: added.json().entry.id,
+      kind: 'add',
+      delta: 20,
+      locationId,
+      balance: { active: 20, pending: 0, blocked: 0 },
+    });
+    expect(points[1].payload).toMatchObject({ delta: -5, balance: { active: 15 }, locationId: null });
+
+    const unknown = await post(org, `/v1/customers/${customer.id}/points/add`, {
+      points: 1,
+      reason: 'x',
+      locationId: '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f',
+    });
+    expect(unknown.statusCode).toBe(422);
+    expect(unknown.json().errors).toEqual([
+      { path: 'body.locationId', message: 'is not a location of this organization' },
+    ]);
+  });
+
   it('answers 422 naming the field for more than two decimals, and insufficient_points when short', async () => {
     const org = await ctx.createOrganization();
     const customer = await createCustomer(ctx, org.id);
