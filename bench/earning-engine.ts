@@ -64,7 +64,7 @@ const ticket: Ticket = {
   brandId: null,
   purchasedAt: new Date('2026-11-20T13:30:00Z'),
   currency: 'EUR',
-  totals: { deliveryFee: 250, discount: 300, total: 0 },
+  totals: { deliveryFee: 250, discount: 300, total: 0, tipsAndFees: 0 },
   lines: Array.from({ length: 20 }, (_, i) => ({
     lineId: String(i + 1),
     sku: SKUS[(i * 13) % 200]!,

@@ -30,6 +30,12 @@ const STATUS_BY_CODE = {
   entry_not_cancellable: 422,
   source_already_used: 409,
   code_taken: 409,
+  // transactions
+  document_conflict: 409,
+  invalid_status_change: 409,
+  already_assigned: 409,
+  not_assignable: 409,
+  return_exceeds_sale: 422,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

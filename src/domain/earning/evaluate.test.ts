@@ -46,7 +46,7 @@ describe('spend rules', () => {
 
   it('count the delivery fee unless the rule excludes it', () => {
     const delivered = ticket([line('pizza', 1200)], {
-      totals: { deliveryFee: 300, discount: 0, total: 1500 },
+      totals: { deliveryFee: 300, discount: 0, total: 1500, tipsAndFees: 0 },
     });
     expect(evaluateTicket(delivered, member(), [rule(spend(100))], madrid).total).toBe(1500);
     expect(
@@ -56,7 +56,7 @@ describe('spend rules', () => {
 
   it('earn on what was paid after a ticket discount, shared over the lines in proportion', () => {
     const discounted = ticket([line('a', 1000), line('b', 3000)], {
-      totals: { deliveryFee: 0, discount: 1000, total: 3000 },
+      totals: { deliveryFee: 0, discount: 1000, total: 3000, tipsAndFees: 0 },
     });
     const double = rule({
       type: 'multiply_by_product',
@@ -68,6 +68,19 @@ describe('spend rules', () => {
       ['spend', null, 3000],
       ['multiply_by_product', 'a', 750],
     ]);
+  });
+
+  it('never earn on more than was paid for goods when the lines add up to more than the ticket', () => {
+    // 55.00 of lines, but the customer paid 14.10 of which 2.00 tip and 1.00 service fee.
+    const inconsistent = ticket([line('a', 5000), line('b', 500)], {
+      totals: { deliveryFee: 0, discount: 100, total: 1410, tipsAndFees: 300 },
+    });
+    expect(evaluateTicket(inconsistent, member(), [rule(spend(100))], madrid).total).toBe(1110);
+  });
+
+  it('leave tips and fees out of what earns', () => {
+    const tipped = ticket([line('a', 1000)], { totals: { deliveryFee: 0, discount: 0, total: 1250, tipsAndFees: 250 } });
+    expect(evaluateTicket(tipped, member(), [rule(spend(100))], madrid).total).toBe(1000);
   });
 
   it('round each entry with the program rounding mode', () => {

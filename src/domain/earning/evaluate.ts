@@ -200,6 +200,17 @@ function isMultiplier(rule: EarningRule): boolean {
   return rule.type === 'multiply_by_product' || rule.type === 'multiply_by_label';
 }
 
+/**
+ * The discount to share over the lines: the ticket's own, or more when the lines add up to more
+ * than was paid for goods (a POS that leaves a discount out of its totals), so spend never earns
+ * on money the customer did not pay.
+ */
+function effectiveDiscount(ticket: Ticket, lineTotals: number[]): number {
+  const linesSum = lineTotals.reduce((sum, total) => sum + total, 0);
+  const paidForGoods = Math.max(0, ticket.totals.total - ticket.totals.deliveryFee - ticket.totals.tipsAndFees);
+  return Math.min(linesSum, Math.max(ticket.totals.discount, linesSum - paidForGoods));
+}
+
 export function evaluateTicket(
   ticket: Ticket,
   member: MemberContext | null,
@@ -215,10 +226,8 @@ export function evaluateTicket(
     channel: ticket.channel,
   };
   const applicable = rules.filter((rule) => applies(rule, occasion, member)).sort(byPriority);
-  const discounts = allocateProportionally(
-    ticket.totals.discount,
-    ticket.lines.map((line) => Math.max(line.total, 0)),
-  );
+  const lineTotals = ticket.lines.map((line) => Math.max(line.total, 0));
+  const discounts = allocateProportionally(effectiveDiscount(ticket, lineTotals), lineTotals);
   const context: Context = {
     ticket,
     member,

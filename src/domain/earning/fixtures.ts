@@ -61,7 +61,7 @@ export function ticket(lines: TicketLine[], overrides: Partial<Ticket> = {}): Ti
     brandId: null,
     purchasedAt: new Date('2026-11-20T12:00:00Z'),
     currency: 'EUR',
-    totals: { deliveryFee: 0, discount: 0, total: linesTotal },
+    totals: { deliveryFee: 0, discount: 0, total: linesTotal, tipsAndFees: 0 },
     lines,
     ...overrides,
   };

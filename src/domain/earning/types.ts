@@ -32,7 +32,11 @@ export interface Ticket {
   brandId: string | null;
   purchasedAt: Date;
   currency: string;
-  totals: { deliveryFee: Minor; discount: Minor; total: Minor };
+  /**
+   * `total` is what the customer pays; `tipsAndFees` (tip, service and other fees) and the delivery
+   * fee are in it but are not goods.
+   */
+  totals: { deliveryFee: Minor; discount: Minor; total: Minor; tipsAndFees: Minor };
   lines: TicketLine[];
 }
 

@@ -46,6 +46,11 @@ export interface IngestResult {
   created: boolean;
 }
 
+export interface IngestOptions {
+  /** Refuse (422 `customer_inactive`, nothing written) a ticket whose member is inactive or blocked. */
+  rejectInactiveMember?: boolean;
+}
+
 export interface TransactionFilter {
   customerId?: string | undefined;
   locationId?: string | undefined;
@@ -290,9 +295,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     actor: Actor,
   ): Promise<TransactionRow> {
     if (row.status === 'cancelled' || (row.status === 'completed' && status === 'pending')) {
-      throw new AppError('invalid_status_change', `a ${row.status} ticket cannot become ${status}`, {
-        status: 409,
-      });
+      throw new AppError('invalid_status_change', `a ${row.status} ticket cannot become ${status}`);
     }
     let [current] = await tx
       .update(transactions)
@@ -343,7 +346,6 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         'return_exceeds_sale',
         `returning ${row.total} would exceed what is left of sale ${revised}`,
         {
-          status: 422,
           errors: [
             {
               path: 'body.totals.total',
@@ -419,6 +421,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     organizationId: string,
     input: TransactionInput,
     actor: Actor,
+    options: IngestOptions,
   ): Promise<IngestResult> {
     return transaction(db, async (tx) => {
       const hash = contentHash(input);
@@ -429,7 +432,6 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           throw new AppError(
             'document_conflict',
             `document ${input.documentNumber} was already received with different content`,
-            { status: 409 },
           );
         }
         const status = input.status ?? 'completed';
@@ -441,6 +443,12 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       const content = toContent(input, { currency: organization.currency, now: new Date() });
       const customer =
         content.type === 'sale' ? await findCustomer(tx, organizationId, input.customer) : null;
+      if (options.rejectInactiveMember && customer && customer.status !== 'active') {
+        throw new AppError(
+          'customer_inactive',
+          `the member is ${customer.status}: the ticket was not recorded`,
+        );
+      }
       let [row] = await tx
         .insert(transactions)
         .values({
@@ -484,12 +492,13 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       organizationId: string,
       input: TransactionInput,
       actor: Actor = SYSTEM,
+      options: IngestOptions = {},
     ): Promise<IngestResult> {
       try {
-        return await ingestOnce(organizationId, input, actor);
+        return await ingestOnce(organizationId, input, actor, options);
       } catch (error) {
         // Two tills sent the same ticket at once: the loser sees the winner's row on a second try.
-        if (sqlState(error) === UNIQUE_VIOLATION) return ingestOnce(organizationId, input, actor);
+        if (sqlState(error) === UNIQUE_VIOLATION) return ingestOnce(organizationId, input, actor, options);
         throw error;
       }
     },
@@ -509,11 +518,8 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           .for('update');
         if (!row) throw notFound('transaction');
         if (row.customerId)
-          throw new AppError('already_assigned', 'this transaction already belongs to a member', {
-            status: 409,
-          });
-        if (row.type !== 'sale')
-          throw new AppError('not_assignable', 'returns follow the sale they return', { status: 409 });
+          throw new AppError('already_assigned', 'this transaction already belongs to a member');
+        if (row.type !== 'sale') throw new AppError('not_assignable', 'returns follow the sale they return');
         const customer = await customers.lookup(organizationId, identifier, tx);
         let [assigned] = await tx
           .update(transactions)

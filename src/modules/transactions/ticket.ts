@@ -51,7 +51,12 @@ export function toTicket(content: TransactionContent): Ticket {
     brandId: content.brandId ?? null,
     purchasedAt: new Date(content.purchasedAt),
     currency: content.currency,
-    totals: { deliveryFee: totals.deliveryFee ?? 0, discount: totals.discount ?? 0, total: totals.total },
+    totals: {
+      deliveryFee: totals.deliveryFee ?? 0,
+      discount: totals.discount ?? 0,
+      total: totals.total,
+      tipsAndFees: (totals.tip ?? 0) + (totals.serviceFee ?? 0) + (totals.otherFees ?? 0),
+    },
     lines: content.lines.map((line) => ({
       lineId: line.lineId!,
       sku: line.sku ?? null,
