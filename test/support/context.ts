@@ -59,6 +59,8 @@ export interface TestContext {
   app: App;
   services: Services;
   database: Database;
+  /** The test database's URL on PostgreSQL (for a second connection pool); undefined on PGlite. */
+  url: string | undefined;
   /** A new organization with its own API key: each test can have a tenant of its own. */
   createOrganization(overrides?: Record<string, unknown>): Promise<TestOrganization>;
   close(): Promise<void>;
@@ -67,7 +69,7 @@ export interface TestContext {
 export async function createTestContext(
   options: Omit<ServicesOptions, 'masterKey'> = {},
 ): Promise<TestContext> {
-  const { database, drop } = await openTestDatabase();
+  const { database, url, drop } = await openTestDatabase();
   const services = createServices(database, { masterKey: TEST_MASTER_KEY, ...options });
   const app = await buildServer(services);
   await app.ready();
@@ -75,6 +77,7 @@ export async function createTestContext(
     app,
     services,
     database,
+    url,
     async createOrganization(overrides = {}) {
       const created = await app.inject({
         method: 'POST',

@@ -21,7 +21,10 @@ export interface ReceivedWebhook {
   answer: number | 'hang';
 }
 
-export type Answer = number | 'hang' | { status: number; body: string; headers?: Record<string, string> };
+export type Answer =
+  | number
+  | 'hang'
+  | { status: number; body?: string; headers?: Record<string, string>; delayMs?: number };
 
 /**
  * A real HTTP server on 127.0.0.1 standing in for a subscriber. It verifies each request's
@@ -131,7 +134,9 @@ export async function startReceiver(): Promise<WebhookReceiver> {
       response.writeHead(answer).end();
       return;
     }
-    response.writeHead(answer.status, answer.headers).end(answer.body);
+    const send = () => response.writeHead(answer.status, answer.headers).end(answer.body ?? '');
+    if (answer.delayMs) setTimeout(send, answer.delayMs);
+    else send();
   }
 
   async function listen(onPort: number) {

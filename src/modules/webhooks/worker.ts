@@ -107,6 +107,8 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let lastSweep = 0;
+  let stopping: Promise<void> | undefined;
+  const totals: RoundResult = { dispatched: 0, attempted: 0 };
 
   /** Fans one batch of undispatched events out; 0 when there was none (or another worker is at it). */
   async function dispatchBatch(): Promise<number> {
@@ -272,6 +274,8 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
     const dispatched = await dispatchAll();
     const claimed = await claim(concurrency - inFlight.size);
     for (const sendable of claimed) track(attempt(sendable));
+    totals.dispatched += dispatched;
+    totals.attempted += claimed.length;
     await sweep();
     return { dispatched, attempted: claimed.length };
   }
@@ -310,7 +314,7 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
 
     /** Runs in the background until stop(). */
     start(): void {
-      if (running) return;
+      if (running || stopping) return;
       running = true;
       loop = (async () => {
         while (running) {
@@ -330,29 +334,38 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
     /**
      * Stops claiming; deliveries in flight get `shutdownGraceMs` to finish, then are cut and
      * released (back to pending, no retry used up) so the next worker sends them at once.
+     * A stopped worker stays stopped (calling stop again just waits for the first call).
      */
-    async stop(): Promise<void> {
-      running = false;
-      wake?.();
-      await loop;
-      if (inFlight.size > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, shutdownGraceMs);
-        });
-        await Promise.race([Promise.all(inFlight), grace]);
-        clearTimeout(timer);
-      }
-      shutdown.abort();
-      await Promise.all(inFlight);
-      await outbound.close();
+    stop(): Promise<void> {
+      stopping ??= shutDown();
+      return stopping;
     },
 
-    /** Deliveries in flight now (for tests and metrics). */
+    /** Deliveries in flight now, and totals since start (for tests and metrics). */
     get inFlight(): number {
       return inFlight.size;
     },
+    get totals(): Readonly<RoundResult> {
+      return { ...totals };
+    },
   };
+
+  async function shutDown(): Promise<void> {
+    running = false;
+    wake?.();
+    await loop;
+    if (inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, shutdownGraceMs);
+      });
+      await Promise.race([Promise.all(inFlight), grace]);
+      clearTimeout(timer);
+    }
+    shutdown.abort();
+    await Promise.all(inFlight);
+    await outbound.close();
+  }
 }
 
 export type WebhookWorker = ReturnType<typeof createWebhookWorker>;
