@@ -9,6 +9,18 @@ describe('startup configuration', () => {
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
+  it('delivers webhooks from serve to public addresses only, retrying for about a day, by default', () => {
+    const { webhooks } = loadConfig({});
+    expect(webhooks).toMatchObject({ worker: true, allowPrivate: false, concurrency: 8 });
+    expect(webhooks.retrySchedule.reduce((sum, delay) => sum + delay, 0)).toBeGreaterThan(22 * 3_600_000);
+    expect(loadConfig({ WEBHOOKS_RETRY_SCHEDULE: '1s,1m', WEBHOOKS_WORKER: 'false' }).webhooks).toMatchObject(
+      {
+        worker: false,
+        retrySchedule: [1000, 60_000],
+      },
+    );
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
@@ -16,6 +28,11 @@ describe('startup configuration', () => {
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a URL/],
     [{ REGULARS_MASTER_KEY: 'short' }, /at least 24 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ WEBHOOKS_ALLOW_PRIVATE: 'yes' }, /WEBHOOKS_ALLOW_PRIVATE must be true or false/],
+    [
+      { WEBHOOKS_RETRY_SCHEDULE: '5 seconds' },
+      /WEBHOOKS_RETRY_SCHEDULE must be 1–50 comma-separated durations/,
+    ],
   ])('explains what is wrong with %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

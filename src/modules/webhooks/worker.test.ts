@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { startReceiver, type WebhookReceiver } from '../../../test/support/webho
 import { type RunningServer, startServer } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import { type Database, openDatabase } from '../../db/connection.ts';
+import { runMigrations } from '../../db/migrate.ts';
+import { createServices } from '../../services.ts';
 import { createWebhookWorker, type WebhookWorker, type WebhookWorkerOptions } from './worker.ts';
 
 let ctx: TestContext;
@@ -271,6 +274,59 @@ describe('regulars serve', () => {
       ]);
     } finally {
       await server?.stop();
+      await test?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('regulars worker', () => {
+  it('delivers webhooks without an HTTP server and exits cleanly on SIGTERM', async () => {
+    const receiver = await newReceiver();
+    const dataDir = mkdtempSync(join(tmpdir(), 'regulars-worker-'));
+    const test = process.env.TEST_DATABASE_URL ? await openTestDatabase() : undefined;
+    try {
+      // Set up through the services, then leave the database to the worker process alone.
+      const database = test?.database ?? (await openDatabase({ dataDir }));
+      if (!test) await runMigrations(database);
+      const services = createServices(database, { webhooks: { allowPrivate: true } });
+      const organization = await services.organizations.create({ name: 'Worker only' });
+      const endpoint = await services.webhooks.create(organization.id, {
+        url: receiver.url,
+        eventTypes: ['location.created'],
+      });
+      receiver.secrets.push(endpoint.secret);
+      const location = await services.locations.create(organization.id, { name: 'Queued before start' });
+      if (!test) await database.close();
+
+      const child = spawn(
+        process.execPath,
+        [join(import.meta.dirname, '..', '..', '..', 'dist', 'cli.js'), 'worker'],
+        {
+          env: {
+            PATH: process.env.PATH,
+            ...(test?.url ? { DATABASE_URL: test.url } : { DATA_DIR: dataDir }),
+            LOG_LEVEL: 'info',
+            WEBHOOKS_ALLOW_PRIVATE: 'true',
+            WEBHOOKS_POLL_INTERVAL_MS: '50',
+          },
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await receiver.waitFor(1, 20_000);
+      expect(receiver.received[0]).toMatchObject({ verified: true, event: { subject: { id: location.id } } });
+      child.kill('SIGTERM');
+      expect(await exited, output).toBe(0);
+      expect(output).toContain('webhook worker started');
+      expect(output).not.toContain(endpoint.secret);
+    } finally {
       await test?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
