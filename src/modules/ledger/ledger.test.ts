@@ -698,6 +698,28 @@ describe('idempotency', () => {
     expect(await balance(org, customer.id)).toMatchObject({ active: 25 });
   });
 
+  it('replays blocks, returns and adjustments by source; the opposite adjustment is a clash', async () => {
+    const org = await ctx.createOrganization();
+    const customer = await createCustomer(ctx, org.id);
+    const { ledger } = ctx.services;
+    const base = { organizationId: org.id, customerId: customer.id, actor: SYSTEM };
+    await ledger.add({ ...base, points: 1_000 });
+    const block = { ...base, points: 300, source: { type: 'redemption', id: 'R-1' } };
+    const blocked = await ledger.block(block);
+    expect(await ledger.block(block)).toMatchObject({ replayed: true, entry: { id: blocked.entry.id } });
+    const ret = { ...base, points: 5_000, source: { type: 'transaction', id: 'return-1' } };
+    const reversed = await ledger.reverse(ret);
+    expect(reversed.shortfall).toBe(4_300);
+    expect(await ledger.reverse(ret)).toMatchObject({ replayed: true, shortfall: 4_300 });
+    const adjust = { ...base, points: 100, source: { type: 'external', id: 'adj-1' } };
+    await ledger.adjust(adjust);
+    expect((await ledger.adjust(adjust)).replayed).toBe(true);
+    await expectError(ledger.adjust({ ...adjust, points: -100 }), 'source_already_used');
+    const balance = (await ledger.balances(org.id, customer.id))[0];
+    expect(balance).toMatchObject({ active: 100, blocked: 300 });
+    await expectNoMismatches(org.id);
+  });
+
   it('replays the first answer to a retried Idempotency-Key', async () => {
     const org = await ctx.createOrganization();
     const customer = await createCustomer(ctx, org.id);

@@ -164,18 +164,26 @@ export function createLedgerOperations(deps: LedgerDependencies) {
     }
   }
 
-  /** A source seen before: the first answer again if it was the same request, 409 otherwise. */
+  /**
+   * A source seen before: the first answer again if it was the same request, 409 otherwise.
+   * `sign` (adjustments only) is the direction asked for: +10 and −10 are different requests.
+   */
   async function replay(
     tx: Tx,
     session: Session,
     input: OperationInput,
     kind: EntryRow['kind'],
+    sign?: 1 | -1,
   ): Promise<OperationResult | undefined> {
     if (!input.source) return undefined;
     const { key } = session;
     const existing = await findEntryBySource(tx, key.organizationId, input.source, key.pointTypeId, kind);
     if (!existing) return undefined;
-    if (existing.customerId !== key.customerId || Math.abs(existing.delta) !== Math.abs(input.points)) {
+    const asked = Math.abs(input.points);
+    // A return takes what it can: its entry may hold less than was asked for.
+    const sameAmount = kind === 'reverse' ? existing.points <= asked : existing.points === asked;
+    const sameDirection = sign === undefined || Math.sign(existing.delta) === sign;
+    if (existing.customerId !== key.customerId || !sameAmount || !sameDirection) {
       throw conflict(
         'source_already_used',
         `${input.source.type} ${input.source.id} already moved these points in another way (entry ${existing.id})`,
@@ -203,7 +211,7 @@ export function createLedgerOperations(deps: LedgerDependencies) {
   ): Promise<OperationResult> {
     const { now, pointType, customer, key } = await begin(tx, input);
     const session = await openSession(tx, key, now);
-    const replayed = await replay(tx, session, input, kind);
+    const replayed = await replay(tx, session, input, kind, kind === 'adjust' ? 1 : undefined);
     if (replayed) return replayed;
     if (!pointType.active) {
       throw new AppError(
@@ -247,7 +255,7 @@ export function createLedgerOperations(deps: LedgerDependencies) {
   ): Promise<OperationResult> {
     const { now, customer, key } = await begin(tx, input);
     const session = await openSession(tx, key, now);
-    const replayed = await replay(tx, session, input, kind);
+    const replayed = await replay(tx, session, input, kind, kind === 'adjust' ? -1 : undefined);
     if (replayed) return replayed;
     canSpend(customer);
     if (input.blockEntryId !== undefined) return capture(tx, session, input);
@@ -471,7 +479,7 @@ export function createLedgerOperations(deps: LedgerDependencies) {
     const { now, key } = await begin(tx, input);
     const session = await openSession(tx, key, now);
     const replayed = await replay(tx, session, input, 'reverse');
-    if (replayed) return { ...replayed, shortfall: 0 };
+    if (replayed) return { ...replayed, shortfall: input.points - replayed.entry.points };
     // First what is left of the ticket's own points, pending or not; then any spendable points.
     const ownEntries = input.original ? await creditEntriesOfSource(tx, key, input.original) : [];
     const ownEntryIds = new Set(ownEntries.map((entry) => entry.id));
