@@ -36,6 +36,8 @@ const STATUS_BY_CODE = {
   already_assigned: 409,
   not_assignable: 409,
   return_exceeds_sale: 422,
+  // tiers and segments
+  name_taken: 409,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

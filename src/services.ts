@@ -9,6 +9,9 @@ import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
+import { createAudience } from './modules/segments/audience.ts';
+import { createSegmentsService } from './modules/segments/service.ts';
+import { createTiersService } from './modules/tiers/service.ts';
 import { createTransactionsService } from './modules/transactions/service.ts';
 import {
   createWebhooksService,
@@ -43,12 +46,25 @@ export function createServices(database: Database, options: ServicesOptions = {}
     pointTypes,
     organizations: services.organizations,
   });
+  // Tiers and segments: every member's audience, kept current after tickets, profile and points changes.
+  const tiers = createTiersService(db, { ...services, pointTypes });
+  const segments = createSegmentsService(db, { ...services, pointTypes, tiers });
+  const audience = createAudience(db, { ...services, tiers, segments, onError: options.onBackgroundError });
   return {
     ...services,
+    customers: audience.watchCustomers(services.customers),
     pointTypes,
-    ledger,
-    transactions: createTransactionsService(db, { ...services, ledger }),
-    triggers: createTriggerService(db, { ...services, ledger }),
+    ledger: audience.watchLedger(ledger),
+    tiers,
+    segments,
+    audience,
+    transactions: createTransactionsService(db, {
+      ...services,
+      ledger,
+      audience,
+      afterPurchase: [audience.afterPurchase],
+    }),
+    triggers: audience.watchTriggers(createTriggerService(db, { ...services, ledger, audience })),
   };
 }
 

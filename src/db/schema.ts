@@ -10,3 +10,5 @@ export * from '../modules/organizations/schema.ts';
 export * from '../modules/point-types/schema.ts';
 export * from '../modules/webhooks/schema.ts';
 export * from '../modules/transactions/schema.ts';
+export * from '../modules/tiers/schema.ts';
+export * from '../modules/segments/schema.ts';

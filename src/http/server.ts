@@ -20,6 +20,8 @@ import { ledgerRoutes } from '../modules/ledger/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
 import { pointTypeRoutes } from '../modules/point-types/routes.ts';
+import { segmentRoutes } from '../modules/segments/routes.ts';
+import { tierRoutes } from '../modules/tiers/routes.ts';
 import { transactionRoutes } from '../modules/transactions/routes.ts';
 import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import type { Services } from '../services.ts';
@@ -128,6 +130,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   pointTypeRoutes(app, services.pointTypes);
   ledgerRoutes(app, services.ledger);
   transactionRoutes(app, services.transactions);
+  tierRoutes(app, services.tiers, services.audience);
+  segmentRoutes(app, services.segments, services.customers);
   webhookRoutes(app, services.webhooks);
 
   return app;

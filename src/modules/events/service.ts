@@ -35,6 +35,33 @@ export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
 }
 
 /**
+ * `emit` for many events at once (a CSV import, a segment recompute adding 100,000 members): two
+ * statements whatever the count, the rows travelling as one JSON parameter, so no bind-parameter
+ * limit is ever hit. Same transaction rule as `emit`.
+ */
+export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promise<void> {
+  if (batch.length === 0) return;
+  const rows = batch.map((event) => ({
+    organization_id: event.organizationId,
+    id: newId(),
+    type: event.type,
+    subject_type: event.subject.type,
+    subject_id: event.subject.id,
+    payload: event.payload,
+  }));
+  const json = JSON.stringify(rows);
+  await tx.execute(sql`
+    insert into ${events} (organization_id, id, type, subject_type, subject_id, payload)
+    select organization_id, id, type, subject_type, subject_id, payload
+    from jsonb_to_recordset(${json}::jsonb)
+      as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb)`);
+  await tx.execute(sql`
+    insert into ${eventDispatchQueue} (organization_id, event_id)
+    select organization_id, id
+    from jsonb_to_recordset(${json}::jsonb) as x(organization_id uuid, id uuid)`);
+}
+
+/**
  * Claims up to `limit` committed events not yet dispatched, oldest first, for the caller's
  * transaction: rows another transaction holds are skipped, and `markDispatched` (in the same
  * transaction) removes them for good. Any organization: this is the dispatcher's global view.

@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
 
 /**
  * Program settings: one validated JSON object per organization. Each module that needs a
@@ -25,6 +26,55 @@ export const ProgramSettingsSchema = Type.Object(
           'Whether inactive and blocked customers still earn and receive points; they never spend (default false)',
       }),
     ),
+    // Tiers (see src/modules/tiers): what a member's tier is measured on, and when they lose it.
+    tierBasis: Type.Optional(
+      Type.Enum(TIER_BASES, {
+        description:
+          'What tier thresholds measure: `lifetime_points` (points earned, net of returns and cancellations, transfers left out), `points_in_window` (the same over the last `tierWindowDays`), `active_points` (spendable balance), `total_spent` (net of returns, minor units) or `spent_in_window` (default total_spent). Points bases use the default point type',
+        examples: ['total_spent'],
+      }),
+    ),
+    tierWindowDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3660,
+        description:
+          'The rolling window of the `*_in_window` bases: since local midnight N days ago (default 365)',
+        examples: [365],
+      }),
+    ),
+    tierExcludeDeliveryFee: Type.Optional(
+      Type.Boolean({ description: 'Leave delivery fees out of the spent bases (default false)' }),
+    ),
+    tierExcludedSkus: Type.Optional(
+      Type.Array(Type.String({ maxLength: 200 }), {
+        maxItems: 1000,
+        description: 'Lines with these SKUs do not count towards the spent bases (default none)',
+        examples: [['GIFT-CARD']],
+      }),
+    ),
+    tierExcludedCategories: Type.Optional(
+      Type.Array(Type.String({ maxLength: 200 }), {
+        maxItems: 1000,
+        description: 'Lines in these categories do not count towards the spent bases (default none)',
+        examples: [['tobacco']],
+      }),
+    ),
+    tierDowngradePolicy: Type.Optional(
+      Type.Enum(DOWNGRADE_POLICIES, {
+        description:
+          'When a member whose basis fell below their tier loses it: `never`, `immediate`, or `after_days` (after `tierDowngradeDays` below the threshold) (default immediate)',
+        examples: ['after_days'],
+      }),
+    ),
+    tierDowngradeDays: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 3660,
+        description: 'Grace period of the `after_days` policy (default 30)',
+        examples: [30],
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
 );
@@ -35,6 +85,13 @@ export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
   pointsRounding: 'down',
   loyaltyCardNumberLength: 10,
   inactiveCustomersEarn: false,
+  tierBasis: 'total_spent',
+  tierWindowDays: 365,
+  tierExcludeDeliveryFee: false,
+  tierExcludedSkus: [],
+  tierExcludedCategories: [],
+  tierDowngradePolicy: 'immediate',
+  tierDowngradeDays: 30,
 };
 
 export function effectiveSettings(settings: ProgramSettings): Required<ProgramSettings> {

@@ -38,6 +38,11 @@ export interface TransactionsDependencies {
   organizations: OrganizationsService;
   locations: LocationsService;
   audience?: AudienceProvider;
+  /**
+   * Called in the ticket's own database transaction whenever a member's purchases changed (a sale
+   * earned, a return, a cancellation): tiers and segments re-evaluate the member there.
+   */
+  afterPurchase?: Array<(tx: Tx, organizationId: string, customerId: string) => Promise<void>>;
 }
 
 export interface IngestResult {
@@ -73,6 +78,12 @@ function memberPoints(entries: BreakdownEntry[]): number {
  */
 export function createTransactionsService(db: Db, deps: TransactionsDependencies) {
   const { customers, ledger, earningRules, organizations, locations } = deps;
+
+  async function purchasesChanged(tx: Tx, organizationId: string, customerIds: Iterable<string>) {
+    for (const customerId of new Set(customerIds)) {
+      for (const hook of deps.afterPurchase ?? []) await hook(tx, organizationId, customerId);
+    }
+  }
 
   async function findCustomer(
     tx: Executor,
@@ -240,6 +251,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       spent: row.total,
       at: row.purchasedAt,
     });
+    // The member, and a referrer who was credited too.
+    await purchasesChanged(tx, row.organizationId, [
+      customer.id,
+      ...[...credits.values()].map((credit) => credit.customerId),
+    ]);
     const [updated] = await tx
       .update(transactions)
       .set({ pointsEarned: evaluation.total, breakdown: evaluation.entries, updatedAt: new Date() })
@@ -320,6 +336,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         spent: -(row.total - row.returnedAmount),
         at: null,
       });
+      await purchasesChanged(tx, row.organizationId, [row.customerId]);
       [current] = await tx
         .update(transactions)
         .set({ pointsReversed: row.pointsReversed + reversed })
@@ -377,8 +394,10 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         updatedAt: new Date(),
       })
       .where(and(eq(transactions.organizationId, sale.organizationId), eq(transactions.id, sale.id)));
-    if (sale.customerId)
+    if (sale.customerId) {
       await updateStats(tx, sale.organizationId, sale.customerId, { count: 0, spent: -row.total, at: null });
+      await purchasesChanged(tx, sale.organizationId, [sale.customerId]);
+    }
     const [updated] = await tx
       .update(transactions)
       .set({

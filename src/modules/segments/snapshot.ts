@@ -1,0 +1,112 @@
+import { sql } from 'drizzle-orm';
+import { type Executor, rawRows } from '../../db/connection.ts';
+import { CONSENT_CHANNELS, type ConsentChannel, type LabelValue } from '../../domain/segments/criteria.ts';
+import type { MemberSnapshot, PurchaseLine } from '../../domain/segments/match.ts';
+import { customers } from '../customers/schema.ts';
+import { pointBalances } from '../ledger/schema.ts';
+import { organizations } from '../organizations/schema.ts';
+import { pointTypes } from '../point-types/schema.ts';
+import { customerTiers } from '../tiers/schema.ts';
+import { transactions } from '../transactions/schema.ts';
+
+/**
+ * One member as segment criteria see them, read in ONE round trip (the incremental path runs
+ * after every ticket): profile, tier, balances and — only when a criterion needs them — purchases
+ * and their lines. Also the organization's time zone and default point type.
+ */
+
+export interface SnapshotNeeds {
+  purchases: boolean;
+  lines: boolean;
+  points: boolean;
+  tier: boolean;
+}
+
+export interface LoadedSnapshot {
+  /** null when the member does not exist or was deleted. */
+  member: MemberSnapshot | null;
+  timeZone: string;
+  defaultPointTypeId: string | null;
+}
+
+interface Row {
+  time_zone: string;
+  default_point_type_id: string | null;
+  id: string | null;
+  status: string | null;
+  deleted: boolean | null;
+  birth_date: string | null;
+  created_at: string | Date | null;
+  labels: LabelValue[] | null;
+  marketing_consents: Partial<Record<ConsentChannel, { granted?: boolean }>> | null;
+  tier_id: string | null;
+  points: Array<{ t: string; a: number | string }> | null;
+  purchases: Array<{ l: string | null; at: string; net: number | string; lines?: unknown }> | null;
+}
+
+function linesOf(raw: unknown): PurchaseLine[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((line: Record<string, unknown>) => ({
+    sku: typeof line.sku === 'string' ? line.sku : null,
+    category: typeof line.category === 'string' ? line.category : null,
+    maker: typeof line.maker === 'string' ? line.maker : null,
+    labels: Array.isArray(line.labels) ? (line.labels as LabelValue[]) : [],
+  }));
+}
+
+export async function loadSnapshot(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  needs: SnapshotNeeds,
+): Promise<LoadedSnapshot> {
+  const purchases = needs.purchases
+    ? sql`(select json_agg(json_build_object('l', t.location_id, 'at', t.purchased_at, 'net', t.total - t.returned_amount
+          ${needs.lines ? sql`, 'lines', t.content->'lines'` : sql``}))
+        from ${transactions} t
+        where t.organization_id = c.organization_id and t.customer_id = c.id
+          and t.type = 'sale' and t.status = 'completed' and (t.returned_amount = 0 or t.returned_amount < t.total))`
+    : sql`null`;
+  const points = needs.points
+    ? sql`(select json_agg(json_build_object('t', pb.point_type_id, 'a', pb.active)) from ${pointBalances} pb
+         where pb.organization_id = c.organization_id and pb.customer_id = c.id)`
+    : sql`null`;
+  const tier = needs.tier
+    ? sql`(select ct.tier_id from ${customerTiers} ct where ct.organization_id = c.organization_id and ct.customer_id = c.id)`
+    : sql`null`;
+  const [row] = await rawRows<Row>(
+    executor,
+    sql`
+    select o.time_zone,
+      (select pt.id from ${pointTypes} pt where pt.organization_id = o.id and pt.is_default limit 1) as default_point_type_id,
+      c.id, c.status, c.deleted_at is not null as deleted, c.birth_date::text as birth_date, c.created_at,
+      c.labels, c.marketing_consents,
+      ${tier} as tier_id, ${points} as points, ${purchases} as purchases
+    from ${organizations} o
+    left join ${customers} c on c.organization_id = o.id and c.id = ${customerId}::uuid
+    where o.id = ${organizationId}::uuid`,
+  );
+  if (!row) return { member: null, timeZone: 'UTC', defaultPointTypeId: null };
+  const base = { timeZone: row.time_zone, defaultPointTypeId: row.default_point_type_id };
+  if (row.id === null || row.deleted) return { ...base, member: null };
+  const consents = row.marketing_consents ?? {};
+  return {
+    ...base,
+    member: {
+      customerId: row.id,
+      active: row.status === 'active',
+      birthDate: row.birth_date,
+      registeredAt: new Date(row.created_at!),
+      labels: row.labels ?? [],
+      consents: CONSENT_CHANNELS.filter((channel) => consents[channel]?.granted === true),
+      tierId: row.tier_id,
+      points: Object.fromEntries((row.points ?? []).map((p) => [p.t, Number(p.a)])),
+      purchases: (row.purchases ?? []).map((p) => ({
+        locationId: p.l,
+        purchasedAt: new Date(p.at),
+        net: Number(p.net),
+        ...(needs.lines ? { lines: linesOf(p.lines) } : {}),
+      })),
+    },
+  };
+}
