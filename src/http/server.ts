@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import AjvCompiler from '@fastify/ajv-compiler';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -10,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
+import { cheerfyDialect } from '../dialects/cheerfy/routes.ts';
 import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
 import { customerRoutes } from '../modules/customers/routes.ts';
@@ -50,14 +52,33 @@ export const LOG_REDACTIONS = [
   '*.masterKey',
 ];
 
+const AJV_OPTIONS = {
+  allErrors: true,
+  removeAdditional: false,
+  useDefaults: true,
+  allowUnionTypes: true,
+} as const;
+const validatorPool = AjvCompiler();
+
+/**
+ * Two validators: query strings and path parameters arrive as text and are coerced to their types;
+ * JSON bodies are typed already, and coercing them would turn `null` into `""` for a nullable string.
+ */
+const buildValidator: AjvCompiler.BuildCompilerFromPool = (externalSchemas) => {
+  const body = validatorPool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: false } });
+  const text = validatorPool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: 'array' } });
+  // Fastify calls a compiler with the route definition; the package's types say a bare schema.
+  const compile = (route: AjvCompiler.RouteDefinition) =>
+    route.httpPart === 'body' ? body(route as never) : text(route as never);
+  return compile as unknown as ReturnType<AjvCompiler.BuildCompilerFromPool>;
+};
+
 export async function buildServer(services: Services, options: ServerOptions = {}): Promise<App> {
   const app = Fastify({
     logger: options.logger ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: {
-      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
-    },
+    schemaController: { compilersFactory: { buildValidator } },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -132,6 +153,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   transactionRoutes(app, services.transactions);
   tierRoutes(app, services.tiers, services.audience);
   segmentRoutes(app, services.segments, services.customers);
+  await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
   webhookRoutes(app, services.webhooks);
 
   return app;

@@ -175,7 +175,7 @@ export const scopeFields = {
     maxItems: 1000,
     description: 'Only for these brands; empty = all',
   }),
-  channels: Type.Array(Type.Union(CHANNELS.map((c) => Type.Literal(c))), {
+  channels: Type.Array(Type.Enum(CHANNELS), {
     description: 'Only on these channels; empty = all',
   }),
   tierIds: Type.Array(Uuid('Tier id'), {
@@ -193,10 +193,7 @@ export const scopeFields = {
       Type.Object(
         {
           count: Type.Integer({ minimum: 1, description: 'How many times per member' }),
-          period: Type.Union(
-            LIMIT_PERIODS.map((p) => Type.Literal(p)),
-            { description: 'Calendar period in the organization time zone' },
-          ),
+          period: Type.Enum(LIMIT_PERIODS, { description: 'Calendar period in the organization time zone' }),
         },
         { additionalProperties: false },
       ),

@@ -85,6 +85,32 @@ describe('locations', () => {
     expect(restored.json().deleted).toBe(false);
   });
 
+  it('clears a field sent as null rather than storing an empty string', async () => {
+    const org = await ctx.createOrganization();
+    const created = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      headers: org.headers,
+      payload: gracia,
+    });
+    const { id } = created.json();
+    const cleared = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/locations/${id}`,
+      headers: org.headers,
+      payload: { externalId: null, city: null },
+    });
+    expect(cleared.json()).toMatchObject({ externalId: null, city: null });
+    // A second location may now use no external id as well: null is not a value that clashes.
+    const another = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/locations',
+      headers: org.headers,
+      payload: { name: 'B', externalId: null },
+    });
+    expectStatus(another, 201);
+  });
+
   it('adds, renames and removes brands', async () => {
     const org = await ctx.createOrganization();
     const { id } = (

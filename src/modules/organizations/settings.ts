@@ -8,6 +8,12 @@ import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
  */
 export const ProgramSettingsSchema = Type.Object(
   {
+    cheerfyEarningStatuses: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1, maximum: 6 }), {
+        uniqueItems: true,
+        description: 'Cheerfy ticket statuses that count as completed and earn (default [1], COMPLETED)',
+      }),
+    ),
     pointsRounding: Type.Optional(
       Type.Union([Type.Literal('down'), Type.Literal('half_up'), Type.Literal('up')], {
         description: 'How computed points are rounded to hundredths (default down)',
@@ -82,6 +88,7 @@ export const ProgramSettingsSchema = Type.Object(
 export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
 
 export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
+  cheerfyEarningStatuses: [1],
   pointsRounding: 'down',
   loyaltyCardNumberLength: 10,
   inactiveCustomersEarn: false,

@@ -93,12 +93,7 @@ export const TransactionInputSchema = Type.Object(
         description: 'Only completed tickets earn (default completed)',
       }),
     ),
-    channel: Type.Optional(
-      Type.Union(
-        CHANNELS.map((c) => Type.Literal(c)),
-        { description: 'Default pos' },
-      ),
-    ),
+    channel: Type.Optional(Type.Enum(CHANNELS, { description: 'Default pos' })),
     serviceType: Type.Optional(
       Type.Union([
         Type.Literal('dine_in'),

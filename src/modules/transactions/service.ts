@@ -577,6 +577,21 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       return { ...evaluation, customerId: customer?.id ?? null };
     },
 
+    /** The ticket a source knows by this document number, if Regulars has it. */
+    async findByDocument(organizationId: string, source: string, documentNumber: string) {
+      const [row] = await db
+        .select()
+        .from(transactions)
+        .where(
+          and(
+            eq(transactions.organizationId, organizationId),
+            eq(transactions.source, source),
+            eq(transactions.documentNumber, documentNumber),
+          ),
+        );
+      return row ?? null;
+    },
+
     async get(organizationId: string, id: string): Promise<TransactionRow> {
       const [row] = await db
         .select()
