@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { openMigratedDatabase, startServer } from './app.ts';
+import { isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseConnectionError } from './db/connection.ts';
 import { AppError } from './errors.ts';
@@ -11,7 +12,7 @@ import { createServices } from './services.ts';
 const USAGE = `regulars — loyalty engine for restaurants and shops
 
 Usage:
-  regulars serve                         start the HTTP API (migrates first)
+  regulars serve [--workers N]           start the HTTP API (migrates first); N processes on PostgreSQL
   regulars migrate                       apply pending database migrations
   regulars worker                        deliver webhooks only, no HTTP API (PostgreSQL: run as many as you like)
   regulars org create --name <name> [--currency EUR] [--timezone Europe/Madrid] [--country ES] [--json]
@@ -22,6 +23,10 @@ Usage:
                                          activate and expire the points that are due (serve does it every minute)
   regulars ledger verify [--org <id>] [--json]
                                          recompute balances and lots from the ledger entries; exit 1 on a mismatch
+  regulars tiers recompute [--org <id>] [--now <ISO time>] [--json]
+                                         re-evaluate every member's tier (every organization without --org)
+  regulars segments recompute [--org <id>] [--segment <id>] [--now <ISO time>] [--json]
+                                         recompute segment membership (every segment without --segment)
 
 Configuration comes from the environment (see README): DATABASE_URL, DATA_DIR, PORT, REGULARS_MASTER_KEY…
 `;
@@ -54,8 +59,17 @@ function print(flags: Flags, value: object, human: string) {
   process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
 }
 
-async function serve() {
-  const server = await startServer(loadConfig());
+async function serve(flags: Flags) {
+  const config = loadConfig();
+  const workers = Number(optional(flags, 'workers') ?? '1');
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    throw new UsageError('--workers must be 1–64');
+  if (workers > 1 && !isClusterWorker()) {
+    if (!config.databaseUrl)
+      throw new UsageError('--workers needs DATABASE_URL: the embedded database lives in one process');
+    return runPrimary(workers, config);
+  }
+  const server = await startServer(config);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -95,11 +109,13 @@ async function main(argv: string[]) {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
+      workers: { type: 'string' },
       currency: { type: 'string' },
       timezone: { type: 'string' },
       country: { type: 'string' },
       org: { type: 'string' },
       key: { type: 'string' },
+      segment: { type: 'string' },
       now: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -112,7 +128,7 @@ async function main(argv: string[]) {
     process.stdout.write(USAGE);
     return;
   }
-  if (command === 'serve') return serve();
+  if (command === 'serve') return serve(flags);
   if (command === 'worker') return worker();
   if (command === 'migrate') {
     const database = await openMigratedDatabase(loadConfig());
@@ -183,6 +199,43 @@ async function main(argv: string[]) {
       );
       print(flags, report, lines.join('\n'));
       if (report.mismatches.length > 0) process.exitCode = 1;
+    });
+  }
+  if ((command === 'tiers' || command === 'segments') && action === 'recompute') {
+    const raw = optional(flags, 'now');
+    const now = raw === undefined ? new Date() : new Date(raw);
+    if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 time, got "${raw}"`);
+    return withServices(async (services) => {
+      const org = optional(flags, 'org');
+      const segment = optional(flags, 'segment');
+      if (segment !== undefined && org === undefined) throw new UsageError('--segment needs --org');
+      const organizationIds: string[] = [];
+      if (org !== undefined) organizationIds.push((await services.organizations.get(org)).id);
+      else {
+        for (let afterId: string | undefined; ; ) {
+          const page = await services.organizations.list({ limit: 100, afterId });
+          organizationIds.push(...page.slice(0, 100).map((o) => o.id));
+          if (page.length <= 100) break;
+          afterId = page[99]!.id;
+        }
+      }
+      const results = [];
+      const lines: string[] = [];
+      for (const organizationId of organizationIds) {
+        if (command === 'tiers') {
+          const { evaluated, changed } = await services.audience.recomputeTiers(organizationId, now);
+          results.push({ organizationId, evaluated, changed });
+          lines.push(`${organizationId}: ${evaluated} members evaluated, ${changed} changed tier`);
+        } else {
+          const segments =
+            segment === undefined
+              ? await services.segments.recomputeAll(organizationId, { now })
+              : [await services.segments.recompute(organizationId, segment, { now })];
+          results.push({ organizationId, segments });
+          for (const s of segments) lines.push(`${organizationId} segment ${s.segmentId}: +${s.added} −${s.removed}`);
+        }
+      }
+      print(flags, results, lines.length > 0 ? lines.join('\n') : 'nothing to recompute');
     });
   }
   throw new UsageError(`unknown command: ${positionals.join(' ')}`);

@@ -115,6 +115,38 @@ describe('regulars serve', () => {
   });
 });
 
+describe('regulars serve --workers', () => {
+  // node:cluster shares one port between processes; the embedded database cannot be shared.
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'runs several API processes on PostgreSQL and stops them all on SIGTERM',
+    async () => {
+      const port = String(20_000 + Math.floor(Math.random() * 20_000));
+      const server = await startServe(
+        {
+          DATABASE_URL: process.env.TEST_DATABASE_URL!,
+          REGULARS_MASTER_KEY: 'rgm_cluster_test_master_key_00000',
+          PORT: port,
+        },
+        ['--workers', '2'],
+      );
+      try {
+        const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/readyz`)));
+        expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      expect(await new Promise((resolve) => server.child.on('exit', resolve))).toBe(0);
+    },
+  );
+
+  it('refuses several workers on the embedded database', async () => {
+    const failure = await run(process.execPath, [CLI, 'serve', '--workers', '2'], {
+      env: cleanEnv({ DATA_DIR: join(tempDir(), 'data'), PORT: '0' }),
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect((failure as { stderr: string }).stderr).toContain('--workers needs DATABASE_URL');
+  });
+});
+
 describe('regulars CLI', () => {
   it('creates an organization with a first API key, then more keys, and revokes one', async () => {
     const env = cleanEnv(databaseEnv());
