@@ -154,6 +154,20 @@ describe('importing members from CSV', () => {
       headers: org.headers,
     });
     expect(created.json().data.at(-1).payload.importId).toBe(job.id);
+    let events = 0;
+    for (let cursor = ''; ; ) {
+      const page = await ctx.app.inject({
+        method: 'GET',
+        url: `/v1/events?type=customer.created&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+        headers: org.headers,
+      });
+      events += page
+        .json()
+        .data.filter((event: { payload: { importId?: string } }) => event.payload.importId === job.id).length;
+      if (!page.json().nextCursor) break;
+      cursor = page.json().nextCursor;
+    }
+    expect(events).toBe(990);
 
     const again = await importCsv(org, thousandRows(), '?mode=upsert');
     expectStatus(again, 201);

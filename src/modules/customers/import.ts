@@ -10,7 +10,7 @@ import { emailKey, isUuid } from '../../domain/customers.ts';
 import { AppError, type FieldError, notFound } from '../../errors.ts';
 import type { CreateCustomerBody } from './contract.ts';
 import { type ColumnPlan, parseMapping, planColumns, rowToInput } from './csv-columns.ts';
-import { type Customer, type CustomerValues, normalizeCustomerInput } from './input.ts';
+import { type Customer, type CustomerValues, changedFields, normalizeCustomerInput } from './input.ts';
 import { customerImportErrors, customerImports, type ImportMode } from './schema.ts';
 import type { ProgramContext } from './service.ts';
 import * as store from './store.ts';
@@ -153,9 +153,7 @@ export function createCustomerImports(
       const reference = input.referredBy?.trim();
       if (reference) (isUuid(reference) ? references.ids : references.codes).push(reference);
     }
-    const existing = await store.findByIdentifierSets(tx, organizationId, sets, {
-      forUpdate: mode === 'upsert',
-    });
+    const existing = await store.findByIdentifierSets(tx, organizationId, sets);
     const holders = new Map<string, Customer>();
     for (const customer of existing) {
       for (const field of UNIQUE_FIELDS) {
@@ -222,18 +220,37 @@ export function createCustomerImports(
       { cardNumberLength: program.cardNumberLength, eventPayload: { importId } },
     );
     for (const { row } of creates) outcomes.push({ row, kind: 'created' });
-    for (const { row, target, input, referredBy } of updates) {
-      // Re-read against the member: nested objects and consents merge into theirs.
+    const changeFor = (current: Customer, input: CreateCustomerBody, referredBy: string | undefined) => {
+      // Read against the member: nested objects and consents merge into theirs.
       const { values } = normalizeCustomerInput(input, {
         country: program.country,
         now: new Date(),
-        current: target,
+        current,
       });
       // The email it was matched by, in another case, is the same email: keep the member's spelling.
-      if (values.email && target.email && emailKey(values.email) === emailKey(target.email))
+      if (values.email && current.email && emailKey(values.email) === emailKey(current.email))
         delete values.email;
-      const change = referredBy === undefined ? values : { ...values, referredBy };
-      const { changed } = await updateCustomer(tx, target, change, { importId });
+      return referredBy === undefined ? values : { ...values, referredBy };
+    };
+    for (const { row, target, input, referredBy } of updates) {
+      // Most rows of a re-import change nothing: only a member about to change is locked (and
+      // read again under the lock, so a concurrent change is not overwritten with stale values).
+      if (changedFields(target, changeFor(target, input, referredBy)).length === 0) {
+        outcomes.push({ row, kind: 'unchanged' });
+        continue;
+      }
+      const locked = await store.findById(tx, organizationId, target.id, { forUpdate: true });
+      if (!locked) {
+        outcomes.push({
+          row,
+          kind: 'failed',
+          problems: [{ field: null, reason: 'the member was deleted meanwhile' }],
+        });
+        continue;
+      }
+      const { changed } = await updateCustomer(tx, locked, changeFor(locked, input, referredBy), {
+        importId,
+      });
       outcomes.push({ row, kind: changed.length > 0 ? 'updated' : 'unchanged' });
     }
     return outcomes;

@@ -179,10 +179,10 @@ export function createCustomersService(
         try {
           return await transaction(db, async (tx) => {
             const referredBy = await resolveReferrer(tx, organizationId, input.referredBy);
-            const [customer] = await insertCustomers(tx, organizationId, [{ values, referredBy }], {
+            const [created] = await insertCustomers(tx, organizationId, [{ values, referredBy }], {
               cardNumberLength: program.cardNumberLength,
             });
-            return customer!;
+            return (await store.findById(tx, organizationId, created!.id))!;
           });
         } catch (error) {
           const field = uniqueClash(error);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, and, asc, eq, gte, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { Customer } from './input.ts';
@@ -64,25 +64,39 @@ export interface IdentifierSets {
   externalIds: string[];
 }
 
-/** Members holding any of these identifiers: how an import checks a whole chunk of rows at once. */
+/**
+ * Members holding any of these identifiers: how an import checks a whole chunk of rows at once.
+ * Each value is one probe of its unique index (`unnest` joined laterally, `limit 1`): a plain
+ * `= any(...)` lets the planner scan the whole organization when statistics lag behind a bulk
+ * load, and the embedded engine has no autovacuum to refresh them.
+ */
 export async function findByIdentifierSets(
   executor: Executor,
   organizationId: string,
   sets: IdentifierSets,
-  options: { forUpdate?: boolean } = {},
 ): Promise<Customer[]> {
-  const arms: SQL[] = [];
-  if (sets.emailKeys.length > 0) arms.push(sql`${emailKeyColumn} in ${sets.emailKeys}`);
-  if (sets.phones.length > 0) arms.push(inArray(customers.phone, sets.phones));
-  if (sets.loyaltyCardNumbers.length > 0)
-    arms.push(inArray(customers.loyaltyCardNumber, sets.loyaltyCardNumbers));
-  if (sets.externalIds.length > 0) arms.push(inArray(customers.externalId, sets.externalIds));
-  if (arms.length === 0) return [];
-  const query = executor
-    .select()
-    .from(customers)
-    .where(and(visible(organizationId), or(...arms)));
-  return options.forUpdate ? query.for('update') : query;
+  const kinds: [SQL | AnyColumn, string[]][] = [
+    [emailKeyColumn, sets.emailKeys],
+    [customers.phone, sets.phones],
+    [customers.loyaltyCardNumber, sets.loyaltyCardNumbers],
+    [customers.externalId, sets.externalIds],
+  ];
+  const found = new Map<string, Customer>();
+  for (const [column, values] of kinds) {
+    if (values.length === 0) continue;
+    const match = executor
+      .select()
+      .from(customers)
+      .where(and(visible(organizationId), sql`${column} = k.v`))
+      .limit(1)
+      .as('c');
+    const rows = await executor
+      .select()
+      .from(sql`unnest(${sql.param(values)}::text[]) as k(v)`)
+      .crossJoinLateral(match);
+    for (const { c } of rows) found.set(c.id, c as Customer);
+  }
+  return [...found.values()];
 }
 
 /** Referrers by referral code or id; returns code-or-id → member id. */

@@ -4,7 +4,7 @@ import { newId } from '../../db/ids.ts';
 import { sqlState, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
 import { REFERRAL_CODE_LENGTH, randomCode } from '../../domain/customers.ts';
 import { type AppError, conflict } from '../../errors.ts';
-import { emit } from '../events/service.ts';
+import { emit, emitMany } from '../events/service.ts';
 import { type Customer, type CustomerValues, changedFields } from './input.ts';
 import { customers } from './schema.ts';
 
@@ -68,13 +68,13 @@ export interface InsertOptions {
   eventPayload?: Record<string, unknown>;
 }
 
-/** Inserts members in one statement; generates card numbers and referral codes; one event each. */
+/** Inserts members in one statement; generates card numbers and referral codes; one event each. Returns their ids. */
 export async function insertCustomers(
   tx: Executor,
   organizationId: string,
   rows: NewCustomer[],
   options: InsertOptions,
-): Promise<Customer[]> {
+): Promise<{ id: string }[]> {
   if (rows.length === 0) return [];
   const now = new Date();
   const inserted = await tx
@@ -91,15 +91,16 @@ export async function insertCustomers(
         updatedAt: now,
       })),
     )
-    .returning();
-  for (const customer of inserted) {
-    await emit(tx, {
+    .returning({ id: customers.id });
+  await emitMany(
+    tx,
+    inserted.map((customer) => ({
       organizationId,
       type: 'customer.created',
       subject: { type: 'customer', id: customer.id },
       payload: { customerId: customer.id, ...options.eventPayload },
-    });
-  }
+    })),
+  );
   return inserted;
 }
 
