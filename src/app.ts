@@ -4,6 +4,7 @@ import { runMigrations } from './db/migrate.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPointsScheduler } from './modules/ledger/scheduler.ts';
+import { startAudienceScheduler } from './modules/segments/scheduler.ts';
 import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -66,6 +67,18 @@ export async function startServer(config: Config): Promise<RunningServer> {
           },
         })
       : undefined;
+  // Manual tier assignments end on time, and each organization's tiers and segments are refreshed daily.
+  const audienceScheduler =
+    config.audienceRefreshIntervalMs > 0
+      ? startAudienceScheduler(services.audience, {
+          intervalMs: config.audienceRefreshIntervalMs,
+          onError: (error) => running.log.error({ err: error }, 'tier and segment refresh failed'),
+          onRun: (result) => {
+            if (result.expired + result.refreshed > 0)
+              running.log.info(result, 'tiers and segments refreshed');
+          },
+        })
+      : undefined;
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, { ...config.webhooks, logger: app.log })
     : undefined;
@@ -79,6 +92,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // In-flight webhook deliveries finish (or are released) while the last requests drain.
       await Promise.all([running.close(), webhookWorker?.stop()]);
       await pointsScheduler?.stop();
+      await audienceScheduler?.stop();
       await database.close();
     },
   };

@@ -17,6 +17,8 @@ export interface Config {
   rateLimitWindowMs: number;
   /** How often `regulars serve` activates and expires due points; 0 = never (use `regulars points process`). */
   pointsProcessIntervalMs: number;
+  /** How often manual tier expiries and the daily tier/segment refresh are checked; 0 = never. */
+  audienceRefreshIntervalMs: number;
   logLevel: string;
   webhooks: WebhooksConfig;
 }
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 60_000, 0, 100_000_000),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     pointsProcessIntervalMs: integer(env, 'POINTS_PROCESS_INTERVAL_MS', 60_000, 0, 86_400_000),
+    audienceRefreshIntervalMs: integer(env, 'AUDIENCE_REFRESH_INTERVAL_MS', 60_000, 0, 86_400_000),
     logLevel,
     webhooks: {
       worker: flag(env, 'WEBHOOKS_WORKER', true),
