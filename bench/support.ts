@@ -45,7 +45,7 @@ export function machine() {
 }
 
 export function writeResult(name: string, result: object): string {
-  const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
+  const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.json`);
   writeFileSync(

@@ -34,7 +34,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Config): Promise<RunningServer> {
+export interface StartOptions {
+  /** Routes to add before listening (the benchmark's ceiling routes); nothing in production. */
+  configureApp?: (app: App, services: Services) => void | Promise<void>;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const database = await openMigratedDatabase(config);
   const logger = { level: config.logLevel, redact: LOG_REDACTIONS };
   let app: App | undefined;
@@ -47,6 +52,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     logger,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
   });
+  await options.configureApp?.(app, services);
   const generatedMasterKey = await services.apiKeys.ensureMasterKey();
   if (generatedMasterKey) {
     // Printed once, to the terminal only (never to the log stream): only its hash is stored.

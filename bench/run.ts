@@ -1,0 +1,320 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { type Seeded, seed } from './seed.ts';
+import { machine, percentile, writeResult } from './support.ts';
+
+/**
+ * `npm run bench [-- --quick]`: the cashier's hot paths against this machine's own ceilings.
+ * Seeds a database, starts the server (bench/server.ts = `regulars serve` + ceiling routes) in its
+ * own process, and drives it with autocannon from this one. Embedded PGlite by default; set
+ * DATABASE_URL to a PostgreSQL server to bench there (a fresh database is created and dropped),
+ * where 1 and 2 API processes are compared.
+ */
+
+const args = process.argv.slice(2);
+const QUICK = args.includes('--quick');
+const SERVER_URL = process.env.DATABASE_URL;
+const MEMBERS = QUICK ? 5_000 : 100_000;
+const DURATION_S = QUICK ? 3 : 15;
+const CONNECTIONS = 32;
+const WORKERS = SERVER_URL ? [1, 2] : [1];
+const MASTER_KEY = `rgm_bench_${randomBytes(12).toString('hex')}`;
+const SERVER_SCRIPT = join(import.meta.dirname, 'server.ts');
+
+interface Target {
+  env: Record<string, string>;
+  databaseUrl?: string;
+  dataDir?: string;
+  cleanup(): Promise<void>;
+}
+
+async function prepareDatabase(): Promise<Target> {
+  if (!SERVER_URL) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'regulars-bench-'));
+    return {
+      env: { DATA_DIR: dataDir },
+      dataDir,
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = `regulars_bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    databaseUrl: url.toString(),
+    async cleanup() {
+      const client = new pg.Client({ connectionString: SERVER_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+async function startServer(target: Target, workers: number): Promise<{ url: string; child: ChildProcess }> {
+  const port = 21_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
+    env: {
+      ...process.env,
+      ...target.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REGULARS_MASTER_KEY: MASTER_KEY,
+      RATE_LIMIT_MAX: '0',
+      LOG_LEVEL: 'warn',
+      BENCH_WORKERS: String(workers),
+      DATABASE_POOL_SIZE: String(Math.max(4, Math.floor(CONNECTIONS / workers))),
+      WEBHOOKS_WORKER: 'false',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 300; attempt++) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the bench server did not become ready');
+}
+
+async function stopServer(child: ChildProcess) {
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+type Request = { method: string; path: string; body?: unknown };
+
+interface Scenario {
+  name: string;
+  /** Which ceiling this scenario is compared with. */
+  ceiling: 'noop' | 'read' | 'write' | null;
+  /** The requests one user makes, in order (a till flow is several). */
+  next(): Request[];
+}
+
+interface Measured {
+  scenario: string;
+  workers: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  requests: number;
+}
+
+async function measure(
+  url: string,
+  headers: Record<string, string>,
+  scenario: Scenario,
+  workers: number,
+): Promise<Measured> {
+  const latencies: number[] = [];
+  let non2xx = 0;
+  const flows: Request[][] = [];
+  let finish: (result: autocannon.Result) => void = () => {};
+  const done = new Promise<autocannon.Result>((resolve) => {
+    finish = resolve;
+  });
+  const instance = autocannon(
+    {
+      url,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      headers: { ...headers, 'content-type': 'application/json' },
+      requests: [
+        {
+          setupRequest: (request, context: { step?: number; flow?: Request[] }) => {
+            if (!context.flow || (context.step ?? 0) >= context.flow.length) {
+              context.flow = scenario.next();
+              context.step = 0;
+              flows.push(context.flow);
+            }
+            const step = context.flow[context.step ?? 0]!;
+            context.step = (context.step ?? 0) + 1;
+            return {
+              ...request,
+              method: step.method as 'GET',
+              path: step.path,
+              ...(step.body === undefined ? { body: undefined } : { body: JSON.stringify(step.body) }),
+            };
+          },
+        },
+      ],
+    },
+    (_error, result) => finish(result),
+  );
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+    if (statusCode < 200 || statusCode >= 300) non2xx++;
+  });
+  const result = await done;
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario: scenario.name,
+    workers,
+    requestsPerSecond: Math.round(latencies.length / DURATION_S),
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+    errors: result.errors + result.timeouts,
+    non2xx,
+    requests: latencies.length,
+  };
+}
+
+function pick<T>(items: T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
+}
+
+function scenarios(seeded: Seeded): Scenario[] {
+  let ticketNumber = 0;
+  const ticket = (): Request => ({
+    method: 'POST',
+    path: '/v1/transactions',
+    body: {
+      documentNumber: `B-${process.pid}-${Date.now()}-${ticketNumber++}`,
+      locationId: pick(seeded.locationIds),
+      totals: { total: 10 * 1250 },
+      lines: Array.from({ length: 10 }, (_, i) => ({
+        sku: `SKU-${i}`,
+        quantity: 1,
+        total: 1250,
+        category: i % 2 ? 'food' : 'drinks',
+      })),
+      customer: { customerId: pick(seeded.members).id },
+    },
+  });
+  const lookup = (): Request => ({
+    method: 'GET',
+    path: `/v1/customers/lookup?identifier=${encodeURIComponent(pick(seeded.members).phoneAsTyped)}`,
+  });
+  const all: Scenario[] = [
+    { name: 'ceiling: no-op route', ceiling: null, next: () => [{ method: 'GET', path: '/bench/noop' }] },
+    {
+      name: 'ceiling: indexed read',
+      ceiling: null,
+      next: () => [
+        { method: 'GET', path: `/bench/read?org=${seeded.organizationId}&id=${pick(seeded.members).id}` },
+      ],
+    },
+    {
+      name: 'ceiling: 6-statement locked write',
+      ceiling: null,
+      next: () => [
+        {
+          method: 'POST',
+          path: `/bench/write?org=${seeded.organizationId}&counter=${Math.floor(Math.random() * 64)}`,
+          body: {},
+        },
+      ],
+    },
+    { name: 'member lookup by phone', ceiling: 'read', next: () => [lookup()] },
+    { name: 'POST /v1/transactions (10 lines, 5 rules)', ceiling: 'write', next: () => [ticket()] },
+    {
+      name: 'points spend',
+      ceiling: 'write',
+      next: () => [
+        {
+          method: 'POST',
+          path: `/v1/customers/${pick(seeded.richMembers)}/points/spend`,
+          body: { points: 0.01, reason: 'bench' },
+        },
+      ],
+    },
+  ];
+  return all;
+}
+
+const CEILING_NAMES = {
+  noop: 'ceiling: no-op route',
+  read: 'ceiling: indexed read',
+  write: 'ceiling: 6-statement locked write',
+};
+
+function table(results: Measured[], ceilingOf: Map<string, string | null>): string {
+  const lines = [
+    '| scenario | workers | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to ceiling |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const ceilingName = ceilingOf.get(r.scenario);
+    const ceiling = ceilingName
+      ? results.find((c) => c.scenario === ceilingName && c.workers === r.workers)
+      : undefined;
+    const ratio = ceiling
+      ? `${Math.round((100 * r.requestsPerSecond) / ceiling.requestsPerSecond)} % of ${ceilingName!.replace('ceiling: ', '')}`
+      : '';
+    lines.push(
+      `| ${r.scenario} | ${r.workers} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors + r.non2xx} | ${ratio} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main() {
+  const target = await prepareDatabase();
+  try {
+    const started = Date.now();
+    const seeded = await seed(target, { members: MEMBERS, masterKey: MASTER_KEY });
+    console.log(
+      `seeded ${MEMBERS} members, ${seeded.ruleCount} earning rules in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    const results: Measured[] = [];
+    const list = scenarios(seeded);
+    for (const workers of WORKERS) {
+      const server = await startServer(target, workers);
+      try {
+        for (const scenario of list) {
+          const measured = await measure(
+            server.url,
+            { authorization: `Bearer ${seeded.apiKey}` },
+            scenario,
+            workers,
+          );
+          results.push(measured);
+          console.log(
+            `${scenario.name} (${workers} worker${workers > 1 ? 's' : ''}): ${measured.requestsPerSecond} req/s, p99 ${measured.p99Ms} ms, ${measured.errors + measured.non2xx} errors`,
+          );
+        }
+      } finally {
+        await stopServer(server.child);
+      }
+    }
+    const ceilingOf = new Map(list.map((s) => [s.name, s.ceiling ? CEILING_NAMES[s.ceiling] : null]));
+    const database = SERVER_URL ? 'postgres' : 'embedded';
+    const file = writeResult(`bench-${database}${QUICK ? '-quick' : ''}`, {
+      mode: QUICK ? 'quick' : 'full',
+      database,
+      members: MEMBERS,
+      durationSeconds: DURATION_S,
+      connections: CONNECTIONS,
+      results,
+    });
+    console.log(
+      `\n${machine().cores} cores, Node ${machine().node}, ${database} database, ${MEMBERS} members, ${CONNECTIONS} connections, ${DURATION_S} s per scenario\n`,
+    );
+    console.log(table(results, ceilingOf));
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    await target.cleanup();
+  }
+}
+
+await main();

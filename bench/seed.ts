@@ -1,0 +1,169 @@
+import { Readable } from 'node:stream';
+import { sql } from 'drizzle-orm';
+import { openDatabase, rawRows } from '../src/db/connection.ts';
+import { runMigrations } from '../src/db/migrate.ts';
+import { buildServer } from '../src/http/server.ts';
+import type { App } from '../src/http/types.ts';
+import { createServices } from '../src/services.ts';
+
+/** The benchmark's dataset, written through the API in-process before the server starts. */
+
+export interface Seeded {
+  organizationId: string;
+  apiKey: string;
+  locationIds: string[];
+  /** A sample of members, each with its phone as a cashier would type it. */
+  members: Array<{ id: string; phoneAsTyped: string }>;
+  /** Members with plenty of points, for spend and redemption. */
+  richMembers: string[];
+  ruleCount: number;
+}
+
+const HEADER = 'firstName,lastName,email,phone,birthDate,externalId\n';
+
+function csv(rows: number): Readable {
+  return Readable.from(
+    (function* () {
+      let piece = HEADER;
+      for (let i = 0; i < rows; i++) {
+        piece += `Name${i},Surname ${i},member${i}@bench.example,+34 6${String(i).padStart(8, '0')},19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10},pos-${i}\n`;
+        if (piece.length > 64 * 1024) {
+          yield piece;
+          piece = '';
+        }
+      }
+      if (piece) yield piece;
+    })(),
+  );
+}
+
+async function call(
+  app: App,
+  method: 'GET' | 'POST',
+  url: string,
+  headers: Record<string, string>,
+  payload?: unknown,
+) {
+  const response = await app.inject({
+    method,
+    url,
+    headers,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+  if (response.statusCode >= 300)
+    throw new Error(`${method} ${url} → ${response.statusCode}: ${response.body}`);
+  return response.json();
+}
+
+/** 50 rules: 5 that a bench ticket (SKU-0…SKU-9, any location) earns on, 45 that it does not. */
+function earningRules() {
+  const rules: object[] = [
+    { name: 'Per euro', type: 'spend', config: { pointsPerUnit: 1, excludedCategories: ['tobacco'] } },
+    { name: 'Drinks', type: 'product_purchase', config: { skus: ['SKU-1', 'SKU-3'], points: 2 } },
+    { name: 'Double SKU-2', type: 'multiply_by_product', config: { skus: ['SKU-2'], multiplier: 2 } },
+    {
+      name: 'Stamp',
+      type: 'visit',
+      config: { points: 1, minimumOrder: 500 },
+      limit: { count: 1000, period: 'day' },
+    },
+    { name: 'Late', type: 'spend', config: { pointsPerUnit: 0.5 }, hours: { from: '00:00', to: '23:59' } },
+  ];
+  for (let i = 0; i < 45; i++) {
+    const kind = i % 3;
+    if (kind === 0)
+      rules.push({
+        name: `Promo ${i}`,
+        type: 'product_purchase',
+        config: { skus: [`OTHER-${i}`], points: 5 },
+      });
+    if (kind === 1)
+      rules.push({ name: `Online ${i}`, type: 'spend', config: { pointsPerUnit: 3 }, channels: ['online'] });
+    if (kind === 2)
+      rules.push({
+        name: `Event ${i}`,
+        type: 'custom_event',
+        config: { eventName: `event-${i}`, points: 1 },
+      });
+  }
+  return rules;
+}
+
+export async function seed(
+  target: { databaseUrl?: string; dataDir?: string },
+  options: { members: number; masterKey: string },
+): Promise<Seeded> {
+  const database = await openDatabase({ url: target.databaseUrl, dataDir: target.dataDir, poolSize: 8 });
+  try {
+    await runMigrations(database);
+    const services = createServices(database, { masterKey: options.masterKey });
+    const app = await buildServer(services);
+    await app.ready();
+    const organization = await services.organizations.create({
+      name: 'Bench',
+      country: 'ES',
+      timeZone: 'Europe/Madrid',
+    });
+    const { key } = await services.apiKeys.create(organization.id, 'bench');
+    const headers = { authorization: `Bearer ${key}` };
+
+    const locationIds: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      locationIds.push(
+        (await call(app, 'POST', '/v1/locations', headers, { name: `Location ${i}`, externalId: `L${i}` }))
+          .id,
+      );
+    }
+
+    const job = await app.inject({
+      method: 'POST',
+      url: '/v1/customers/import?mode=create',
+      headers: { ...headers, 'content-type': 'text/csv' },
+      payload: csv(options.members),
+    });
+    if (job.statusCode >= 300) throw new Error(`import → ${job.statusCode}: ${job.body}`);
+    for (;;) {
+      const state = await call(app, 'GET', `/v1/customer-imports/${job.json().id}`, headers);
+      if (state.status !== 'running') {
+        if (state.created !== options.members)
+          throw new Error(`import created ${state.created} of ${options.members}`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    const rules = earningRules();
+    for (const rule of rules) await call(app, 'POST', '/v1/earning-rules', headers, rule);
+
+    const sample = await rawRows<{ id: string; phone: string }>(
+      database.db,
+      sql`select id, phone from customers where organization_id = ${organization.id} order by random() limit 5000`,
+    );
+    const richMembers = sample.slice(0, 1000).map((member) => member.id);
+    for (const id of richMembers) {
+      await call(app, 'POST', `/v1/customers/${id}/points/add`, headers, { points: 100000, reason: 'bench' });
+    }
+
+    await database.db.execute(
+      sql`create table if not exists bench_counters (organization_id uuid, id int, value bigint not null default 0, primary key (organization_id, id))`,
+    );
+    await database.db.execute(
+      sql`create table if not exists bench_log (organization_id uuid, counter_id int, at timestamptz default now())`,
+    );
+    await database.db.execute(
+      sql`insert into bench_counters (organization_id, id) select ${organization.id}::uuid, n from generate_series(0, 63) n on conflict do nothing`,
+    );
+    await app.close();
+    return {
+      organizationId: organization.id,
+      apiKey: key,
+      locationIds,
+      // Stored as +346…; typed at the till as 0034 6…
+      members: sample.map((member) => ({ id: member.id, phoneAsTyped: member.phone.replace('+', '00') })),
+      richMembers,
+      ruleCount: rules.length,
+    };
+  } finally {
+    await database.close();
+  }
+}
