@@ -3,7 +3,7 @@ import { type Database, openDatabase } from './db/connection.ts';
 import { runMigrations } from './db/migrate.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
 import type { App } from './http/types.ts';
-import { startPointsScheduler } from './modules/ledger/scheduler.ts';
+import { startPeriodicJob } from './jobs.ts';
 import { startAudienceScheduler } from './modules/segments/scheduler.ts';
 import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
@@ -65,7 +65,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Pending points become spendable and expired points leave balances without anyone calling the API.
   const pointsScheduler =
     config.pointsProcessIntervalMs > 0
-      ? startPointsScheduler(services.ledger, {
+      ? startPeriodicJob(() => services.ledger.processDue(), {
           intervalMs: config.pointsProcessIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'points processing failed'),
           onRun: (result) => {

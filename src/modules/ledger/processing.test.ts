@@ -10,7 +10,7 @@ import { createCustomer } from '../../../test/support/ledger.ts';
 import { type Database, openDatabase } from '../../db/connection.ts';
 import { runMigrations } from '../../db/migrate.ts';
 import { createServices } from '../../services.ts';
-import { startPointsScheduler } from './scheduler.ts';
+import { startPeriodicJob } from '../../jobs.ts';
 import { SYSTEM } from './service.ts';
 
 /** `regulars points process` and `regulars ledger verify` run as a user would: the built binary. */
@@ -145,7 +145,7 @@ describe('the scheduler inside serve', () => {
         expiresAt: new Date(Date.now() + 150),
       });
       const runs: number[] = [];
-      const scheduler = startPointsScheduler(ctx.services.ledger, {
+      const scheduler = startPeriodicJob(() => ctx.services.ledger.processDue(), {
         intervalMs: 50,
         onError: (error) => {
           throw error;

@@ -1,0 +1,41 @@
+/**
+ * The one way background work runs inside `regulars serve`: a job that runs every `intervalMs`.
+ * Runs never overlap in one process (the next is scheduled when the last ends); across processes
+ * each job keeps itself safe with row locks or SKIP LOCKED. `stop()` waits for a run in progress.
+ */
+export interface PeriodicJob {
+  stop(): Promise<void>;
+}
+
+export function startPeriodicJob<T>(
+  run: () => Promise<T>,
+  options: { intervalMs: number; onError: (error: unknown) => void; onRun?: (result: T) => void },
+): PeriodicJob {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = false;
+
+  const tick = () => {
+    running = run()
+      .then((result) => options.onRun?.(result))
+      .catch(options.onError)
+      .finally(() => {
+        running = undefined;
+        if (!stopped) schedule();
+      });
+  };
+  const schedule = () => {
+    timer = setTimeout(tick, options.intervalMs);
+    // A pending run must not keep a process alive that has nothing else to do.
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
