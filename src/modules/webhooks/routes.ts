@@ -5,6 +5,7 @@ import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts
 import type { App } from '../../http/types.ts';
 import { EVENT_TYPE_PATTERN } from './event-types.ts';
 import { WEBHOOK_FORMATS } from './formats.ts';
+import { WAITING } from './schema.ts';
 import type { Delivery, Endpoint, EndpointWithSecret, WebhooksService } from './service.ts';
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -158,7 +159,9 @@ const DeliverySchema = Type.Object(
     }),
     status,
     attemptCount: Type.Integer({ description: 'Attempts made so far', examples: [3] }),
-    nextAttemptAt: nullable(Timestamp('When it will be tried next (pending only)')),
+    nextAttemptAt: nullable(
+      Timestamp('When it will be tried next; null unless pending, or while waiting for an earlier event'),
+    ),
     lastStatusCode: nullable(Type.Integer({ description: 'Status of the last attempt', examples: [503] })),
     lastError: nullable(Type.String({ description: 'Error of the last attempt' })),
     deliveredAt: nullable(Timestamp('When a 2xx arrived')),
@@ -221,7 +224,10 @@ function presentDelivery(delivery: Delivery) {
     subject: { type: delivery.subjectType, id: delivery.subjectId },
     status: delivery.status,
     attemptCount: delivery.attempts,
-    nextAttemptAt: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
+    nextAttemptAt:
+      delivery.status === 'pending' && delivery.nextAttemptAt < WAITING
+        ? delivery.nextAttemptAt.toISOString()
+        : null,
     lastStatusCode: delivery.lastStatusCode,
     lastError: delivery.lastError,
     deliveredAt: delivery.deliveredAt?.toISOString() ?? null,

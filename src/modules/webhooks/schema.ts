@@ -54,6 +54,8 @@ export const webhookEndpoints = pgTable(
  * One event to one endpoint. `pending` → `delivering` (claimed, with a lease: `nextAttemptAt`
  * is then the lease's end, after which another worker may take it over) → `delivered`, or back
  * to `pending` with a later `nextAttemptAt`, or `dead` once the retry schedule is exhausted.
+ * A pending delivery queued behind an earlier one of the same subject has `nextAttemptAt` =
+ * WAITING (far future) until that one finishes and wakes it.
  */
 export const webhookDeliveries = pgTable(
   'webhook_deliveries',
@@ -128,3 +130,6 @@ export const webhookAttempts = pgTable(
 );
 
 export type AttemptOutcome = 'delivered' | 'failed' | 'released';
+
+/** `nextAttemptAt` of a delivery waiting for an earlier one of its subject: never due by the clock. */
+export const WAITING = new Date('9999-12-31T00:00:00.000Z');

@@ -1,4 +1,18 @@
-import { and, asc, desc, eq, gt, inArray, isNotNull, lt, lte, notExists, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  inArray,
+  isNotNull,
+  lt,
+  lte,
+  min,
+  notExists,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
@@ -9,6 +23,7 @@ import { matchesEventType } from './event-types.ts';
 import {
   type AttemptOutcome,
   type DeliveryStatus,
+  WAITING,
   webhookAttempts,
   webhookDeliveries,
   webhookEndpoints,
@@ -81,8 +96,65 @@ export function deliveriesFor(
   return rows;
 }
 
-/** Fan-out of freshly dispatched events: a delivery that already exists is left alone. */
+const subjectKey = (row: {
+  organizationId: string;
+  endpointId: string;
+  subjectType: string;
+  subjectId: string;
+}) => JSON.stringify([row.organizationId, row.endpointId, row.subjectType, row.subjectId]);
+
+/**
+ * Fan-out of freshly dispatched events: a delivery that already exists is left alone. Only the
+ * first delivery of a subject (per endpoint) is due at once; the ones behind it, in this batch
+ * or behind an open delivery already stored, wait (`WAITING`) until `wakeNext` calls them, so
+ * that a backlog is not read again on every poll. The caller holds the dispatch lock, which
+ * `wakeNext`'s callers share: a wake-up cannot slip between this check and this insert.
+ */
 export async function insertDeliveries(tx: Tx, rows: (typeof webhookDeliveries.$inferInsert)[]) {
+  if (rows.length === 0) return;
+  const keys = [...new Map(rows.map((row) => [subjectKey(row), row])).values()];
+  // The earliest open delivery of each subject already stored.
+  const earliestOpen = new Map<string, string>();
+  for (let start = 0; start < keys.length; start += 500) {
+    const found = await tx
+      .select({
+        organizationId: webhookDeliveries.organizationId,
+        endpointId: webhookDeliveries.endpointId,
+        subjectType: webhookDeliveries.subjectType,
+        subjectId: webhookDeliveries.subjectId,
+        // No min() for uuid before PostgreSQL 18; lowercase hex text sorts the same way.
+        eventId: sql<string | null>`min(${webhookDeliveries.eventId}::text)`,
+      })
+      .from(webhookDeliveries)
+      .where(
+        and(
+          inArray(webhookDeliveries.status, OPEN),
+          sql`(${webhookDeliveries.organizationId}, ${webhookDeliveries.endpointId}, ${webhookDeliveries.subjectType}, ${webhookDeliveries.subjectId}) in (${sql.join(
+            keys
+              .slice(start, start + 500)
+              .map(
+                (key) =>
+                  sql`(${key.organizationId}::uuid, ${key.endpointId}::uuid, ${key.subjectType}::text, ${key.subjectId}::text)`,
+              ),
+            sql`, `,
+          )})`,
+        ),
+      )
+      .groupBy(
+        webhookDeliveries.organizationId,
+        webhookDeliveries.endpointId,
+        webhookDeliveries.subjectType,
+        webhookDeliveries.subjectId,
+      );
+    for (const row of found) if (row.eventId) earliestOpen.set(subjectKey(row), row.eventId);
+  }
+  // Rows are in event order: each waits when anything of its subject is open before it.
+  for (const row of rows) {
+    const key = subjectKey(row);
+    const earliest = earliestOpen.get(key);
+    if (earliest !== undefined && earliest < row.eventId) row.nextAttemptAt = WAITING;
+    else earliestOpen.set(key, row.eventId);
+  }
   for (let start = 0; start < rows.length; start += 500) {
     await tx
       .insert(webhookDeliveries)
@@ -282,6 +354,38 @@ export async function holdBackSuccessors(tx: Tx, delivery: DeliveryRow, until: D
         eq(webhookDeliveries.status, 'pending'),
         gt(webhookDeliveries.eventId, delivery.eventId),
         lt(webhookDeliveries.nextAttemptAt, until),
+      ),
+    );
+}
+
+/**
+ * A delivery finished (delivered or dead): the next one of its subject, if it was waiting, is
+ * due now. Callers hold the dispatch lock in shared mode (see insertDeliveries).
+ */
+export async function wakeNext(tx: Tx, delivery: DeliveryRow, now: Date): Promise<void> {
+  const next = tx
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(
+      and(
+        eq(webhookDeliveries.organizationId, delivery.organizationId),
+        eq(webhookDeliveries.endpointId, delivery.endpointId),
+        eq(webhookDeliveries.subjectType, delivery.subjectType),
+        eq(webhookDeliveries.subjectId, delivery.subjectId),
+        inArray(webhookDeliveries.status, OPEN),
+        gt(webhookDeliveries.eventId, delivery.eventId),
+      ),
+    )
+    .orderBy(asc(webhookDeliveries.eventId))
+    .limit(1);
+  await tx
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: now })
+    .where(
+      and(
+        eq(webhookDeliveries.organizationId, delivery.organizationId),
+        sql`${webhookDeliveries.id} = (${next})`,
+        eq(webhookDeliveries.nextAttemptAt, WAITING),
       ),
     );
 }

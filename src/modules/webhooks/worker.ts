@@ -26,6 +26,7 @@ import {
   markEndpointFailing,
   markEndpointHealthy,
   type Sendable,
+  wakeNext,
 } from './store.ts';
 
 export interface WorkerLogger {
@@ -113,10 +114,8 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
   /** Fans one batch of undispatched events out; 0 when there was none (or another worker is at it). */
   async function dispatchBatch(): Promise<number> {
     return transaction(db, async (tx) => {
-      const lock = (await tx.execute(
-        sql`select pg_try_advisory_xact_lock(${DISPATCH_LOCK_ID}) as locked`,
-      )) as unknown as { rows: { locked: boolean }[] };
-      if (!lock.rows[0]?.locked) return 0;
+      // Exclusive: deliveries are created in event order, and no wake-up (shared) runs meanwhile.
+      await tx.execute(sql`select pg_advisory_xact_lock(${DISPATCH_LOCK_ID})`);
       const batch = await claimUndispatched(tx, dispatchBatchSize);
       if (batch.length === 0) return 0;
       const organizationIds = [...new Set(batch.map((event) => event.organizationId))];
@@ -220,12 +219,19 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
         await finishClaim(tx, delivery, { ...base, status: 'pending', nextAttemptAt: now });
         return;
       }
+      const dead = delivery.retriesLeft <= 0;
+      if (record.outcome === 'delivered' || dead) {
+        // Shared with other wake-ups, exclusive of the dispatcher: see insertDeliveries.
+        await tx.execute(sql`select pg_advisory_xact_lock_shared(${DISPATCH_LOCK_ID})`);
+      }
       if (record.outcome === 'delivered') {
         const finished = await finishClaim(tx, delivery, { ...base, status: 'delivered', deliveredAt: now });
-        if (finished) await markEndpointHealthy(tx, delivery);
+        if (finished) {
+          await wakeNext(tx, delivery, now);
+          await markEndpointHealthy(tx, delivery);
+        }
         return;
       }
-      const dead = delivery.retriesLeft <= 0;
       const next = new Date(now.getTime() + retryDelayMs(schedule, delivery.retriesLeft, random()));
       const finished = await finishClaim(
         tx,
@@ -235,7 +241,8 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
           : { ...base, status: 'pending', nextAttemptAt: next, retriesLeft: delivery.retriesLeft - 1 },
       );
       if (!finished) return;
-      if (!dead) await holdBackSuccessors(tx, delivery, next);
+      if (dead) await wakeNext(tx, delivery, now);
+      else await holdBackSuccessors(tx, delivery, next);
       const disabled = await markEndpointFailing(tx, delivery, now, new Date(now.getTime() - disableAfterMs));
       if (disabled) {
         logger.warn({ endpointId: disabled.id }, 'webhook endpoint disabled after failing for too long');
