@@ -8,7 +8,6 @@ import {
   isNotNull,
   lt,
   lte,
-  min,
   notExists,
   type SQL,
   sql,
