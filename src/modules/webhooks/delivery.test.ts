@@ -464,4 +464,21 @@ describe('webhook delivery', () => {
     await worker.drain();
     expect(receiver.received.at(-1)!.verified).toBe(true);
   });
+
+  it('forgets finished deliveries once they are older than the retention period', async () => {
+    const clock = manualClock();
+    const receiver = await newReceiver(clock);
+    const org = await ctx.createOrganization();
+    const endpoint = await subscribe(org, receiver, { eventTypes: ['location.*'] });
+    await createLocation(org, 'Short memory');
+    await newWorker(clock).drain();
+    expect(await deliveriesOf(org, endpoint.id)).toHaveLength(1);
+
+    clock.advance(29 * 24 * HOUR);
+    await newWorker(clock, { retentionMs: 30 * 24 * HOUR }).runOnce();
+    expect(await deliveriesOf(org, endpoint.id)).toHaveLength(1);
+    clock.advance(2 * 24 * HOUR);
+    await newWorker(clock, { retentionMs: 30 * 24 * HOUR }).runOnce();
+    expect(await deliveriesOf(org, endpoint.id)).toEqual([]);
+  });
 });
