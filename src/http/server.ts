@@ -12,6 +12,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { cheerfyDialect } from '../dialects/cheerfy/routes.ts';
+import { posGatewayDialect } from '../dialects/pos-gateway/routes.ts';
 import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
 import { customerRoutes } from '../modules/customers/routes.ts';
@@ -22,6 +23,7 @@ import { ledgerRoutes } from '../modules/ledger/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
 import { pointTypeRoutes } from '../modules/point-types/routes.ts';
+import { registerRewardRoutes } from '../modules/rewards/routes.ts';
 import { segmentRoutes } from '../modules/segments/routes.ts';
 import { tierRoutes } from '../modules/tiers/routes.ts';
 import { transactionRoutes } from '../modules/transactions/routes.ts';
@@ -154,6 +156,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   tierRoutes(app, services.tiers, services.audience);
   segmentRoutes(app, services.segments, services.customers);
   await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
+  await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
+  registerRewardRoutes(app, services.rewards);
   webhookRoutes(app, services.webhooks);
 
   return app;
