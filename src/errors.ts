@@ -30,6 +30,14 @@ const STATUS_BY_CODE = {
   entry_not_cancellable: 422,
   source_already_used: 409,
   code_taken: 409,
+  // rewards, coupons and redemptions
+  pos_code_taken: 409,
+  reward_not_available: 422,
+  reward_limit_reached: 409,
+  no_codes_left: 409,
+  coupon_not_usable: 409,
+  redemption_not_applicable: 422,
+  redemption_released: 409,
   // transactions
   document_conflict: 409,
   invalid_status_change: 409,

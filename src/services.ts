@@ -9,6 +9,8 @@ import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
+import { rewardAudience } from './modules/rewards/audience.ts';
+import { createRewardsService } from './modules/rewards/service.ts';
 import { createAudience } from './modules/segments/audience.ts';
 import { createSegmentsService } from './modules/segments/service.ts';
 import { createTiersService } from './modules/tiers/service.ts';
@@ -50,6 +52,12 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const tiers = createTiersService(db, { ...services, pointTypes });
   const segments = createSegmentsService(db, { ...services, pointTypes, tiers });
   const audience = createAudience(db, { ...services, tiers, segments, onError: options.onBackgroundError });
+  const rewards = createRewardsService(db, {
+    ...services,
+    ledger,
+    pointTypes,
+    audience: rewardAudience(audience, tiers),
+  });
   return {
     ...services,
     customers: audience.watchCustomers(services.customers),
@@ -58,11 +66,13 @@ export function createServices(database: Database, options: ServicesOptions = {}
     tiers,
     segments,
     audience,
+    rewards,
     transactions: createTransactionsService(db, {
       ...services,
       ledger,
       audience,
       afterPurchase: [audience.afterPurchase],
+      redemptions: rewards.redemptions,
     }),
     triggers: audience.watchTriggers(createTriggerService(db, { ...services, ledger, audience })),
   };

@@ -12,3 +12,4 @@ export * from '../modules/webhooks/schema.ts';
 export * from '../modules/transactions/schema.ts';
 export * from '../modules/tiers/schema.ts';
 export * from '../modules/segments/schema.ts';
+export * from '../modules/rewards/schema.ts';

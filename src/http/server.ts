@@ -24,6 +24,7 @@ import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
 import { pointTypeRoutes } from '../modules/point-types/routes.ts';
 import { registerRewardRoutes } from '../modules/rewards/routes.ts';
+import { registerRewardRoutes } from '../modules/rewards/routes.ts';
 import { segmentRoutes } from '../modules/segments/routes.ts';
 import { tierRoutes } from '../modules/tiers/routes.ts';
 import { transactionRoutes } from '../modules/transactions/routes.ts';
@@ -157,6 +158,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   segmentRoutes(app, services.segments, services.customers);
   await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
   await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
+  registerRewardRoutes(app, services.rewards);
   registerRewardRoutes(app, services.rewards);
   webhookRoutes(app, services.webhooks);
 

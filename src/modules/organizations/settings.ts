@@ -81,6 +81,12 @@ export const ProgramSettingsSchema = Type.Object(
         examples: [30],
       }),
     ),
+    rewardDiscountsEarn: Type.Optional(
+      Type.Boolean({
+        description:
+          'Whether what rewards take off an order still earns points when its ticket arrives (default false: members earn on what they paid)',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
 );
@@ -99,6 +105,7 @@ export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
   tierExcludedCategories: [],
   tierDowngradePolicy: 'immediate',
   tierDowngradeDays: 30,
+  rewardDiscountsEarn: false,
 };
 
 export function effectiveSettings(settings: ProgramSettings): Required<ProgramSettings> {

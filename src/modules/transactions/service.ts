@@ -3,6 +3,7 @@ import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
+import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
 import { pointsToReverse } from '../../domain/earning/returns.ts';
 import type { BreakdownEntry, Evaluation, MemberContext } from '../../domain/earning/types.ts';
@@ -43,6 +44,17 @@ export interface TransactionsDependencies {
    * earned, a return, a cancellation): tiers and segments re-evaluate the member there.
    */
   afterPurchase?: Array<(tx: Tx, organizationId: string, customerId: string) => Promise<void>>;
+  redemptions?: RedemptionHook;
+}
+
+/** Rewards redeemed at the till for an order; the rewards module provides it. */
+export interface RedemptionHook {
+  /**
+   * In the ticket's transaction, whenever a sale arrives or changes status: links it to the
+   * redemption of its order (same document number), commits or releases that redemption, and
+   * returns the discounts it gave (empty unless committed).
+   */
+  syncTicket(tx: Tx, ticket: TransactionRow): Promise<GivenDiscount[]>;
 }
 
 export interface IngestResult {
@@ -148,10 +160,13 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     organizationId: string,
     row: Pick<TransactionRow, 'content'>,
     customer: Customer | null,
+    rewardDiscounts: GivenDiscount[] = [],
   ): Promise<Evaluation> {
     const organization = await organizations.get(organizationId, tx);
     const settings = effectiveSettings(organization.settings);
-    const ticket = toTicket(row.content);
+    // What rewards took off the order earns too when the program says so.
+    const paid = toTicket(row.content);
+    const ticket = settings.rewardDiscountsEarn ? withDiscountsRestored(paid, rewardDiscounts) : paid;
     const timeZone = await timeZoneOf(tx, organizationId, ticket.locationId, organization.timeZone);
     const rules = await earningRules.activeRules(organizationId, tx);
     const member = customer
@@ -193,8 +208,10 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     row: TransactionRow,
     customer: Customer,
     actor: Actor,
+    rewardDiscounts?: GivenDiscount[],
   ): Promise<TransactionRow> {
-    const evaluation = await evaluate(tx, row.organizationId, row, customer);
+    const discounts = rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row));
+    const evaluation = await evaluate(tx, row.organizationId, row, customer, discounts);
     const rules = await earningRules.activeRules(row.organizationId, tx);
     const pointTypeOf = (ruleId: string) =>
       rules.find((rule) => rule.id === ruleId)?.pointTypeId ?? undefined;
@@ -318,8 +335,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       .set({ status, content: { ...row.content, status }, updatedAt: new Date() })
       .where(and(eq(transactions.organizationId, row.organizationId), eq(transactions.id, row.id)))
       .returning();
+    const rewardDiscounts =
+      row.type === 'sale' ? await deps.redemptions?.syncTicket(tx, current!) : undefined;
     if (status === 'completed' && row.type === 'sale' && row.customerId) {
-      current = await earn(tx, current!, await customers.get(row.organizationId, row.customerId, tx), actor);
+      const customer = await customers.get(row.organizationId, row.customerId, tx);
+      current = await earn(tx, current!, customer, actor, rewardDiscounts);
     }
     if (status === 'cancelled' && row.status === 'completed' && row.type === 'sale' && row.customerId) {
       const outstanding = row.pointsEarned - row.pointsReversed;
@@ -500,8 +520,10 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           total: row!.total,
         },
       });
+      const rewardDiscounts = row!.type === 'sale' ? await deps.redemptions?.syncTicket(tx, row!) : undefined;
       if (row!.type === 'return' && row!.status === 'completed') row = await applyReturn(tx, row!, actor);
-      else if (row!.status === 'completed' && customer) row = await earn(tx, row!, customer, actor);
+      else if (row!.status === 'completed' && customer)
+        row = await earn(tx, row!, customer, actor, rewardDiscounts);
       return { transaction: row!, created: true };
     });
   }

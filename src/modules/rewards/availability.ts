@@ -1,0 +1,145 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Hundredths } from '../../domain/points.ts';
+import {
+  type Blocker,
+  isVisible,
+  memberPeriodStart,
+  offerBlockers,
+  pointsBlocker,
+  type RewardChannel,
+  useBlockers,
+} from '../../domain/rewards.ts';
+import { toLocal } from '../../domain/zoned-time.ts';
+import { type RewardRow, toTerms } from './catalog.ts';
+import { audienceOf, CUSTOMER_INACTIVE, pointsOf, type RewardsContext, timeZoneAt } from './context.ts';
+import type { CouponRow, Coupons } from './coupons.ts';
+import { rewardCodes, rewards } from './schema.ts';
+import { memberUsage, usageOf } from './store.ts';
+
+export interface AvailabilityQuery {
+  locationId?: string | undefined;
+  channel?: RewardChannel | undefined;
+  /** Only what can be taken now. */
+  redeemable?: boolean | undefined;
+  now?: Date | undefined;
+}
+
+export interface AvailableReward {
+  reward: RewardRow;
+  canRedeem: boolean;
+  /** Why not, when canRedeem is false. */
+  reasons: Blocker[];
+  /** Points taking it costs now: 0 when a coupon the member holds is used. */
+  pointsRequired: Hundredths;
+  pointTypeId: string;
+  /** Coupons of this reward the member can use here and now. */
+  coupons: CouponRow[];
+}
+
+/**
+ * What a member can use now, at a location and on a channel: every reward on show (and every
+ * reward the member holds a usable coupon of), with `canRedeem` and the reasons when not. On `pos`
+ * and `online` it answers "can it be applied to an order now" (directly, or with a coupon); on
+ * `shop` and `admin`, "can it be claimed now".
+ */
+export function createAvailability(context: RewardsContext, coupons: Coupons) {
+  const { db, catalog, customers } = context;
+
+  return async function available(
+    organizationId: string,
+    customerId: string,
+    query: AvailabilityQuery,
+  ): Promise<{ data: AvailableReward[]; balances: Map<string, Hundredths> }> {
+    const now = query.now ?? new Date();
+    const channel = query.channel ?? 'pos';
+    const claiming = channel === 'shop' || channel === 'admin';
+    const customer = await customers.get(organizationId, customerId);
+    const timeZone = await timeZoneAt(context, db, organizationId, query.locationId, 'query.locationId');
+    const held = claiming ? [] : await coupons.usableOf(organizationId, customer.id, now);
+    const shown = (await catalog.active(organizationId)).filter((row) => isVisible(row, now));
+    const missing = [...new Set(held.map((c) => c.rewardId))].filter(
+      (id) => !shown.some((row) => row.id === id),
+    );
+    const extra = missing.length
+      ? await db
+          .select()
+          .from(rewards)
+          .where(and(eq(rewards.organizationId, organizationId), inArray(rewards.id, missing)))
+      : [];
+    const rows = [...shown, ...extra].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const terms = rows.map(toTerms);
+    const audience = await audienceOf(context, db, organizationId, customer.id, terms);
+    const usage = await memberUsage(
+      db,
+      organizationId,
+      customer.id,
+      new Map(terms.map((t) => [t.id, memberPeriodStart(t, now, timeZone)])),
+    );
+    const { available, defaultTypeId } = await pointsOf(context, organizationId, customer.id, now);
+    const poolLeft = claiming ? await poolsLeft(organizationId, rows) : new Map<string, number>();
+    const occasion = {
+      at: now,
+      timeZone,
+      local: toLocal(now, timeZone),
+      locationId: query.locationId ?? null,
+      channel,
+    };
+
+    const data = rows.map((row, index): AvailableReward => {
+      const reward = terms[index]!;
+      const pointTypeId = reward.pointTypeId ?? defaultTypeId;
+      const balance = available.get(pointTypeId) ?? 0;
+      const usable = held.filter(
+        (coupon) => coupon.rewardId === row.id && useBlockers(reward, occasion, false).length === 0,
+      );
+      const offered = shown.includes(row);
+      const blockers: Blocker[] = offered
+        ? offerBlockers(reward, occasion, audience, usageOf(row, usage), claiming ? 'claim' : 'redeem')
+        : [{ code: 'inactive', message: 'the reward is no longer offered' }];
+      if (customer.status !== 'active') blockers.unshift(CUSTOMER_INACTIVE);
+      const cost = reward.type === 'cashback' ? Math.min(balance, 1) : reward.costPoints;
+      const shortage = pointsBlocker(cost, balance);
+      if (shortage) blockers.push(shortage);
+      if (
+        claiming &&
+        (row.type === 'discount_code' || poolLeft.has(row.id)) &&
+        (poolLeft.get(row.id) ?? 0) < 1
+      ) {
+        blockers.push({ code: 'no_codes_left', message: 'the reward has no codes left' });
+      }
+      const byCoupon = usable.length > 0 && customer.status === 'active';
+      const canRedeem = blockers.length === 0 || byCoupon;
+      return {
+        reward: row,
+        canRedeem,
+        reasons: canRedeem ? [] : blockers,
+        pointsRequired: byCoupon ? 0 : reward.type === 'cashback' ? 0 : reward.costPoints,
+        pointTypeId,
+        coupons: usable,
+      };
+    });
+    return { data: query.redeemable ? data.filter((item) => item.canRedeem) : data, balances: available };
+  };
+
+  /** Free pool codes of the rewards that have a pool at all (one grouped query). */
+  async function poolsLeft(organizationId: string, rows: RewardRow[]): Promise<Map<string, number>> {
+    if (rows.length === 0) return new Map();
+    const counts = await db
+      .select({
+        rewardId: rewardCodes.rewardId,
+        free: sql<string>`count(*) filter (where ${rewardCodes.couponId} is null)`,
+      })
+      .from(rewardCodes)
+      .where(
+        and(
+          eq(rewardCodes.organizationId, organizationId),
+          inArray(
+            rewardCodes.rewardId,
+            rows.map((row) => row.id),
+          ),
+        ),
+      )
+      .groupBy(rewardCodes.rewardId);
+    return new Map(counts.map((row) => [row.rewardId, Number(row.free)]));
+  }
+}

@@ -1,0 +1,485 @@
+import { randomInt } from 'node:crypto';
+import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db, Executor } from '../../db/connection.ts';
+import { newId } from '../../db/ids.ts';
+import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
+import type { LimitPeriod } from '../../domain/earning/types.ts';
+import type { RewardChannel, RewardConfig, RewardTerms, RewardType } from '../../domain/rewards.ts';
+import { conflict, notFound, validationFailed } from '../../errors.ts';
+import { emit } from '../events/service.ts';
+import type { PointTypesService } from '../point-types/service.ts';
+import { checkTypeFields, costFromApi, valueFromApi } from './contract.ts';
+import { rewardCategories, rewardCodes, rewards, type Translations } from './schema.ts';
+
+export type RewardRow = typeof rewards.$inferSelect;
+export type CategoryRow = typeof rewardCategories.$inferSelect;
+
+/** A reward as the API sends it (decimals for points and percents). */
+export interface RewardFieldsInput {
+  name?: string | undefined;
+  description?: string | null | undefined;
+  translations?: Translations | undefined;
+  value?: number | null | undefined;
+  config?: Record<string, unknown> | undefined;
+  scope?: { skus?: string[] | undefined; categories?: string[] | undefined } | undefined;
+  categoryIds?: string[] | undefined;
+  costPoints?: number | undefined;
+  pointTypeId?: string | null | undefined;
+  posCode?: string | null | undefined;
+  active?: boolean | undefined;
+  startsAt?: string | null | undefined;
+  endsAt?: string | null | undefined;
+  weekdays?: number[] | undefined;
+  hours?: { from: string; to: string } | null | undefined;
+  locationIds?: string[] | undefined;
+  channels?: RewardChannel[] | undefined;
+  tierIds?: string[] | undefined;
+  segmentIds?: string[] | undefined;
+  customerIds?: string[] | undefined;
+  visibleFrom?: string | null | undefined;
+  visibleTo?: string | null | undefined;
+  totalLimit?: number | null | undefined;
+  memberLimit?: number | null | undefined;
+  memberPeriodLimit?: { count: number; period: LimitPeriod } | null | undefined;
+  allowRepeat?: boolean | undefined;
+  stackable?: boolean | undefined;
+  minimumOrder?: number | undefined;
+  couponDelayDays?: number | undefined;
+  couponValidDays?: number | null | undefined;
+}
+
+export interface CreateRewardInput extends RewardFieldsInput {
+  name: string;
+  type: RewardType;
+}
+
+export interface RewardFilter {
+  type?: string | undefined;
+  active?: boolean | undefined;
+  categoryId?: string | undefined;
+  posCode?: string | undefined;
+}
+
+export interface CategoryInput {
+  name?: string | undefined;
+  translations?: Translations | undefined;
+  active?: boolean | undefined;
+  sortOrder?: number | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DATE_FIELDS = ['startsAt', 'endsAt', 'visibleFrom', 'visibleTo'] as const;
+/** Unambiguous characters for generated codes (no 0/O, 1/I/L). */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+export function generateCode(length = 10): string {
+  let code = '';
+  for (let i = 0; i < length; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+/** The engine's view of a stored reward. */
+export function toTerms(row: RewardRow): RewardTerms {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    active: row.active && row.deletedAt === null,
+    value: row.value,
+    config: row.config,
+    scope: { skus: row.scope.skus ?? [], categories: row.scope.categories ?? [] },
+    costPoints: row.costPoints,
+    pointTypeId: row.pointTypeId,
+    startsAt: row.startsAt,
+    endsAt: row.endsAt,
+    weekdays: row.weekdays,
+    hours: row.hours,
+    locationIds: row.locationIds,
+    channels: row.channels,
+    tierIds: row.tierIds,
+    segmentIds: row.segmentIds,
+    customerIds: row.customerIds,
+    visibleFrom: row.visibleFrom,
+    visibleTo: row.visibleTo,
+    totalLimit: row.totalLimit,
+    memberLimit: row.memberLimit,
+    memberPeriodLimit: row.memberPeriodLimit,
+    allowRepeat: row.allowRepeat,
+    stackable: row.stackable,
+    minimumOrder: row.minimumOrder,
+    couponDelayDays: row.couponDelayDays,
+    couponValidDays: row.couponValidDays,
+  };
+}
+
+/** API fields → column values (everything but value/config/cost, which need the type). */
+function columnValues(input: RewardFieldsInput): Partial<typeof rewards.$inferInsert> {
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined || key === 'value' || key === 'config' || key === 'costPoints') continue;
+    if ((DATE_FIELDS as readonly string[]).includes(key))
+      values[key] = value ? new Date(value as string) : null;
+    else if (key === 'scope') {
+      const scope = value as { skus?: string[]; categories?: string[] };
+      values.scope = { skus: scope.skus ?? [], categories: scope.categories ?? [] };
+    } else values[key] = value;
+  }
+  return values as Partial<typeof rewards.$inferInsert>;
+}
+
+/** Rules that span fields: checked on the reward as it will be stored. */
+function checkReward(row: RewardRow | (typeof rewards.$inferInsert & { type: RewardType })) {
+  const type = row.type;
+  const config = (row.config ?? {}) as RewardConfig;
+  const value = row.value ?? null;
+  if (type === 'percentage_discount' && value === null && !config.fromTier) {
+    throw validationFailed('body.value', 'is required for percentage_discount (or set config.fromTier)');
+  }
+  if ((type === 'amount_discount' || type === 'cashback') && value === null) {
+    throw validationFailed('body.value', `is required for ${type}`);
+  }
+  if (type === 'discount_code' && value !== null && !config.discountType) {
+    throw validationFailed('body.config.discountType', 'is required when a discount_code has a value');
+  }
+  if ((config.free ?? 1) >= (config.buy ?? 2)) {
+    throw validationFailed('body.config.free', 'must be smaller than config.buy');
+  }
+  const scope = row.scope ?? { skus: [], categories: [] };
+  if (type === 'free_product' && scope.skus.length === 0 && scope.categories.length === 0) {
+    throw validationFailed('body.scope', 'must name the free product (skus or categories)');
+  }
+  for (const [from, to] of [
+    ['startsAt', 'endsAt'],
+    ['visibleFrom', 'visibleTo'],
+  ] as const) {
+    const start = row[from];
+    const end = row[to];
+    if (start && end && end <= start) throw validationFailed(`body.${to}`, `must be after ${from}`);
+  }
+}
+
+function guardPosCode<T>(work: () => Promise<T>): Promise<T> {
+  return work().catch((error: unknown) => {
+    if (sqlState(error) === UNIQUE_VIOLATION && violatedConstraint(error) === 'rewards_pos_code_unique') {
+      throw conflict('pos_code_taken', 'another reward already has this posCode');
+    }
+    throw error;
+  });
+}
+
+export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
+  async function get(organizationId: string, id: string, executor: Executor = db): Promise<RewardRow> {
+    if (!UUID.test(id)) throw notFound('reward');
+    const [row] = await executor
+      .select()
+      .from(rewards)
+      .where(and(eq(rewards.organizationId, organizationId), eq(rewards.id, id), isNull(rewards.deletedAt)));
+    if (!row) throw notFound('reward');
+    return row;
+  }
+
+  async function checkReferences(executor: Executor, organizationId: string, input: RewardFieldsInput) {
+    if (input.pointTypeId) await deps.pointTypes.resolve(organizationId, input.pointTypeId, executor);
+    const ids = input.categoryIds ?? [];
+    if (ids.length === 0) return;
+    const found = await executor
+      .select({ id: rewardCategories.id })
+      .from(rewardCategories)
+      .where(and(eq(rewardCategories.organizationId, organizationId), inArray(rewardCategories.id, ids)));
+    const known = new Set(found.map((row) => row.id));
+    const index = ids.findIndex((id) => !known.has(id));
+    if (index >= 0)
+      throw validationFailed(`body.categoryIds.${index}`, 'is not a reward category of this organization');
+  }
+
+  async function change(
+    organizationId: string,
+    id: string,
+    build: (current: RewardRow) => Partial<typeof rewards.$inferInsert>,
+    eventType: string,
+  ): Promise<RewardRow> {
+    return guardPosCode(() =>
+      transaction(db, async (tx) => {
+        const [current] = await tx
+          .select()
+          .from(rewards)
+          .where(
+            and(eq(rewards.organizationId, organizationId), eq(rewards.id, id), isNull(rewards.deletedAt)),
+          )
+          .for('update');
+        if (!current) throw notFound('reward');
+        const values = build(current);
+        checkReward({ ...current, ...values } as RewardRow);
+        const [row] = await tx
+          .update(rewards)
+          .set({ ...values, updatedAt: new Date() })
+          .where(and(eq(rewards.organizationId, organizationId), eq(rewards.id, id)))
+          .returning();
+        await emit(tx, {
+          organizationId,
+          type: eventType,
+          subject: { type: 'reward', id },
+          payload: { rewardId: id, changed: Object.keys(values) },
+        });
+        return row!;
+      }),
+    );
+  }
+
+  return {
+    get,
+
+    /** A reward by id, or by the code the till knows it by. */
+    async find(
+      organizationId: string,
+      idOrPosCode: string,
+      executor: Executor = db,
+    ): Promise<RewardRow | undefined> {
+      const [row] = await executor
+        .select()
+        .from(rewards)
+        .where(
+          and(
+            eq(rewards.organizationId, organizationId),
+            isNull(rewards.deletedAt),
+            UUID.test(idOrPosCode) ? eq(rewards.id, idOrPosCode) : eq(rewards.posCode, idOrPosCode),
+          ),
+        );
+      return row;
+    },
+
+    async create(organizationId: string, input: CreateRewardInput): Promise<RewardRow> {
+      const config = (input.config ?? {}) as RewardConfig;
+      const values = {
+        ...columnValues(input),
+        name: input.name,
+        type: input.type,
+        config,
+        value: valueFromApi(input.type, config, input.value),
+        costPoints: costFromApi(input.costPoints) ?? 0,
+        organizationId,
+        id: newId(),
+      };
+      checkReward(values);
+      return guardPosCode(() =>
+        transaction(db, async (tx) => {
+          await checkReferences(tx, organizationId, input);
+          const [row] = await tx.insert(rewards).values(values).returning();
+          await emit(tx, {
+            organizationId,
+            type: 'reward.created',
+            subject: { type: 'reward', id: row!.id },
+            payload: { rewardId: row!.id, name: row!.name, type: row!.type },
+          });
+          return row!;
+        }),
+      );
+    },
+
+    async update(organizationId: string, id: string, input: RewardFieldsInput): Promise<RewardRow> {
+      await checkReferences(db, organizationId, input);
+      return change(
+        organizationId,
+        id,
+        (current) => {
+          checkTypeFields(current.type, { value: input.value, config: input.config });
+          const values = columnValues(input);
+          const config = (input.config as RewardConfig | undefined) ?? current.config;
+          if (input.config !== undefined) values.config = config;
+          if (input.value !== undefined) values.value = valueFromApi(current.type, config, input.value);
+          if (input.costPoints !== undefined) values.costPoints = costFromApi(input.costPoints)!;
+          return values;
+        },
+        'reward.updated',
+      );
+    },
+
+    setActive(organizationId: string, id: string, active: boolean): Promise<RewardRow> {
+      return change(
+        organizationId,
+        id,
+        () => ({ active }),
+        active ? 'reward.activated' : 'reward.deactivated',
+      );
+    },
+
+    /** Soft delete: coupons already claimed keep naming their reward (and stay usable). */
+    async remove(organizationId: string, id: string): Promise<void> {
+      await change(organizationId, id, () => ({ deletedAt: new Date(), active: false }), 'reward.deleted');
+    },
+
+    list(organizationId: string, filter: RewardFilter, page: PageRequest): Promise<RewardRow[]> {
+      return db
+        .select()
+        .from(rewards)
+        .where(
+          and(
+            eq(rewards.organizationId, organizationId),
+            isNull(rewards.deletedAt),
+            filter.type ? eq(rewards.type, filter.type as RewardType) : undefined,
+            filter.active === undefined ? undefined : eq(rewards.active, filter.active),
+            filter.posCode ? eq(rewards.posCode, filter.posCode) : undefined,
+            filter.categoryId
+              ? sql`${rewards.categoryIds} @> ${JSON.stringify([filter.categoryId])}::jsonb`
+              : undefined,
+            afterCursor(rewards.id, page),
+          ),
+        )
+        .orderBy(asc(rewards.id))
+        .limit(fetchSize(page));
+    },
+
+    /** Every active reward of the organization, oldest first: what a member's list is made of. */
+    active(organizationId: string, executor: Executor = db): Promise<RewardRow[]> {
+      return executor
+        .select()
+        .from(rewards)
+        .where(
+          and(
+            eq(rewards.organizationId, organizationId),
+            eq(rewards.active, true),
+            isNull(rewards.deletedAt),
+          ),
+        )
+        .orderBy(asc(rewards.id));
+    },
+
+    /** Codes the reward hands out: imported ones, or `generate` new random ones. Known codes are skipped. */
+    async addCodes(
+      organizationId: string,
+      id: string,
+      input: { codes?: string[] | undefined; generate?: number | undefined; length?: number | undefined },
+    ) {
+      return transaction(db, async (tx) => {
+        await get(organizationId, id, tx);
+        const wanted = new Set((input.codes ?? []).map((code) => code.trim()).filter(Boolean));
+        for (let i = 0; i < (input.generate ?? 0); i++) wanted.add(generateCode(input.length ?? 10));
+        const codes = [...wanted];
+        let added = 0;
+        // In slices, so one request with thousands of codes stays within parameter limits.
+        for (let start = 0; start < codes.length; start += 1000) {
+          const slice = codes.slice(start, start + 1000);
+          const inserted = await tx
+            .insert(rewardCodes)
+            .values(slice.map((code) => ({ organizationId, id: newId(), rewardId: id, code })))
+            .onConflictDoNothing()
+            .returning({ id: rewardCodes.id });
+          added += inserted.length;
+        }
+        await emit(tx, {
+          organizationId,
+          type: 'reward.codes_added',
+          subject: { type: 'reward', id },
+          payload: { rewardId: id, added },
+        });
+        return { added, skipped: codes.length - added, ...(await codeCounts(tx, organizationId, id)) };
+      });
+    },
+
+    codeCounts: (organizationId: string, id: string, executor: Executor = db) =>
+      codeCounts(executor, organizationId, id),
+
+    categories: {
+      async create(organizationId: string, input: CategoryInput & { name: string }): Promise<CategoryRow> {
+        return transaction(db, async (tx) => {
+          const [row] = await tx
+            .insert(rewardCategories)
+            .values({ ...input, organizationId, id: newId() })
+            .returning();
+          await emit(tx, {
+            organizationId,
+            type: 'reward_category.created',
+            subject: { type: 'reward_category', id: row!.id },
+            payload: { categoryId: row!.id, name: row!.name },
+          });
+          return row!;
+        });
+      },
+
+      async get(organizationId: string, id: string, executor: Executor = db): Promise<CategoryRow> {
+        if (!UUID.test(id)) throw notFound('reward category');
+        const [row] = await executor
+          .select()
+          .from(rewardCategories)
+          .where(and(eq(rewardCategories.organizationId, organizationId), eq(rewardCategories.id, id)));
+        if (!row) throw notFound('reward category');
+        return row;
+      },
+
+      /** In display order: sortOrder, then creation. */
+      list(organizationId: string, filter: { active?: boolean | undefined }): Promise<CategoryRow[]> {
+        return db
+          .select()
+          .from(rewardCategories)
+          .where(
+            and(
+              eq(rewardCategories.organizationId, organizationId),
+              filter.active === undefined ? undefined : eq(rewardCategories.active, filter.active),
+            ),
+          )
+          .orderBy(asc(rewardCategories.sortOrder), asc(rewardCategories.id));
+      },
+
+      async update(organizationId: string, id: string, input: CategoryInput): Promise<CategoryRow> {
+        return transaction(db, async (tx) => {
+          const [row] = await tx
+            .update(rewardCategories)
+            .set({ ...input, updatedAt: new Date() })
+            .where(and(eq(rewardCategories.organizationId, organizationId), eq(rewardCategories.id, id)))
+            .returning();
+          if (!row) throw notFound('reward category');
+          await emit(tx, {
+            organizationId,
+            type: 'reward_category.updated',
+            subject: { type: 'reward_category', id },
+            payload: { categoryId: id, changed: Object.keys(input) },
+          });
+          return row;
+        });
+      },
+
+      /** Deletes the category and takes it off every reward that was in it. */
+      async remove(organizationId: string, id: string): Promise<void> {
+        await transaction(db, async (tx) => {
+          if (!UUID.test(id)) throw notFound('reward category');
+          const deleted = await tx
+            .delete(rewardCategories)
+            .where(and(eq(rewardCategories.organizationId, organizationId), eq(rewardCategories.id, id)))
+            .returning({ id: rewardCategories.id });
+          if (deleted.length === 0) throw notFound('reward category');
+          await tx
+            .update(rewards)
+            .set({ categoryIds: sql`${rewards.categoryIds} - ${id}::text` })
+            .where(
+              and(
+                eq(rewards.organizationId, organizationId),
+                sql`${rewards.categoryIds} @> ${JSON.stringify([id])}::jsonb`,
+              ),
+            );
+          await emit(tx, {
+            organizationId,
+            type: 'reward_category.deleted',
+            subject: { type: 'reward_category', id },
+            payload: { categoryId: id },
+          });
+        });
+      },
+    },
+  };
+}
+
+async function codeCounts(executor: Executor, organizationId: string, rewardId: string) {
+  const [row] = await executor
+    .select({
+      total: count(),
+      given: count(rewardCodes.couponId),
+    })
+    .from(rewardCodes)
+    .where(and(eq(rewardCodes.organizationId, organizationId), eq(rewardCodes.rewardId, rewardId)));
+  const total = Number(row?.total ?? 0);
+  const given = Number(row?.given ?? 0);
+  return { codes: total, available: total - given };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;
