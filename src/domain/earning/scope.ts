@@ -1,3 +1,4 @@
+import { scheduleMiss } from '../schedule.ts';
 import { type LocalDateTime, toLocal } from '../zoned-time.ts';
 import type { EarningRule, Label, MemberContext } from './types.ts';
 
@@ -16,33 +17,12 @@ function localClock(occasion: Occasion & { local?: LocalDateTime }): LocalDateTi
   return occasion.local;
 }
 
-function minutesOf(hhmm: string): number {
-  const [hours, minutes] = hhmm.split(':').map(Number);
-  return hours! * 60 + minutes!;
-}
-
-function isoWeekday(year: number, month: number, day: number): number {
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  return weekday === 0 ? 7 : weekday;
-}
-
+/** The rule's start/end window, weekdays and hours (the shared schedule rules, see schedule.ts). */
 export function withinSchedule(rule: EarningRule, occasion: Occasion): boolean {
   if (rule.startsAt && occasion.at < rule.startsAt) return false;
   if (rule.endsAt && occasion.at >= rule.endsAt) return false;
   if (rule.weekdays.length === 0 && rule.hours === null) return true;
-  const local = localClock(occasion);
-  if (rule.weekdays.length > 0 && !rule.weekdays.includes(isoWeekday(local.year, local.month, local.day))) {
-    return false;
-  }
-  if (rule.hours) {
-    const now = local.hour * 60 + local.minute;
-    const from = minutesOf(rule.hours.from);
-    const to = minutesOf(rule.hours.to);
-    // A window such as 20:00–02:00 crosses midnight.
-    const inside = from <= to ? now >= from && now < to : now >= from || now < to;
-    if (!inside) return false;
-  }
-  return true;
+  return scheduleMiss(rule, occasion.at, occasion.timeZone, localClock(occasion)) === null;
 }
 
 function restrictedTo(list: string[], value: string | null): boolean {
