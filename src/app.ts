@@ -85,6 +85,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           },
         })
       : undefined;
+  // Expired reservations give back their points, limits and coupons; coupons past their date read expired.
+  const rewardsJob =
+    config.rewardsProcessIntervalMs > 0
+      ? startPeriodicJob(() => services.rewards.processDue(), {
+          intervalMs: config.rewardsProcessIntervalMs,
+          onError: (error) => running.log.error({ err: error }, 'rewards processing failed'),
+          onRun: (result) => {
+            if (result.reservationsReleased + result.couponsExpired > 0)
+              running.log.info(result, 'expired reservations released, coupons expired');
+          },
+        })
+      : undefined;
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, { ...config.webhooks, logger: app.log })
     : undefined;
@@ -99,6 +111,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await Promise.all([running.close(), webhookWorker?.stop()]);
       await pointsScheduler?.stop();
       await audienceScheduler?.stop();
+      await rewardsJob?.stop();
       await database.close();
     },
   };

@@ -19,6 +19,8 @@ export interface Config {
   pointsProcessIntervalMs: number;
   /** How often manual tier expiries and the daily tier/segment refresh are checked; 0 = never. */
   audienceRefreshIntervalMs: number;
+  /** How often expired reservations are released and coupons expired; 0 = never (reads do it anyway). */
+  rewardsProcessIntervalMs: number;
   logLevel: string;
   webhooks: WebhooksConfig;
 }
@@ -125,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000, 1000, 86_400_000),
     pointsProcessIntervalMs: integer(env, 'POINTS_PROCESS_INTERVAL_MS', 60_000, 0, 86_400_000),
     audienceRefreshIntervalMs: integer(env, 'AUDIENCE_REFRESH_INTERVAL_MS', 60_000, 0, 86_400_000),
+    rewardsProcessIntervalMs: integer(env, 'REWARDS_PROCESS_INTERVAL_MS', 30_000, 0, 86_400_000),
     logLevel,
     webhooks: {
       worker: flag(env, 'WEBHOOKS_WORKER', true),
