@@ -178,6 +178,7 @@ export function erasedValues(now: Date): CustomerValues {
     agreements: {},
     internalNote: null,
     referralCode: null,
+    cardToken: null,
     anonymizedAt: now,
     updatedAt: now,
   };

@@ -8,6 +8,7 @@ import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
 import { cardPng, cardSvg } from './card.ts';
+import { cardPageRoutes } from './card-routes.ts';
 import { CreateCustomerBody, CustomerSchema, UpdateCustomerBody } from './contract.ts';
 import { CSV_COLUMNS, customerCells } from './csv-columns.ts';
 import { importRoutes } from './import-routes.ts';
@@ -366,4 +367,5 @@ export function customerRoutes(app: App, customers: CustomersService) {
   }
 
   importRoutes(app, customers);
+  cardPageRoutes(app, customers);
 }

@@ -85,6 +85,14 @@ export const customers = pgTable(
     internalNote: text('internal_note'),
     referralCode: text('referral_code'),
     referredBy: uuid('referred_by'),
+    /**
+     * The secret of the member's card link (`/cards/{organizationId}/{cardToken}`), made the first
+     * time a link is asked for; wiped with the rest when the member is anonymized.
+     */
+    cardToken: text('card_token'),
+    /** When the member first opened their card through an Apple / Android wallet link. */
+    applePassDownloadedAt: timestamp('apple_pass_downloaded_at', { withTimezone: true }),
+    androidPassDownloadedAt: timestamp('android_pass_downloaded_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     anonymizedAt: timestamp('anonymized_at', { withTimezone: true }),
@@ -98,6 +106,7 @@ export const customers = pgTable(
     uniqueIndex('customers_loyalty_card_number_unique').on(t.organizationId, t.loyaltyCardNumber),
     uniqueIndex('customers_external_id_unique').on(t.organizationId, t.externalId),
     uniqueIndex('customers_referral_code_unique').on(t.organizationId, t.referralCode),
+    uniqueIndex('customers_card_token_unique').on(t.organizationId, t.cardToken),
     index('customers_updated_at_idx').on(t.organizationId, t.updatedAt),
     foreignKey({
       name: 'customers_referred_by_fk',

@@ -1,4 +1,5 @@
-import { and, eq } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
 import { transaction } from '../../db/transaction.ts';
@@ -41,6 +42,9 @@ export function invalidInput(errors: FieldError[], prefix: string): AppError {
   const summary = prefixed.map((error) => `${error.path} ${error.message}`).join('; ');
   return new AppError('validation_failed', summary, { errors: prefixed });
 }
+
+/** What cardToken makes: 32 random bytes, base64url. */
+const CARD_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /** Generated card numbers and referral codes are random: on the rare clash, try again with new ones. */
 const GENERATED_CODE_ATTEMPTS = 5;
@@ -261,6 +265,51 @@ export function createCustomersService(
           .where(and(eq(customers.organizationId, organizationId), eq(customers.id, current.id)))
           .returning();
         await emit(tx, customerEvent('customer.deleted', customer!));
+      });
+    },
+
+    /** Page `page` (from 0) of `size` members in id order, and how many there are. */
+    async page(
+      organizationId: string,
+      page: number,
+      size: number,
+    ): Promise<{ customers: Customer[]; total: number }> {
+      const [rows, total] = await Promise.all([
+        store.listByOffset(db, organizationId, page * size, size),
+        store.countVisible(db, organizationId),
+      ]);
+      return { customers: rows, total };
+    },
+
+    /**
+     * The secret of the member's card link (`/cards/{organizationId}/{token}`): 256 random bits,
+     * made on the first request and the same afterwards.
+     */
+    async cardToken(organizationId: string, id: string): Promise<string> {
+      const customer = await get(organizationId, id);
+      if (customer.cardToken) return customer.cardToken;
+      const [row] = await db
+        .update(customers)
+        .set({ cardToken: sql`coalesce(${customers.cardToken}, ${randomBytes(32).toString('base64url')})` })
+        .where(and(eq(customers.organizationId, organizationId), eq(customers.id, customer.id)))
+        .returning({ cardToken: customers.cardToken });
+      return row!.cardToken!;
+    },
+
+    /**
+     * The member behind a card link. Opened through an Apple or Android wallet link, it records
+     * (once, with a `customer.updated` event) that the member took their card there.
+     */
+    async openCard(organizationId: string, token: string, wallet?: 'apple' | 'android'): Promise<Customer> {
+      if (!isUuid(organizationId) || !CARD_TOKEN.test(token)) throw notFound('card');
+      return transaction(db, async (tx) => {
+        const current = await store.findByCardToken(tx, organizationId.toLowerCase(), token, {
+          forUpdate: wallet !== undefined,
+        });
+        if (!current) throw notFound('card');
+        const field = wallet === 'apple' ? 'applePassDownloadedAt' : 'androidPassDownloadedAt';
+        if (wallet === undefined || current[field] !== null) return current;
+        return (await updateCustomer(tx, current, { [field]: new Date() })).customer;
       });
     },
 

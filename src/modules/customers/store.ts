@@ -178,3 +178,41 @@ export function list(
     .orderBy(asc(customers.id))
     .limit(fetchSize(page));
 }
+
+/** Page `offset / limit` of the organization's members in id order: for APIs numbered by page. */
+export function listByOffset(
+  executor: Executor,
+  organizationId: string,
+  offset: number,
+  limit: number,
+): Promise<Customer[]> {
+  return executor
+    .select()
+    .from(customers)
+    .where(visible(organizationId))
+    .orderBy(asc(customers.id))
+    .offset(offset)
+    .limit(limit);
+}
+
+export async function countVisible(executor: Executor, organizationId: string): Promise<number> {
+  const [row] = await executor
+    .select({ count: sql<string>`count(*)` })
+    .from(customers)
+    .where(visible(organizationId));
+  return Number(row?.count ?? 0);
+}
+
+export async function findByCardToken(
+  executor: Executor,
+  organizationId: string,
+  token: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Customer | undefined> {
+  const query = executor
+    .select()
+    .from(customers)
+    .where(and(visible(organizationId), eq(customers.cardToken, token)));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  return row;
+}
