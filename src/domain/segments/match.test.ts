@@ -163,7 +163,7 @@ const arbCriterion = fc
   .map((key) => criterion({ type: 'customer_has_labels', labels: [{ key }] }));
 const arbPart = fc
   .array(arbCriterion, { minLength: 1, maxLength: 3 })
-  .map((criteria, index): SegmentPart => ({ id: `p${index}`, criteria }));
+  .map((criteria): SegmentPart => ({ id: `p${++ids}`, criteria }));
 const arbParts = fc.array(arbPart, { minLength: 1, maxLength: 4 });
 
 describe('AND of ORs (properties)', () => {

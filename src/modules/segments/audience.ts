@@ -44,8 +44,8 @@ export function createAudience(db: Db, deps: AudienceDependencies) {
   }
 
   /** One member, inside the caller's transaction: tier, then segments (which may read the tier). */
-  async function refreshIn(tx: Tx, organizationId: string, customerId: string, now: Date) {
-    if (await memberExists(tx, organizationId, customerId)) {
+  async function refreshIn(tx: Tx, organizationId: string, customerId: string, now: Date, known = false) {
+    if (known || (await memberExists(tx, organizationId, customerId))) {
       await tiers.reevaluate(tx, organizationId, customerId, now);
     } else {
       await tiers.forget(tx, organizationId, customerId);
@@ -98,9 +98,9 @@ export function createAudience(db: Db, deps: AudienceDependencies) {
       return { ...tier, segmentIds };
     },
 
-    /** Registered with the transactions service: runs in the ticket's own transaction. */
+    /** Registered with the transactions service: runs in the ticket's own transaction (the member exists). */
     afterPurchase(tx: Tx, organizationId: string, customerId: string) {
-      return refreshIn(tx, organizationId, customerId, new Date());
+      return refreshIn(tx, organizationId, customerId, new Date(), true);
     },
 
     async assignTier(organizationId: string, customerId: string, input: ManualInput, now = new Date()) {

@@ -409,8 +409,8 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
      */
     async refreshMember(tx: Tx, organizationId: string, customerId: string, now: Date) {
       const active = await activeSegments(tx, organizationId);
-      const current = await store.membershipOf(tx, organizationId, customerId);
-      if (active.length === 0 && current.length === 0) return { added: [], removed: [] };
+      // Inactive segments have no members: without an active one, nobody is in any.
+      if (active.length === 0) return { added: [], removed: [] };
       const needs = { purchases: false, lines: false, points: false, tier: false };
       for (const segment of active) {
         const more = needsOf(segment.parts);
@@ -420,7 +420,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
         needs.tier ||= more.tier;
       }
       const snapshot = await loadSnapshot(tx, organizationId, customerId, needs);
-      const member = snapshot.member;
+      const { member, segmentIds: current } = snapshot;
       const context = { now, timeZone: snapshot.timeZone, defaultPointTypeId: snapshot.defaultPointTypeId };
       const matching = new Set(
         member === null

@@ -8,11 +8,13 @@ import { organizations } from '../organizations/schema.ts';
 import { pointTypes } from '../point-types/schema.ts';
 import { customerTiers } from '../tiers/schema.ts';
 import { transactions } from '../transactions/schema.ts';
+import { segmentMembers } from './schema.ts';
 
 /**
  * One member as segment criteria see them, read in ONE round trip (the incremental path runs
  * after every ticket): profile, tier, balances and — only when a criterion needs them — purchases
- * and their lines. Also the organization's time zone and default point type.
+ * and their lines; also the segments the member is in now, the organization's time zone and its
+ * default point type.
  */
 
 export interface SnapshotNeeds {
@@ -25,12 +27,15 @@ export interface SnapshotNeeds {
 export interface LoadedSnapshot {
   /** null when the member does not exist or was deleted. */
   member: MemberSnapshot | null;
+  /** The segments the member is in now (materialized membership). */
+  segmentIds: string[];
   timeZone: string;
   defaultPointTypeId: string | null;
 }
 
 interface Row {
   time_zone: string;
+  segment_ids: string[] | null;
   default_point_type_id: string | null;
   id: string | null;
   status: string | null;
@@ -78,6 +83,8 @@ export async function loadSnapshot(
     executor,
     sql`
     select o.time_zone,
+      array(select m.segment_id from ${segmentMembers} m
+            where m.organization_id = o.id and m.customer_id = ${customerId}::uuid) as segment_ids,
       (select pt.id from ${pointTypes} pt where pt.organization_id = o.id and pt.is_default limit 1) as default_point_type_id,
       c.id, c.status, c.deleted_at is not null as deleted, c.birth_date::text as birth_date, c.created_at,
       c.labels, c.marketing_consents,
@@ -86,8 +93,12 @@ export async function loadSnapshot(
     left join ${customers} c on c.organization_id = o.id and c.id = ${customerId}::uuid
     where o.id = ${organizationId}::uuid`,
   );
-  if (!row) return { member: null, timeZone: 'UTC', defaultPointTypeId: null };
-  const base = { timeZone: row.time_zone, defaultPointTypeId: row.default_point_type_id };
+  if (!row) return { member: null, segmentIds: [], timeZone: 'UTC', defaultPointTypeId: null };
+  const base = {
+    timeZone: row.time_zone,
+    defaultPointTypeId: row.default_point_type_id,
+    segmentIds: row.segment_ids ?? [],
+  };
   if (row.id === null || row.deleted) return { ...base, member: null };
   const consents = row.marketing_consents ?? {};
   return {

@@ -23,8 +23,8 @@ export interface BasisScope {
   /** Only these members (absent = all of the organization). */
   customerIds?: string[] | undefined;
   settings: BasisSettings;
-  /** The point type the points bases read. */
-  pointTypeId: string;
+  /** The point type the points bases read (null: nothing to read, every value is 0). */
+  pointTypeId: string | null;
   now: Date;
   timeZone: string;
 }
@@ -115,12 +115,13 @@ function spentQuery(scope: BasisScope): SQL {
 }
 
 export function basisQuery(scope: BasisScope): SQL {
+  const noPoints = sql`select null::uuid as customer_id, 0::bigint as value where false`;
   switch (scope.settings.tierBasis) {
     case 'lifetime_points':
     case 'points_in_window':
-      return pointsQuery(scope);
+      return scope.pointTypeId === null ? noPoints : pointsQuery(scope);
     case 'active_points':
-      return activePointsQuery(scope);
+      return scope.pointTypeId === null ? noPoints : activePointsQuery(scope);
     case 'total_spent':
     case 'spent_in_window':
       return spentQuery(scope);

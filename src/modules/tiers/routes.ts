@@ -106,8 +106,7 @@ const MemberTierSchema = Type.Object(
     tier: TierSummary,
     automaticTier: TierSummary,
     manual: ManualSchema,
-    value: Type.Number({ description: 'The basis value at the last evaluation', examples: [61250] }),
-    evaluatedAt: nullable(Timestamp('Last evaluation')),
+    value: Type.Number({ description: 'The member’s basis value now', examples: [61250] }),
     changedAt: nullable(Timestamp('When the tier held last changed')),
   },
   { $id: 'MemberTier' },
@@ -213,8 +212,7 @@ export function tierRoutes(app: App, tiers: TiersService, audience: Audience) {
         locked: view.manual.locked,
         expiresAt: view.manual.expiresAt?.toISOString() ?? null,
       },
-      value: amount(unit, view.basisValue),
-      evaluatedAt: view.evaluatedAt?.toISOString() ?? null,
+      value: amount(unit, view.value),
       changedAt: view.changedAt?.toISOString() ?? null,
     };
   }

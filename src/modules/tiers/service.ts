@@ -21,7 +21,7 @@ import { emit, emitMany, type NewEvent } from '../events/service.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
 import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
 import type { PointTypesService } from '../point-types/service.ts';
-import { basisValues } from './basis.ts';
+import { basisQuery, basisValues } from './basis.ts';
 import { tiers } from './schema.ts';
 import * as store from './store.ts';
 
@@ -68,7 +68,8 @@ export interface TierProgram {
   settings: Required<ProgramSettings>;
   timeZone: string;
   currency: string;
-  pointTypeId: string;
+  /** The default point type, read by the points bases (null for the spent bases). */
+  pointTypeId: string | null;
   policy: DowngradePolicy;
   unit: 'points' | 'money';
 }
@@ -78,6 +79,17 @@ const NAME_UNIQUE = 'tiers_name_unique';
 /** Zero or a decimal with at most two places, as integer hundredths. */
 export function hundredths(value: number, path: string): number {
   return value === 0 ? 0 : parsePoints(value, path);
+}
+
+function sameState(a: TierState, b: TierState): boolean {
+  const time = (date: Date | null | undefined) => date?.getTime() ?? null;
+  return (
+    a.automaticTierId === b.automaticTierId &&
+    time(a.belowSince) === time(b.belowSince) &&
+    a.manual?.tierId === b.manual?.tierId &&
+    a.manual?.locked === b.manual?.locked &&
+    time(a.manual?.expiresAt) === time(b.manual?.expiresAt)
+  );
 }
 
 function tierChangedEvent(organizationId: string, change: TierChange, reason: ChangeReason): NewEvent {
@@ -116,14 +128,16 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
   async function programOf(executor: Executor, organizationId: string): Promise<TierProgram> {
     const organization = await deps.organizations.get(organizationId, executor as Db);
     const settings = effectiveSettings(organization.settings);
-    const pointType = await deps.pointTypes.getDefault(organizationId, executor);
+    const unit = basisUnit(settings.tierBasis);
+    // Only the points bases read a point type.
+    const pointType = unit === 'points' ? await deps.pointTypes.getDefault(organizationId, executor) : null;
     return {
       settings,
       timeZone: organization.timeZone,
       currency: organization.currency,
-      pointTypeId: pointType.id,
+      pointTypeId: pointType?.id ?? null,
       policy: downgradePolicyOf(settings),
-      unit: basisUnit(settings.tierBasis),
+      unit,
     };
   }
 
@@ -187,28 +201,25 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
         return null;
     }
     const program = await programOf(tx, organizationId);
-    const value =
-      (
-        await basisValues(tx, {
-          organizationId,
-          customerIds: [customerId],
-          settings: program.settings,
-          pointTypeId: program.pointTypeId,
-          now,
-          timeZone: program.timeZone,
-        })
-      ).get(customerId) ?? 0;
-    const row = await store.lockMemberTier(tx, organizationId, customerId);
+    const { row, value } = await store.lockMemberTierWithValue(
+      tx,
+      organizationId,
+      customerId,
+      basisQuery(scopeOf(organizationId, [customerId], program, now)),
+    );
     const state = store.stateOf(row);
     if (options.manual !== undefined) state.manual = options.manual;
     const result = evaluateTier(rows.map(store.toDefinition), state, value, program.policy, now);
     const changed = result.tierId !== row.tierId;
-    await store.writeMemberTiers(
-      tx,
-      organizationId,
-      [update(customerId, result.state, result.tierId, value, changed)],
-      now,
-    );
+    // Most tickets change nothing about the tier: then nothing is written.
+    if (changed || !sameState(store.stateOf(row), result.state)) {
+      await store.writeMemberTier(
+        tx,
+        organizationId,
+        update(customerId, result.state, result.tierId, value, changed),
+        now,
+      );
+    }
     if (!changed) return null;
     const change = { customerId, from: row.tierId, to: result.tierId };
     const reason =
@@ -216,6 +227,28 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
       (result.manualEnded && row.manualExpiresAt !== null ? 'manual_expired' : 'evaluation');
     await emit(tx, tierChangedEvent(organizationId, change, reason));
     return change;
+  }
+
+  async function basisValueOf(
+    executor: Executor,
+    organizationId: string,
+    customerId: string,
+    program: TierProgram,
+    now: Date,
+  ) {
+    const values = await basisValues(executor, scopeOf(organizationId, [customerId], program, now));
+    return values.get(customerId) ?? 0;
+  }
+
+  function scopeOf(organizationId: string, customerIds: string[], program: TierProgram, now: Date) {
+    return {
+      organizationId,
+      customerIds,
+      settings: program.settings,
+      pointTypeId: program.pointTypeId,
+      now,
+      timeZone: program.timeZone,
+    };
   }
 
   function update(
@@ -248,14 +281,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
   ): Promise<TierChange[]> {
     return transaction(db, async (tx) => {
       const locked = await store.lockMemberTiers(tx, organizationId, customerIds);
-      const values = await basisValues(tx, {
-        organizationId,
-        customerIds,
-        settings: program.settings,
-        pointTypeId: program.pointTypeId,
-        now,
-        timeZone: program.timeZone,
-      });
+      const values = await basisValues(tx, scopeOf(organizationId, customerIds, program, now));
       const updates: store.MemberTierUpdate[] = [];
       const changes: TierChange[] = [];
       const events: NewEvent[] = [];
@@ -377,8 +403,13 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
         tier: byId(tier?.id),
         automaticTier: byId(state.automaticTierId),
         manual: manualActive && state.manual ? { ...state.manual, tier: byId(state.manual.tierId) } : null,
-        basisValue: row?.basisValue ?? 0,
-        evaluatedAt: row?.evaluatedAt ?? null,
+        value: await basisValueOf(
+          db,
+          organizationId,
+          customerId.toLowerCase(),
+          await programOf(db, organizationId),
+          now,
+        ),
         changedAt: row?.changedAt ?? null,
       };
     },
@@ -388,17 +419,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
       await deps.customers.get(organizationId, customerId);
       const program = await programOf(db, organizationId);
       const rows = await ladderOf(db, organizationId);
-      const value =
-        (
-          await basisValues(db, {
-            organizationId,
-            customerIds: [customerId],
-            settings: program.settings,
-            pointTypeId: program.pointTypeId,
-            now,
-            timeZone: program.timeZone,
-          })
-        ).get(customerId) ?? 0;
+      const value = await basisValueOf(db, organizationId, customerId.toLowerCase(), program, now);
       const row = await store.findMemberTier(db, organizationId, customerId);
       const state = store.stateOf(row);
       const progress = tierProgress(rows.map(store.toDefinition), state, value, program.policy, now);

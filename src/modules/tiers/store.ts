@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rawRows, type Tx } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { TierDefinition, TierState } from '../../domain/tiers.ts';
@@ -21,7 +21,14 @@ export function toDefinition(row: TierRow): TierDefinition {
   };
 }
 
-export function stateOf(row: MemberTierRow | undefined): TierState {
+export function stateOf(
+  row:
+    | Pick<
+        MemberTierRow,
+        'automaticTierId' | 'belowSince' | 'manualTierId' | 'manualLocked' | 'manualExpiresAt'
+      >
+    | undefined,
+): TierState {
   if (!row) return { automaticTierId: null, belowSince: null, manual: null };
   return {
     automaticTierId: row.automaticTierId,
@@ -149,6 +156,57 @@ export async function lockMemberTier(
   return row!;
 }
 
+/**
+ * `lockMemberTier` and the member's basis value (`basis`, a query of `customer_id, value`) in one
+ * round trip: what a ticket's re-evaluation starts with.
+ */
+export async function lockMemberTierWithValue(
+  tx: Tx,
+  organizationId: string,
+  customerId: string,
+  basis: SQL,
+): Promise<{ row: Pick<MemberTierRow, StateColumns>; value: number }> {
+  const [found] = await rawRows<{
+    tier_id: string | null;
+    automatic_tier_id: string | null;
+    below_since: Date | string | null;
+    manual_tier_id: string | null;
+    manual_locked: boolean;
+    manual_expires_at: Date | string | null;
+    value: number | string;
+  }>(
+    tx,
+    sql`
+    with locked as (
+      insert into ${customerTiers} (organization_id, customer_id) values (${organizationId}, ${customerId})
+      on conflict (organization_id, customer_id) do update set organization_id = ${customerTiers}.organization_id
+      returning *)
+    select l.tier_id, l.automatic_tier_id, l.below_since, l.manual_tier_id, l.manual_locked, l.manual_expires_at,
+      coalesce((select b.value from (${basis}) b limit 1), 0) as value
+    from locked l`,
+  );
+  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+  return {
+    row: {
+      tierId: found!.tier_id,
+      automaticTierId: found!.automatic_tier_id,
+      belowSince: date(found!.below_since),
+      manualTierId: found!.manual_tier_id,
+      manualLocked: found!.manual_locked,
+      manualExpiresAt: date(found!.manual_expires_at),
+    },
+    value: Number(found!.value),
+  };
+}
+
+type StateColumns =
+  | 'tierId'
+  | 'automaticTierId'
+  | 'belowSince'
+  | 'manualTierId'
+  | 'manualLocked'
+  | 'manualExpiresAt';
+
 /** Creates the rows of these members if needed, then locks them all, in id order (no deadlocks). */
 export async function lockMemberTiers(tx: Tx, organizationId: string, customerIds: string[]) {
   await tx.execute(sql`
@@ -178,6 +236,24 @@ export interface MemberTierUpdate {
   manualExpiresAt: Date | null;
   basisValue: number;
   changed: boolean;
+}
+
+/** Writes one member's evaluation (by primary key). */
+export async function writeMemberTier(tx: Tx, organizationId: string, u: MemberTierUpdate, now: Date) {
+  await tx
+    .update(customerTiers)
+    .set({
+      tierId: u.tierId,
+      automaticTierId: u.automaticTierId,
+      belowSince: u.belowSince,
+      manualTierId: u.manualTierId,
+      manualLocked: u.manualLocked,
+      manualExpiresAt: u.manualExpiresAt,
+      basisValue: u.basisValue,
+      evaluatedAt: now,
+      ...(u.changed ? { changedAt: now } : {}),
+    })
+    .where(and(eq(customerTiers.organizationId, organizationId), eq(customerTiers.customerId, u.customerId)));
 }
 
 /** Writes many members' evaluations in one statement. */
@@ -216,7 +292,11 @@ export async function writeMemberTiers(
       customer_id uuid, tier_id uuid, automatic_tier_id uuid, below_since timestamptz,
       manual_tier_id uuid, manual_locked boolean, manual_expires_at timestamptz,
       basis_value bigint, changed boolean)
-    where ct.organization_id = ${organizationId} and ct.customer_id = x.customer_id`);
+    where ct.organization_id = ${organizationId} and ct.customer_id = x.customer_id
+      and ct.customer_id = any(${arrayParam(
+        updates.map((u) => u.customerId),
+        'uuid',
+      )})`);
 }
 
 /** Ids of the organization's members that are not deleted, a page at a time, in id order. */
