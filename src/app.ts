@@ -4,7 +4,6 @@ import { runMigrations } from './db/migrate.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
-import { startAudienceScheduler } from './modules/segments/scheduler.ts';
 import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -76,7 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Manual tier assignments end on time, and each organization's tiers and segments are refreshed daily.
   const audienceScheduler =
     config.audienceRefreshIntervalMs > 0
-      ? startAudienceScheduler(services.audience, {
+      ? startPeriodicJob(() => services.audience.runScheduled(), {
           intervalMs: config.audienceRefreshIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'tier and segment refresh failed'),
           onRun: (result) => {
