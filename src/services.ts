@@ -2,6 +2,7 @@ import type { Database } from './db/connection.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
 import { createEarningRulesService } from './modules/earning-rules/service.ts';
+import { createSystemEvents } from './modules/earning-rules/system-events.ts';
 import { createTriggerService } from './modules/earning-rules/trigger-service.ts';
 import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
@@ -58,9 +59,18 @@ export function createServices(database: Database, options: ServicesOptions = {}
     pointTypes,
     audience: rewardAudience(audience, tiers),
   });
+  const triggers = audience.watchTriggers(createTriggerService(db, { ...services, ledger, audience }));
+  // Registration, marketing opt-in and completed-profile points, right after the member's change.
+  const systemEvents = createSystemEvents({
+    triggers,
+    customers: services.customers,
+    organizations: services.organizations,
+    onError: options.onBackgroundError,
+  });
   return {
     ...services,
-    customers: audience.watchCustomers(services.customers),
+    customers: systemEvents.watchCustomers(audience.watchCustomers(services.customers)),
+    systemEvents,
     pointTypes,
     ledger: audience.watchLedger(ledger),
     tiers,
@@ -74,7 +84,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
       afterPurchase: [audience.afterPurchase],
       redemptions: rewards.redemptions,
     }),
-    triggers: audience.watchTriggers(createTriggerService(db, { ...services, ledger, audience })),
+    triggers,
   };
 }
 

@@ -154,6 +154,11 @@ export function createCustomersService(
     lookup,
     programOf,
 
+    /** Active members whose birthday is this month and day (`MM-DD`). */
+    bornOn(organizationId: string, monthDay: string): Promise<string[]> {
+      return store.bornOn(db, organizationId, monthDay);
+    },
+
     async list(organizationId: string, query: CustomerListQuery, page: PageRequest): Promise<Customer[]> {
       return store.list(db, organizationId, await toFilter(organizationId, query), page);
     },

@@ -179,6 +179,26 @@ export function list(
     .limit(fetchSize(page));
 }
 
+/** Ids of the active members born on a given month and day (`MM-DD`), for birthday rewards. */
+export async function bornOn(
+  executor: Executor,
+  organizationId: string,
+  monthDay: string,
+): Promise<string[]> {
+  const rows = await executor
+    .select({ id: customers.id })
+    .from(customers)
+    .where(
+      and(
+        eq(customers.organizationId, organizationId),
+        eq(customers.status, 'active'),
+        isNull(customers.deletedAt),
+        sql`to_char(${customers.birthDate}, 'MM-DD') = ${monthDay}`,
+      ),
+    );
+  return rows.map((row) => row.id);
+}
+
 /** Page `offset / limit` of the organization's members in id order: for APIs numbered by page. */
 export function listByOffset(
   executor: Executor,

@@ -6,7 +6,7 @@ import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
 import { pointsToReverse } from '../../domain/earning/returns.ts';
-import type { BreakdownEntry, Evaluation, MemberContext } from '../../domain/earning/types.ts';
+import type { BreakdownEntry, EarningRule, Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import { isCurrency } from '../../domain/locale.ts';
 import { AppError, notFound, validationFailed } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
@@ -14,8 +14,8 @@ import type { EarningRulesService } from '../earning-rules/service.ts';
 import { emit } from '../events/service.ts';
 import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
 import type { LocationsService } from '../locations/service.ts';
-import type { OrganizationsService } from '../organizations/service.ts';
-import { effectiveSettings } from '../organizations/settings.ts';
+import type { Organization, OrganizationsService } from '../organizations/service.ts';
+import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
 import type { CustomerIdentification, TransactionInput } from './contract.ts';
 import { customerStats, transactions } from './schema.ts';
 import { contentHash, toContent, toTicket } from './ticket.ts';
@@ -55,6 +55,13 @@ export interface RedemptionHook {
    * returns the discounts it gave (empty unless committed).
    */
   syncTicket(tx: Tx, ticket: TransactionRow): Promise<GivenDiscount[]>;
+}
+
+/** The organization, its settings and its active rules, as one ticket sees them. */
+interface Program {
+  organization: Organization;
+  settings: Required<ProgramSettings>;
+  rules: EarningRule[];
 }
 
 export interface IngestResult {
@@ -155,20 +162,33 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
   }
 
   /** What the ticket earns for the member (or for nobody in particular when member is null). */
+  /** What the program is right now: read once per ticket and handed down. */
+  async function programOf(
+    executor: Executor,
+    organizationId: string,
+    organization?: Organization,
+  ): Promise<Program> {
+    const current = organization ?? (await organizations.get(organizationId, executor));
+    return {
+      organization: current,
+      settings: effectiveSettings(current.settings),
+      rules: await earningRules.activeRules(organizationId, executor),
+    };
+  }
+
   async function evaluate(
     tx: Executor,
-    organizationId: string,
+    program: Program,
     row: Pick<TransactionRow, 'content'>,
     customer: Customer | null,
     rewardDiscounts: GivenDiscount[] = [],
   ): Promise<Evaluation> {
-    const organization = await organizations.get(organizationId, tx);
-    const settings = effectiveSettings(organization.settings);
+    const { organization, settings, rules } = program;
+    const organizationId = organization.id;
     // What rewards took off the order earns too when the program says so.
     const paid = toTicket(row.content);
     const ticket = settings.rewardDiscountsEarn ? withDiscountsRestored(paid, rewardDiscounts) : paid;
     const timeZone = await timeZoneOf(tx, organizationId, ticket.locationId, organization.timeZone);
-    const rules = await earningRules.activeRules(organizationId, tx);
     const member = customer
       ? await memberContext(tx, organizationId, customer, ticket.purchasedAt, timeZone, rules)
       : null;
@@ -209,10 +229,16 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     customer: Customer,
     actor: Actor,
     rewardDiscounts?: GivenDiscount[],
+    knownProgram?: Program,
   ): Promise<TransactionRow> {
     const discounts = rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row));
-    const evaluation = await evaluate(tx, row.organizationId, row, customer, discounts);
-    const rules = await earningRules.activeRules(row.organizationId, tx);
+    const program = knownProgram ?? (await programOf(tx, row.organizationId));
+    const { settings, rules } = program;
+    // Inactive and blocked members earn only if the program says so; their tickets count all the same.
+    const mayEarn = (status: string) => status === 'active' || settings.inactiveCustomersEarn;
+    const evaluation = mayEarn(customer.status)
+      ? await evaluate(tx, program, row, customer, discounts)
+      : { entries: [], total: 0 };
     const pointTypeOf = (ruleId: string) =>
       rules.find((rule) => rule.id === ruleId)?.pointTypeId ?? undefined;
     const credits = new Map<
@@ -238,6 +264,10 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     }
     for (const credit of credits.values()) {
       if (credit.points <= 0) continue;
+      if (credit.beneficiary === 'referrer') {
+        const referrer = await customers.get(row.organizationId, credit.customerId, tx);
+        if (!mayEarn(referrer.status)) continue;
+      }
       await ledger.earn(
         {
           organizationId: row.organizationId,
@@ -523,7 +553,14 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       const rewardDiscounts = row!.type === 'sale' ? await deps.redemptions?.syncTicket(tx, row!) : undefined;
       if (row!.type === 'return' && row!.status === 'completed') row = await applyReturn(tx, row!, actor);
       else if (row!.status === 'completed' && customer)
-        row = await earn(tx, row!, customer, actor, rewardDiscounts);
+        row = await earn(
+          tx,
+          row!,
+          customer,
+          actor,
+          rewardDiscounts,
+          await programOf(tx, organizationId, organization),
+        );
       return { transaction: row!, created: true };
     });
   }
@@ -592,7 +629,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       const customer = await findCustomer(db, organizationId, input.customer);
       const evaluation = await evaluate(
         db,
-        organizationId,
+        await programOf(db, organizationId, organization),
         { content: { ...content, status: 'completed' } },
         customer,
       );

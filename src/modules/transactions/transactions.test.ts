@@ -209,6 +209,34 @@ describe('POST /v1/transactions', () => {
     expect((await at('V-3', '2026-11-20T23:30:00Z')).json().pointsEarned).toBe(1);
   });
 
+  it('records the ticket of a deactivated member without points, unless the program lets inactive members earn', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    expectStatus(
+      await ctx.app.inject({
+        method: 'POST',
+        url: `/v1/customers/${ana.id}/deactivate`,
+        headers: org.headers,
+      }),
+      200,
+    );
+    const stored = await send(org, ticketOf('X-1', 1000, { customer: { customerId: ana.id } }));
+    expectStatus(stored, 201);
+    expect(stored.json()).toMatchObject({ customerId: ana.id, pointsEarned: 0 });
+    expect((await ctx.services.transactions.stats(org.id, ana.id)).transactionsCount).toBe(1);
+
+    await ctx.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: org.headers,
+      payload: { settings: { inactiveCustomersEarn: true } },
+    });
+    expect(
+      (await send(org, ticketOf('X-2', 1000, { customer: { customerId: ana.id } }))).json().pointsEarned,
+    ).toBe(10);
+  });
+
   it('keeps member statistics current', async () => {
     const org = await ctx.createOrganization();
     const ana = await member(org);
