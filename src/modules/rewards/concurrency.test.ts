@@ -28,7 +28,12 @@ describe('limits under concurrency', () => {
     const members = await Promise.all(Array.from({ length: 50 }, () => api.member(10)));
     const responses = await Promise.all(
       members.map((member, i) =>
-        api.redeem({ customerId: member, order: dinner(`O-${i}`), rewards: [{ rewardId: reward.id }], mode: 'commit' }),
+        api.redeem({
+          customerId: member,
+          order: dinner(`O-${i}`),
+          rewards: [{ rewardId: reward.id }],
+          mode: 'commit',
+        }),
       ),
     );
     expect(statuses(responses)).toEqual({ 201: 5, 409: 45 });
@@ -82,7 +87,12 @@ describe('limits under concurrency', () => {
     const reward = await api.reward({ type: 'percentage_discount', value: 10, memberLimit: 1 });
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        api.redeem({ customerId: member, order: dinner(`M-${i}`), rewards: [{ rewardId: reward.id }], mode: 'reserve' }),
+        api.redeem({
+          customerId: member,
+          order: dinner(`M-${i}`),
+          rewards: [{ rewardId: reward.id }],
+          mode: 'reserve',
+        }),
       ),
     );
     expect(statuses(responses)).toEqual({ 201: 1, 409: 9 });
@@ -96,7 +106,12 @@ describe('limits under concurrency', () => {
     const api = rewardsApi(ctx, org);
     const member = await api.member(100);
     const reward = await api.reward({ type: 'free_product', scope: { skus: ['COFFEE'] }, costPoints: 30 });
-    const body = { customerId: member, order: dinner('SAME-1'), rewards: [{ rewardId: reward.id }], mode: 'commit' };
+    const body = {
+      customerId: member,
+      order: dinner('SAME-1'),
+      rewards: [{ rewardId: reward.id }],
+      mode: 'commit',
+    };
     const responses = await Promise.all(Array.from({ length: 10 }, () => api.redeem(body)));
     expect(statuses(responses)).toEqual({ 200: 9, 201: 1 });
     expect(new Set(responses.map((r) => r.json().id)).size).toBe(1);
@@ -127,7 +142,9 @@ describe('limits under concurrency', () => {
     expect(tooSoon.every((result) => result.status === 'rejected')).toBe(true);
 
     const later = new Date(t0.getTime() + 600_000);
-    const results = await Promise.allSettled(others.map((member, i) => reserve(member, `EXP-${i + 1}`, later)));
+    const results = await Promise.allSettled(
+      others.map((member, i) => reserve(member, `EXP-${i + 1}`, later)),
+    );
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     for (const result of results) {
       if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'reward_limit_reached' });
