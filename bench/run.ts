@@ -97,7 +97,12 @@ async function stopServer(child: ChildProcess) {
   await exited;
 }
 
-type Request = { method: string; path: string; body?: unknown };
+/** One request of a flow; `path` may depend on the previous answer (e.g. the redemption to commit). */
+type Request = {
+  method: string;
+  path: string | ((previous: Record<string, unknown>) => string);
+  body?: unknown;
+};
 
 interface Scenario {
   name: string;
@@ -140,7 +145,17 @@ async function measure(
       headers: { ...headers, 'content-type': 'application/json' },
       requests: [
         {
-          setupRequest: (request, context: { step?: number; flow?: Request[] }) => {
+          onResponse: (_status: number, body: string, context: { previous?: Record<string, unknown> }) => {
+            try {
+              context.previous = JSON.parse(body);
+            } catch {
+              context.previous = {};
+            }
+          },
+          setupRequest: (
+            request,
+            context: { step?: number; flow?: Request[]; previous?: Record<string, unknown> },
+          ) => {
             if (!context.flow || (context.step ?? 0) >= context.flow.length) {
               context.flow = scenario.next();
               context.step = 0;
@@ -151,7 +166,7 @@ async function measure(
             return {
               ...request,
               method: step.method as 'GET',
-              path: step.path,
+              path: typeof step.path === 'function' ? step.path(context.previous ?? {}) : step.path,
               ...(step.body === undefined ? { body: undefined } : { body: JSON.stringify(step.body) }),
             };
           },
@@ -201,6 +216,23 @@ function scenarios(seeded: Seeded): Scenario[] {
       customer: { customerId: pick(seeded.members).id },
     },
   });
+  const order = (documentNumber: string) => ({
+    documentNumber,
+    locationId: pick(seeded.locationIds),
+    totals: { total: 10 * 1250 },
+    lines: Array.from({ length: 10 }, (_, i) => ({
+      lineId: `L${i}`,
+      sku: `SKU-${i}`,
+      quantity: 1,
+      total: 1250,
+      category: i % 2 ? 'food' : 'drinks',
+    })),
+  });
+  const redeem = (customerId: string, documentNumber: string, mode: 'reserve' | 'commit'): Request => ({
+    method: 'POST',
+    path: '/v1/redemptions',
+    body: { customerId, order: order(documentNumber), rewards: [{ rewardId: pick(seeded.rewardIds) }], mode },
+  });
   const lookup = (): Request => ({
     method: 'GET',
     path: `/v1/customers/lookup?identifier=${encodeURIComponent(pick(seeded.members).phoneAsTyped)}`,
@@ -237,6 +269,37 @@ function scenarios(seeded: Seeded): Scenario[] {
           body: { points: 0.01, reason: 'bench' },
         },
       ],
+    },
+    {
+      name: 'GET /v1/customers/{id}/rewards',
+      ceiling: 'read',
+      next: () => [{ method: 'GET', path: `/v1/customers/${pick(seeded.richMembers)}/rewards` }],
+    },
+    {
+      name: 'redemption (reserve + commit)',
+      ceiling: 'write',
+      next: () => [
+        redeem(pick(seeded.richMembers), `R-${process.pid}-${ticketNumber++}`, 'reserve'),
+        { method: 'POST', path: (previous) => `/v1/redemptions/${String(previous.id)}/commit`, body: {} },
+      ],
+    },
+    {
+      name: 'till: lookup → rewards → redeem → ticket',
+      ceiling: 'write',
+      next: () => {
+        const member = pick(seeded.richMembers);
+        const documentNumber = `M-${process.pid}-${ticketNumber++}`;
+        return [
+          lookup(),
+          { method: 'GET', path: `/v1/customers/${member}/rewards?channel=pos` },
+          redeem(member, documentNumber, 'commit'),
+          {
+            method: 'POST',
+            path: '/v1/transactions',
+            body: { ...order(documentNumber), customer: { customerId: member } },
+          },
+        ];
+      },
     },
   ];
   return all;

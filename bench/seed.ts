@@ -16,8 +16,45 @@ export interface Seeded {
   members: Array<{ id: string; phoneAsTyped: string }>;
   /** Members with plenty of points, for spend and redemption. */
   richMembers: string[];
+  rewardIds: string[];
   ruleCount: number;
 }
+
+/** 30 rewards of the kinds a till redeems most: amounts, percentages, free products. */
+function rewards() {
+  return Array.from({ length: 30 }, (_, i) => {
+    const costPoints = 10 + (i % 5) * 10;
+    if (i % 3 === 0) return { name: `${i} off`, type: 'amount_discount', value: 100 + i * 10, costPoints };
+    if (i % 3 === 1)
+      return { name: `${i}% off`, type: 'percentage_discount', value: 5 + (i % 10), costPoints };
+    return {
+      name: `Free SKU-${i % 10}`,
+      type: 'free_product',
+      scope: { skus: [`SKU-${i % 10}`] },
+      costPoints,
+    };
+  });
+}
+
+const TIERS = [0, 10_000, 30_000, 60_000, 100_000].map((conditionValue, i) => ({
+  name: `Tier ${i}`,
+  conditionValue,
+  earningMultiplier: 1 + i / 10,
+}));
+
+const SEGMENTS = [
+  { name: 'Buyers', parts: [{ criteria: [{ type: 'transaction_count', min: 1 }] }] },
+  { name: 'Big spenders', parts: [{ criteria: [{ type: 'total_spent', min: 10_000 }] }] },
+  { name: 'Big tickets', parts: [{ criteria: [{ type: 'average_ticket', min: 5_000 }] }] },
+  { name: 'VIP', parts: [{ criteria: [{ type: 'customer_has_labels', labels: [{ key: 'vip' }] }] }] },
+  {
+    name: 'Drinkers who spend',
+    parts: [
+      { criteria: [{ type: 'bought_skus', skus: ['SKU-1'] }] },
+      { criteria: [{ type: 'total_spent', min: 1_000 }] },
+    ],
+  },
+];
 
 const HEADER = 'firstName,lastName,email,phone,birthDate,externalId\n';
 
@@ -134,6 +171,11 @@ export async function seed(
 
     const rules = earningRules();
     for (const rule of rules) await call(app, 'POST', '/v1/earning-rules', headers, rule);
+    const rewardIds: string[] = [];
+    for (const reward of rewards())
+      rewardIds.push((await call(app, 'POST', '/v1/rewards', headers, reward)).id);
+    for (const tier of TIERS) await call(app, 'POST', '/v1/tiers', headers, tier);
+    for (const segment of SEGMENTS) await call(app, 'POST', '/v1/segments', headers, segment);
 
     const sample = await rawRows<{ id: string; phone: string }>(
       database.db,
@@ -161,6 +203,7 @@ export async function seed(
       // Stored as +346…; typed at the till as 0034 6…
       members: sample.map((member) => ({ id: member.id, phoneAsTyped: member.phone.replace('+', '00') })),
       richMembers,
+      rewardIds,
       ruleCount: rules.length,
     };
   } finally {
