@@ -98,7 +98,7 @@ describe('webhook endpoints API', () => {
     [{ url: 'https://user:pw@example.com/' }, 'body.url', /credentials/],
     [{ eventTypes: ['points*'] }, 'body.eventTypes.0', /pattern/],
     [{ eventTypes: [] }, 'body.eventTypes', /fewer than 1/],
-    [{ format: 'comeback' }, 'body.format', /./],
+    [{ format: 'xml' }, 'body.format', /./],
     [{ headers: { 'Webhook-Signature': 'forged' } }, 'body.headers.Webhook-Signature', /set by Regulars/],
     [{ headers: { Host: 'evil.example' } }, 'body.headers.Host', /set by Regulars/],
     [{ headers: { 'X-Token': 'a\r\nX-Injected: 1' } }, 'body.headers.X-Token', /one line/],

@@ -40,7 +40,10 @@ const eventTypes = Type.Array(
 );
 const format = Type.Union(
   WEBHOOK_FORMATS.map((name) => Type.Literal(name)),
-  { description: 'Payload format: `native` is the shape of GET /v1/events' },
+  {
+    description:
+      'Payload format: `native` is the shape of GET /v1/events; `comeback` is Comeback’s webhooks ({type, created, data}; see docs/dialects/comeback.md)',
+  },
 );
 const headers = Type.Record(
   Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" }),

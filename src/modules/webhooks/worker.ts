@@ -8,7 +8,7 @@ import {
   type OutboundResponse,
 } from '../../http/outbound.ts';
 import { claimUndispatched, emit, markDispatched } from '../events/service.ts';
-import { renderBody } from './formats.ts';
+import { renderBodies, type WebhookFormatters } from './formats.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, retryDelayMs } from './retry-schedule.ts';
 import { signatureHeader } from './signing.ts';
 import {
@@ -54,6 +54,8 @@ export interface WebhookWorkerOptions {
   /** Finished deliveries (and their attempts) older than this are deleted. */
   retentionMs?: number;
   dispatchBatchSize?: number;
+  /** Formatters of the dialect formats endpoints may choose (`native` is built in). */
+  formats?: WebhookFormatters;
   /** Injectable for tests: "now" and [0, 1) randomness for jitter. */
   clock?: () => Date;
   random?: () => number;
@@ -100,6 +102,7 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
   const clock = options.clock ?? (() => new Date());
   const random = options.random ?? Math.random;
   const logger = options.logger ?? quietLogger;
+  const formats = options.formats ?? {};
   const outbound = createOutboundClient({ allowPrivate: options.allowPrivate, timeoutMs });
 
   const inFlight = new Set<Promise<void>>();
@@ -145,7 +148,7 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
     return loadSendable(db, claimed);
   }
 
-  function headersFor({ endpoint, event }: Sendable, body: string, now: Date) {
+  function headersFor({ endpoint }: Sendable, body: string, now: Date, messageId: string) {
     const timestamp = Math.floor(now.getTime() / 1000);
     const secrets = [endpoint.secret];
     if (
@@ -159,47 +162,60 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
       ...endpoint.headers,
       'content-type': 'application/json',
       'user-agent': USER_AGENT,
-      // The event id: the same for every attempt and replay, so receivers can drop duplicates.
-      'webhook-id': event.id,
+      // The event id (`<id>.n` for a later message of the same event): the same for every attempt
+      // and replay, so receivers can drop duplicates.
+      'webhook-id': messageId,
       'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(secrets, event.id, timestamp, body),
+      'webhook-signature': signatureHeader(secrets, messageId, timestamp, body),
     };
   }
 
   async function attempt(sendable: Sendable): Promise<void> {
-    const { delivery, endpoint } = sendable;
+    const { delivery, endpoint, event } = sendable;
     const attemptedAt = clock();
-    const body = renderBody(endpoint.format, sendable.event);
+    let bodies: string[] = [];
     let response: OutboundResponse | undefined;
     let failure: unknown;
     const started = performance.now();
     try {
-      response = await outbound.send({
-        method: 'POST',
-        url: endpoint.url,
-        headers: headersFor(sendable, body, attemptedAt),
-        body,
-        signal: shutdown.signal,
-      });
+      bodies = await renderBodies(endpoint.format, event, formats);
+      for (const [index, body] of bodies.entries()) {
+        // An event a format sends as several messages: the event id, then `<id>.1`, `<id>.2`…
+        const messageId = index === 0 ? event.id : `${event.id}.${index}`;
+        response = await outbound.send({
+          method: 'POST',
+          url: endpoint.url,
+          headers: headersFor(sendable, body, attemptedAt, messageId),
+          body,
+          signal: shutdown.signal,
+        });
+        if (response.status < 200 || response.status >= 300) break;
+      }
     } catch (error) {
       failure = error;
     }
-    const durationMs = response?.durationMs ?? Math.round(performance.now() - started);
+    const durationMs =
+      bodies.length === 1 && response ? response.durationMs : Math.round(performance.now() - started);
     const released = failure instanceof OutboundError && failure.kind === 'aborted';
-    const delivered = response !== undefined && response.status >= 200 && response.status < 300;
+    // Nothing to send in this format counts as delivered: the subscriber has all there is.
+    const delivered =
+      failure === undefined &&
+      (bodies.length === 0 || (response !== undefined && response.status >= 200 && response.status < 300));
+    const answered = failure === undefined ? response : undefined;
     const record: AttemptRecord = {
       attemptedAt,
       outcome: released ? 'released' : delivered ? 'delivered' : 'failed',
-      statusCode: response?.status ?? null,
+      statusCode: answered?.status ?? null,
       durationMs,
-      error: response
-        ? delivered
-          ? null
-          : response.status >= 300 && response.status < 400
-            ? `HTTP ${response.status}: redirects are not followed`
-            : `HTTP ${response.status}`
-        : errorText(failure),
-      responseSnippet: response ? response.body.slice(0, SNIPPET_CHARS) : null,
+      error:
+        failure !== undefined
+          ? errorText(failure)
+          : delivered || !answered
+            ? null
+            : answered.status >= 300 && answered.status < 400
+              ? `HTTP ${answered.status}: redirects are not followed`
+              : `HTTP ${answered.status}`,
+      responseSnippet: answered ? answered.body.slice(0, SNIPPET_CHARS) : null,
     };
     try {
       await recordAttempt(delivery, record);
