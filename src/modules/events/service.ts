@@ -19,19 +19,25 @@ export type EventRow = typeof events.$inferSelect;
  * so the event commits or rolls back with it (transactional outbox).
  */
 export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
-  const [row] = await tx
-    .insert(events)
-    .values({
-      organizationId: event.organizationId,
-      id: newId(),
-      type: event.type,
-      subjectType: event.subject.type,
-      subjectId: event.subject.id,
-      payload: event.payload,
-    })
-    .returning();
-  await tx.insert(eventDispatchQueue).values({ organizationId: row!.organizationId, eventId: row!.id });
-  return row!;
+  const row: EventRow = {
+    organizationId: event.organizationId,
+    id: newId(),
+    type: event.type,
+    subjectType: event.subject.type,
+    subjectId: event.subject.id,
+    payload: event.payload,
+    createdAt: new Date(),
+  };
+  // One round trip for the event and its place in the dispatch queue: every write path emits.
+  await tx.execute(sql`
+    with inserted as (
+      insert into ${events} (organization_id, id, type, subject_type, subject_id, payload, created_at)
+      values (${row.organizationId}, ${row.id}, ${row.type}, ${row.subjectType}, ${row.subjectId},
+              ${JSON.stringify(row.payload)}::jsonb, ${row.createdAt.toISOString()}::timestamptz)
+      returning organization_id, id
+    )
+    insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`);
+  return row;
 }
 
 /**
