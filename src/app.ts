@@ -1,6 +1,7 @@
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/connection.ts';
 import { runMigrations } from './db/migrate.ts';
+import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
@@ -97,7 +98,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         })
       : undefined;
   const webhookWorker = config.webhooks.worker
-    ? createWebhookWorker(database, { ...config.webhooks, logger: app.log })
+    ? createWebhookWorker(database, {
+        ...config.webhooks,
+        logger: app.log,
+        formats: dialectWebhookFormats(services),
+      })
     : undefined;
   webhookWorker?.start();
   return {

@@ -5,6 +5,7 @@ import { openMigratedDatabase, startServer } from './app.ts';
 import { isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseConnectionError } from './db/connection.ts';
+import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
@@ -87,7 +88,13 @@ async function worker() {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const database = await openMigratedDatabase(config);
-  const webhookWorker = createWebhookWorker(database, { ...config.webhooks, logger });
+  // The dialects' formats (Comeback's) read members, points and rewards through the services.
+  const services = createServices(database, { webhooks: config.webhooks });
+  const webhookWorker = createWebhookWorker(database, {
+    ...config.webhooks,
+    logger,
+    formats: dialectWebhookFormats(services),
+  });
   webhookWorker.start();
   logger.info({ concurrency: config.webhooks.concurrency }, 'webhook worker started');
   let stopping = false;

@@ -12,6 +12,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { cheerfyDialect } from '../dialects/cheerfy/routes.ts';
+import { comebackDialect } from '../dialects/comeback/routes.ts';
 import { posGatewayDialect } from '../dialects/pos-gateway/routes.ts';
 import { AppError } from '../errors.ts';
 import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
@@ -23,7 +24,6 @@ import { ledgerRoutes } from '../modules/ledger/routes.ts';
 import { locationRoutes } from '../modules/locations/routes.ts';
 import { organizationRoutes } from '../modules/organizations/routes.ts';
 import { pointTypeRoutes } from '../modules/point-types/routes.ts';
-import { registerRewardRoutes } from '../modules/rewards/routes.ts';
 import { registerRewardRoutes } from '../modules/rewards/routes.ts';
 import { segmentRoutes } from '../modules/segments/routes.ts';
 import { tierRoutes } from '../modules/tiers/routes.ts';
@@ -157,8 +157,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   tierRoutes(app, services.tiers, services.audience);
   segmentRoutes(app, services.segments, services.customers);
   await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
+  await app.register(comebackDialect, { prefix: '/compat/comeback', services });
   await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
-  registerRewardRoutes(app, services.rewards);
   registerRewardRoutes(app, services.rewards);
   webhookRoutes(app, services.webhooks);
 
