@@ -189,6 +189,19 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
         });
     },
 
+    /**
+     * Active points per point type as stored: one indexed read, for screens that ask "can the
+     * member afford it" (the cashier's reward list). Operations re-check under the balance lock.
+     */
+    async activeBalances(
+      organizationId: string,
+      customerId: string,
+      executor: Executor = db,
+    ): Promise<Map<string, Hundredths>> {
+      const rows = await balancesOf(executor, organizationId, customerId);
+      return new Map(rows.map((row) => [row.pointTypeId, row.active]));
+    },
+
     /** Recomputes lots and balances from the entries; see verify.ts. */
     verify: (options: { organizationId?: string | undefined } = {}) => verifyLedger(db, options),
 

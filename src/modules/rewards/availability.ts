@@ -42,7 +42,11 @@ export interface AvailableReward {
  * and `online` it answers "can it be applied to an order now" (directly, or with a coupon); on
  * `shop` and `admin`, "can it be claimed now".
  */
-export function createAvailability(context: RewardsContext, coupons: Coupons) {
+export function createAvailability(
+  context: RewardsContext,
+  coupons: Coupons,
+  sweep: (organizationId: string, now: Date) => Promise<unknown>,
+) {
   const { db, catalog, customers } = context;
 
   return async function available(
@@ -53,10 +57,17 @@ export function createAvailability(context: RewardsContext, coupons: Coupons) {
     const now = query.now ?? new Date();
     const channel = query.channel ?? 'pos';
     const claiming = channel === 'shop' || channel === 'admin';
-    const customer = await customers.get(organizationId, customerId);
-    const timeZone = await timeZoneAt(context, db, organizationId, query.locationId, 'query.locationId');
-    const held = claiming ? [] : await coupons.usableOf(organizationId, customer.id, now);
-    const shown = (await catalog.active(organizationId)).filter((row) => isVisible(row, now));
+    // Reservations whose time is up give their slots back before anything is counted.
+    await sweep(organizationId, now);
+    // Independent reads: on PostgreSQL they go out together (PGlite runs them one by one).
+    const [customer, timeZone, held, catalogue, points] = await Promise.all([
+      customers.get(organizationId, customerId),
+      timeZoneAt(context, db, organizationId, query.locationId, 'query.locationId'),
+      claiming ? [] : coupons.usableOf(organizationId, customerId, now),
+      catalog.active(organizationId),
+      pointsOf(context, organizationId, customerId),
+    ]);
+    const shown = catalogue.filter((row) => isVisible(row, now));
     const missing = [...new Set(held.map((c) => c.rewardId))].filter(
       (id) => !shown.some((row) => row.id === id),
     );
@@ -68,15 +79,17 @@ export function createAvailability(context: RewardsContext, coupons: Coupons) {
       : [];
     const rows = [...shown, ...extra].sort((a, b) => (a.id < b.id ? -1 : 1));
     const terms = rows.map(toTerms);
-    const audience = await audienceOf(context, db, organizationId, customer.id, terms);
-    const usage = await memberUsage(
-      db,
-      organizationId,
-      customer.id,
-      new Map(terms.map((t) => [t.id, memberPeriodStart(t, now, timeZone)])),
-    );
-    const { available, defaultTypeId } = await pointsOf(context, organizationId, customer.id, now);
-    const poolLeft = claiming ? await poolsLeft(organizationId, rows) : new Map<string, number>();
+    const [audience, usage, poolLeft] = await Promise.all([
+      audienceOf(context, db, organizationId, customer.id, terms),
+      memberUsage(
+        db,
+        organizationId,
+        customer.id,
+        new Map(terms.map((t) => [t.id, memberPeriodStart(t, now, timeZone)])),
+      ),
+      claiming ? poolsLeft(organizationId, rows) : new Map<string, number>(),
+    ]);
+    const { available, defaultTypeId } = points;
     const occasion = {
       at: now,
       timeZone,

@@ -77,17 +77,16 @@ export async function timeZoneAt(
   return location.timeZone ?? organization.timeZone;
 }
 
-/** Active points per point type, and which type is the default. */
+/** Active points per point type, and which type is the default (two indexed reads). */
 export async function pointsOf(
   context: RewardsContext,
   organizationId: string,
   customerId: string,
-  now: Date,
+  executor: Executor = context.db,
 ): Promise<{ available: Map<string, Hundredths>; defaultTypeId: string }> {
-  const balances = await context.ledger.balances(organizationId, customerId, now);
-  const available = new Map(balances.map((balance) => [balance.pointType.id, balance.active]));
-  const fallback = balances.find((balance) => balance.pointType.isDefault) ?? balances[0];
-  return { available, defaultTypeId: fallback?.pointType.id ?? '' };
+  const available = await context.ledger.activeBalances(organizationId, customerId, executor);
+  const fallback = await context.pointTypes.getDefault(organizationId, executor);
+  return { available, defaultTypeId: fallback.id };
 }
 
 const LIMIT_CODES = new Set(['limit_reached', 'member_limit_reached', 'member_period_limit_reached']);

@@ -81,7 +81,14 @@ export function couponBlockersOf(
   );
 }
 
-export function createCoupons(context: RewardsContext) {
+/**
+ * `sweep` releases reservations whose time is up (they hold limits and coupons): claims and uses
+ * run it first, so what they count never depends on the scheduler having run.
+ */
+export function createCoupons(
+  context: RewardsContext,
+  sweep: (organizationId: string, now: Date) => Promise<unknown>,
+) {
   const { db, catalog, ledger, customers, organizations } = context;
 
   async function withReward(
@@ -278,6 +285,7 @@ export function createCoupons(context: RewardsContext) {
 
     /** Spends the reward's points and issues `quantity` coupons (Open Loyalty's "buy"). */
     async claim(organizationId: string, customerId: string, rewardId: string, input: ClaimInput) {
+      await sweep(organizationId, input.now ?? new Date());
       for (let attempt = 1; ; attempt++) {
         try {
           return await claimOnce(organizationId, customerId, rewardId, input);
@@ -363,6 +371,7 @@ export function createCoupons(context: RewardsContext) {
       },
     ): Promise<CouponView> {
       const now = input.now ?? new Date();
+      await sweep(organizationId, now);
       return transaction(db, async (tx) => {
         const current = await get(organizationId, id, tx);
         if (input.locationId) {

@@ -169,15 +169,27 @@ describe('limits', () => {
     const member = await api.member();
     const reward = await api.reward({ type: 'free_product', scope: { skus: ['COFFEE'] }, totalLimit: 3 });
     const t = till(org);
-    await ctx.services.rewards.coupons.claim(org.id, member, reward.id, { quantity: 2, actor });
+    const claimedAt = new Date('2026-03-01T11:00:00Z');
+    await ctx.services.rewards.coupons.claim(org.id, member, reward.id, {
+      quantity: 2,
+      actor,
+      now: claimedAt,
+    });
     await t.redeem(member, reward.id, '2026-03-01T12:00:00Z', 'reserve');
     expect(await t.blockers(member, reward.id, '2026-03-01T12:00:01Z')).toEqual(['limit_reached']);
     await expect(
-      ctx.services.rewards.coupons.claim(org.id, member, reward.id, { actor }),
+      ctx.services.rewards.coupons.claim(org.id, member, reward.id, {
+        actor,
+        now: new Date('2026-03-01T12:00:02Z'),
+      }),
     ).rejects.toMatchObject({ code: 'reward_limit_reached' });
     expect((await api.get(`/v1/rewards/${reward.id}`)).json().usage).toEqual({ taken: 3, left: 0 });
-    // The reservation lapses after its 15 minutes: one slot comes back.
-    expect(await t.blockers(member, reward.id, '2026-03-01T12:15:00Z')).toEqual([]);
+    // The reservation lapses after its 15 minutes: one slot comes back, for the list and for a claim.
+    const later = new Date('2026-03-01T12:15:00Z');
+    const listed = await ctx.services.rewards.available(org.id, member, { now: later });
+    expect(listed.data[0]).toMatchObject({ canRedeem: true });
+    await ctx.services.rewards.coupons.claim(org.id, member, reward.id, { actor, now: later });
+    expect(await t.blockers(member, reward.id, '2026-03-01T12:15:00Z')).toEqual(['limit_reached']);
   });
 
   it('a minimum order', async () => {

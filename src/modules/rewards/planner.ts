@@ -55,10 +55,7 @@ export interface PlanInput {
   now: Date;
   /** The redemption being (re)computed: coupons it already holds are not "held by another order". */
   redemptionId?: string | undefined;
-  /**
-   * The member's points, read before the caller's transaction (the ledger reads on its own
-   * connection); the ledger still refuses, under the balance lock, to hold more than there is.
-   */
+  /** The member's active points (as stored: the ledger re-checks under the balance lock). */
   points: MemberPoints;
 }
 

@@ -149,8 +149,8 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
   }
 
   /** The member named by any identifier; 404 (not 422) when there is none, as for a path id. */
-  function findMember(organizationId: string, identifier: string) {
-    return customers.lookup(organizationId, identifier).catch((error: unknown) => {
+  function findMember(organizationId: string, identifier: string, executor: Executor = db) {
+    return customers.lookup(organizationId, identifier, executor).catch((error: unknown) => {
       if (error instanceof AppError && error.status === 404) throw notFound('customer');
       throw error;
     });
@@ -315,8 +315,6 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
 
   /** Reserve or commit, in one transaction; the first request for an order wins, later ones get its result. */
   async function writeOnce(organizationId: string, input: RedeemInput, now: Date): Promise<RedemptionView> {
-    const member = await findMember(organizationId, input.customerId);
-    const memberPoints = await pointsOf(context, organizationId, member.id, now);
     return transaction(db, async (tx) => {
       const existing = await activeForOrder(tx, organizationId, input.order.documentNumber, true);
       if (existing) {
@@ -325,7 +323,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         }
         return view(existing, true);
       }
-      const customer = await customers.get(organizationId, member.id, tx);
+      const customer = await findMember(organizationId, input.customerId, tx);
       const organization = await organizations.get(organizationId, tx);
       const order = normalizeOrder(input.order, { currency: organization.currency, now });
       const timeZone = await timeZoneAt(
@@ -384,7 +382,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
           requested: input.rewards,
           now,
           redemptionId: id,
-          points: memberPoints,
+          points: await pointsOf(context, organizationId, customer.id, tx),
         },
         resolved,
       );
@@ -559,7 +557,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         timeZone,
         requested: input.rewards,
         now,
-        points: await pointsOf(context, organizationId, customer.id, now),
+        points: await pointsOf(context, organizationId, customer.id),
       });
       return {
         id: null,

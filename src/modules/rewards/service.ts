@@ -17,10 +17,11 @@ export type { RewardAudienceProvider, RewardsDependencies } from './context.ts';
 export function createRewardsService(db: Db, deps: RewardsDependencies) {
   const catalog = createCatalog(db, { pointTypes: deps.pointTypes });
   const context: RewardsContext = { ...deps, db, catalog };
-  const coupons = createCoupons(context);
+  // Claims and coupon uses release expired reservations first (redemptions owns that sweep).
+  const coupons = createCoupons(context, (organizationId, now) => redemptions.sweep(organizationId, now));
   const planner = createPlanner(context, coupons);
   const redemptions = createRedemptions(context, planner);
-  const available = createAvailability(context, coupons);
+  const available = createAvailability(context, coupons, redemptions.sweep);
 
   return {
     catalog,
