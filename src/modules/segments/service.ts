@@ -251,6 +251,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
       let added: string[] = [];
       let removed: string[];
       if (segment.active) {
+        await store.tuneForBulkRead(tx);
         const context = await compileContext(tx, organizationId, now);
         ({ added, removed } = await store.syncMembers(
           tx,
