@@ -139,26 +139,10 @@ export async function findMemberTier(executor: Executor, organizationId: string,
   return row;
 }
 
-/** Creates the member's row if needed and locks it, in one round trip (as the ledger locks a balance). */
-export async function lockMemberTier(
-  tx: Tx,
-  organizationId: string,
-  customerId: string,
-): Promise<MemberTierRow> {
-  const [row] = await tx
-    .insert(customerTiers)
-    .values({ organizationId, customerId })
-    .onConflictDoUpdate({
-      target: [customerTiers.organizationId, customerTiers.customerId],
-      set: { organizationId: sql`${customerTiers.organizationId}` },
-    })
-    .returning();
-  return row!;
-}
-
 /**
- * `lockMemberTier` and the member's basis value (`basis`, a query of `customer_id, value`) in one
- * round trip: what a ticket's re-evaluation starts with.
+ * Creates the member's row if needed and locks it (as the ledger locks a balance), and reads the
+ * member's basis value (`basis`, a query of `customer_id, value`), in one round trip: what a
+ * ticket's re-evaluation starts with.
  */
 export async function lockMemberTierWithValue(
   tx: Tx,
