@@ -110,8 +110,16 @@ export function createAvailability(
         ? offerBlockers(reward, occasion, audience, usageOf(row, usage), claiming ? 'claim' : 'redeem')
         : [{ code: 'inactive', message: 'the reward is no longer offered' }];
       if (customer.status !== 'active') blockers.unshift(CUSTOMER_INACTIVE);
-      const cost = reward.type === 'cashback' ? Math.min(balance, 1) : reward.costPoints;
-      const shortage = pointsBlocker(cost, balance);
+      // Cashback costs what the order needs: it only needs some points to turn into money.
+      const shortage =
+        reward.type !== 'cashback'
+          ? pointsBlocker(reward.costPoints, balance)
+          : balance > 0
+            ? null
+            : {
+                code: 'insufficient_points' as const,
+                message: 'the member has no points to turn into money',
+              };
       if (shortage) blockers.push(shortage);
       if (
         claiming &&

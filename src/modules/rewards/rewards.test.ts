@@ -219,6 +219,18 @@ describe('what a member can use now', () => {
     expect(onlineList.data.map((i: { reward: { id: string } }) => i.reward.id)).toContain(online.id);
   });
 
+  it('cashback needs some points, whatever the order', async () => {
+    const api = rewardsApi(ctx, await ctx.createOrganization());
+    const rich = await api.member(10);
+    const broke = await api.member();
+    await api.reward({ type: 'cashback', value: 5 });
+    expect((await api.available(rich)).data[0]).toMatchObject({ canRedeem: true, pointsRequired: 0 });
+    expect((await api.available(broke)).data[0]).toMatchObject({
+      canRedeem: false,
+      reasons: [{ code: 'insufficient_points' }],
+    });
+  });
+
   it('names rewards in the locale asked for', async () => {
     const api = rewardsApi(ctx, await ctx.createOrganization());
     const member = await api.member();
