@@ -97,6 +97,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           },
         })
       : undefined;
+  // Birthday points: hourly, so each organization's local day is caught soon after it starts.
+  const birthdays = startPeriodicJob(() => services.systemEvents.awardBirthdaysEverywhere(), {
+    intervalMs: 3_600_000,
+    onError: (error) => running.log.error({ err: error }, 'birthday points failed'),
+  });
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, {
         ...config.webhooks,
@@ -116,6 +121,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await pointsScheduler?.stop();
       await audienceScheduler?.stop();
       await rewardsJob?.stop();
+      await birthdays.stop();
       await database.close();
     },
   };

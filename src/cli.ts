@@ -239,7 +239,8 @@ async function main(argv: string[]) {
               ? await services.segments.recomputeAll(organizationId, { now })
               : [await services.segments.recompute(organizationId, segment, { now })];
           results.push({ organizationId, segments });
-          for (const s of segments) lines.push(`${organizationId} segment ${s.segmentId}: +${s.added} −${s.removed}`);
+          for (const s of segments)
+            lines.push(`${organizationId} segment ${s.segmentId}: +${s.added} −${s.removed}`);
         }
       }
       print(flags, results, lines.length > 0 ? lines.join('\n') : 'nothing to recompute');

@@ -36,8 +36,9 @@ function cleanEnv(extra: Record<string, string>) {
 
 async function startServe(
   env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+  args: string[] = [],
+): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
     env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
   });
   let stdout = '';
@@ -53,7 +54,16 @@ async function startServe(
     });
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
   });
-  return { child, url, stderr: () => stderr };
+  return { child, url, stdout: () => stdout, stderr: () => stderr };
+}
+
+/** Process ids of the servers that announced they listen (pino logs carry the pid). */
+function listeningPids(stdout: string): Set<number> {
+  const pids = new Set<number>();
+  for (const line of stdout.split('\n')) {
+    if (line.includes('Server listening')) pids.add(JSON.parse(line).pid);
+  }
+  return pids;
 }
 
 describe('regulars serve', () => {
@@ -130,6 +140,7 @@ describe('regulars serve --workers', () => {
         ['--workers', '2'],
       );
       try {
+        await expect.poll(() => listeningPids(server.stdout()).size, { timeout: 20_000 }).toBe(2);
         const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/readyz`)));
         expect(answers.every((answer) => answer.status === 200)).toBe(true);
       } finally {
