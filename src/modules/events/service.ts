@@ -41,8 +41,8 @@ export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
 }
 
 /**
- * `emit` for many events at once (a CSV import, a segment recompute adding 100,000 members): two
- * statements whatever the count, the rows travelling as one JSON parameter, so no bind-parameter
+ * `emit` for many events at once (a CSV import, a segment recompute adding 100,000 members): one
+ * statement whatever the count, the rows travelling as one JSON parameter, so no bind-parameter
  * limit is ever hit. Same transaction rule as `emit`.
  */
 export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promise<void> {
@@ -55,16 +55,16 @@ export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promis
     subject_id: event.subject.id,
     payload: event.payload,
   }));
-  const json = JSON.stringify(rows);
+  // One statement, as `emit`: the events and their places in the dispatch queue.
   await tx.execute(sql`
-    insert into ${events} (organization_id, id, type, subject_type, subject_id, payload)
-    select organization_id, id, type, subject_type, subject_id, payload
-    from jsonb_to_recordset(${json}::jsonb)
-      as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb)`);
-  await tx.execute(sql`
-    insert into ${eventDispatchQueue} (organization_id, event_id)
-    select organization_id, id
-    from jsonb_to_recordset(${json}::jsonb) as x(organization_id uuid, id uuid)`);
+    with inserted as (
+      insert into ${events} (organization_id, id, type, subject_type, subject_id, payload)
+      select organization_id, id, type, subject_type, subject_id, payload
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb)
+      returning organization_id, id
+    )
+    insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`);
 }
 
 /**
