@@ -79,7 +79,9 @@ describe('spend rules', () => {
   });
 
   it('leave tips and fees out of what earns', () => {
-    const tipped = ticket([line('a', 1000)], { totals: { deliveryFee: 0, discount: 0, total: 1250, tipsAndFees: 250 } });
+    const tipped = ticket([line('a', 1000)], {
+      totals: { deliveryFee: 0, discount: 0, total: 1250, tipsAndFees: 250 },
+    });
     expect(evaluateTicket(tipped, member(), [rule(spend(100))], madrid).total).toBe(1000);
   });
 

@@ -207,7 +207,10 @@ function isMultiplier(rule: EarningRule): boolean {
  */
 function effectiveDiscount(ticket: Ticket, lineTotals: number[]): number {
   const linesSum = lineTotals.reduce((sum, total) => sum + total, 0);
-  const paidForGoods = Math.max(0, ticket.totals.total - ticket.totals.deliveryFee - ticket.totals.tipsAndFees);
+  const paidForGoods = Math.max(
+    0,
+    ticket.totals.total - ticket.totals.deliveryFee - ticket.totals.tipsAndFees,
+  );
   return Math.min(linesSum, Math.max(ticket.totals.discount, linesSum - paidForGoods));
 }
 

@@ -31,7 +31,9 @@ const ticketArb = fc
     );
     const sum = ticketLines.reduce((total, l) => total + l.total, 0);
     const discount = Math.floor((sum * discountShare) / 100);
-    return ticket(ticketLines, { totals: { deliveryFee, discount, total: sum - discount + deliveryFee, tipsAndFees: 0 } });
+    return ticket(ticketLines, {
+      totals: { deliveryFee, discount, total: sum - discount + deliveryFee, tipsAndFees: 0 },
+    });
   });
 
 const rulesArb = fc

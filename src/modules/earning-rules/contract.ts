@@ -1,7 +1,7 @@
 import { type TSchema, Type } from 'typebox';
 import { CHANNELS, LIMIT_PERIODS, type RuleConfig, SYSTEM_EVENTS } from '../../domain/earning/types.ts';
 import { parsePoints, toPoints } from '../../domain/points.ts';
-import { Timestamp, Uuid } from '../../http/schemas.ts';
+import { Timestamp, Uuid, whenType } from '../../http/schemas.ts';
 
 /**
  * The earning-rule API contract. Points and multipliers travel as decimals with at most two
@@ -87,10 +87,7 @@ export const CONFIG_SCHEMAS: Record<RuleConfig['type'], TSchema> = {
   ),
   event: object(
     {
-      event: Type.Union(
-        SYSTEM_EVENTS.map((event) => Type.Literal(event)),
-        { description: 'The system event that earns' },
-      ),
+      event: Type.Enum(SYSTEM_EVENTS, { description: 'The system event that earns' }),
       points: Points('Points earned'),
     },
     ['event', 'points'],
@@ -206,16 +203,10 @@ export const scopeFields = {
   }),
 };
 
-const typeSchema = Type.Union(
-  RULE_TYPES.map((type) => Type.Literal(type)),
-  { description: 'Rule type' },
-);
+const typeSchema = Type.Enum(RULE_TYPES, { description: 'Rule type' });
 
 /** if type = X then config must match X's schema: precise error paths, and documented in OpenAPI 3.1. */
-const configByType = RULE_TYPES.map((type) => ({
-  if: { properties: { type: { const: type } }, required: ['type'] },
-  then: { properties: { config: CONFIG_SCHEMAS[type] } },
-}));
+const configByType = whenType(RULE_TYPES, (type) => ({ properties: { config: CONFIG_SCHEMAS[type] } }));
 
 const { name: _name, ...optionalScope } = scopeFields;
 

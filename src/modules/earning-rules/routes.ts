@@ -23,12 +23,7 @@ const RuleSchema = Type.Object(
 
 const ListQuery = Type.Object({
   ...PageQuery,
-  type: Type.Optional(
-    Type.Union(
-      RULE_TYPES.map((type) => Type.Literal(type)),
-      { description: 'Only rules of this type' },
-    ),
-  ),
+  type: Type.Optional(Type.Enum(RULE_TYPES, { description: 'Only rules of this type' })),
   active: Type.Optional(Type.Boolean({ description: 'Only active (true) or inactive (false) rules' })),
 });
 

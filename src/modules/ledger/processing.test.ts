@@ -9,8 +9,8 @@ import { createTestContext, openTestDatabase } from '../../../test/support/conte
 import { createCustomer } from '../../../test/support/ledger.ts';
 import { type Database, openDatabase } from '../../db/connection.ts';
 import { runMigrations } from '../../db/migrate.ts';
-import { createServices } from '../../services.ts';
 import { startPeriodicJob } from '../../jobs.ts';
+import { createServices } from '../../services.ts';
 import { SYSTEM } from './service.ts';
 
 /** `regulars points process` and `regulars ledger verify` run as a user would: the built binary. */

@@ -54,10 +54,7 @@ const SourceInput = Type.Object(
   { additionalProperties: false, description: 'Natural key: a retry with the same source changes nothing' },
 );
 
-const EntryKindSchema = Type.Union(
-  ENTRY_KINDS.map((kind) => Type.Literal(kind)),
-  { description: 'What the entry did', examples: ['spend'] },
-);
+const EntryKindSchema = Type.Enum(ENTRY_KINDS, { description: 'What the entry did', examples: ['spend'] });
 
 const LedgerEntrySchema = Type.Object(
   {

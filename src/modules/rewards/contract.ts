@@ -4,7 +4,7 @@ import { LIMIT_PERIODS } from '../../domain/earning/types.ts';
 import { parsePoints, toPoints } from '../../domain/points.ts';
 import { REWARD_CHANNELS, REWARD_TYPES, type RewardConfig, type RewardType } from '../../domain/rewards.ts';
 import { validationFailed } from '../../errors.ts';
-import { Timestamp, Uuid } from '../../http/schemas.ts';
+import { Timestamp, Uuid, whenType } from '../../http/schemas.ts';
 
 /**
  * The reward catalogue's API contract. Points travel as decimals (12.5), percentages as decimals
@@ -118,14 +118,10 @@ const TYPE_SCHEMAS: Record<RewardType, { value: TSchema; config: TSchema; summar
   },
 };
 
-const byType = REWARD_TYPES.map((type) => ({
-  if: { properties: { type: { const: type } }, required: ['type'] },
-  // biome-ignore lint/suspicious/noThenProperty: a JSON Schema if/then, never awaited
-  then: {
-    properties: {
-      value: Type.Union([TYPE_SCHEMAS[type].value, Type.Null()]),
-      config: TYPE_SCHEMAS[type].config,
-    },
+const byType = whenType(REWARD_TYPES, (type) => ({
+  properties: {
+    value: Type.Union([TYPE_SCHEMAS[type].value, Type.Null()]),
+    config: TYPE_SCHEMAS[type].config,
   },
 }));
 
@@ -145,10 +141,7 @@ const ScopeSchema = Type.Object(
 const PeriodLimitSchema = Type.Object(
   {
     count: Type.Integer({ minimum: 1, description: 'Times per member per period' }),
-    period: Type.Union(
-      LIMIT_PERIODS.map((p) => Type.Literal(p)),
-      { description: "Calendar period in the organization's time zone" },
-    ),
+    period: Type.Enum(LIMIT_PERIODS, { description: "Calendar period in the organization's time zone" }),
   },
   { additionalProperties: false },
 );
@@ -190,7 +183,7 @@ export const rewardFields = {
     { description: 'Local hours it can be used in; may cross midnight; null = all day' },
   ),
   locationIds: Ids('location'),
-  channels: Type.Array(Type.Union(REWARD_CHANNELS.map((c) => Type.Literal(c))), {
+  channels: Type.Array(Type.Enum(REWARD_CHANNELS), {
     uniqueItems: true,
     description: 'Where it can be taken: pos (till), online, shop (claimed for points), admin; empty = all',
   }),
@@ -227,10 +220,7 @@ export const rewardFields = {
   }),
 };
 
-const TypeSchema = Type.Union(
-  REWARD_TYPES.map((type) => Type.Literal(type)),
-  { description: 'Reward type' },
-);
+const TypeSchema = Type.Enum(REWARD_TYPES, { description: 'Reward type' });
 
 const { name: _name, ...optionalFields } = rewardFields;
 

@@ -11,13 +11,10 @@ import { CouponSchema, localized, presentCoupon, presentReward, ReasonSchema } f
 import { COUPON_STATUSES } from './schema.ts';
 import type { RewardsService } from './service.ts';
 
-const Channel = Type.Union(
-  REWARD_CHANNELS.map((c) => Type.Literal(c)),
-  {
-    description:
-      'pos (default) or online: what applies to an order now; shop or admin: what can be claimed now',
-  },
-);
+const Channel = Type.Enum(REWARD_CHANNELS, {
+  description:
+    'pos (default) or online: what applies to an order now; shop or admin: what can be claimed now',
+});
 
 const AvailableQuery = Type.Object({
   locationId: Type.Optional(Uuid('Where the member is (location rules and time zone)')),
@@ -85,8 +82,8 @@ const CouponQuery = Type.Object({
   customerId: Type.Optional(Uuid('Coupons of this member')),
   rewardId: Type.Optional(Uuid('Coupons of this reward')),
   code: Type.Optional(Type.String({ maxLength: 100, description: 'The coupon with this code' })),
-  status: Type.Optional(Type.Union(COUPON_STATUSES.map((s) => Type.Literal(s)))),
-  deliveryStatus: Type.Optional(Type.Union(DELIVERY_STATUSES.map((s) => Type.Literal(s)))),
+  status: Type.Optional(Type.Enum(COUPON_STATUSES)),
+  deliveryStatus: Type.Optional(Type.Enum(DELIVERY_STATUSES)),
 });
 
 const UseBody = Type.Object(
@@ -104,10 +101,7 @@ const UseBody = Type.Object(
 
 const DeliveryBody = Type.Object(
   {
-    status: Type.Union(
-      DELIVERY_STATUSES.map((s) => Type.Literal(s)),
-      { description: 'New delivery status' },
-    ),
+    status: Type.Enum(DELIVERY_STATUSES, { description: 'New delivery status' }),
   },
   { additionalProperties: false },
 );

@@ -83,12 +83,9 @@ const RedeemBody = Type.Object(
       }),
     ),
     channel: Type.Optional(
-      Type.Union(
-        REWARD_CHANNELS.map((c) => Type.Literal(c)),
-        {
-          description: "Reward channel; default from the order's channel (pos, or online)",
-        },
-      ),
+      Type.Enum(REWARD_CHANNELS, {
+        description: "Reward channel; default from the order's channel (pos, or online)",
+      }),
     ),
   },
   { additionalProperties: false },
@@ -98,7 +95,7 @@ const ListQuery = Type.Object({
   ...PageQuery,
   customerId: Type.Optional(Uuid('Redemptions of this member')),
   orderId: Type.Optional(Type.String({ maxLength: 200, description: 'Redemptions of this order' })),
-  status: Type.Optional(Type.Union(REDEMPTION_STATUSES.map((s) => Type.Literal(s)))),
+  status: Type.Optional(Type.Enum(REDEMPTION_STATUSES)),
 });
 
 function actorOf(request: FastifyRequest): Actor {

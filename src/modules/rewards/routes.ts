@@ -18,12 +18,7 @@ import type { RewardsService } from './service.ts';
 
 const ListQuery = Type.Object({
   ...PageQuery,
-  type: Type.Optional(
-    Type.Union(
-      REWARD_TYPES.map((type) => Type.Literal(type)),
-      { description: 'Only rewards of this type' },
-    ),
-  ),
+  type: Type.Optional(Type.Enum(REWARD_TYPES, { description: 'Only rewards of this type' })),
   active: Type.Optional(Type.Boolean({ description: 'Only active (true) or inactive (false) rewards' })),
   categoryId: Type.Optional(Uuid('Only rewards in this category')),
   posCode: Type.Optional(

@@ -7,7 +7,7 @@ import {
   type CriterionType,
   type SegmentPart,
 } from '../../domain/segments/criteria.ts';
-import { Timestamp, Uuid } from '../../http/schemas.ts';
+import { Timestamp, Uuid, whenType } from '../../http/schemas.ts';
 
 /**
  * The segment API contract. A criterion is `{type, …its fields}`, validated by JSON Schema if/then
@@ -166,7 +166,7 @@ export const CRITERION_SCHEMAS: Record<CriterionType, TSchema> = {
   marketing_consent: object(
     {
       channels: Type.Optional(
-        Type.Array(Type.Union(CONSENT_CHANNELS.map((c) => Type.Literal(c))), {
+        Type.Array(Type.Enum(CONSENT_CHANNELS), {
           maxItems: 3,
           uniqueItems: true,
           description: 'Consent given on any of these channels; omit or empty = any channel',
@@ -177,25 +177,18 @@ export const CRITERION_SCHEMAS: Record<CriterionType, TSchema> = {
   ),
 };
 
-const TypeSchema = Type.Union(
-  CRITERION_TYPES.map((type) => Type.Literal(type)),
-  { description: 'Criterion type' },
-);
+const TypeSchema = Type.Enum(CRITERION_TYPES, { description: 'Criterion type' });
 
 /** if type = X then the criterion must match X's schema: precise error paths, documented in OpenAPI 3.1. */
 export const CriterionInput = Type.Unsafe<ApiCriterion>({
   type: 'object',
   properties: { type: TypeSchema },
   required: ['type'],
-  allOf: CRITERION_TYPES.map((type) => ({
-    if: { properties: { type: { const: type } }, required: ['type'] },
-    // biome-ignore lint/suspicious/noThenProperty: a JSON Schema if/then, never awaited
-    then: {
-      ...CRITERION_SCHEMAS[type],
-      properties: {
-        ...(CRITERION_SCHEMAS[type] as { properties: object }).properties,
-        type: { const: type },
-      },
+  allOf: whenType(CRITERION_TYPES, (type) => ({
+    ...CRITERION_SCHEMAS[type],
+    properties: {
+      ...(CRITERION_SCHEMAS[type] as { properties: object }).properties,
+      type: { const: type },
     },
   })),
   description: 'One criterion: `type` and that type’s fields',

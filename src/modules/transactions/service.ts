@@ -406,7 +406,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     const revised = row.content.revisedDocumentNumber;
     if (!revised) throw validationFailed('body.revisedDocumentNumber', 'is required for a return');
     const sale = await lockDocument(tx, row.organizationId, row.source, revised);
-    if (!sale || sale.type !== 'sale')
+    if (sale?.type !== 'sale')
       throw validationFailed('body.revisedDocumentNumber', `no sale ${revised} from source ${row.source}`);
     if (sale.returnedAmount + row.total > sale.total) {
       throw new AppError(

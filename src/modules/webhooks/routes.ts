@@ -38,13 +38,10 @@ const eventTypes = Type.Array(
     examples: [['customer.*', 'points.*']],
   },
 );
-const format = Type.Union(
-  WEBHOOK_FORMATS.map((name) => Type.Literal(name)),
-  {
-    description:
-      'Payload format: `native` is the shape of GET /v1/events; `comeback` is Comeback’s webhooks ({type, created, data}; see docs/dialects/comeback.md)',
-  },
-);
+const format = Type.Enum(WEBHOOK_FORMATS, {
+  description:
+    'Payload format: `native` is the shape of GET /v1/events; `comeback` is Comeback’s webhooks ({type, created, data}; see docs/dialects/comeback.md)',
+});
 const headers = Type.Record(
   Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" }),
   Type.String({ maxLength: 2000 }),
@@ -123,13 +120,10 @@ const RotateBody = Type.Object(
 );
 
 const STATUSES = ['pending', 'delivering', 'delivered', 'dead'] as const;
-const status = Type.Union(
-  STATUSES.map((name) => Type.Literal(name)),
-  {
-    description:
-      '`pending` (waiting for its next attempt, or for an earlier event of the same subject), `delivering`, `delivered` (2xx), `dead` (retries exhausted)',
-  },
-);
+const status = Type.Enum(STATUSES, {
+  description:
+    '`pending` (waiting for its next attempt, or for an earlier event of the same subject), `delivering`, `delivered` (2xx), `dead` (retries exhausted)',
+});
 
 const AttemptSchema = Type.Object({
   id: Uuid('Attempt id'),
