@@ -78,6 +78,11 @@ export interface OperationInput {
   locationId?: string | null | undefined;
   /** The operation's clock (tests pass one; everything else leaves it to now). */
   now?: Date | undefined;
+  /**
+   * What the caller already read in this same database transaction (a ticket's member and
+   * organization): used as is instead of being read again.
+   */
+  known?: { customer?: LedgerCustomer | undefined; organization?: Organization | undefined } | undefined;
 }
 
 export interface CreditInput extends OperationInput {
@@ -195,7 +200,11 @@ export function createLedgerOperations(deps: LedgerDependencies) {
   async function begin(tx: Tx, input: OperationInput) {
     const now = input.now ?? new Date();
     const pointType = await pointTypes.resolve(input.organizationId, input.pointTypeId, tx);
-    const customer = await customers.get(input.organizationId, input.customerId, tx);
+    const known = input.known?.customer;
+    const customer =
+      known?.id === input.customerId
+        ? known
+        : await customers.get(input.organizationId, input.customerId, tx);
     const key: BalanceKey = {
       organizationId: input.organizationId,
       customerId: customer.id,
@@ -220,7 +229,7 @@ export function createLedgerOperations(deps: LedgerDependencies) {
       );
     }
     await canEarn(tx, input.organizationId, customer);
-    const { timeZone } = await organizations.get(input.organizationId, tx);
+    const { timeZone } = input.known?.organization ?? (await organizations.get(input.organizationId, tx));
     const activeFrom = kind === 'earn' ? activeFromFor(pointType, now, timeZone) : (input.activeFrom ?? now);
     let expiresAt: Date | null;
     if (input.expiresAt !== undefined) {

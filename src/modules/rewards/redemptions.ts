@@ -407,6 +407,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
           source: { type: 'redemption', id },
           locationId: order.locationId,
           now,
+          known: { customer, organization },
         };
         const result = reserve ? await ledger.block(operation, tx) : await ledger.spend(operation, tx);
         points.push({

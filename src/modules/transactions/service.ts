@@ -281,6 +281,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           actor,
           source: { type: credit.beneficiary === 'member' ? 'transaction' : 'referral', id: row.id },
           locationId: row.locationId,
+          known: { customer, organization: program.organization },
         },
         tx,
       );
