@@ -94,7 +94,13 @@ async function startServer(target: Target, workers: number): Promise<{ url: stri
 async function stopServer(child: ChildProcess) {
   const exited = new Promise((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
+  // A graceful stop waits for background jobs; the benchmark does not need to.
+  const timer = setTimeout(() => {
+    console.warn('the bench server did not stop within 30 s of SIGTERM: killing it');
+    child.kill('SIGKILL');
+  }, 30_000);
   await exited;
+  clearTimeout(timer);
 }
 
 /** One request of a flow; `path` may depend on the previous answer (e.g. the redemption to commit). */
@@ -121,6 +127,7 @@ interface Measured {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  statusCodes: Record<number, number>;
   requests: number;
 }
 
@@ -132,6 +139,7 @@ async function measure(
 ): Promise<Measured> {
   const latencies: number[] = [];
   let non2xx = 0;
+  const statusCodes: Record<number, number> = {};
   const flows: Request[][] = [];
   let finish: (result: autocannon.Result) => void = () => {};
   const done = new Promise<autocannon.Result>((resolve) => {
@@ -177,6 +185,7 @@ async function measure(
   );
   instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
     latencies.push(responseTime);
+    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
     if (statusCode < 200 || statusCode >= 300) non2xx++;
   });
   const result = await done;
@@ -190,6 +199,7 @@ async function measure(
     p99Ms: percentile(latencies, 99),
     errors: result.errors + result.timeouts,
     non2xx,
+    statusCodes,
     requests: latencies.length,
   };
 }

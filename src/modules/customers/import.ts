@@ -364,6 +364,10 @@ export function createCustomerImports(
   }
 
   async function finish(organizationId: string, importId: string, failure: string | null) {
+    // A bulk load leaves the planner's statistics behind (PGlite never refreshes them, PostgreSQL's
+    // autovacuum does so a minute later); segment and lookup queries planned on stale statistics
+    // can degrade from milliseconds to minutes, so refresh them now.
+    await db.execute(sql`analyze customers`);
     await db
       .update(customerImports)
       .set({
