@@ -110,8 +110,15 @@ type Request = {
   body?: unknown;
 };
 
+interface FlowContext {
+  flow?: Request[];
+  previous?: Record<string, unknown>;
+}
+
 interface Scenario {
   name: string;
+  /** How many requests one flow makes (every flow of a scenario makes the same number). */
+  steps: number;
   /** Which ceiling this scenario is compared with. */
   ceiling: 'noop' | 'read' | 'write' | null;
   /** The requests one user makes, in order (a till flow is several). */
@@ -140,7 +147,6 @@ async function measure(
   const latencies: number[] = [];
   let non2xx = 0;
   const statusCodes: Record<number, number> = {};
-  const flows: Request[][] = [];
   let finish: (result: autocannon.Result) => void = () => {};
   const done = new Promise<autocannon.Result>((resolve) => {
     finish = resolve;
@@ -151,35 +157,27 @@ async function measure(
       connections: CONNECTIONS,
       duration: DURATION_S,
       headers: { ...headers, 'content-type': 'application/json' },
-      requests: [
-        {
-          onResponse: (_status: number, body: string, context: { previous?: Record<string, unknown> }) => {
-            try {
-              context.previous = JSON.parse(body);
-            } catch {
-              context.previous = {};
-            }
-          },
-          setupRequest: (
-            request,
-            context: { step?: number; flow?: Request[]; previous?: Record<string, unknown> },
-          ) => {
-            if (!context.flow || (context.step ?? 0) >= context.flow.length) {
-              context.flow = scenario.next();
-              context.step = 0;
-              flows.push(context.flow);
-            }
-            const step = context.flow[context.step ?? 0]!;
-            context.step = (context.step ?? 0) + 1;
-            return {
-              ...request,
-              method: step.method as 'GET',
-              path: typeof step.path === 'function' ? step.path(context.previous ?? {}) : step.path,
-              ...(step.body === undefined ? { body: undefined } : { body: JSON.stringify(step.body) }),
-            };
-          },
+      // One autocannon request per step of the flow: autocannon resets a connection's context
+      // when its request sequence starts over, so the first step draws a new flow.
+      requests: Array.from({ length: scenario.steps }, (_, index) => ({
+        onResponse: (_status: number, body: string, context: FlowContext) => {
+          try {
+            context.previous = JSON.parse(body);
+          } catch {
+            context.previous = {};
+          }
         },
-      ],
+        setupRequest: (request: autocannon.Request, context: FlowContext) => {
+          if (index === 0) context.flow = scenario.next();
+          const step = context.flow![index]!;
+          return {
+            ...request,
+            method: step.method as 'GET',
+            path: typeof step.path === 'function' ? step.path(context.previous ?? {}) : step.path,
+            ...(step.body === undefined ? { body: undefined } : { body: JSON.stringify(step.body) }),
+          };
+        },
+      })),
     },
     (_error, result) => finish(result),
   );
@@ -248,10 +246,16 @@ function scenarios(seeded: Seeded): Scenario[] {
     path: `/v1/customers/lookup?identifier=${encodeURIComponent(pick(seeded.members).phoneAsTyped)}`,
   });
   const all: Scenario[] = [
-    { name: 'ceiling: no-op route', ceiling: null, next: () => [{ method: 'GET', path: '/bench/noop' }] },
+    {
+      name: 'ceiling: no-op route',
+      ceiling: null,
+      steps: 1,
+      next: () => [{ method: 'GET', path: '/bench/noop' }],
+    },
     {
       name: 'ceiling: indexed read',
       ceiling: null,
+      steps: 1,
       next: () => [
         { method: 'GET', path: `/bench/read?org=${seeded.organizationId}&id=${pick(seeded.members).id}` },
       ],
@@ -259,6 +263,7 @@ function scenarios(seeded: Seeded): Scenario[] {
     {
       name: 'ceiling: 6-statement locked write',
       ceiling: null,
+      steps: 1,
       next: () => [
         {
           method: 'POST',
@@ -267,11 +272,12 @@ function scenarios(seeded: Seeded): Scenario[] {
         },
       ],
     },
-    { name: 'member lookup by phone', ceiling: 'read', next: () => [lookup()] },
-    { name: 'POST /v1/transactions (10 lines, 5 rules)', ceiling: 'write', next: () => [ticket()] },
+    { name: 'member lookup by phone', ceiling: 'read', steps: 1, next: () => [lookup()] },
+    { name: 'POST /v1/transactions (10 lines, 5 rules)', ceiling: 'write', steps: 1, next: () => [ticket()] },
     {
       name: 'points spend',
       ceiling: 'write',
+      steps: 1,
       next: () => [
         {
           method: 'POST',
@@ -283,11 +289,13 @@ function scenarios(seeded: Seeded): Scenario[] {
     {
       name: 'GET /v1/customers/{id}/rewards',
       ceiling: 'read',
+      steps: 1,
       next: () => [{ method: 'GET', path: `/v1/customers/${pick(seeded.richMembers)}/rewards` }],
     },
     {
       name: 'redemption (reserve + commit)',
       ceiling: 'write',
+      steps: 2,
       next: () => [
         redeem(pick(seeded.richMembers), `R-${process.pid}-${ticketNumber++}`, 'reserve'),
         { method: 'POST', path: (previous) => `/v1/redemptions/${String(previous.id)}/commit`, body: {} },
@@ -296,6 +304,7 @@ function scenarios(seeded: Seeded): Scenario[] {
     {
       name: 'till: lookup → rewards → redeem → ticket',
       ceiling: 'write',
+      steps: 4,
       next: () => {
         const member = pick(seeded.richMembers);
         const documentNumber = `M-${process.pid}-${ticketNumber++}`;
