@@ -84,6 +84,6 @@ export function validationFailed(path: string, message: string): AppError {
 }
 
 /** A uniqueness clash; `code` names the field, e.g. `email_taken`. */
-export function conflict(code: string, message: string): AppError {
-  return new AppError(code, message, { status: 409 });
+export function conflict(code: string, message: string, path?: string): AppError {
+  return new AppError(code, message, { status: 409, ...(path ? { errors: [{ path, message }] } : {}) });
 }

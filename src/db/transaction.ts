@@ -23,6 +23,25 @@ export function violatedConstraint(error: unknown): string | undefined {
 }
 
 export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * Runs work and turns a unique violation on one of the named constraints into the error made for
+ * it (a 409 naming the field); any other error passes through. `'*'` matches any constraint.
+ */
+export async function onUniqueViolation<T>(
+  work: () => Promise<T>,
+  clashes: Record<string, () => Error>,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) {
+      const clash = clashes[violatedConstraint(error) ?? ''] ?? clashes['*'];
+      if (clash) throw clash();
+    }
+    throw error;
+  }
+}
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 const MAX_ATTEMPTS = 5;
 

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
+import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isCountry, isTimeZone } from '../../domain/locale.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
@@ -48,15 +48,11 @@ function checkLocation(input: LocationPatch) {
 }
 
 /** A clash on the external id is the client's to fix: answer 409 naming the field. */
-async function guardExternalId<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) {
-      throw conflict('external_id_taken', 'another location already has this externalId');
-    }
-    throw error;
-  }
+function guardExternalId<T>(work: () => Promise<T>): Promise<T> {
+  return onUniqueViolation(work, {
+    locations_external_id_unique: () =>
+      conflict('external_id_taken', 'another location already has this externalId', 'body.externalId'),
+  });
 }
 
 export function createLocationsService(db: Db) {

@@ -3,7 +3,7 @@ import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
+import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import type { LimitPeriod } from '../../domain/earning/types.ts';
 import type { RewardChannel, RewardConfig, RewardTerms, RewardType } from '../../domain/rewards.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
@@ -160,11 +160,9 @@ function checkReward(row: RewardRow | (typeof rewards.$inferInsert & { type: Rew
 }
 
 function guardPosCode<T>(work: () => Promise<T>): Promise<T> {
-  return work().catch((error: unknown) => {
-    if (sqlState(error) === UNIQUE_VIOLATION && violatedConstraint(error) === 'rewards_pos_code_unique') {
-      throw conflict('pos_code_taken', 'another reward already has this posCode');
-    }
-    throw error;
+  return onUniqueViolation(work, {
+    rewards_pos_code_unique: () =>
+      conflict('pos_code_taken', 'another reward already has this posCode', 'body.posCode'),
   });
 }
 

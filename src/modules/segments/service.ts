@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
-import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
+import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { parsePoints } from '../../domain/points.ts';
 import {
@@ -90,17 +90,10 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
     return row;
   }
 
-  async function guardName<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (sqlState(error) === UNIQUE_VIOLATION && violatedConstraint(error) === NAME_UNIQUE) {
-        throw Object.assign(conflict('name_taken', 'another segment already has this name'), {
-          errors: [{ path: 'body.name', message: 'another segment already has this name' }],
-        });
-      }
-      throw error;
-    }
+  function guardName<T>(work: () => Promise<T>): Promise<T> {
+    return onUniqueViolation(work, {
+      [NAME_UNIQUE]: () => conflict('name_taken', 'another segment already has this name', 'body.name'),
+    });
   }
 
   /** API criteria → engine criteria, checking every reference; 422 names the failing field. */

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
-import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
+import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { parsePoints } from '../../domain/points.ts';
 import {
   basisUnit,
@@ -163,17 +163,10 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
     return row;
   }
 
-  async function guardName<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      if (sqlState(error) === UNIQUE_VIOLATION && violatedConstraint(error) === NAME_UNIQUE) {
-        throw Object.assign(conflict('name_taken', 'another tier already has this name'), {
-          errors: [{ path: 'body.name', message: 'another tier already has this name' }],
-        });
-      }
-      throw error;
-    }
+  function guardName<T>(work: () => Promise<T>): Promise<T> {
+    return onUniqueViolation(work, {
+      [NAME_UNIQUE]: () => conflict('name_taken', 'another tier already has this name', 'body.name'),
+    });
   }
 
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<store.TierRow> {
