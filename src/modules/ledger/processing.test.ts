@@ -1,10 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createTestContext, openTestDatabase } from '../../../test/support/context.ts';
 import { createCustomer } from '../../../test/support/ledger.ts';
 import { type Database, openDatabase } from '../../db/connection.ts';
@@ -16,9 +16,6 @@ import { SYSTEM } from './service.ts';
 /** `regulars points process` and `regulars ledger verify` run as a user would: the built binary. */
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
-beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
-}, 120_000);
 const run = promisify(execFile);
 const dirs: string[] = [];
 afterAll(() => {
