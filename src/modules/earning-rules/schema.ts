@@ -10,7 +10,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt, organizationId, updatedAt } from '../../db/columns.ts';
+import { createdAt, idList, openingHours, organizationId, updatedAt, weekdays } from '../../db/columns.ts';
 import type { RuleConfig, RuleLimit } from '../../domain/earning/types.ts';
 
 /** How points are earned. `config` holds the type's settings in engine units (hundredths, minor units). */
@@ -26,13 +26,13 @@ export const earningRules = pgTable(
     active: boolean('active').notNull().default(true),
     startsAt: timestamp('starts_at', { withTimezone: true }),
     endsAt: timestamp('ends_at', { withTimezone: true }),
-    weekdays: jsonb('weekdays').$type<number[]>().notNull().default([]),
-    hours: jsonb('hours').$type<{ from: string; to: string } | null>(),
-    locationIds: jsonb('location_ids').$type<string[]>().notNull().default([]),
-    brandIds: jsonb('brand_ids').$type<string[]>().notNull().default([]),
+    weekdays: weekdays(),
+    hours: openingHours(),
+    locationIds: idList('location_ids'),
+    brandIds: idList('brand_ids'),
     channels: jsonb('channels').$type<string[]>().notNull().default([]),
-    tierIds: jsonb('tier_ids').$type<string[]>().notNull().default([]),
-    segmentIds: jsonb('segment_ids').$type<string[]>().notNull().default([]),
+    tierIds: idList('tier_ids'),
+    segmentIds: idList('segment_ids'),
     priority: integer('priority').notNull().default(100),
     stackable: boolean('stackable').notNull().default(true),
     limit: jsonb('limit').$type<RuleLimit | null>(),

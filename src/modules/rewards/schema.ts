@@ -13,7 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { createdAt, organizationId, updatedAt } from '../../db/columns.ts';
+import { createdAt, idList, openingHours, organizationId, updatedAt, weekdays } from '../../db/columns.ts';
 import type { DiscountScope } from '../../domain/discounts.ts';
 import type {
   DeliveryStatus,
@@ -59,7 +59,7 @@ export const rewards = pgTable(
     value: bigint('value', { mode: 'number' }),
     config: jsonb('config').$type<RewardConfig>().notNull().default({}),
     scope: jsonb('scope').$type<DiscountScope>().notNull().default({ skus: [], categories: [] }),
-    categoryIds: jsonb('category_ids').$type<string[]>().notNull().default([]),
+    categoryIds: idList('category_ids'),
     costPoints: bigint('cost_points', { mode: 'number' }).notNull().default(0),
     /** null = the organization's default point type. */
     pointTypeId: uuid('point_type_id'),
@@ -67,13 +67,13 @@ export const rewards = pgTable(
     active: boolean('active').notNull().default(true),
     startsAt: timestamp('starts_at', { withTimezone: true }),
     endsAt: timestamp('ends_at', { withTimezone: true }),
-    weekdays: jsonb('weekdays').$type<number[]>().notNull().default([]),
-    hours: jsonb('hours').$type<{ from: string; to: string } | null>(),
-    locationIds: jsonb('location_ids').$type<string[]>().notNull().default([]),
+    weekdays: weekdays(),
+    hours: openingHours(),
+    locationIds: idList('location_ids'),
     channels: jsonb('channels').$type<RewardChannel[]>().notNull().default([]),
-    tierIds: jsonb('tier_ids').$type<string[]>().notNull().default([]),
-    segmentIds: jsonb('segment_ids').$type<string[]>().notNull().default([]),
-    customerIds: jsonb('customer_ids').$type<string[]>().notNull().default([]),
+    tierIds: idList('tier_ids'),
+    segmentIds: idList('segment_ids'),
+    customerIds: idList('customer_ids'),
     visibleFrom: timestamp('visible_from', { withTimezone: true }),
     visibleTo: timestamp('visible_to', { withTimezone: true }),
     totalLimit: integer('total_limit'),

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rawRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { customers } from '../customers/schema.ts';
@@ -107,7 +107,7 @@ export function membersOf(executor: Executor, organizationId: string, segmentId:
         eq(segmentMembers.organizationId, organizationId),
         eq(segmentMembers.segmentId, segmentId),
         isNull(customers.deletedAt),
-        page.afterId ? gt(segmentMembers.customerId, page.afterId) : undefined,
+        afterCursor(segmentMembers.customerId, page),
       ),
     )
     .orderBy(asc(segmentMembers.customerId))
@@ -135,7 +135,7 @@ export function segmentsOfMember(
       and(
         eq(segmentMembers.organizationId, organizationId),
         eq(segmentMembers.customerId, customerId),
-        page.afterId ? gt(segmentMembers.segmentId, page.afterId) : undefined,
+        afterCursor(segmentMembers.segmentId, page),
       ),
     )
     .orderBy(asc(segmentMembers.segmentId))

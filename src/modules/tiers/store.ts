@@ -124,7 +124,7 @@ export function membersOf(executor: Executor, organizationId: string, tierId: st
         eq(customerTiers.organizationId, organizationId),
         eq(customerTiers.tierId, tierId),
         isNull(customers.deletedAt),
-        page.afterId ? gt(customerTiers.customerId, page.afterId) : undefined,
+        afterCursor(customerTiers.customerId, page),
       ),
     )
     .orderBy(asc(customerTiers.customerId))

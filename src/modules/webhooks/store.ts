@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNotNull, lt, lte, notExists, type SQ
 import { alias } from 'drizzle-orm/pg-core';
 import type { Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
-import { fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { events } from '../events/schema.ts';
 import type { EventRow } from '../events/service.ts';
 import { matchesEventType } from './event-types.ts';
@@ -438,7 +438,7 @@ export function listDeliveries(
         eq(webhookDeliveries.endpointId, endpointId),
         filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
         filter.eventId ? eq(webhookDeliveries.eventId, filter.eventId) : undefined,
-        page.afterId ? lt(webhookDeliveries.id, page.afterId) : undefined,
+        afterCursor(webhookDeliveries.id, page, 'desc'),
       ),
     )
     .orderBy(desc(webhookDeliveries.id))
