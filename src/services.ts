@@ -1,3 +1,4 @@
+import { createConfigCache } from './db/config-cache.ts';
 import type { Database } from './db/connection.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
@@ -31,17 +32,20 @@ export interface ServicesOptions {
 /** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
 export function createServices(database: Database, options: ServicesOptions = {}) {
   const { db } = database;
-  const pointTypes = createPointTypesService(db);
+  const configCache = createConfigCache(database);
+  const pointTypes = createPointTypesService(db, configCache);
   const organizationSetup: OrganizationSetupStep[] = [pointTypes.createDefault];
+  const organizations = createOrganizationsService(db, configCache, organizationSetup);
   const services = {
     database,
+    configCache,
     apiKeys: createApiKeysService(db, options),
-    customers: createCustomersService(db),
-    earningRules: createEarningRulesService(db),
+    customers: createCustomersService(db, organizations),
+    earningRules: createEarningRulesService(db, configCache),
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
-    locations: createLocationsService(db),
-    organizations: createOrganizationsService(db, organizationSetup),
+    locations: createLocationsService(db, configCache),
+    organizations,
     webhooks: createWebhooksService(db, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks }),
   };
   const ledger = createLedgerService(db, {

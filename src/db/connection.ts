@@ -21,8 +21,23 @@ export interface Database {
   db: Db;
   /** Runs fn holding a session-level advisory lock (a no-op on the single-process embedded engine). */
   withAdvisoryLock<T>(lockId: number, fn: (db: Db) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to a notification channel (PostgreSQL LISTEN). A notification sent inside a
+   * transaction arrives when it commits, in every process listening. Until `onListening` is called,
+   * and between `onGap` (the listening connection dropped: notifications may have been missed) and
+   * the next `onListening`, the subscriber must not rely on hearing about changes.
+   */
+  listen(channel: string, subscriber: Subscriber): void;
   close(): Promise<void>;
 }
+
+export interface Subscriber {
+  onNotification(payload: string): void;
+  onListening(): void;
+  onGap(): void;
+}
+
+const LISTEN_RETRY_MS = 1_000;
 
 export interface DatabaseOptions {
   /** PostgreSQL URL; absent = embedded PGlite. */
@@ -51,9 +66,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     throw new DatabaseConnectionError(`cannot connect to DATABASE_URL (${redactUrl(url)}): ${reason}`);
   }
   const db = drizzlePg(pool) as unknown as Db;
+  const listeners: Array<() => Promise<void>> = [];
   return {
     kind: 'postgres',
     db,
+    listen(channel, subscriber) {
+      listeners.push(listenOnPostgres(url, channel, subscriber));
+    },
     async withAdvisoryLock(lockId, fn) {
       const client = await pool.connect();
       try {
@@ -67,7 +86,54 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
         client.release();
       }
     },
-    close: () => pool.end(),
+    async close() {
+      await Promise.all(listeners.map((stop) => stop()));
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other work), reconnecting
+ * after a loss. Returns how to stop.
+ */
+function listenOnPostgres(url: string, channel: string, subscriber: Subscriber): () => Promise<void> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const lost = (lostClient: pg.Client) => {
+    if (client !== lostClient) return;
+    client = undefined;
+    lostClient.end().catch(() => {});
+    subscriber.onGap();
+    if (!stopped) retry = setTimeout(connect, LISTEN_RETRY_MS);
+  };
+
+  async function connect() {
+    const next = new pg.Client({ connectionString: url });
+    client = next;
+    next.on('notification', (message) => {
+      if (message.channel === channel) subscriber.onNotification(message.payload ?? '');
+    });
+    next.on('error', () => lost(next));
+    next.on('end', () => lost(next));
+    try {
+      await next.connect();
+      await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+      if (client === next && !stopped) subscriber.onListening();
+    } catch {
+      lost(next);
+    }
+  }
+
+  void connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const last = client;
+    client = undefined;
+    await last?.end().catch(() => {});
   };
 }
 
@@ -79,6 +145,15 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   return {
     kind: 'embedded',
     db,
+    listen(channel, subscriber) {
+      // The one process that holds the database hears every notification; there is no connection to lose.
+      client
+        .listen(channel, (payload) => subscriber.onNotification(payload))
+        .then(
+          () => subscriber.onListening(),
+          () => subscriber.onGap(),
+        );
+    },
     // PGlite runs inside this one process and serializes every query, so there is nobody to lock out.
     withAdvisoryLock: (_lockId, fn) => fn(db),
     close: () => client.close(),

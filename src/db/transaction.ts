@@ -1,4 +1,4 @@
-import type { Db, Tx } from './connection.ts';
+import type { Db, Executor, Tx } from './connection.ts';
 
 /** SQLSTATE of a database error, looking through drizzle's wrapper to the driver's error. */
 export function sqlState(error: unknown): string | undefined {
@@ -45,6 +45,19 @@ export async function onUniqueViolation<T>(
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 const MAX_ATTEMPTS = 5;
 
+/** Work to do once a transaction opened by `transaction()` has committed; dropped if it rolls back. */
+const commitHooks = new WeakMap<Executor, Array<() => void>>();
+
+/**
+ * Runs hook once the transaction behind executor commits (a retried attempt's hooks are dropped
+ * with it). Outside a transaction opened by `transaction()`, there is nothing to wait for: it runs now.
+ */
+export function afterCommit(executor: Executor, hook: () => void): void {
+  const hooks = commitHooks.get(executor);
+  if (hooks) hooks.push(hook);
+  else hook();
+}
+
 /**
  * The one way to run a use case: everything inside fn commits or rolls back together
  * (including the event rows it emits). Serialization failures and deadlocks are retried
@@ -52,8 +65,14 @@ const MAX_ATTEMPTS = 5;
  */
 export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    const hooks: Array<() => void> = [];
     try {
-      return await db.transaction(fn);
+      const result = await db.transaction((tx) => {
+        commitHooks.set(tx, hooks);
+        return fn(tx);
+      });
+      for (const hook of hooks) hook();
+      return result;
     } catch (error) {
       const state = sqlState(error);
       if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;

@@ -6,7 +6,7 @@ import { transaction } from '../../db/transaction.ts';
 import { emailKey, isUuid, needsDefaultCountry, normalizePhone } from '../../domain/customers.ts';
 import { AppError, type FieldError, notFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
-import { createOrganizationsService, type OrganizationsService } from '../organizations/service.ts';
+import type { OrganizationsService } from '../organizations/service.ts';
 import { effectiveSettings } from '../organizations/settings.ts';
 import type { CreateCustomerBody, UpdateCustomerBody } from './contract.ts';
 import { createCustomerImports } from './import.ts';
@@ -56,10 +56,7 @@ const GENERATED_CODE_ATTEMPTS = 5;
  */
 export const LOOKUP_PRECEDENCE = ['id', 'loyaltyCardNumber', 'email', 'phone', 'externalId'] as const;
 
-export function createCustomersService(
-  db: Db,
-  organizations: OrganizationsService = createOrganizationsService(db),
-) {
+export function createCustomersService(db: Db, organizations: Pick<OrganizationsService, 'get'>) {
   async function programOf(organizationId: string, executor: Executor = db): Promise<ProgramContext> {
     const organization = await organizations.get(organizationId, executor);
     return {

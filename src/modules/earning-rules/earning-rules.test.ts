@@ -154,7 +154,7 @@ describe('earning rules', () => {
     ).toBe(404);
   });
 
-  it('serves the active rules from cache until any change moves the rule-set version', async () => {
+  it('serves the active rules from memory until a rule changes', async () => {
     const org = await ctx.createOrganization();
     const { id } = (
       await ctx.app.inject({

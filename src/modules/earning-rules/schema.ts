@@ -45,16 +45,6 @@ export const earningRules = pgTable(
   (t) => [primaryKey({ columns: [t.organizationId, t.id] })],
 );
 
-/**
- * One row per organization whose `version` goes up with every rule change, in the same
- * transaction: each process compares it with its cached rules (one primary-key read) and reloads
- * when it moved, so a change made on one node is seen by all without a message bus.
- */
-export const earningRuleSets = pgTable('earning_rule_sets', {
-  organizationId: uuid('organization_id').primaryKey(),
-  version: bigint('version', { mode: 'number' }).notNull().default(0),
-});
-
 /** Each time a rule earned points for a member: what per-member limits count. */
 export const ruleAwards = pgTable(
   'rule_awards',

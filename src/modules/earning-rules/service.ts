@@ -1,4 +1,5 @@
-import { and, asc, eq, gte, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull } from 'drizzle-orm';
+import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
@@ -14,7 +15,7 @@ import type {
 import { notFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
 import { type ApiConfig, configFromApi } from './contract.ts';
-import { earningRuleSets, earningRules, ruleAwards } from './schema.ts';
+import { earningRules, ruleAwards } from './schema.ts';
 
 export type EarningRuleRow = typeof earningRules.$inferSelect;
 
@@ -95,20 +96,7 @@ function checkWindow(row: { startsAt: Date | null; endsAt: Date | null }) {
   }
 }
 
-export function createEarningRulesService(db: Db) {
-  /** Active rules per organization, with the rule-set version they were read at. */
-  const cache = new Map<string, { version: number; rules: EarningRule[] }>();
-
-  async function bumpVersion(executor: Executor, organizationId: string) {
-    await executor
-      .insert(earningRuleSets)
-      .values({ organizationId, version: 1 })
-      .onConflictDoUpdate({
-        target: earningRuleSets.organizationId,
-        set: { version: sql`${earningRuleSets.version} + 1` },
-      });
-  }
-
+export function createEarningRulesService(db: Db, configCache: ConfigCache) {
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<EarningRuleRow> {
     const [row] = await executor
       .select()
@@ -138,7 +126,7 @@ export function createEarningRulesService(db: Db) {
         .set({ ...values, updatedAt: new Date() })
         .where(and(eq(earningRules.organizationId, organizationId), eq(earningRules.id, id)))
         .returning();
-      await bumpVersion(tx, organizationId);
+      await configCache.changed(tx, organizationId);
       await emit(tx, {
         organizationId,
         type: eventType,
@@ -163,7 +151,7 @@ export function createEarningRulesService(db: Db) {
           .insert(earningRules)
           .values({ ...values, name: input.name, organizationId, id: newId() })
           .returning();
-        await bumpVersion(tx, organizationId);
+        await configCache.changed(tx, organizationId);
         await emit(tx, {
           organizationId,
           type: 'earning_rule.created',
@@ -215,31 +203,21 @@ export function createEarningRulesService(db: Db) {
         .limit(fetchSize(page));
     },
 
-    /**
-     * The organization's active rules in engine form. Cached per process; one primary-key read of
-     * the rule-set version per call tells whether any node changed a rule since.
-     */
-    async activeRules(organizationId: string, executor: Executor = db): Promise<EarningRule[]> {
-      const [set] = await executor
-        .select({ version: earningRuleSets.version })
-        .from(earningRuleSets)
-        .where(eq(earningRuleSets.organizationId, organizationId));
-      const version = set?.version ?? 0;
-      const cached = cache.get(organizationId);
-      if (cached && cached.version === version) return cached.rules;
-      const rows = await executor
-        .select()
-        .from(earningRules)
-        .where(
-          and(
-            eq(earningRules.organizationId, organizationId),
-            eq(earningRules.active, true),
-            isNull(earningRules.deletedAt),
-          ),
-        );
-      const rules = rows.map(toEngineRule);
-      cache.set(organizationId, { version, rules });
-      return rules;
+    /** The organization's active rules in engine form, from this process's configuration cache. */
+    activeRules(organizationId: string, executor: Executor = db): Promise<EarningRule[]> {
+      return configCache.read(organizationId, 'earning-rules', async () => {
+        const rows = await executor
+          .select()
+          .from(earningRules)
+          .where(
+            and(
+              eq(earningRules.organizationId, organizationId),
+              eq(earningRules.active, true),
+              isNull(earningRules.deletedAt),
+            ),
+          );
+        return rows.map(toEngineRule);
+      });
     },
 
     /**

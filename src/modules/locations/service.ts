@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
@@ -55,7 +56,7 @@ function guardExternalId<T>(work: () => Promise<T>): Promise<T> {
   });
 }
 
-export function createLocationsService(db: Db) {
+export function createLocationsService(db: Db, configCache: ConfigCache) {
   async function withBrands(
     executor: Executor,
     organizationId: string,
@@ -71,7 +72,7 @@ export function createLocationsService(db: Db) {
     return rows.map((row) => ({ ...row, brands: allBrands.filter((brand) => brand.locationId === row.id) }));
   }
 
-  async function get(organizationId: string, id: string, executor: Executor = db): Promise<Location> {
+  async function read(organizationId: string, id: string, executor: Executor): Promise<Location> {
     const [row] = await executor
       .select()
       .from(locations)
@@ -79,6 +80,11 @@ export function createLocationsService(db: Db) {
     if (!row) throw notFound('location');
     const [location] = await withBrands(executor, organizationId, [row]);
     return location!;
+  }
+
+  /** The location with its brands, from this process's configuration cache when it holds it. */
+  function get(organizationId: string, id: string, executor: Executor = db): Promise<Location> {
+    return configCache.read(organizationId, `location:${id}`, () => read(organizationId, id, executor));
   }
 
   function locationEvent(type: string, location: { organizationId: string; id: string }, payload = {}) {
@@ -124,7 +130,8 @@ export function createLocationsService(db: Db) {
                 brandInputs.map((brand) => ({ ...brand, organizationId, id: newId(), locationId: id })),
               );
           }
-          const location = await get(organizationId, id, tx);
+          const location = await read(organizationId, id, tx);
+          await configCache.changed(tx, organizationId);
           await emit(tx, locationEvent('location.created', location, { name: location.name }));
           return location;
         }),
@@ -141,8 +148,9 @@ export function createLocationsService(db: Db) {
             .where(and(eq(locations.organizationId, organizationId), eq(locations.id, id)))
             .returning();
           if (!row) throw notFound('location');
+          await configCache.changed(tx, organizationId);
           await emit(tx, locationEvent('location.updated', row, { changed: Object.keys(patch) }));
-          return get(organizationId, id, tx);
+          return read(organizationId, id, tx);
         }),
       );
     },
@@ -159,18 +167,20 @@ export function createLocationsService(db: Db) {
           .where(and(eq(locations.organizationId, organizationId), eq(locations.id, id)))
           .returning();
         if (!row) throw notFound('location');
+        await configCache.changed(tx, organizationId);
         await emit(tx, locationEvent('location.deleted', row));
-        return get(organizationId, id, tx);
+        return read(organizationId, id, tx);
       });
     },
 
     async addBrand(organizationId: string, locationId: string, input: BrandInput): Promise<Brand> {
       return transaction(db, async (tx) => {
-        await get(organizationId, locationId, tx);
+        await read(organizationId, locationId, tx);
         const [brand] = await tx
           .insert(brands)
           .values({ ...input, organizationId, id: newId(), locationId })
           .returning();
+        await configCache.changed(tx, organizationId);
         await emit(
           tx,
           locationEvent('location.updated', { organizationId, id: locationId }, { brandAdded: brand!.id }),
@@ -198,6 +208,7 @@ export function createLocationsService(db: Db) {
           )
           .returning();
         if (!brand) throw notFound('brand');
+        await configCache.changed(tx, organizationId);
         await emit(
           tx,
           locationEvent('location.updated', { organizationId, id: locationId }, { brandUpdated: brandId }),
@@ -219,6 +230,7 @@ export function createLocationsService(db: Db) {
           )
           .returning({ id: brands.id });
         if (deleted.length === 0) throw notFound('brand');
+        await configCache.changed(tx, organizationId);
         await emit(
           tx,
           locationEvent('location.updated', { organizationId, id: locationId }, { brandRemoved: brandId }),

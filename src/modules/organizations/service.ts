@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
-import type { Db, Tx } from '../../db/connection.ts';
+import type { ConfigCache } from '../../db/config-cache.ts';
+import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { transaction } from '../../db/transaction.ts';
@@ -36,11 +37,20 @@ function checkLocale(input: OrganizationPatch) {
   }
 }
 
-export function createOrganizationsService(db: Db, setupSteps: OrganizationSetupStep[] = []) {
-  async function get(organizationId: string, executor: Db | Tx = db): Promise<Organization> {
+export function createOrganizationsService(
+  db: Db,
+  configCache: ConfigCache,
+  setupSteps: OrganizationSetupStep[] = [],
+) {
+  async function read(organizationId: string, executor: Executor): Promise<Organization> {
     const [row] = await executor.select().from(organizations).where(eq(organizations.id, organizationId));
     if (!row) throw notFound('organization');
     return row;
+  }
+
+  /** The organization, from this process's configuration cache when it holds it. */
+  function get(organizationId: string, executor: Executor = db): Promise<Organization> {
+    return configCache.read(organizationId, 'organization', () => read(organizationId, executor));
   }
 
   return {
@@ -74,13 +84,14 @@ export function createOrganizationsService(db: Db, setupSteps: OrganizationSetup
     async update(organizationId: string, patch: OrganizationPatch): Promise<Organization> {
       checkLocale(patch);
       return transaction(db, async (tx) => {
-        const current = await get(organizationId, tx);
+        const current = await read(organizationId, tx);
         const settings = patch.settings ? { ...current.settings, ...patch.settings } : current.settings;
         const [updated] = await tx
           .update(organizations)
           .set({ ...patch, settings, updatedAt: new Date() })
           .where(eq(organizations.id, organizationId))
           .returning();
+        await configCache.changed(tx, organizationId);
         await emit(tx, {
           organizationId,
           type: 'organization.updated',

@@ -1,4 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
+import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
@@ -43,23 +44,41 @@ async function guardCode<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function createPointTypesService(db: Db) {
+export function createPointTypesService(db: Db, configCache: ConfigCache) {
+  /** Every point type of the organization (programs have a handful), oldest first. */
+  function all(organizationId: string, executor: Executor = db): Promise<PointType[]> {
+    return configCache.read(organizationId, 'point-types', () =>
+      executor
+        .select()
+        .from(pointTypes)
+        .where(eq(pointTypes.organizationId, organizationId))
+        .orderBy(asc(pointTypes.id)),
+    );
+  }
+
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<PointType> {
     if (!UUID_PATTERN.test(id)) throw notFound('point type');
-    const [row] = await executor
-      .select()
-      .from(pointTypes)
-      .where(and(eq(pointTypes.organizationId, organizationId), eq(pointTypes.id, id)));
+    const row = (await all(organizationId, executor)).find((type) => type.id === id.toLowerCase());
     if (!row) throw notFound('point type');
     return row;
   }
 
   async function getDefault(organizationId: string, executor: Executor = db): Promise<PointType> {
-    const [row] = await executor
-      .select()
-      .from(pointTypes)
-      .where(and(eq(pointTypes.organizationId, organizationId), eq(pointTypes.isDefault, true)));
+    const row = (await all(organizationId, executor)).find((type) => type.isDefault);
     if (!row) throw notFound('default point type');
+    return row;
+  }
+
+  /** The row as stored now, for a change to start from (never the cached copy). */
+  async function readForUpdate(tx: Tx, organizationId: string, id: string): Promise<PointType> {
+    const [row] = UUID_PATTERN.test(id)
+      ? await tx
+          .select()
+          .from(pointTypes)
+          .where(and(eq(pointTypes.organizationId, organizationId), eq(pointTypes.id, id)))
+          .for('update')
+      : [];
+    if (!row) throw notFound('point type');
     return row;
   }
 
@@ -93,14 +112,7 @@ export function createPointTypesService(db: Db) {
       }
     },
 
-    /** Every point type of the organization (programs have a handful), oldest first. */
-    all(organizationId: string, executor: Executor = db): Promise<PointType[]> {
-      return executor
-        .select()
-        .from(pointTypes)
-        .where(eq(pointTypes.organizationId, organizationId))
-        .orderBy(asc(pointTypes.id));
-    },
+    all,
 
     list(organizationId: string, filter: PointTypeFilter, page: PageRequest): Promise<PointType[]> {
       return db
@@ -128,6 +140,7 @@ export function createPointTypesService(db: Db) {
             .insert(pointTypes)
             .values({ ...input, organizationId, id: newId() })
             .returning();
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'point_type.created',
@@ -142,7 +155,7 @@ export function createPointTypesService(db: Db) {
     async update(organizationId: string, id: string, patch: PointTypePatch): Promise<PointType> {
       return guardCode(() =>
         transaction(db, async (tx) => {
-          const current = await get(organizationId, id, tx);
+          const current = await readForUpdate(tx, organizationId, id);
           const isDefault = patch.isDefault ?? current.isDefault;
           const active = patch.active ?? current.active;
           if (current.isDefault && patch.isDefault === false) {
@@ -158,6 +171,7 @@ export function createPointTypesService(db: Db) {
             .set({ ...patch, updatedAt: new Date() })
             .where(and(eq(pointTypes.organizationId, organizationId), eq(pointTypes.id, id)))
             .returning();
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'point_type.updated',

@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import {
-  bigint,
   boolean,
   foreignKey,
   index,
@@ -58,12 +57,6 @@ export const segmentMembers = pgTable(
     }).onDelete('cascade'),
   ],
 );
-
-/** Version of each organization's segment definitions, for the per-process cache (as tier_sets). */
-export const segmentSets = pgTable('segment_sets', {
-  organizationId: uuid('organization_id').primaryKey(),
-  version: bigint('version', { mode: 'number' }).notNull().default(0),
-});
 
 /** The last local day each organization's daily refresh ran for: claimed by one node per day. */
 export const audienceRefreshes = pgTable('audience_refreshes', {

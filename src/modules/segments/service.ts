@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
@@ -28,6 +29,7 @@ import * as store from './store.ts';
 export type { SegmentRow } from './store.ts';
 
 export interface SegmentsDependencies {
+  configCache: ConfigCache;
   customers: Pick<CustomersService, 'lookup'>;
   tiers: Pick<TiersService, 'ladderOf'>;
   pointTypes: Pick<PointTypesService, 'get' | 'getDefault'>;
@@ -72,16 +74,11 @@ function membershipEvent(
  * membership is a `segment.customer_added` / `segment.customer_removed` event.
  */
 export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
-  const cache = new Map<string, { version: number; rows: store.SegmentRow[] }>();
+  const { configCache } = deps;
 
-  /** The organization's active segments. Cached per process; one version read per call. */
-  async function activeSegments(executor: Executor, organizationId: string): Promise<store.SegmentRow[]> {
-    const version = await store.versionOf(executor, organizationId);
-    const cached = cache.get(organizationId);
-    if (cached && cached.version === version) return cached.rows;
-    const rows = await store.activeSegments(executor, organizationId);
-    cache.set(organizationId, { version, rows });
-    return rows;
+  /** The organization's active segments, from this process's configuration cache. */
+  function activeSegments(executor: Executor, organizationId: string): Promise<store.SegmentRow[]> {
+    return configCache.read(organizationId, 'segments', () => store.activeSegments(executor, organizationId));
   }
 
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<store.SegmentRow> {
@@ -293,7 +290,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
               parts,
             })
             .returning();
-          await store.bumpVersion(tx, organizationId);
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'segment.created',
@@ -323,7 +320,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
               updatedAt: new Date(),
             })
             .where(and(eq(segments.organizationId, organizationId), eq(segments.id, current.id)));
-          await store.bumpVersion(tx, organizationId);
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'segment.updated',
@@ -345,7 +342,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
         await tx
           .delete(segments)
           .where(and(eq(segments.organizationId, organizationId), eq(segments.id, current.id)));
-        await store.bumpVersion(tx, organizationId);
+        await configCache.changed(tx, organizationId);
         await emitMany(tx, [
           ...removed.map((customerId) => membershipEvent(organizationId, current.id, customerId, false)),
           {

@@ -3,29 +3,11 @@ import { type Executor, rawRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { customers } from '../customers/schema.ts';
 import { arrayParam } from '../tiers/basis.ts';
-import { audienceRefreshes, segmentMembers, segmentSets, segments } from './schema.ts';
+import { audienceRefreshes, segmentMembers, segments } from './schema.ts';
 
 /** The SQL of segments and their membership; every statement is scoped to one organization. */
 
 export type SegmentRow = typeof segments.$inferSelect;
-
-export async function bumpVersion(executor: Executor, organizationId: string) {
-  await executor
-    .insert(segmentSets)
-    .values({ organizationId, version: 1 })
-    .onConflictDoUpdate({
-      target: segmentSets.organizationId,
-      set: { version: sql`${segmentSets.version} + 1` },
-    });
-}
-
-export async function versionOf(executor: Executor, organizationId: string): Promise<number> {
-  const [row] = await executor
-    .select({ version: segmentSets.version })
-    .from(segmentSets)
-    .where(eq(segmentSets.organizationId, organizationId));
-  return row?.version ?? 0;
-}
 
 export function activeSegments(executor: Executor, organizationId: string): Promise<SegmentRow[]> {
   return executor

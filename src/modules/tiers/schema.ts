@@ -81,12 +81,3 @@ export const customerTiers = pgTable(
     }),
   ],
 );
-
-/**
- * One row per organization whose `version` goes up with every tier change (same transaction):
- * each process compares it with its cached ladder and reloads when it moved.
- */
-export const tierSets = pgTable('tier_sets', {
-  organizationId: uuid('organization_id').primaryKey(),
-  version: bigint('version', { mode: 'number' }).notNull().default(0),
-});

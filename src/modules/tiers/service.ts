@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
@@ -28,6 +29,7 @@ import * as store from './store.ts';
 export type { MemberTierRow, TierRow } from './store.ts';
 
 export interface TiersDependencies {
+  configCache: ConfigCache;
   organizations: Pick<OrganizationsService, 'get'>;
   pointTypes: Pick<PointTypesService, 'getDefault'>;
   customers: Pick<CustomersService, 'get'>;
@@ -113,16 +115,11 @@ function tierChangedEvent(organizationId: string, change: TierChange, reason: Ch
  * an organization in batches (a recompute).
  */
 export function createTiersService(db: Db, deps: TiersDependencies) {
-  const cache = new Map<string, { version: number; rows: store.TierRow[] }>();
+  const { configCache } = deps;
 
-  /** Every tier of the organization (active or not). Cached; one version read per call. */
-  async function ladderOf(executor: Executor, organizationId: string): Promise<store.TierRow[]> {
-    const version = await store.versionOf(executor, organizationId);
-    const cached = cache.get(organizationId);
-    if (cached && cached.version === version) return cached.rows;
-    const rows = await store.allTiers(executor, organizationId);
-    cache.set(organizationId, { version, rows });
-    return rows;
+  /** Every tier of the organization (active or not), from this process's configuration cache. */
+  function ladderOf(executor: Executor, organizationId: string): Promise<store.TierRow[]> {
+    return configCache.read(organizationId, 'tiers', () => store.allTiers(executor, organizationId));
   }
 
   async function programOf(executor: Executor, organizationId: string): Promise<TierProgram> {
@@ -319,7 +316,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
       return guardName(() =>
         transaction(db, async (tx) => {
           const [created] = await tx.insert(tiers).values(row).returning();
-          await store.bumpVersion(tx, organizationId);
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'tier.created',
@@ -342,7 +339,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
             .set({ ...changes, updatedAt: new Date() })
             .where(and(eq(tiers.organizationId, organizationId), eq(tiers.id, id)))
             .returning();
-          await store.bumpVersion(tx, organizationId);
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'tier.updated',
@@ -359,7 +356,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
       await transaction(db, async (tx) => {
         await get(organizationId, id, tx);
         await tx.delete(tiers).where(and(eq(tiers.organizationId, organizationId), eq(tiers.id, id)));
-        await store.bumpVersion(tx, organizationId);
+        await configCache.changed(tx, organizationId);
         await emit(tx, {
           organizationId,
           type: 'tier.deleted',

@@ -4,7 +4,7 @@ import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts
 import type { TierDefinition, TierState } from '../../domain/tiers.ts';
 import { customers } from '../customers/schema.ts';
 import { arrayParam } from './basis.ts';
-import { customerTiers, tierSets, tiers } from './schema.ts';
+import { customerTiers, tiers } from './schema.ts';
 
 /** The SQL of tiers. Every statement is scoped to one organization except the expiry scan. */
 
@@ -38,21 +38,6 @@ export function stateOf(
         ? null
         : { tierId: row.manualTierId, locked: row.manualLocked, expiresAt: row.manualExpiresAt },
   };
-}
-
-export async function bumpVersion(executor: Executor, organizationId: string) {
-  await executor
-    .insert(tierSets)
-    .values({ organizationId, version: 1 })
-    .onConflictDoUpdate({ target: tierSets.organizationId, set: { version: sql`${tierSets.version} + 1` } });
-}
-
-export async function versionOf(executor: Executor, organizationId: string): Promise<number> {
-  const [row] = await executor
-    .select({ version: tierSets.version })
-    .from(tierSets)
-    .where(eq(tierSets.organizationId, organizationId));
-  return row?.version ?? 0;
 }
 
 export function allTiers(executor: Executor, organizationId: string): Promise<TierRow[]> {

@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openDatabase } from '../src/db/connection.ts';
+import { buildServer } from '../src/http/server.ts';
+import { createServices } from '../src/services.ts';
+import { seed } from './seed.ts';
+import { percentile, writeResult } from './support.ts';
+
+/**
+ * `npx tsx bench/statements.ts [--sql]`: how many SQL statements each hot path sends, and how long
+ * it takes alone (one request at a time, in-process, no HTTP socket). Statement counts do not
+ * depend on how noisy the machine is, so they are the before/after figure for round-trip work.
+ * PostgreSQL only (DATABASE_URL): statements are counted by wrapping the pg client.
+ * `--sql` prints the statements of one request of each path; `--only <text>` runs the paths whose
+ * name contains text; `--cpu-prof` writes a CPU profile of the measured requests of each path to
+ * bench/results/<path>.cpuprofile (open it in Chrome DevTools or speedscope).
+ */
+
+const SERVER_URL = process.env.DATABASE_URL;
+if (!SERVER_URL) throw new Error('set DATABASE_URL to a PostgreSQL server (a fresh database is created)');
+const PRINT_SQL = process.argv.includes('--sql');
+const PROFILE = process.argv.includes('--cpu-prof');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const RUNS = 200;
+
+let counting = false;
+let statements: string[] = [];
+/** Wall time spent waiting on the database, so the rest is this process's own work. */
+let databaseNs = 0n;
+const originalQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+  if (counting) {
+    const first = args[0];
+    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
+    statements.push(text ?? '?');
+    const start = process.hrtime.bigint();
+    const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+    if (result instanceof Promise)
+      return result.finally(() => {
+        databaseNs += process.hrtime.bigint() - start;
+      });
+    return result;
+  }
+  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+const name = `regulars_statements_${Date.now()}`;
+const admin = new pg.Client({ connectionString: SERVER_URL });
+await admin.connect();
+await admin.query(`create database ${name}`);
+const url = new URL(SERVER_URL);
+url.pathname = `/${name}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'regulars-statements-'));
+const masterKey = `rgm_bench_${randomBytes(12).toString('hex')}`;
+
+try {
+  const seeded = await seed({ databaseUrl: url.toString() }, { members: 2_000, masterKey });
+  const database = await openDatabase({ url: url.toString(), poolSize: 4 });
+  const app = await buildServer(createServices(database, { masterKey }));
+  await app.ready();
+  const headers = { authorization: `Bearer ${seeded.apiKey}` };
+  const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+  let serial = 0;
+  const order = (documentNumber: string) => ({
+    documentNumber,
+    locationId: pick(seeded.locationIds),
+    totals: { total: 10 * 1250 },
+    lines: Array.from({ length: 10 }, (_, i) => ({
+      lineId: `L${i}`,
+      sku: `SKU-${i}`,
+      quantity: 1,
+      total: 1250,
+      category: i % 2 ? 'food' : 'drinks',
+    })),
+  });
+
+  type Step = { method: 'GET' | 'POST'; url: string; payload?: object };
+  const paths: Array<{ name: string; steps: () => Promise<Step[]> | Step[] }> = [
+    {
+      name: 'member lookup by phone',
+      steps: () => [
+        {
+          method: 'GET',
+          url: `/v1/customers/lookup?identifier=${encodeURIComponent(pick(seeded.members).phoneAsTyped)}`,
+        },
+      ],
+    },
+    {
+      name: 'POST /v1/transactions',
+      steps: () => [
+        {
+          method: 'POST',
+          url: '/v1/transactions',
+          payload: { ...order(`S-${serial++}`), customer: { customerId: pick(seeded.members).id } },
+        },
+      ],
+    },
+    {
+      name: 'points spend',
+      steps: () => [
+        {
+          method: 'POST',
+          url: `/v1/customers/${pick(seeded.richMembers)}/points/spend`,
+          payload: { points: 0.01, reason: 'bench' },
+        },
+      ],
+    },
+    {
+      name: 'GET /v1/customers/{id}/rewards',
+      steps: () => [{ method: 'GET', url: `/v1/customers/${pick(seeded.richMembers)}/rewards` }],
+    },
+    {
+      name: 'redemption commit (one step)',
+      steps: () => [
+        {
+          method: 'POST',
+          url: '/v1/redemptions',
+          payload: {
+            customerId: pick(seeded.richMembers),
+            order: order(`R-${serial++}`),
+            rewards: [{ rewardId: pick(seeded.rewardIds) }],
+            mode: 'commit',
+          },
+        },
+      ],
+    },
+  ];
+
+  const results = [];
+  const profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  for (const path of paths) {
+    if (ONLY && !path.name.includes(ONLY)) continue;
+    const samples: number[] = [];
+    let total = 0;
+    databaseNs = 0n;
+    for (let run = 0; run < RUNS + 20; run++) {
+      const steps = await path.steps();
+      statements = [];
+      counting = run >= 20;
+      if (PROFILE && run === 20) await profiler.post('Profiler.start');
+      const start = process.hrtime.bigint();
+      for (const step of steps) {
+        const response = await app.inject({ ...step, headers });
+        if (response.statusCode >= 300)
+          throw new Error(`${step.method} ${step.url} → ${response.statusCode}: ${response.body}`);
+      }
+      counting = false;
+      if (run < 20) continue;
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+      total += statements.length;
+      if (PRINT_SQL && run === 20) {
+        console.log(`\n## ${path.name}: ${statements.length} statements`);
+        for (const text of statements) console.log(`  ${text.replace(/\s+/g, ' ').slice(0, 220)}`);
+      }
+    }
+    if (PROFILE) {
+      const { profile } = await profiler.post('Profiler.stop');
+      const file = `${import.meta.dirname}/results/${path.name.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`;
+      writeFileSync(file, JSON.stringify(profile));
+      console.log(`CPU profile: ${file}`);
+    }
+    samples.sort((a, b) => a - b);
+    const result = {
+      path: path.name,
+      statementsPerRequest: Math.round((10 * total) / RUNS) / 10,
+      medianMs: Math.round(percentile(samples, 50) * 100) / 100,
+      databaseMsPerRequest: Math.round(Number(databaseNs / BigInt(RUNS)) / 1e4) / 100,
+      p99Ms: Math.round(percentile(samples, 99) * 100) / 100,
+    };
+    results.push(result);
+    console.log(
+      `${result.path}: ${result.statementsPerRequest} statements, median ${result.medianMs} ms (${result.databaseMsPerRequest} ms waiting on the database), p99 ${result.p99Ms} ms`,
+    );
+  }
+  profiler.disconnect();
+  if (!ONLY) writeResult('statements', { database: 'postgres', runs: RUNS, results });
+  await app.close();
+  await database.close();
+} finally {
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+  rmSync(dataDir, { recursive: true, force: true });
+}

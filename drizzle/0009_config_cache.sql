@@ -1,0 +1,3 @@
+DROP TABLE "earning_rule_sets" CASCADE;--> statement-breakpoint
+DROP TABLE "tier_sets" CASCADE;--> statement-breakpoint
+DROP TABLE "segment_sets" CASCADE;
