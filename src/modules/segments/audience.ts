@@ -57,6 +57,18 @@ export function createAudience(db: Db, deps: AudienceDependencies) {
     return transaction(db, (tx) => refreshIn(tx, organizationId, customerId, now));
   }
 
+  /**
+   * Whether moving points can move a member: a points tier basis, or an active segment on the
+   * points balance (a tier_in segment follows the tier). Read from the configuration cache, so a
+   * program on money bases pays nothing after a spend.
+   */
+  async function pointsMatter(organizationId: string): Promise<boolean> {
+    if ((await tiers.programOf(db, organizationId)).unit === 'points') return true;
+    return (await segments.activeSegments(db, organizationId)).some(
+      (segment) => needsOf(segment.parts).points,
+    );
+  }
+
   /** After a change that already committed: a failure here must not turn a success into an error. */
   async function refreshAfterCommit(organizationId: string, customerIds: Iterable<string>) {
     for (const customerId of new Set(customerIds)) {
@@ -203,7 +215,7 @@ export function createAudience(db: Db, deps: AudienceDependencies) {
         ) =>
         async (input: I, tx?: Tx): Promise<R> => {
           const result = await operation(input, tx);
-          if (!tx) {
+          if (!tx && (await pointsMatter(input.organizationId))) {
             const moved = [result.entry.customerId];
             if (result.counterpart) moved.push(result.counterpart.customerId);
             await refreshAfterCommit(input.organizationId, moved);
