@@ -31,6 +31,8 @@ let counting = false;
 let statements: string[] = [];
 /** Wall time spent waiting on the database, so the rest is this process's own work. */
 let databaseNs = 0n;
+/** Wall time per statement text (its first 90 characters), for --sql. */
+const byStatement = new Map<string, bigint>();
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
   if (counting) {
@@ -41,7 +43,10 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
     const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
     if (result instanceof Promise)
       return result.finally(() => {
-        databaseNs += process.hrtime.bigint() - start;
+        const spent = process.hrtime.bigint() - start;
+        databaseNs += spent;
+        const key = (text ?? '?').replace(/\s+/g, ' ').trim().slice(0, 90);
+        byStatement.set(key, (byStatement.get(key) ?? 0n) + spent);
       });
     return result;
   }
@@ -139,6 +144,7 @@ try {
     const samples: number[] = [];
     let total = 0;
     databaseNs = 0n;
+    byStatement.clear();
     for (let run = 0; run < RUNS + 20; run++) {
       const steps = await path.steps();
       statements = [];
@@ -158,6 +164,11 @@ try {
         console.log(`\n## ${path.name}: ${statements.length} statements`);
         for (const text of statements) console.log(`  ${text.replace(/\s+/g, ' ').slice(0, 220)}`);
       }
+    }
+    if (PRINT_SQL) {
+      const slowest = [...byStatement].sort((a, b) => Number(b[1] - a[1])).slice(0, 8);
+      console.log('  slowest statements, ms per request:');
+      for (const [text, ns] of slowest) console.log(`  ${(Number(ns) / 1e6 / RUNS).toFixed(2)}  ${text}`);
     }
     if (PROFILE) {
       const { profile } = await profiler.post('Profiler.stop');

@@ -4,18 +4,16 @@ import { counterDeltas, type EntryKind, toPoints } from '../../domain/points.ts'
 import { emit } from '../events/service.ts';
 import {
   activateLots,
-  applyMovements,
   type BalanceChange,
   type BalanceKey,
   type BalanceRow,
   type EntryRow,
-  insertEntry,
-  insertLots,
   type LotRow,
   lockBalance,
   type Movement,
   openLots,
   updateBalance,
+  writeEntry,
 } from './store.ts';
 
 /**
@@ -153,7 +151,7 @@ const NO_CHANGE: BalanceChange = { active: 0, pending: 0, blocked: 0, earned: 0,
 
 /**
  * Appends one entry: the entry row, the lots it creates, its movements on lots and the matching
- * balance change, then its event. Returns the entry as stored.
+ * balance change (one statement), then its event. Returns the entry as stored.
  */
 export async function record(tx: Tx, session: Session, spec: EntrySpec): Promise<EntryRow> {
   const { key, now } = session;
@@ -196,7 +194,7 @@ export async function record(tx: Tx, session: Session, spec: EntrySpec): Promise
   Object.assign(change, counterDeltas(spec.kind, delta));
   const single = newLots.length === 1 ? newLots[0] : undefined;
 
-  const entry = await insertEntry(tx, {
+  const entry: EntryRow = {
     organizationId: key.organizationId,
     id: entryId,
     customerId: key.customerId,
@@ -215,15 +213,13 @@ export async function record(tx: Tx, session: Session, spec: EntrySpec): Promise
     activeFrom: single?.activeFrom ?? null,
     expiresAt: single?.expiresAt ?? null,
     createdAt: now,
-  });
-  await insertLots(tx, newLots);
-  await applyMovements(tx, key.organizationId, entryId, movements, new Set(newLots.map((lot) => lot.id)));
+  };
+  session.balance = await writeEntry(tx, { key, entry, newLots, movements, change });
   for (const movement of movements) {
     const lot = session.lots.get(movement.lotId)!;
     lot.remaining += movement.remainingDelta;
     lot.blocked += movement.blockedDelta;
   }
-  session.balance = await updateBalance(tx, key, change);
   await emitPointsEvent(tx, session, eventTypeOf(spec.kind, delta), {
     entryId: entry.id,
     kind: entry.kind,

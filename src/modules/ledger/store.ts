@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import type { Executor, Tx } from '../../db/connection.ts';
+import { type Executor, rawRows, type Tx } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { EntryKind } from '../../domain/points.ts';
 import { ledgerEntries, pointBalances, pointLotMovements, pointLots } from './schema.ts';
@@ -100,45 +100,71 @@ export function movementsOf(tx: Executor, organizationId: string, entryId: strin
     .where(and(eq(pointLotMovements.organizationId, organizationId), eq(pointLotMovements.entryId, entryId)));
 }
 
-export async function insertEntry(tx: Tx, entry: NewEntry): Promise<EntryRow> {
-  const [row] = await tx.insert(ledgerEntries).values(entry).returning();
-  return row!;
+export interface EntryWrite {
+  key: BalanceKey;
+  /** The entry, every column given: it is stored as is. */
+  entry: EntryRow;
+  /** Lots the entry creates; they hold their amount already and are only recorded as moved. */
+  newLots: NewLot[];
+  movements: Movement[];
+  change: BalanceChange;
 }
 
-export async function insertLots(tx: Tx, lots: NewLot[]): Promise<void> {
-  if (lots.length > 0) await tx.insert(pointLots).values(lots);
-}
-
-/**
- * Records what an entry did to each lot and applies it, in two statements whatever the number of
- * lots. The CHECK constraints on point_lots refuse any lot going below zero.
- */
-export async function applyMovements(
-  tx: Tx,
-  organizationId: string,
-  entryId: string,
-  movements: Movement[],
-  /** Lots created by this entry already hold their amount: record their movement only. */
-  createdLotIds: ReadonlySet<string>,
-): Promise<void> {
-  if (movements.length === 0) return;
-  await tx
-    .insert(pointLotMovements)
-    .values(movements.map((movement) => ({ organizationId, entryId, ...movement })));
-  const updates = movements.filter((movement) => !createdLotIds.has(movement.lotId));
-  if (updates.length === 0) return;
-  const values = sql.join(
-    updates.map(
+const lotUpdates = (organizationId: string, movements: Movement[]) => sql`
+  update ${pointLots} as l
+  set remaining = l.remaining + v.remaining_delta, blocked = l.blocked + v.blocked_delta
+  from (values ${sql.join(
+    movements.map(
       (movement) =>
         sql`(${movement.lotId}::uuid, ${movement.remainingDelta}::bigint, ${movement.blockedDelta}::bigint)`,
     ),
     sql`, `,
+  )}) as v(id, remaining_delta, blocked_delta)
+  where l.organization_id = ${organizationId} and l.id = v.id`;
+
+/**
+ * Appends an entry in one round trip: the entry row, the lots it creates, its movements and their
+ * effect on existing lots, and the balance change — one statement of data-modifying CTEs, which
+ * PostgreSQL runs whole and checks whole (CHECK constraints refuse any lot or balance below zero;
+ * foreign keys see the new lots). Callers hold the balance lock. Answers the balance as updated.
+ */
+export async function writeEntry(tx: Tx, write: EntryWrite): Promise<BalanceRow> {
+  const { key, movements } = write;
+  const created = new Set(write.newLots.map((lot) => lot.id));
+  const updated = movements.filter((movement) => !created.has(movement.lotId));
+  const steps: SQL[] = [sql`entry as (${tx.insert(ledgerEntries).values(write.entry).getSQL()})`];
+  if (write.newLots.length > 0)
+    steps.push(sql`new_lots as (${tx.insert(pointLots).values(write.newLots).getSQL()})`);
+  if (movements.length > 0) {
+    const rows = movements.map((movement) => ({
+      organizationId: key.organizationId,
+      entryId: write.entry.id,
+      ...movement,
+    }));
+    steps.push(sql`movements as (${tx.insert(pointLotMovements).values(rows).getSQL()})`);
+  }
+  if (updated.length > 0) steps.push(sql`lot_updates as (${lotUpdates(key.organizationId, updated)})`);
+  steps.push(sql`balance as (${balanceUpdate(tx, key, write.change).getSQL()})`);
+  const [row] = await rawRows<Record<string, unknown>>(
+    tx,
+    sql`with ${sql.join(steps, sql`, `)} select * from balance`,
   );
-  await tx.execute(sql`
-    update ${pointLots} as l
-    set remaining = l.remaining + v.remaining_delta, blocked = l.blocked + v.blocked_delta
-    from (values ${values}) as v(id, remaining_delta, blocked_delta)
-    where l.organization_id = ${organizationId} and l.id = v.id`);
+  if (!row) {
+    throw new Error(`ledger invariant: balance change ${JSON.stringify(write.change)} would go below zero`);
+  }
+  return {
+    organizationId: String(row.organization_id),
+    customerId: String(row.customer_id),
+    pointTypeId: String(row.point_type_id),
+    active: Number(row.active),
+    pending: Number(row.pending),
+    blocked: Number(row.blocked),
+    earned: Number(row.earned),
+    spent: Number(row.spent),
+    expired: Number(row.expired),
+    createdAt: new Date(row.created_at as string | Date),
+    updatedAt: new Date(row.updated_at as string | Date),
+  };
 }
 
 export async function activateLots(tx: Tx, organizationId: string, lotIds: string[], now: Date) {
@@ -155,7 +181,13 @@ export async function activateLots(tx: Tx, organizationId: string, lotIds: strin
  * no statement can take a balance below zero.
  */
 export async function updateBalance(tx: Tx, key: BalanceKey, change: BalanceChange): Promise<BalanceRow> {
-  const [row] = await tx
+  const [row] = await balanceUpdate(tx, key, change);
+  if (!row) throw new Error(`ledger invariant: balance change ${JSON.stringify(change)} would go below zero`);
+  return row;
+}
+
+function balanceUpdate(tx: Tx, key: BalanceKey, change: BalanceChange) {
+  return tx
     .update(pointBalances)
     .set({
       active: sql`${pointBalances.active} + ${change.active}`,
@@ -175,8 +207,6 @@ export async function updateBalance(tx: Tx, key: BalanceKey, change: BalanceChan
       ),
     )
     .returning();
-  if (!row) throw new Error(`ledger invariant: balance change ${JSON.stringify(change)} would go below zero`);
-  return row;
 }
 
 export async function getEntry(
