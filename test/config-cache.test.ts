@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/db/connection.ts';
@@ -126,6 +127,16 @@ describe('configuration cache', () => {
     });
     expectStatus(patched, 200);
     await eventually(async () => (await read()).country === 'FR');
+  });
+
+  it('a change made by hand in SQL applies at once when announced on the channel, as the README says', async () => {
+    const org = await ctx.createOrganization({ country: 'ES' });
+    const read = async () =>
+      (await second.inject({ method: 'GET', url: '/v1/organization', headers: org.headers })).json();
+    expect((await read()).country).toBe('ES');
+    await ctx.database.db.execute(sql`update organizations set country = 'IT' where id = ${org.id}`);
+    await ctx.database.db.execute(sql`select pg_notify('regulars_configuration', ${`sql ${org.id}`})`);
+    await eventually(async () => (await read()).country === 'IT');
   });
 
   it.runIf(process.env.TEST_DATABASE_URL)(
