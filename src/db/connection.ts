@@ -1,8 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import {
+  type Column,
+  type ExtractTablesWithRelations,
+  getTableColumns,
+  type InferSelectModel,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
 
@@ -170,8 +177,43 @@ function redactUrl(url: string): string {
   }
 }
 
+/** A PostgreSQL array parameter in one placeholder (drizzle would expand a JS array into a list). */
+export function arrayParam(values: readonly string[], type: 'text' | 'uuid'): SQL {
+  const literal = `{${values.map((value) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+  return sql`${literal}::${sql.raw(type)}[]`;
+}
+
 /** Rows of a raw SQL query, the same on both drivers (both answer `{ rows }`). */
 export async function rawRows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+const columnsByTable = new WeakMap<PgTable, Array<[string, Column]>>();
+
+/**
+ * Rows of raw SQL answering one table's columns (`select *`, `returning *`), mapped as Drizzle maps
+ * its own queries: property names and values. For hot paths: Drizzle's query builder spends
+ * 0.1–0.2 ms of CPU building each statement (a `select` of one customer: ~180 µs; the same as
+ * an `sql` template: ~4 µs), and a ticket runs twenty of them.
+ */
+export async function tableRows<T extends PgTable>(
+  executor: Executor,
+  table: T,
+  query: SQL,
+): Promise<Array<InferSelectModel<T>>> {
+  let columns = columnsByTable.get(table);
+  if (!columns) {
+    columns = Object.entries(getTableColumns(table));
+    columnsByTable.set(table, columns);
+  }
+  const rows = await rawRows<Record<string, unknown>>(executor, query);
+  return rows.map((raw) => {
+    const row: Record<string, unknown> = {};
+    for (const [key, column] of columns) {
+      const value = raw[column.name];
+      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+    }
+    return row as InferSelectModel<T>;
+  });
 }

@@ -1,5 +1,5 @@
 import { type AnyColumn, and, asc, eq, gte, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/connection.ts';
+import { type Executor, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { Customer } from './input.ts';
 import { type CustomerStatus, customers } from './schema.ts';
@@ -18,11 +18,14 @@ export async function findById(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<Customer | undefined> {
-  const query = executor
-    .select()
-    .from(customers)
-    .where(and(visible(organizationId), eq(customers.id, id)));
-  const [row] = options.forUpdate ? await query.for('update') : await query;
+  // Hand-written: every ticket, spend and redemption reads its member (see tableRows).
+  const [row] = await tableRows(
+    executor,
+    customers,
+    sql`select * from ${customers}
+        where organization_id = ${organizationId} and id = ${id} and deleted_at is null
+        ${options.forUpdate ? sql`for update` : sql``}`,
+  );
   return row;
 }
 
@@ -44,17 +47,20 @@ export function findByIdentifiers(
   candidates: IdentifierCandidates,
 ): Promise<Customer[]> {
   const arms: SQL[] = [];
-  if (candidates.id) arms.push(eq(customers.id, candidates.id));
-  if (candidates.loyaltyCardNumber) arms.push(eq(customers.loyaltyCardNumber, candidates.loyaltyCardNumber));
-  if (candidates.emailKey) arms.push(sql`${emailKeyColumn} = ${candidates.emailKey}`);
-  if (candidates.phone) arms.push(eq(customers.phone, candidates.phone));
-  if (candidates.externalId) arms.push(eq(customers.externalId, candidates.externalId));
+  if (candidates.id) arms.push(sql`id = ${candidates.id}`);
+  if (candidates.loyaltyCardNumber) arms.push(sql`loyalty_card_number = ${candidates.loyaltyCardNumber}`);
+  if (candidates.emailKey) arms.push(sql`lower(email) = ${candidates.emailKey}`);
+  if (candidates.phone) arms.push(sql`phone = ${candidates.phone}`);
+  if (candidates.externalId) arms.push(sql`external_id = ${candidates.externalId}`);
   if (arms.length === 0) return Promise.resolve([]);
-  return executor
-    .select()
-    .from(customers)
-    .where(and(visible(organizationId), or(...arms)))
-    .limit(arms.length);
+  // The till's first call: written by hand (see tableRows).
+  return tableRows(
+    executor,
+    customers,
+    sql`select * from ${customers}
+        where organization_id = ${organizationId} and deleted_at is null and (${sql.join(arms, sql` or `)})
+        limit ${arms.length}`,
+  );
 }
 
 export interface IdentifierSets {

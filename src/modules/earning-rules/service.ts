@@ -1,6 +1,6 @@
-import { and, asc, eq, gte, inArray, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ConfigCache } from '../../db/config-cache.ts';
-import type { Db, Executor } from '../../db/connection.ts';
+import { arrayParam, type Db, type Executor, rawRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { transaction } from '../../db/transaction.ts';
@@ -239,20 +239,19 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
       const earliest = limited.some((rule) => rule.since === null)
         ? null
         : new Date(Math.min(...limited.map((rule) => rule.since!.getTime())));
-      const awards = await executor
-        .select({ ruleId: ruleAwards.ruleId, awardedAt: ruleAwards.awardedAt })
-        .from(ruleAwards)
-        .where(
-          and(
-            eq(ruleAwards.organizationId, organizationId),
-            eq(ruleAwards.customerId, customerId),
-            inArray(
-              ruleAwards.ruleId,
-              limited.map((rule) => rule.id),
-            ),
-            earliest ? gte(ruleAwards.awardedAt, earliest) : undefined,
-          ),
-        );
+      // Every ticket with limited rules asks: written by hand (see tableRows).
+      const awards = (
+        await rawRows<{ rule_id: string; awarded_at: string | Date }>(
+          executor,
+          sql`select rule_id, awarded_at from ${ruleAwards}
+              where organization_id = ${organizationId} and customer_id = ${customerId}
+                and rule_id = any(${arrayParam(
+                  limited.map((rule) => rule.id),
+                  'uuid',
+                )})
+                ${earliest ? sql`and awarded_at >= ${earliest}` : sql``}`,
+        )
+      ).map((award) => ({ ruleId: award.rule_id, awardedAt: new Date(award.awarded_at) }));
       const usage: Record<string, number> = {};
       for (const rule of limited) {
         usage[rule.id] = awards.filter(
@@ -277,18 +276,13 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
         perRule.set(entry.ruleId, (perRule.get(entry.ruleId) ?? 0) + entry.points);
       }
       if (perRule.size === 0) return;
-      await tx.insert(ruleAwards).values(
-        [...perRule].map(([ruleId, points]) => ({
-          organizationId,
-          id: newId(),
-          ruleId,
-          customerId,
-          sourceType: source.type,
-          sourceId: source.id,
-          points,
-          awardedAt: at,
-        })),
+      const rows = [...perRule].map(
+        ([ruleId, points]) =>
+          sql`(${organizationId}, ${newId()}, ${ruleId}, ${customerId}, ${source.type}, ${source.id}, ${points}, ${at})`,
       );
+      await tx.execute(sql`
+        insert into ${ruleAwards} (organization_id, id, rule_id, customer_id, source_type, source_id, points, awarded_at)
+        values ${sql.join(rows, sql`, `)}`);
     },
 
     /** Awards a source earned, to undo them when a ticket is cancelled. */

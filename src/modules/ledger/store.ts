@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, gte, inArray, isNotNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import { type Executor, rawRows, type Tx } from '../../db/connection.ts';
+import { and, desc, eq, gt, gte, inArray, isNotNull, lte, type SQL, sql } from 'drizzle-orm';
+import { type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { EntryKind } from '../../domain/points.ts';
 import { ledgerEntries, pointBalances, pointLotMovements, pointLots } from './schema.ts';
@@ -40,19 +40,24 @@ const keyOf = (key: BalanceKey) =>
     eq(pointBalances.pointTypeId, key.pointTypeId),
   );
 
+/*
+ * The statements every ledger operation runs (lock, open lots, replay check, write) are written
+ * by hand rather than built: see tableRows.
+ */
+
 /**
  * Creates the balance row if needed and locks it (`ON CONFLICT DO UPDATE` takes the row lock, like
  * `SELECT … FOR UPDATE`), in one round trip. Every write to a balance's lots happens under this lock.
  */
 export async function lockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRow> {
-  const [row] = await tx
-    .insert(pointBalances)
-    .values(key)
-    .onConflictDoUpdate({
-      target: [pointBalances.organizationId, pointBalances.customerId, pointBalances.pointTypeId],
-      set: { updatedAt: sql`${pointBalances.updatedAt}` },
-    })
-    .returning();
+  const [row] = await tableRows(
+    tx,
+    pointBalances,
+    sql`insert into ${pointBalances} (organization_id, customer_id, point_type_id)
+        values (${key.organizationId}, ${key.customerId}, ${key.pointTypeId})
+        on conflict (organization_id, customer_id, point_type_id) do update set updated_at = ${pointBalances}.updated_at
+        returning *`,
+  );
   return row!;
 }
 
@@ -64,17 +69,13 @@ export async function tryLockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRo
 
 /** The lots of one balance that still hold points, in no particular order. */
 export function openLots(tx: Executor, key: BalanceKey): Promise<LotRow[]> {
-  return tx
-    .select()
-    .from(pointLots)
-    .where(
-      and(
-        eq(pointLots.organizationId, key.organizationId),
-        eq(pointLots.customerId, key.customerId),
-        eq(pointLots.pointTypeId, key.pointTypeId),
-        or(gt(pointLots.remaining, 0), gt(pointLots.blocked, 0)),
-      ),
-    );
+  return tableRows(
+    tx,
+    pointLots,
+    sql`select * from ${pointLots}
+        where organization_id = ${key.organizationId} and customer_id = ${key.customerId}
+          and point_type_id = ${key.pointTypeId} and (remaining > 0 or blocked > 0)`,
+  );
 }
 
 export function lotsOfEntries(tx: Executor, organizationId: string, entryIds: string[]): Promise<LotRow[]> {
@@ -105,22 +106,69 @@ export interface EntryWrite {
   /** The entry, every column given: it is stored as is. */
   entry: EntryRow;
   /** Lots the entry creates; they hold their amount already and are only recorded as moved. */
-  newLots: NewLot[];
+  newLots: LotRow[];
   movements: Movement[];
   change: BalanceChange;
 }
 
-const lotUpdates = (organizationId: string, movements: Movement[]) => sql`
-  update ${pointLots} as l
-  set remaining = l.remaining + v.remaining_delta, blocked = l.blocked + v.blocked_delta
-  from (values ${sql.join(
-    movements.map(
-      (movement) =>
-        sql`(${movement.lotId}::uuid, ${movement.remainingDelta}::bigint, ${movement.blockedDelta}::bigint)`,
-    ),
-    sql`, `,
-  )}) as v(id, remaining_delta, blocked_delta)
-  where l.organization_id = ${organizationId} and l.id = v.id`;
+const list = (items: SQL[]) => sql.join(items, sql`, `);
+
+function entryInsert(entry: EntryRow): SQL {
+  return sql`insert into ${ledgerEntries} (organization_id, id, customer_id, point_type_id, kind, points,
+      delta, reason, actor_type, actor_id, source_type, source_id, location_id, related_entry_id,
+      counterparty_customer_id, active_from, expires_at, created_at)
+    values (${entry.organizationId}, ${entry.id}, ${entry.customerId}, ${entry.pointTypeId}, ${entry.kind},
+      ${entry.points}, ${entry.delta}, ${entry.reason}, ${entry.actorType}, ${entry.actorId},
+      ${entry.sourceType}, ${entry.sourceId}, ${entry.locationId}, ${entry.relatedEntryId},
+      ${entry.counterpartyCustomerId}, ${entry.activeFrom}, ${entry.expiresAt}, ${entry.createdAt})`;
+}
+
+function lotsInsert(lots: LotRow[]): SQL {
+  const rows = lots.map(
+    (lot) => sql`(${lot.organizationId}, ${lot.id}, ${lot.customerId}, ${lot.pointTypeId}, ${lot.entryId},
+      ${lot.amount}, ${lot.remaining}, ${lot.blocked}, ${lot.status}, ${lot.activeFrom}, ${lot.expiresAt},
+      ${lot.activatedAt}, ${lot.createdAt})`,
+  );
+  return sql`insert into ${pointLots} (organization_id, id, customer_id, point_type_id, entry_id, amount,
+      remaining, blocked, status, active_from, expires_at, activated_at, created_at)
+    values ${list(rows)}`;
+}
+
+function movementsInsert(organizationId: string, entryId: string, movements: Movement[]): SQL {
+  const rows = movements.map(
+    (movement) =>
+      sql`(${organizationId}, ${entryId}, ${movement.lotId}, ${movement.remainingDelta}, ${movement.blockedDelta})`,
+  );
+  return sql`insert into ${pointLotMovements} (organization_id, entry_id, lot_id, remaining_delta, blocked_delta)
+    values ${list(rows)}`;
+}
+
+function lotsUpdate(organizationId: string, movements: Movement[]): SQL {
+  const rows = movements.map(
+    (movement) =>
+      sql`(${movement.lotId}::uuid, ${movement.remainingDelta}::bigint, ${movement.blockedDelta}::bigint)`,
+  );
+  return sql`update ${pointLots} as l
+    set remaining = l.remaining + v.remaining_delta, blocked = l.blocked + v.blocked_delta
+    from (values ${list(rows)}) as v(id, remaining_delta, blocked_delta)
+    where l.organization_id = ${organizationId} and l.id = v.id`;
+}
+
+/** The guards (and the table's CHECK) are the last line of defence: no balance goes below zero. */
+function balanceUpdate(key: BalanceKey, change: BalanceChange): SQL {
+  return sql`update ${pointBalances}
+    set active = active + ${change.active}, pending = pending + ${change.pending},
+      blocked = blocked + ${change.blocked}, earned = earned + ${change.earned},
+      spent = spent + ${change.spent}, expired = expired + ${change.expired}, updated_at = now()
+    where organization_id = ${key.organizationId} and customer_id = ${key.customerId}
+      and point_type_id = ${key.pointTypeId} and active + ${change.active} >= 0
+      and pending + ${change.pending} >= 0 and blocked + ${change.blocked} >= 0
+    returning *`;
+}
+
+function belowZero(change: BalanceChange): Error {
+  return new Error(`ledger invariant: balance change ${JSON.stringify(change)} would go below zero`);
+}
 
 /**
  * Appends an entry in one round trip: the entry row, the lots it creates, its movements and their
@@ -129,42 +177,18 @@ const lotUpdates = (organizationId: string, movements: Movement[]) => sql`
  * foreign keys see the new lots). Callers hold the balance lock. Answers the balance as updated.
  */
 export async function writeEntry(tx: Tx, write: EntryWrite): Promise<BalanceRow> {
-  const { key, movements } = write;
+  const { key, entry, movements } = write;
   const created = new Set(write.newLots.map((lot) => lot.id));
   const updated = movements.filter((movement) => !created.has(movement.lotId));
-  const steps: SQL[] = [sql`entry as (${tx.insert(ledgerEntries).values(write.entry).getSQL()})`];
-  if (write.newLots.length > 0)
-    steps.push(sql`new_lots as (${tx.insert(pointLots).values(write.newLots).getSQL()})`);
-  if (movements.length > 0) {
-    const rows = movements.map((movement) => ({
-      organizationId: key.organizationId,
-      entryId: write.entry.id,
-      ...movement,
-    }));
-    steps.push(sql`movements as (${tx.insert(pointLotMovements).values(rows).getSQL()})`);
-  }
-  if (updated.length > 0) steps.push(sql`lot_updates as (${lotUpdates(key.organizationId, updated)})`);
-  steps.push(sql`balance as (${balanceUpdate(tx, key, write.change).getSQL()})`);
-  const [row] = await rawRows<Record<string, unknown>>(
-    tx,
-    sql`with ${sql.join(steps, sql`, `)} select * from balance`,
-  );
-  if (!row) {
-    throw new Error(`ledger invariant: balance change ${JSON.stringify(write.change)} would go below zero`);
-  }
-  return {
-    organizationId: String(row.organization_id),
-    customerId: String(row.customer_id),
-    pointTypeId: String(row.point_type_id),
-    active: Number(row.active),
-    pending: Number(row.pending),
-    blocked: Number(row.blocked),
-    earned: Number(row.earned),
-    spent: Number(row.spent),
-    expired: Number(row.expired),
-    createdAt: new Date(row.created_at as string | Date),
-    updatedAt: new Date(row.updated_at as string | Date),
-  };
+  const steps: SQL[] = [sql`entry as (${entryInsert(entry)})`];
+  if (write.newLots.length > 0) steps.push(sql`new_lots as (${lotsInsert(write.newLots)})`);
+  if (movements.length > 0)
+    steps.push(sql`movements as (${movementsInsert(key.organizationId, entry.id, movements)})`);
+  if (updated.length > 0) steps.push(sql`lot_updates as (${lotsUpdate(key.organizationId, updated)})`);
+  steps.push(sql`balance as (${balanceUpdate(key, write.change)})`);
+  const [row] = await tableRows(tx, pointBalances, sql`with ${list(steps)} select * from balance`);
+  if (!row) throw belowZero(write.change);
+  return row;
 }
 
 export async function activateLots(tx: Tx, organizationId: string, lotIds: string[], now: Date) {
@@ -180,33 +204,11 @@ export async function activateLots(tx: Tx, organizationId: string, lotIds: strin
  * the lots; the guard in the WHERE clause (and the table's CHECK) is the last line of defence:
  * no statement can take a balance below zero.
  */
+/** Applies a change to the balance row; callers hold its lock and computed the change from the lots. */
 export async function updateBalance(tx: Tx, key: BalanceKey, change: BalanceChange): Promise<BalanceRow> {
-  const [row] = await balanceUpdate(tx, key, change);
-  if (!row) throw new Error(`ledger invariant: balance change ${JSON.stringify(change)} would go below zero`);
+  const [row] = await tableRows(tx, pointBalances, balanceUpdate(key, change));
+  if (!row) throw belowZero(change);
   return row;
-}
-
-function balanceUpdate(tx: Tx, key: BalanceKey, change: BalanceChange) {
-  return tx
-    .update(pointBalances)
-    .set({
-      active: sql`${pointBalances.active} + ${change.active}`,
-      pending: sql`${pointBalances.pending} + ${change.pending}`,
-      blocked: sql`${pointBalances.blocked} + ${change.blocked}`,
-      earned: sql`${pointBalances.earned} + ${change.earned}`,
-      spent: sql`${pointBalances.spent} + ${change.spent}`,
-      expired: sql`${pointBalances.expired} + ${change.expired}`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        keyOf(key),
-        sql`${pointBalances.active} + ${change.active} >= 0`,
-        sql`${pointBalances.pending} + ${change.pending} >= 0`,
-        sql`${pointBalances.blocked} + ${change.blocked} >= 0`,
-      ),
-    )
-    .returning();
 }
 
 export async function getEntry(
@@ -228,18 +230,13 @@ export async function findEntryBySource(
   pointTypeId: string,
   kind: EntryKind,
 ): Promise<EntryRow | undefined> {
-  const [row] = await executor
-    .select()
-    .from(ledgerEntries)
-    .where(
-      and(
-        eq(ledgerEntries.organizationId, organizationId),
-        eq(ledgerEntries.sourceType, source.type),
-        eq(ledgerEntries.sourceId, source.id),
-        eq(ledgerEntries.pointTypeId, pointTypeId),
-        eq(ledgerEntries.kind, kind),
-      ),
-    );
+  const [row] = await tableRows(
+    executor,
+    ledgerEntries,
+    sql`select * from ${ledgerEntries}
+        where organization_id = ${organizationId} and source_type = ${source.type}
+          and source_id = ${source.id} and point_type_id = ${pointTypeId} and kind = ${kind}`,
+  );
   return row;
 }
 

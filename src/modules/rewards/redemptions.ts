@@ -1,5 +1,5 @@
-import { and, desc, eq, gt, isNull, lte, ne, or } from 'drizzle-orm';
-import type { Executor, Tx } from '../../db/connection.ts';
+import { and, desc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
@@ -133,18 +133,15 @@ function eventPayload(row: RedemptionRow) {
 export function createRedemptions(context: RewardsContext, planner: Planner) {
   const { db, ledger, customers, organizations } = context;
 
+  /** Every ticket asks (to link its reservation): written by hand, see tableRows. */
   async function activeForOrder(executor: Executor, organizationId: string, orderId: string, lock: boolean) {
-    const query = executor
-      .select()
-      .from(redemptions)
-      .where(
-        and(
-          eq(redemptions.organizationId, organizationId),
-          eq(redemptions.orderId, orderId),
-          ne(redemptions.status, 'released'),
-        ),
-      );
-    const [row] = lock ? await query.for('update') : await query;
+    const [row] = await tableRows(
+      executor,
+      redemptions,
+      sql`select * from ${redemptions}
+          where organization_id = ${organizationId} and order_id = ${orderId} and status <> 'released'
+          ${lock ? sql`for update` : sql``}`,
+    );
     return row;
   }
 

@@ -1,4 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { arrayParam } from '../../db/connection.ts';
 import { anniversaryDays, localToday, windowStart } from '../../domain/segments/calendar.ts';
 import {
   CONSENT_CHANNELS,
@@ -9,7 +10,6 @@ import {
 import { labelKey } from '../../domain/segments/match.ts';
 import { customers } from '../customers/schema.ts';
 import { pointBalances } from '../ledger/schema.ts';
-import { arrayParam } from '../tiers/basis.ts';
 import { customerTiers } from '../tiers/schema.ts';
 import { transactions } from '../transactions/schema.ts';
 

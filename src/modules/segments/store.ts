@@ -1,8 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
-import { type Executor, rawRows } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { customers } from '../customers/schema.ts';
-import { arrayParam } from '../tiers/basis.ts';
 import { audienceRefreshes, segmentMembers, segments } from './schema.ts';
 
 /** The SQL of segments and their membership; every statement is scoped to one organization. */
@@ -129,11 +128,12 @@ export async function membershipOf(
   organizationId: string,
   customerId: string,
 ): Promise<string[]> {
-  const rows = await executor
-    .select({ segmentId: segmentMembers.segmentId })
-    .from(segmentMembers)
-    .where(and(eq(segmentMembers.organizationId, organizationId), eq(segmentMembers.customerId, customerId)));
-  return rows.map((row) => row.segmentId);
+  // Every ticket reads it: written by hand (see tableRows).
+  const rows = await rawRows<{ segment_id: string }>(
+    executor,
+    sql`select segment_id from ${segmentMembers} where organization_id = ${organizationId} and customer_id = ${customerId}`,
+  );
+  return rows.map((row) => row.segment_id);
 }
 
 export async function addMemberships(

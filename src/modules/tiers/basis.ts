@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { type Executor, rawRows } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows } from '../../db/connection.ts';
 import { windowStart } from '../../domain/segments/calendar.ts';
 import { isWindowed, type TierBasis } from '../../domain/tiers.ts';
 import { ledgerEntries, pointBalances } from '../ledger/schema.ts';
@@ -27,12 +27,6 @@ export interface BasisScope {
   pointTypeId: string | null;
   now: Date;
   timeZone: string;
-}
-
-/** A PostgreSQL array parameter in one placeholder (drizzle would expand a JS array into a list). */
-export function arrayParam(values: readonly string[], type: 'text' | 'uuid'): SQL {
-  const literal = `{${values.map((value) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
-  return sql`${literal}::${sql.raw(type)}[]`;
 }
 
 function memberFilter(column: SQL, scope: BasisScope): SQL {

@@ -1,9 +1,8 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
-import { type Executor, rawRows, type Tx } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { TierDefinition, TierState } from '../../domain/tiers.ts';
 import { customers } from '../customers/schema.ts';
-import { arrayParam } from './basis.ts';
 import { customerTiers, tiers } from './schema.ts';
 
 /** The SQL of tiers. Every statement is scoped to one organization except the expiry scan. */
@@ -117,10 +116,12 @@ export function membersOf(executor: Executor, organizationId: string, tierId: st
 }
 
 export async function findMemberTier(executor: Executor, organizationId: string, customerId: string) {
-  const [row] = await executor
-    .select()
-    .from(customerTiers)
-    .where(and(eq(customerTiers.organizationId, organizationId), eq(customerTiers.customerId, customerId)));
+  // Every ticket reads it: written by hand (see tableRows).
+  const [row] = await tableRows(
+    executor,
+    customerTiers,
+    sql`select * from ${customerTiers} where organization_id = ${organizationId} and customer_id = ${customerId}`,
+  );
   return row;
 }
 

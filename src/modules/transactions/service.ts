@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Db, Executor, Tx } from '../../db/connection.ts';
+import { type Db, type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
@@ -143,12 +143,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     timeZone: string,
     rules: Awaited<ReturnType<EarningRulesService['activeRules']>>,
   ): Promise<MemberContext> {
-    const [stats] = await tx
-      .select({ count: customerStats.transactionsCount })
-      .from(customerStats)
-      .where(
-        and(eq(customerStats.organizationId, organizationId), eq(customerStats.customerId, customer.id)),
-      );
+    const [stats] = await rawRows<{ count: number }>(
+      tx,
+      sql`select transactions_count::int as count from ${customerStats}
+          where organization_id = ${organizationId} and customer_id = ${customer.id}`,
+    );
     const audience = deps.audience
       ? await deps.audience.describe(tx, organizationId, customer.id)
       : { tierId: null, tierMultiplier: 100, segmentIds: [] };
@@ -201,25 +200,15 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     customerId: string,
     delta: { count: number; spent: number; at: Date | null },
   ) {
-    await tx
-      .insert(customerStats)
-      .values({
-        organizationId,
-        customerId,
-        transactionsCount: Math.max(delta.count, 0),
-        totalSpent: delta.spent,
-        firstPurchaseAt: delta.at,
-        lastPurchaseAt: delta.at,
-      })
-      .onConflictDoUpdate({
-        target: [customerStats.organizationId, customerStats.customerId],
-        set: {
-          transactionsCount: sql`${customerStats.transactionsCount} + ${delta.count}`,
-          totalSpent: sql`${customerStats.totalSpent} + ${delta.spent}`,
-          firstPurchaseAt: sql`least(${customerStats.firstPurchaseAt}, excluded.first_purchase_at)`,
-          lastPurchaseAt: sql`greatest(${customerStats.lastPurchaseAt}, excluded.last_purchase_at)`,
-        },
-      });
+    await tx.execute(sql`
+      insert into ${customerStats} (organization_id, customer_id, transactions_count, total_spent,
+        first_purchase_at, last_purchase_at)
+      values (${organizationId}, ${customerId}, ${Math.max(delta.count, 0)}, ${delta.spent}, ${delta.at}, ${delta.at})
+      on conflict (organization_id, customer_id) do update set
+        transactions_count = ${customerStats}.transactions_count + ${delta.count},
+        total_spent = ${customerStats}.total_spent + ${delta.spent},
+        first_purchase_at = least(${customerStats}.first_purchase_at, excluded.first_purchase_at),
+        last_purchase_at = greatest(${customerStats}.last_purchase_at, excluded.last_purchase_at)`);
   }
 
   /** A completed sale with a member: evaluate, credit through the ledger, remember awards and stats. */
@@ -304,11 +293,15 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       customer.id,
       ...[...credits.values()].map((credit) => credit.customerId),
     ]);
-    const [updated] = await tx
-      .update(transactions)
-      .set({ pointsEarned: evaluation.total, breakdown: evaluation.entries, updatedAt: new Date() })
-      .where(and(eq(transactions.organizationId, row.organizationId), eq(transactions.id, row.id)))
-      .returning();
+    const [updated] = await tableRows(
+      tx,
+      transactions,
+      sql`update ${transactions}
+          set points_earned = ${evaluation.total}, breakdown = ${JSON.stringify(evaluation.entries)}::jsonb,
+            updated_at = ${new Date()}
+          where organization_id = ${row.organizationId} and id = ${row.id}
+          returning *`,
+    );
     return updated!;
   }
 
@@ -337,18 +330,15 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     return { reversed: points - result.shortfall, shortfall: result.shortfall };
   }
 
+  /** Every ticket asks first (written by hand, as the other per-ticket reads: see tableRows). */
   async function lockDocument(tx: Tx, organizationId: string, source: string, documentNumber: string) {
-    const [row] = await tx
-      .select()
-      .from(transactions)
-      .where(
-        and(
-          eq(transactions.organizationId, organizationId),
-          eq(transactions.source, source),
-          eq(transactions.documentNumber, documentNumber),
-        ),
-      )
-      .for('update');
+    const [row] = await tableRows(
+      tx,
+      transactions,
+      sql`select * from ${transactions}
+          where organization_id = ${organizationId} and source = ${source} and document_number = ${documentNumber}
+          for update`,
+    );
     return row;
   }
 
@@ -519,25 +509,18 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           `the member is ${customer.status}: the ticket was not recorded`,
         );
       }
-      let [row] = await tx
-        .insert(transactions)
-        .values({
-          organizationId,
-          id: newId(),
-          source,
-          documentNumber: input.documentNumber,
-          type: content.type,
-          status: content.status,
-          locationId: content.locationId ?? null,
-          purchasedAt: new Date(content.purchasedAt),
-          currency: content.currency,
-          total: content.totals.total,
-          customerId: customer?.id ?? null,
-          identification: input.customer ?? null,
-          content,
-          contentHash: hash,
-        })
-        .returning();
+      const identification = input.customer ? JSON.stringify(input.customer) : null;
+      let [row] = await tableRows(
+        tx,
+        transactions,
+        sql`insert into ${transactions} (organization_id, id, source, document_number, type, status,
+              location_id, purchased_at, currency, total, customer_id, identification, content, content_hash)
+            values (${organizationId}, ${newId()}, ${source}, ${input.documentNumber}, ${content.type},
+              ${content.status}, ${content.locationId ?? null}, ${new Date(content.purchasedAt)},
+              ${content.currency}, ${content.totals.total}, ${customer?.id ?? null}, ${identification}::jsonb,
+              ${JSON.stringify(content)}::jsonb, ${hash})
+            returning *`,
+      );
       await emit(tx, {
         organizationId,
         type: 'transaction.created',
