@@ -45,16 +45,34 @@ export async function onUniqueViolation<T>(
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 const MAX_ATTEMPTS = 5;
 
-/** Work to do once a transaction opened by `transaction()` has committed; dropped if it rolls back. */
-const commitHooks = new WeakMap<Executor, Array<() => void>>();
+interface Hooks {
+  /** Last writes of the transaction, in order, after its use case returned (e.g. buffered events). */
+  beforeCommit: Array<() => Promise<void>>;
+  /** Work to do once it has committed; dropped if it rolls back. */
+  afterCommit: Array<() => void>;
+}
+
+const hooksOf = new WeakMap<Executor, Hooks>();
+
+/**
+ * Runs hook inside the transaction behind executor, after its use case and just before it commits.
+ * Answers false, running nothing, outside a transaction opened by `transaction()`: the caller
+ * must then do the work itself, now.
+ */
+export function beforeCommit(executor: Executor, hook: () => Promise<void>): boolean {
+  const hooks = hooksOf.get(executor);
+  if (!hooks) return false;
+  hooks.beforeCommit.push(hook);
+  return true;
+}
 
 /**
  * Runs hook once the transaction behind executor commits (a retried attempt's hooks are dropped
  * with it). Outside a transaction opened by `transaction()`, there is nothing to wait for: it runs now.
  */
 export function afterCommit(executor: Executor, hook: () => void): void {
-  const hooks = commitHooks.get(executor);
-  if (hooks) hooks.push(hook);
+  const hooks = hooksOf.get(executor);
+  if (hooks) hooks.afterCommit.push(hook);
   else hook();
 }
 
@@ -65,13 +83,15 @@ export function afterCommit(executor: Executor, hook: () => void): void {
  */
 export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const hooks: Array<() => void> = [];
+    const hooks: Hooks = { beforeCommit: [], afterCommit: [] };
     try {
-      const result = await db.transaction((tx) => {
-        commitHooks.set(tx, hooks);
-        return fn(tx);
+      const result = await db.transaction(async (tx) => {
+        hooksOf.set(tx, hooks);
+        const answer = await fn(tx);
+        for (const hook of hooks.beforeCommit) await hook();
+        return answer;
       });
-      for (const hook of hooks) hook();
+      for (const hook of hooks.afterCommit) hook();
       return result;
     } catch (error) {
       const state = sqlState(error);

@@ -2,6 +2,7 @@ import { type AnyColumn, and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { beforeCommit } from '../../db/transaction.ts';
 import { eventDispatchQueue, events } from './schema.ts';
 
 export interface NewEvent {
@@ -14,9 +15,14 @@ export interface NewEvent {
 
 export type EventRow = typeof events.$inferSelect;
 
+/** Events emitted in a transaction opened by `transaction()`, written together just before it commits. */
+const buffered = new WeakMap<Executor, EventRow[]>();
+
 /**
  * The one way to emit an event: call it with the transaction that makes the change,
- * so the event commits or rolls back with it (transactional outbox).
+ * so the event commits or rolls back with it (transactional outbox). Its id and time are taken
+ * now; inside `transaction()` the row is written with the transaction's other events in one
+ * statement just before the commit (a ticket emits four), elsewhere at once.
  */
 export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
   const row: EventRow = {
@@ -28,40 +34,59 @@ export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
     payload: event.payload,
     createdAt: new Date(),
   };
-  // One round trip for the event and its place in the dispatch queue: every write path emits.
-  await tx.execute(sql`
-    with inserted as (
-      insert into ${events} (organization_id, id, type, subject_type, subject_id, payload, created_at)
-      values (${row.organizationId}, ${row.id}, ${row.type}, ${row.subjectType}, ${row.subjectId},
-              ${JSON.stringify(row.payload)}::jsonb, ${row.createdAt.toISOString()}::timestamptz)
-      returning organization_id, id
-    )
-    insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`);
+  const pending = buffered.get(tx);
+  if (pending) {
+    pending.push(row);
+    return row;
+  }
+  const batch = [row];
+  if (beforeCommit(tx, () => writeEvents(tx, batch))) buffered.set(tx, batch);
+  else await writeEvents(tx, batch);
   return row;
 }
 
 /**
  * `emit` for many events at once (a CSV import, a segment recompute adding 100,000 members): one
- * statement whatever the count, the rows travelling as one JSON parameter, so no bind-parameter
- * limit is ever hit. Same transaction rule as `emit`.
+ * statement whatever the count. Same transaction rule as `emit`; always written at once.
  */
 export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promise<void> {
   if (batch.length === 0) return;
-  const rows = batch.map((event) => ({
-    organization_id: event.organizationId,
-    id: newId(),
-    type: event.type,
-    subject_type: event.subject.type,
-    subject_id: event.subject.id,
-    payload: event.payload,
+  const createdAt = new Date();
+  await writeEvents(
+    tx,
+    batch.map((event) => ({
+      organizationId: event.organizationId,
+      id: newId(),
+      type: event.type,
+      subjectType: event.subject.type,
+      subjectId: event.subject.id,
+      payload: event.payload,
+      createdAt,
+    })),
+  );
+}
+
+/**
+ * The events and their places in the dispatch queue, in one statement: the rows travel as one
+ * JSON parameter, so no bind-parameter limit is ever hit.
+ */
+async function writeEvents(tx: Executor, rows: readonly EventRow[]): Promise<void> {
+  const json = rows.map((row) => ({
+    organization_id: row.organizationId,
+    id: row.id,
+    type: row.type,
+    subject_type: row.subjectType,
+    subject_id: row.subjectId,
+    payload: row.payload,
+    created_at: row.createdAt.toISOString(),
   }));
-  // One statement, as `emit`: the events and their places in the dispatch queue.
   await tx.execute(sql`
     with inserted as (
-      insert into ${events} (organization_id, id, type, subject_type, subject_id, payload)
-      select organization_id, id, type, subject_type, subject_id, payload
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb)
+      insert into ${events} (organization_id, id, type, subject_type, subject_id, payload, created_at)
+      select organization_id, id, type, subject_type, subject_id, payload, created_at
+      from jsonb_to_recordset(${JSON.stringify(json)}::jsonb)
+        as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb,
+             created_at timestamptz)
       returning organization_id, id
     )
     insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`);

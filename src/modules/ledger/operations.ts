@@ -82,7 +82,17 @@ export interface OperationInput {
    * What the caller already read in this same database transaction (a ticket's member and
    * organization): used as is instead of being read again.
    */
-  known?: { customer?: LedgerCustomer | undefined; organization?: Organization | undefined } | undefined;
+  known?:
+    | {
+        customer?: LedgerCustomer | undefined;
+        organization?: Organization | undefined;
+        /**
+         * The source was created in this same transaction (a new ticket, a new redemption): no
+         * entry can name it yet, so there is nothing to replay and the check is skipped.
+         */
+        newSource?: boolean | undefined;
+      }
+    | undefined;
 }
 
 export interface CreditInput extends OperationInput {
@@ -180,7 +190,7 @@ export function createLedgerOperations(deps: LedgerDependencies) {
     kind: EntryRow['kind'],
     sign?: 1 | -1,
   ): Promise<OperationResult | undefined> {
-    if (!input.source) return undefined;
+    if (!input.source || input.known?.newSource) return undefined;
     const { key } = session;
     const existing = await findEntryBySource(tx, key.organizationId, input.source, key.pointTypeId, kind);
     if (!existing) return undefined;

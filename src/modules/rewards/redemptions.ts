@@ -404,7 +404,8 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
           source: { type: 'redemption', id },
           locationId: order.locationId,
           now,
-          known: { customer, organization },
+          // The redemption was created by this transaction: nothing can have spent for it yet.
+          known: { customer, organization, newSource: true },
         };
         const result = reserve ? await ledger.block(operation, tx) : await ledger.spend(operation, tx);
         points.push({

@@ -217,11 +217,15 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     row: TransactionRow,
     customer: Customer,
     actor: Actor,
-    rewardDiscounts?: GivenDiscount[],
-    knownProgram?: Program,
+    known: {
+      rewardDiscounts?: GivenDiscount[] | undefined;
+      program?: Program;
+      /** The ticket was inserted by this transaction: it cannot have earned yet. */
+      newTicket?: boolean;
+    } = {},
   ): Promise<TransactionRow> {
-    const discounts = rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row));
-    const program = knownProgram ?? (await programOf(tx, row.organizationId));
+    const discounts = known.rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row));
+    const program = known.program ?? (await programOf(tx, row.organizationId));
     const { settings, rules } = program;
     // Inactive and blocked members earn only if the program says so; their tickets count all the same.
     const mayEarn = (status: string) => status === 'active' || settings.inactiveCustomersEarn;
@@ -270,7 +274,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           actor,
           source: { type: credit.beneficiary === 'member' ? 'transaction' : 'referral', id: row.id },
           locationId: row.locationId,
-          known: { customer, organization: program.organization },
+          known: { customer, organization: program.organization, newSource: known.newTicket },
         },
         tx,
       );
@@ -360,7 +364,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       row.type === 'sale' ? await deps.redemptions?.syncTicket(tx, current!) : undefined;
     if (status === 'completed' && row.type === 'sale' && row.customerId) {
       const customer = await customers.get(row.organizationId, row.customerId, tx);
-      current = await earn(tx, current!, customer, actor, rewardDiscounts);
+      current = await earn(tx, current!, customer, actor, { rewardDiscounts });
     }
     if (status === 'cancelled' && row.status === 'completed' && row.type === 'sale' && row.customerId) {
       const outstanding = row.pointsEarned - row.pointsReversed;
@@ -537,14 +541,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       const rewardDiscounts = row!.type === 'sale' ? await deps.redemptions?.syncTicket(tx, row!) : undefined;
       if (row!.type === 'return' && row!.status === 'completed') row = await applyReturn(tx, row!, actor);
       else if (row!.status === 'completed' && customer)
-        row = await earn(
-          tx,
-          row!,
-          customer,
-          actor,
+        row = await earn(tx, row!, customer, actor, {
           rewardDiscounts,
-          await programOf(tx, organizationId, organization),
-        );
+          program: await programOf(tx, organizationId, organization),
+          newTicket: true,
+        });
       return { transaction: row!, created: true };
     });
   }
