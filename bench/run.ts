@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { type Seeded, seed } from './seed.ts';
+import { benchOrder, pick, type Seeded, seed } from './seed.ts';
 import { machine, percentile, writeResult } from './support.ts';
 
 /**
@@ -202,40 +202,17 @@ async function measure(
   };
 }
 
-function pick<T>(items: T[]): T {
-  return items[Math.floor(Math.random() * items.length)]!;
-}
-
 function scenarios(seeded: Seeded): Scenario[] {
   let ticketNumber = 0;
   const ticket = (): Request => ({
     method: 'POST',
     path: '/v1/transactions',
     body: {
-      documentNumber: `B-${process.pid}-${Date.now()}-${ticketNumber++}`,
-      locationId: pick(seeded.locationIds),
-      totals: { total: 10 * 1250 },
-      lines: Array.from({ length: 10 }, (_, i) => ({
-        sku: `SKU-${i}`,
-        quantity: 1,
-        total: 1250,
-        category: i % 2 ? 'food' : 'drinks',
-      })),
+      ...benchOrder(seeded, `B-${process.pid}-${Date.now()}-${ticketNumber++}`),
       customer: { customerId: pick(seeded.members).id },
     },
   });
-  const order = (documentNumber: string) => ({
-    documentNumber,
-    locationId: pick(seeded.locationIds),
-    totals: { total: 10 * 1250 },
-    lines: Array.from({ length: 10 }, (_, i) => ({
-      lineId: `L${i}`,
-      sku: `SKU-${i}`,
-      quantity: 1,
-      total: 1250,
-      category: i % 2 ? 'food' : 'drinks',
-    })),
-  });
+  const order = (documentNumber: string) => benchOrder(seeded, documentNumber);
   const redeem = (customerId: string, documentNumber: string, mode: 'reserve' | 'commit'): Request => ({
     method: 'POST',
     path: '/v1/redemptions',

@@ -20,6 +20,26 @@ export interface Seeded {
   ruleCount: number;
 }
 
+export function pick<T>(items: T[]): T {
+  return items[Math.floor(Math.random() * items.length)]!;
+}
+
+/** A bench order: 10 lines of 12.50 at a random location (SKU-0…SKU-9, food and drinks). */
+export function benchOrder(seeded: Seeded, documentNumber: string) {
+  return {
+    documentNumber,
+    locationId: pick(seeded.locationIds),
+    totals: { total: 10 * 1250 },
+    lines: Array.from({ length: 10 }, (_, i) => ({
+      lineId: `L${i}`,
+      sku: `SKU-${i}`,
+      quantity: 1,
+      total: 1250,
+      category: i % 2 ? 'food' : 'drinks',
+    })),
+  };
+}
+
 /** 30 rewards of the kinds a till redeems most: amounts, percentages, free products. */
 function rewards() {
   return Array.from({ length: 30 }, (_, i) => {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { openDatabase } from '../src/db/connection.ts';
 import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
-import { seed } from './seed.ts';
+import { benchOrder, pick, seed } from './seed.ts';
 import { percentile, writeResult } from './support.ts';
 
 /**
@@ -68,20 +68,8 @@ try {
   const app = await buildServer(createServices(database, { masterKey }));
   await app.ready();
   const headers = { authorization: `Bearer ${seeded.apiKey}` };
-  const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
   let serial = 0;
-  const order = (documentNumber: string) => ({
-    documentNumber,
-    locationId: pick(seeded.locationIds),
-    totals: { total: 10 * 1250 },
-    lines: Array.from({ length: 10 }, (_, i) => ({
-      lineId: `L${i}`,
-      sku: `SKU-${i}`,
-      quantity: 1,
-      total: 1250,
-      category: i % 2 ? 'food' : 'drinks',
-    })),
-  });
+  const order = (documentNumber: string) => benchOrder(seeded, documentNumber);
 
   type Step = { method: 'GET' | 'POST'; url: string; payload?: object };
   const paths: Array<{ name: string; steps: () => Promise<Step[]> | Step[] }> = [
