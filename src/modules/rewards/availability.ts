@@ -14,7 +14,7 @@ import { type RewardRow, toTerms } from './catalog.ts';
 import { audienceOf, CUSTOMER_INACTIVE, pointsOf, type RewardsContext, timeZoneAt } from './context.ts';
 import type { CouponRow, Coupons } from './coupons.ts';
 import { rewardCodes, rewards } from './schema.ts';
-import { memberUsage, usageOf } from './store.ts';
+import { countsOf, usageOf } from './store.ts';
 
 export interface AvailabilityQuery {
   locationId?: string | undefined;
@@ -81,7 +81,7 @@ export function createAvailability(
     const terms = rows.map(toTerms);
     const [audience, usage, poolLeft] = await Promise.all([
       audienceOf(context, db, organizationId, customer.id, terms),
-      memberUsage(
+      countsOf(
         db,
         organizationId,
         customer.id,
@@ -98,14 +98,17 @@ export function createAvailability(
       channel,
     };
 
-    const data = rows.map((row, index): AvailableReward => {
+    const data = rows.map((cached, index): AvailableReward => {
       const reward = terms[index]!;
+      // The catalogue is cached: the counter shown and checked is the one just read.
+      const taken = usage.get(cached.id)?.taken ?? cached.taken;
+      const row = taken === cached.taken ? cached : { ...cached, taken };
       const pointTypeId = reward.pointTypeId ?? defaultTypeId;
       const balance = available.get(pointTypeId) ?? 0;
       const usable = held.filter(
         (coupon) => coupon.rewardId === row.id && useBlockers(reward, occasion, false).length === 0,
       );
-      const offered = shown.includes(row);
+      const offered = shown.includes(cached);
       const blockers: Blocker[] = offered
         ? offerBlockers(reward, occasion, audience, usageOf(row, usage), claiming ? 'claim' : 'redeem')
         : [{ code: 'inactive', message: 'the reward is no longer offered' }];

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/connection.ts';
+import type { ConfigCache } from '../../db/config-cache.ts';
+import { type Db, type Executor, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
@@ -166,7 +167,41 @@ function guardPosCode<T>(work: () => Promise<T>): Promise<T> {
   });
 }
 
-export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
+/** Active rewards by id and by `pos:` + POS code, made once per cached copy of the catalogue. */
+const indexes = new WeakMap<readonly RewardRow[], Map<string, RewardRow>>();
+
+function indexOf(rows: readonly RewardRow[]): Map<string, RewardRow> {
+  let index = indexes.get(rows);
+  if (!index) {
+    index = new Map();
+    for (const row of rows) {
+      index.set(row.id, row);
+      if (row.posCode !== null) index.set(`pos:${row.posCode}`, row);
+    }
+    indexes.set(rows, index);
+  }
+  return index;
+}
+
+export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; configCache: ConfigCache }) {
+  const { configCache } = deps;
+
+  /**
+   * Every active reward, from the configuration cache: every change of a definition below calls
+   * `configCache.changed`. `taken` in these rows is as old as the copy (redemptions move it all
+   * day): limits and the API read it fresh (`countsOf`).
+   */
+  function active(organizationId: string, executor: Executor = db): Promise<readonly RewardRow[]> {
+    return configCache.read(organizationId, 'rewards', () =>
+      tableRows(
+        executor,
+        rewards,
+        sql`select * from ${rewards}
+            where organization_id = ${organizationId} and active and deleted_at is null order by id`,
+      ),
+    );
+  }
+
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<RewardRow> {
     if (!UUID.test(id)) throw notFound('reward');
     const [row] = await executor
@@ -214,6 +249,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
           .set({ ...values, updatedAt: new Date() })
           .where(and(eq(rewards.organizationId, organizationId), eq(rewards.id, id)))
           .returning();
+        await configCache.changed(tx, organizationId);
         await emit(tx, {
           organizationId,
           type: eventType,
@@ -228,12 +264,20 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
   return {
     get,
 
-    /** A reward by id, or by the code the till knows it by. */
+    /**
+     * A reward by id, or by the code the till knows it by: an active one from the cached
+     * catalogue (its `taken` as old as the copy, see `active`), any other from the database.
+     */
     async find(
       organizationId: string,
       idOrPosCode: string,
       executor: Executor = db,
     ): Promise<RewardRow | undefined> {
+      const isId = UUID.test(idOrPosCode);
+      const cached = indexOf(await active(organizationId, executor)).get(
+        isId ? idOrPosCode : `pos:${idOrPosCode}`,
+      );
+      if (cached) return cached;
       const [row] = await executor
         .select()
         .from(rewards)
@@ -241,7 +285,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
           and(
             eq(rewards.organizationId, organizationId),
             isNull(rewards.deletedAt),
-            UUID.test(idOrPosCode) ? eq(rewards.id, idOrPosCode) : eq(rewards.posCode, idOrPosCode),
+            isId ? eq(rewards.id, idOrPosCode) : eq(rewards.posCode, idOrPosCode),
           ),
         );
       return row;
@@ -264,6 +308,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
         transaction(db, async (tx) => {
           await checkReferences(tx, organizationId, input);
           const [row] = await tx.insert(rewards).values(values).returning();
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'reward.created',
@@ -329,19 +374,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
     },
 
     /** Every active reward of the organization, oldest first: what a member's list is made of. */
-    active(organizationId: string, executor: Executor = db): Promise<RewardRow[]> {
-      return executor
-        .select()
-        .from(rewards)
-        .where(
-          and(
-            eq(rewards.organizationId, organizationId),
-            eq(rewards.active, true),
-            isNull(rewards.deletedAt),
-          ),
-        )
-        .orderBy(asc(rewards.id));
-    },
+    active,
 
     /** Codes the reward hands out: imported ones, or `generate` new random ones. Known codes are skipped. */
     async addCodes(
@@ -455,6 +488,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService }) {
                 sql`${rewards.categoryIds} @> ${JSON.stringify([id])}::jsonb`,
               ),
             );
+          await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'reward_category.deleted',

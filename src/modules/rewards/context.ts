@@ -1,3 +1,4 @@
+import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor } from '../../db/connection.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import type { Audience, Blocker, RewardTerms } from '../../domain/rewards.ts';
@@ -28,6 +29,8 @@ export interface RewardsDependencies {
   organizations: OrganizationsService;
   locations: LocationsService;
   pointTypes: PointTypesService;
+  /** Keeps the catalogue's definitions in memory (see catalog.active). */
+  configCache: ConfigCache;
   /** Absent until the tiers/segments module is wired: then nobody is in a tier or segment. */
   audience?: RewardAudienceProvider | undefined;
 }

@@ -20,7 +20,16 @@ import type { Actor } from '../ledger/service.ts';
 import { generateCode, type RewardRow, toTerms } from './catalog.ts';
 import { audienceOf, blockedError, CUSTOMER_INACTIVE, type RewardsContext } from './context.ts';
 import { type CouponStatus, coupons, rewards } from './schema.ts';
-import { hasPool, insertUsage, lockMember, memberUsage, takePoolCodes, takeSlots, usageOf } from './store.ts';
+import {
+  countsOf,
+  hasPool,
+  insertUsage,
+  isLimited,
+  lockMember,
+  takePoolCodes,
+  takeSlots,
+  usageOf,
+} from './store.ts';
 
 export type CouponRow = typeof coupons.$inferSelect;
 
@@ -139,12 +148,14 @@ export function createCoupons(
       if (terms.memberLimit !== null || terms.memberPeriodLimit !== null) {
         await lockMember(tx, organizationId, terms.id, customer.id, now);
       }
-      const usage = await memberUsage(
-        tx,
-        organizationId,
-        customer.id,
-        new Map([[terms.id, memberPeriodStart(terms, now, timeZone)]]),
-      );
+      const usage = isLimited(terms)
+        ? await countsOf(
+            tx,
+            organizationId,
+            customer.id,
+            new Map([[terms.id, memberPeriodStart(terms, now, timeZone)]]),
+          )
+        : new Map();
       const blockers: Blocker[] = offerBlockers(
         terms,
         { at: now, timeZone, locationId: null, channel },

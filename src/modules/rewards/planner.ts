@@ -24,7 +24,7 @@ import {
 import { type CouponRow, type Coupons, couponBlockersOf } from './coupons.ts';
 import { discountOrderOf } from './order.ts';
 import { rewards } from './schema.ts';
-import { memberUsage, usageOf } from './store.ts';
+import { countsOf, isLimited, usageOf } from './store.ts';
 import type { RedemptionItem, RedemptionOrder } from './types.ts';
 
 /** One reward asked for at checkout: a reward (by id or POS code) or a claimed coupon. */
@@ -127,11 +127,11 @@ export function createPlanner(context: RewardsContext, coupons: Coupons) {
     const items = resolved ?? (await resolve(executor, organizationId, input.requested));
     const terms = items.flatMap((item) => (item.terms ? [item.terms] : []));
     const audience = await audienceOf(context, executor, organizationId, customer.id, terms);
-    const direct = items.filter((item) => item.terms && !item.coupon);
+    const limited = items.filter((item) => item.terms && !item.coupon && isLimited(item.terms));
     const periods = new Map(
-      direct.map((item) => [item.terms!.id, memberPeriodStart(item.terms!, now, input.timeZone)]),
+      limited.map((item) => [item.terms!.id, memberPeriodStart(item.terms!, now, input.timeZone)]),
     );
-    const usage = await memberUsage(executor, organizationId, customer.id, periods);
+    const usage = await countsOf(executor, organizationId, customer.id, periods);
     const { available, defaultTypeId } = input.points;
     const occasion = {
       at: now,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectStatus, type TestContext } from '../../../test/support/context.ts';
-import { rewardsApi } from '../../../test/support/rewards.ts';
+import { dinner, rewardsApi } from '../../../test/support/rewards.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -217,6 +217,52 @@ describe('what a member can use now', () => {
     );
     const onlineList = await api.available(member, '?channel=online&redeemable=true');
     expect(onlineList.data.map((i: { reward: { id: string } }) => i.reward.id)).toContain(online.id);
+  });
+
+  it('shows a change of the catalogue at once, in the list and at checkout', async () => {
+    const api = rewardsApi(ctx, await ctx.createOrganization());
+    const member = await api.member(200);
+    const drinks = await api.ok(api.post('/v1/reward-categories', { name: 'Drinks' }), 201);
+    const coffee = await api.reward({
+      type: 'free_product',
+      scope: { skus: ['COFFEE'] },
+      costPoints: 50,
+      posCode: 'COF',
+      categoryIds: [drinks.id],
+    });
+    const listed = async () =>
+      (await api.available(member)).data.map(
+        (item: { reward: { id: string; costPoints: number; categoryIds: string[]; usage: object } }) => ({
+          id: item.reward.id,
+          costPoints: item.reward.costPoints,
+          categoryIds: item.reward.categoryIds,
+          usage: item.reward.usage,
+        }),
+      );
+    const usage = { taken: 0, left: null };
+    expect(await listed()).toEqual([{ id: coffee.id, costPoints: 50, categoryIds: [drinks.id], usage }]);
+
+    await api.ok(api.call('PATCH', `/v1/rewards/${coffee.id}`, { costPoints: 80 }), 200);
+    expectStatus(await api.call('DELETE', `/v1/reward-categories/${drinks.id}`), 204);
+    expect(await listed()).toEqual([{ id: coffee.id, costPoints: 80, categoryIds: [], usage }]);
+    const committed = await api.ok(
+      api.redeem({ customerId: member, order: dinner('C-1'), rewards: [{ posCode: 'COF' }], mode: 'commit' }),
+      201,
+    );
+    expect(committed.pointsCharged).toBe(80);
+    expect(await listed()).toEqual([
+      { id: coffee.id, costPoints: 80, categoryIds: [], usage: { taken: 1, left: null } },
+    ]);
+
+    await api.ok(api.post(`/v1/rewards/${coffee.id}/deactivate`), 200);
+    expect(await listed()).toEqual([]);
+    const refused = await api.ok(
+      api.redeem({ customerId: member, order: dinner('C-2'), rewards: [{ posCode: 'COF' }] }),
+      200,
+    );
+    expect(refused.rewards[0].reasons.map((r: { code: string }) => r.code)).toEqual(['inactive']);
+    const gift = await api.reward({ type: 'gift' });
+    expect((await listed()).map((item: { id: string }) => item.id)).toEqual([gift.id]);
   });
 
   it('cashback needs some points, whatever the order', async () => {

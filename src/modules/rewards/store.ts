@@ -1,5 +1,5 @@
-import { and, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import { type Executor, rawRows, type Tx } from '../../db/connection.ts';
+import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { arrayParam, type Executor, rawRows, type Tx } from '../../db/connection.ts';
 import type { Usage } from '../../domain/rewards.ts';
 import { coupons, redemptions, rewardCodes, rewardMemberLocks, rewards, rewardUsages } from './schema.ts';
 
@@ -55,56 +55,63 @@ export async function lockMember(
     });
 }
 
+/** What limits count, per reward: `taken` (its total) and this member's usage in all and in its period. */
+export type Counts = Map<string, { taken: number; member: number; memberInPeriod: number }>;
+
 /**
- * How much the member has used each reward: in all, and since each reward's period start. One
- * query, counted in SQL; usages that were released do not count.
+ * Counts the rewards of `periods` (id → start of the member's period, null = no period limit) in
+ * one statement, written by hand (the builder spent ~0.5 ms making the `or` list of 30 rewards).
+ * `taken` is read here because the rows it would come from are the cached definitions. Usages
+ * that were released do not count.
  */
-export async function memberUsage(
+export async function countsOf(
   executor: Executor,
   organizationId: string,
   customerId: string,
   periods: Map<string, Date | null>,
-): Promise<Map<string, { member: number; memberInPeriod: number }>> {
+): Promise<Counts> {
+  const result: Counts = new Map();
+  if (periods.size === 0) return result;
   const ids = [...periods.keys()];
-  const result = new Map(ids.map((id) => [id, { member: 0, memberInPeriod: 0 }]));
-  if (ids.length === 0) return result;
-  const inPeriod = sql.join(
-    ids.map((id) => {
-      const since = periods.get(id);
-      return since
-        ? sql`(${rewardUsages.rewardId} = ${id} and ${rewardUsages.usedAt} >= ${since.toISOString()})`
-        : sql`${rewardUsages.rewardId} = ${id}`;
-    }),
-    sql` or `,
+  // One text array for both kinds of start: '' for "no period" (arrayParam has no nulls).
+  const since = ids.map((id) => periods.get(id)?.toISOString() ?? '');
+  const rows = await rawRows<{ id: string; taken: number; member: string; member_in_period: string }>(
+    executor,
+    sql`select r.id, r.taken,
+          coalesce(sum(u.quantity), 0) as member,
+          coalesce(sum(u.quantity) filter (where p.since is null or u.used_at >= p.since), 0) as member_in_period
+        from unnest(${arrayParam(ids, 'uuid')}, ${arrayParam(since, 'text')}) as w(id, since)
+        cross join lateral (select nullif(w.since, '')::timestamptz as since) p
+        join ${rewards} r on r.organization_id = ${organizationId} and r.id = w.id
+        left join ${rewardUsages} u on u.organization_id = ${organizationId} and u.customer_id = ${customerId}
+          and u.reward_id = w.id and u.released_at is null
+        group by r.id, r.taken`,
   );
-  const rows = await executor
-    .select({
-      rewardId: rewardUsages.rewardId,
-      member: sql<string>`coalesce(sum(${rewardUsages.quantity}), 0)`,
-      memberInPeriod: sql<string>`coalesce(sum(case when ${inPeriod} then ${rewardUsages.quantity} else 0 end), 0)`,
-    })
-    .from(rewardUsages)
-    .where(
-      and(
-        eq(rewardUsages.organizationId, organizationId),
-        eq(rewardUsages.customerId, customerId),
-        inArray(rewardUsages.rewardId, ids),
-        isNull(rewardUsages.releasedAt),
-      ),
-    )
-    .groupBy(rewardUsages.rewardId);
   for (const row of rows) {
-    result.set(row.rewardId, { member: Number(row.member), memberInPeriod: Number(row.memberInPeriod) });
+    result.set(row.id, {
+      taken: Number(row.taken),
+      member: Number(row.member),
+      memberInPeriod: Number(row.member_in_period),
+    });
   }
   return result;
 }
 
-export function usageOf(
-  reward: { id: string; taken: number },
-  member: Map<string, { member: number; memberInPeriod: number }>,
-): Usage {
-  const counts = member.get(reward.id) ?? { member: 0, memberInPeriod: 0 };
-  return { total: reward.taken, ...counts };
+/** The usage limits are checked against: from `counts` when the reward was counted (it has limits). */
+export function usageOf(reward: { id: string; taken: number }, counts: Counts): Usage {
+  const counted = counts.get(reward.id);
+  return counted
+    ? { total: counted.taken, member: counted.member, memberInPeriod: counted.memberInPeriod }
+    : { total: reward.taken, member: 0, memberInPeriod: 0 };
+}
+
+/** Whether limits need the reward counted: without limits its usage decides nothing. */
+export function isLimited(reward: {
+  totalLimit: number | null;
+  memberLimit: number | null;
+  memberPeriodLimit: unknown;
+}): boolean {
+  return reward.totalLimit !== null || reward.memberLimit !== null || reward.memberPeriodLimit !== null;
 }
 
 export async function insertUsage(tx: Tx, values: typeof rewardUsages.$inferInsert) {
