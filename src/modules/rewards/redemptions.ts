@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
@@ -12,15 +12,8 @@ import { type Actor, SYSTEM } from '../ledger/service.ts';
 import { blockedError, pointsOf, type RewardsContext, timeZoneAt } from './context.ts';
 import { normalizeOrder, type OrderInput, rewardChannelOf } from './order.ts';
 import type { Planner, RequestedReward } from './planner.ts';
-import { coupons, type RedemptionStatus, redemptions } from './schema.ts';
-import {
-  expiredReservations,
-  freeSlots,
-  insertUsage,
-  lockMember,
-  releaseUsages,
-  takeSlots,
-} from './store.ts';
+import { coupons, type RedemptionStatus, redemptions, rewardUsages } from './schema.ts';
+import { expiredReservations, freeSlots, lockMember, releaseUsages, takeSlots } from './store.ts';
 import type { RedemptionItem, RedemptionPoints } from './types.ts';
 
 export type RedemptionRow = typeof redemptions.$inferSelect;
@@ -337,25 +330,15 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         ? new Date(now.getTime() + (input.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000)
         : null;
       // The row first: a second request for the same order waits here, then finds this one.
-      const [row] = await tx
-        .insert(redemptions)
-        .values({
-          organizationId,
-          id,
-          orderId: order.documentNumber,
-          customerId: customer.id,
-          status: reserve ? 'reserved' : 'committed',
-          locationId: order.locationId,
-          channel,
-          currency: order.currency,
-          order,
-          expiresAt,
-          reservedAt: reserve ? now : null,
-          committedAt: reserve ? null : now,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .returning();
+      await tx.execute(
+        sql`insert into ${redemptions} (organization_id, id, order_id, customer_id, status, location_id,
+              channel, currency, "order", expires_at, reserved_at, committed_at, created_at, updated_at)
+            values (${organizationId}, ${id}, ${order.documentNumber}, ${customer.id},
+              ${reserve ? 'reserved' : 'committed'}, ${order.locationId}, ${channel}, ${order.currency},
+              ${JSON.stringify(order)}::jsonb, ${expiresAt?.toISOString() ?? null},
+              ${reserve ? now.toISOString() : null}, ${reserve ? null : now.toISOString()},
+              ${now.toISOString()}, ${now.toISOString()})`,
+      );
 
       const resolved = await planner.resolve(tx, organizationId, input.rewards);
       // Members' limits are counted under their lock, rewards in id order (no deadlock between tills).
@@ -460,29 +443,36 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
 
       const items = plan.items.map((item) => ({ ...item }));
       const slots = new Map<string, number>();
+      const usages: SQL[] = [];
       for (const item of items) {
         if (!item.rewardId || item.couponId) continue;
         item.usageId = newId();
-        await insertUsage(tx, {
-          organizationId,
-          id: item.usageId,
-          rewardId: item.rewardId,
-          customerId: customer.id,
-          kind: 'redemption',
-          quantity: 1,
-          points: item.points,
-          pointTypeId: item.pointTypeId,
-          redemptionId: id,
-          usedAt: now,
-        });
+        usages.push(
+          sql`(${organizationId}, ${item.usageId}, ${item.rewardId}, ${customer.id}, 'redemption', 1,
+               ${item.points}, ${item.pointTypeId}, ${id}, ${now.toISOString()})`,
+        );
         slots.set(item.rewardId, (slots.get(item.rewardId) ?? 0) + 1);
       }
-      const saved = await save(tx, row!, {
-        items,
-        points,
-        totalDiscount: plan.totalDiscount,
-        updatedAt: now,
-      });
+      // The usages (limits count them) and what the plan gave, in one statement.
+      const saved = (
+        await tableRows(
+          tx,
+          redemptions,
+          sql`${
+            usages.length > 0
+              ? sql`with usage as (
+                insert into ${rewardUsages} (organization_id, id, reward_id, customer_id, kind, quantity,
+                  points, point_type_id, redemption_id, used_at)
+                values ${sql.join(usages, sql`, `)})`
+              : sql``
+          }
+            update ${redemptions}
+            set items = ${JSON.stringify(items)}::jsonb, points = ${JSON.stringify(points)}::jsonb,
+              total_discount = ${plan.totalDiscount}, updated_at = ${now.toISOString()}
+            where organization_id = ${organizationId} and id = ${id}
+            returning *`,
+        )
+      )[0]!;
       await emit(tx, {
         organizationId,
         type: reserve ? 'redemption.reserved' : 'redemption.committed',

@@ -14,17 +14,13 @@ import { coupons, redemptions, rewardCodes, rewardMemberLocks, rewards, rewardUs
  * False when the limit would be passed.
  */
 export async function takeSlots(tx: Tx, organizationId: string, rewardId: string, quantity: number) {
-  const rows = await tx
-    .update(rewards)
-    .set({ taken: sql`${rewards.taken} + ${quantity}` })
-    .where(
-      and(
-        eq(rewards.organizationId, organizationId),
-        eq(rewards.id, rewardId),
-        sql`(${rewards.totalLimit} is null or ${rewards.taken} + ${quantity} <= ${rewards.totalLimit})`,
-      ),
-    )
-    .returning({ taken: rewards.taken });
+  const rows = await rawRows<{ taken: number }>(
+    tx,
+    sql`update ${rewards} set taken = taken + ${quantity}
+        where organization_id = ${organizationId} and id = ${rewardId}
+          and (total_limit is null or taken + ${quantity} <= total_limit)
+        returning taken`,
+  );
   return rows.length > 0;
 }
 
