@@ -45,20 +45,25 @@ export interface AvailableReward {
 export function createAvailability(
   context: RewardsContext,
   coupons: Coupons,
-  sweep: (organizationId: string, now: Date) => Promise<unknown>,
+  sweep: (organizationId: string, now: Date) => Promise<number>,
 ) {
   const { db, catalog, customers } = context;
 
-  return async function available(
+  /**
+   * Reservations whose time is up must give their points, coupons and slots back before anything
+   * is counted. Rather than a sweep statement on every call, the counting statement tells whether
+   * any are due; only then are they released and everything read again (`swept`).
+   */
+  async function list(
     organizationId: string,
     customerId: string,
     query: AvailabilityQuery,
+    swept: boolean,
   ): Promise<{ data: AvailableReward[]; balances: Map<string, Hundredths> }> {
     const now = query.now ?? new Date();
     const channel = query.channel ?? 'pos';
     const claiming = channel === 'shop' || channel === 'admin';
-    // Reservations whose time is up give their slots back before anything is counted.
-    await sweep(organizationId, now);
+    const again = () => list(organizationId, customerId, query, true);
     // Independent reads: on PostgreSQL they go out together (PGlite runs them one by one).
     const [customer, timeZone, held, catalogue, points] = await Promise.all([
       customers.get(organizationId, customerId),
@@ -79,16 +84,23 @@ export function createAvailability(
       : [];
     const rows = [...shown, ...extra].sort((a, b) => (a.id < b.id ? -1 : 1));
     const terms = rows.map(toTerms);
-    const [audience, usage, poolLeft] = await Promise.all([
+    // Nothing to count, so nobody asked about expired reservations: the sweep itself does.
+    if (rows.length === 0 && !swept && (await sweep(organizationId, now)) > 0) return again();
+    const [audience, { counts: usage, reservationsExpired }, poolLeft] = await Promise.all([
       audienceOf(context, db, organizationId, customer.id, terms),
       countsOf(
         db,
         organizationId,
         customer.id,
         new Map(terms.map((t) => [t.id, memberPeriodStart(t, now, timeZone)])),
+        swept ? undefined : now,
       ),
       claiming ? poolsLeft(organizationId, rows) : new Map<string, number>(),
     ]);
+    if (reservationsExpired) {
+      await sweep(organizationId, now);
+      return again();
+    }
     const { available, defaultTypeId } = points;
     const occasion = {
       at: now,
@@ -143,7 +155,7 @@ export function createAvailability(
       };
     });
     return { data: query.redeemable ? data.filter((item) => item.canRedeem) : data, balances: available };
-  };
+  }
 
   /** Free pool codes of the rewards that have a pool at all (one grouped query). */
   async function poolsLeft(organizationId: string, rows: RewardRow[]): Promise<Map<string, number>> {
@@ -166,4 +178,7 @@ export function createAvailability(
       .groupBy(rewardCodes.rewardId);
     return new Map(counts.map((row) => [row.rewardId, Number(row.free)]));
   }
+
+  return (organizationId: string, customerId: string, query: AvailabilityQuery) =>
+    list(organizationId, customerId, query, false);
 }

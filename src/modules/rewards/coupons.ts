@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/connection.ts';
+import { type Executor, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
@@ -148,14 +148,14 @@ export function createCoupons(
       if (terms.memberLimit !== null || terms.memberPeriodLimit !== null) {
         await lockMember(tx, organizationId, terms.id, customer.id, now);
       }
-      const usage = isLimited(terms)
+      const { counts: usage } = isLimited(terms)
         ? await countsOf(
             tx,
             organizationId,
             customer.id,
             new Map([[terms.id, memberPeriodStart(terms, now, timeZone)]]),
           )
-        : new Map();
+        : { counts: new Map() };
       const blockers: Blocker[] = offerBlockers(
         terms,
         { at: now, timeZone, locationId: null, channel },
@@ -345,22 +345,17 @@ export function createCoupons(
     },
 
     /** The member's coupons that could be used now (where: the caller checks the reward's rules). */
-    async usableOf(organizationId: string, customerId: string, now: Date, executor: Executor = db) {
-      const rows = await executor
-        .select()
-        .from(coupons)
-        .where(
-          and(
-            eq(coupons.organizationId, organizationId),
-            eq(coupons.customerId, customerId),
-            eq(coupons.status, 'active'),
-            isNull(coupons.redemptionId),
-            lte(coupons.activeFrom, now),
-            or(isNull(coupons.expiresAt), gt(coupons.expiresAt, now)),
-          ),
-        )
-        .orderBy(asc(coupons.id));
-      return rows;
+    usableOf(organizationId: string, customerId: string, now: Date, executor: Executor = db) {
+      // Every member's list asks: written by hand, see tableRows.
+      return tableRows(
+        executor,
+        coupons,
+        sql`select * from ${coupons}
+            where organization_id = ${organizationId} and customer_id = ${customerId} and status = 'active'
+              and redemption_id is null and active_from <= ${now.toISOString()}
+              and (expires_at is null or expires_at > ${now.toISOString()})
+            order by id`,
+      );
     },
 
     async findByCode(organizationId: string, code: string, executor: Executor = db) {

@@ -131,7 +131,7 @@ export function createPlanner(context: RewardsContext, coupons: Coupons) {
     const periods = new Map(
       limited.map((item) => [item.terms!.id, memberPeriodStart(item.terms!, now, input.timeZone)]),
     );
-    const usage = await countsOf(executor, organizationId, customer.id, periods);
+    const { counts: usage } = await countsOf(executor, organizationId, customer.id, periods);
     const { available, defaultTypeId } = input.points;
     const occasion = {
       at: now,

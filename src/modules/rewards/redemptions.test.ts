@@ -419,6 +419,31 @@ describe('reservations that expire', () => {
     expect(await api.points(other)).toMatchObject({ active: 500, blocked: 0 });
     expect((await verifyLedger(ctx.database.db, { organizationId: org.id })).mismatches).toEqual([]);
   });
+  it('leave their order free: committing it after the time is up redeems it afresh', async () => {
+    const { org, api, member } = await setup();
+    const coffee = await api.reward({ type: 'free_product', scope: { skus: ['COFFEE'] }, costPoints: 50 });
+    const { redemptions } = ctx.services.rewards;
+    const actor = { type: 'system' as const, id: null };
+    const redeem = (mode: 'reserve' | 'commit', now: string) =>
+      redemptions.redeem(org.id, {
+        customerId: member,
+        order: dinner('L-1'),
+        rewards: [{ rewardId: coffee.id }],
+        mode,
+        ttlSeconds: 60,
+        actor,
+        now: new Date(now),
+      });
+    const reserved = await redeem('reserve', '2026-06-01T12:00:00Z');
+    const committed = await redeem('commit', '2026-06-01T12:01:00Z');
+    expect(committed).toMatchObject({ status: 'committed', replayed: false });
+    expect(committed.id).not.toBe(reserved.id);
+    expect(await redemptions.get(org.id, reserved.id!)).toMatchObject({
+      status: 'released',
+      releaseReason: 'expired',
+    });
+    expect(await api.points(member)).toMatchObject({ active: 450, blocked: 0, spent: 50 });
+  });
 });
 
 describe('the ticket of a redeemed order', () => {

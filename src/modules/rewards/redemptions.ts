@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import { type Executor, type Tx, tableRows } from '../../db/connection.ts';
+import { type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
@@ -13,7 +13,14 @@ import { blockedError, pointsOf, type RewardsContext, timeZoneAt } from './conte
 import { normalizeOrder, type OrderInput, rewardChannelOf } from './order.ts';
 import type { Planner, RequestedReward } from './planner.ts';
 import { coupons, type RedemptionStatus, redemptions, rewardUsages } from './schema.ts';
-import { expiredReservations, freeSlots, lockMember, releaseUsages, takeSlots } from './store.ts';
+import {
+  expiredReservations,
+  freeSlots,
+  lockMember,
+  releaseUsages,
+  reservationsExpired,
+  takeSlots,
+} from './store.ts';
 import type { RedemptionItem, RedemptionPoints } from './types.ts';
 
 export type RedemptionRow = typeof redemptions.$inferSelect;
@@ -67,6 +74,9 @@ export interface RedemptionFilter {
 const DEFAULT_TTL_SECONDS = 15 * 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SWEEP_BATCH = 50;
+
+/** A reserve or commit found reservations whose time is up: release them, then start again. */
+class SweepFirst extends Error {}
 
 function view(row: RedemptionRow, replayed = false): RedemptionView {
   return {
@@ -303,10 +313,25 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
     }
   }
 
-  /** Reserve or commit, in one transaction; the first request for an order wins, later ones get its result. */
-  async function writeOnce(organizationId: string, input: RedeemInput, now: Date): Promise<RedemptionView> {
+  /**
+   * Reserve or commit, in one transaction; the first request for an order wins, later ones get its
+   * result. Reservations whose time is up must be released before anything is counted; unless
+   * `swept` (just now), the transaction checks for them on its way, without a statement of its
+   * own, and throws SweepFirst when there are.
+   */
+  async function writeOnce(
+    organizationId: string,
+    input: RedeemInput,
+    now: Date,
+    swept: boolean,
+  ): Promise<RedemptionView> {
     return transaction(db, async (tx) => {
       const existing = await activeForOrder(tx, organizationId, input.order.documentNumber, true);
+      const lapsed =
+        existing?.status === 'reserved' && existing.expiresAt !== null && existing.expiresAt <= now;
+      if (lapsed && !swept) {
+        throw new SweepFirst();
+      }
       if (existing) {
         if (existing.status === 'reserved' && input.mode === 'commit') {
           return view(await commitLocked(tx, existing, input.actor, now));
@@ -330,15 +355,18 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         ? new Date(now.getTime() + (input.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000)
         : null;
       // The row first: a second request for the same order waits here, then finds this one.
-      await tx.execute(
+      const [inserted] = await rawRows<{ expired: boolean }>(
+        tx,
         sql`insert into ${redemptions} (organization_id, id, order_id, customer_id, status, location_id,
               channel, currency, "order", expires_at, reserved_at, committed_at, created_at, updated_at)
             values (${organizationId}, ${id}, ${order.documentNumber}, ${customer.id},
               ${reserve ? 'reserved' : 'committed'}, ${order.locationId}, ${channel}, ${order.currency},
               ${JSON.stringify(order)}::jsonb, ${expiresAt?.toISOString() ?? null},
               ${reserve ? now.toISOString() : null}, ${reserve ? null : now.toISOString()},
-              ${now.toISOString()}, ${now.toISOString()})`,
+              ${now.toISOString()}, ${now.toISOString()})
+            returning ${swept ? sql`false` : reservationsExpired(organizationId, now)} as expired`,
       );
+      if (inserted!.expired) throw new SweepFirst();
 
       const resolved = await planner.resolve(tx, organizationId, input.rewards);
       // Members' limits are counted under their lock, rewards in id order (no deadlock between tills).
@@ -511,12 +539,17 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
      */
     async redeem(organizationId: string, input: RedeemInput): Promise<RedemptionView> {
       const now = input.now ?? new Date();
-      await sweep(organizationId, now);
       if (input.mode !== 'validate') {
+        let swept = false;
         for (let attempt = 1; ; attempt++) {
           try {
-            return await writeOnce(organizationId, input, now);
+            return await writeOnce(organizationId, input, now, swept);
           } catch (error) {
+            if (error instanceof SweepFirst) {
+              await sweep(organizationId, now);
+              swept = true;
+              continue;
+            }
             // Two tills sent the same order at once: the loser finds the winner's redemption.
             const race =
               sqlState(error) === UNIQUE_VIOLATION &&
@@ -525,6 +558,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
           }
         }
       }
+      await sweep(organizationId, now);
       const existing = await activeForOrder(db, organizationId, input.order.documentNumber, false);
       if (existing) return view(existing, true);
       const customer = await findMember(organizationId, input.customerId);

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows, type Tx } from '../../db/connection.ts';
 import type { Usage } from '../../domain/rewards.ts';
 import { coupons, redemptions, rewardCodes, rewardMemberLocks, rewards, rewardUsages } from './schema.ts';
@@ -54,28 +54,43 @@ export async function lockMember(
 /** What limits count, per reward: `taken` (its total) and this member's usage in all and in its period. */
 export type Counts = Map<string, { taken: number; member: number; memberInPeriod: number }>;
 
+/** SQL: whether the organization holds reservations whose time is up at `now` (the sweep releases them). */
+export function reservationsExpired(organizationId: string, now: Date): SQL {
+  return sql`exists (select 1 from ${redemptions} where organization_id = ${organizationId}
+    and status = 'reserved' and expires_at <= ${now.toISOString()})`;
+}
+
 /**
  * Counts the rewards of `periods` (id → start of the member's period, null = no period limit) in
  * one statement, written by hand (the builder spent ~0.5 ms making the `or` list of 30 rewards).
  * `taken` is read here because the rows it would come from are the cached definitions. Usages
- * that were released do not count.
+ * that were released do not count. With `expiredBy`, the same statement also tells whether
+ * reservations are due for the sweep (false without it, or without rewards to count).
  */
 export async function countsOf(
   executor: Executor,
   organizationId: string,
   customerId: string,
   periods: Map<string, Date | null>,
-): Promise<Counts> {
-  const result: Counts = new Map();
-  if (periods.size === 0) return result;
+  expiredBy?: Date,
+): Promise<{ counts: Counts; reservationsExpired: boolean }> {
+  const counts: Counts = new Map();
+  if (periods.size === 0) return { counts, reservationsExpired: false };
   const ids = [...periods.keys()];
   // One text array for both kinds of start: '' for "no period" (arrayParam has no nulls).
   const since = ids.map((id) => periods.get(id)?.toISOString() ?? '');
-  const rows = await rawRows<{ id: string; taken: number; member: string; member_in_period: string }>(
+  const rows = await rawRows<{
+    id: string;
+    taken: number;
+    member: string;
+    member_in_period: string;
+    expired: boolean;
+  }>(
     executor,
     sql`select r.id, r.taken,
           coalesce(sum(u.quantity), 0) as member,
-          coalesce(sum(u.quantity) filter (where p.since is null or u.used_at >= p.since), 0) as member_in_period
+          coalesce(sum(u.quantity) filter (where p.since is null or u.used_at >= p.since), 0) as member_in_period,
+          ${expiredBy ? reservationsExpired(organizationId, expiredBy) : sql`false`} as expired
         from unnest(${arrayParam(ids, 'uuid')}, ${arrayParam(since, 'text')}) as w(id, since)
         cross join lateral (select nullif(w.since, '')::timestamptz as since) p
         join ${rewards} r on r.organization_id = ${organizationId} and r.id = w.id
@@ -84,13 +99,13 @@ export async function countsOf(
         group by r.id, r.taken`,
   );
   for (const row of rows) {
-    result.set(row.id, {
+    counts.set(row.id, {
       taken: Number(row.taken),
       member: Number(row.member),
       memberInPeriod: Number(row.member_in_period),
     });
   }
-  return result;
+  return { counts, reservationsExpired: rows.some((row) => row.expired) };
 }
 
 /** The usage limits are checked against: from `counts` when the reward was counted (it has limits). */
