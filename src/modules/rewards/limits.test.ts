@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext, type TestOrganization } from '../../../test/support/context.ts';
 import { dinner, rewardsApi } from '../../../test/support/rewards.ts';
@@ -190,6 +191,23 @@ describe('limits', () => {
     expect(listed.data[0]).toMatchObject({ canRedeem: true });
     await ctx.services.rewards.coupons.claim(org.id, member, reward.id, { actor, now: later });
     expect(await t.blockers(member, reward.id, '2026-03-01T12:15:00Z')).toEqual(['limit_reached']);
+  });
+
+  it('a total limit set by hand in SQL holds at checkout before the catalogue in memory knows it', async () => {
+    const org = await ctx.createOrganization();
+    const api = rewardsApi(ctx, org);
+    const member = await api.member();
+    const reward = await api.reward({ type: 'free_product', scope: { skus: ['COFFEE'] } });
+    const t = till(org);
+    await t.redeem(member, reward.id, '2026-03-01T12:00:00Z');
+    // Behind the API's back: no notification, the cached definition still says "no limit".
+    await ctx.database.db.execute(
+      sql`update rewards set total_limit = 1 where organization_id = ${org.id} and id = ${reward.id}`,
+    );
+    await expect(t.redeem(member, reward.id, '2026-03-01T12:01:00Z')).rejects.toMatchObject({
+      code: 'reward_limit_reached',
+    });
+    expect((await api.get(`/v1/rewards/${reward.id}`)).json().usage).toEqual({ taken: 1, left: 0 });
   });
 
   it('a minimum order', async () => {

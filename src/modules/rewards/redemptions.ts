@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import { type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
@@ -12,7 +12,7 @@ import { type Actor, SYSTEM } from '../ledger/service.ts';
 import { blockedError, pointsOf, type RewardsContext, timeZoneAt } from './context.ts';
 import { normalizeOrder, type OrderInput, rewardChannelOf } from './order.ts';
 import type { Planner, RequestedReward } from './planner.ts';
-import { coupons, type RedemptionStatus, redemptions, rewardUsages } from './schema.ts';
+import { coupons, type RedemptionStatus, redemptions, rewards, rewardUsages } from './schema.ts';
 import {
   expiredReservations,
   freeSlots,
@@ -481,26 +481,61 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         );
         slots.set(item.rewardId, (slots.get(item.rewardId) ?? 0) + 1);
       }
-      // The usages (limits count them) and what the plan gave, in one statement.
-      const saved = (
-        await tableRows(
-          tx,
-          redemptions,
-          sql`${
-            usages.length > 0
-              ? sql`with usage as (
-                insert into ${rewardUsages} (organization_id, id, reward_id, customer_id, kind, quantity,
-                  points, point_type_id, redemption_id, used_at)
-                values ${sql.join(usages, sql`, `)})`
-              : sql``
-          }
+      const limitless = new Set(
+        resolved.flatMap((item) => (item.terms && item.terms.totalLimit === null ? [item.terms.id] : [])),
+      );
+      const ordered = [...slots.keys()].sort();
+      // Counters of rewards without a total limit are only counted (for the API), never refused.
+      const counted = ordered.filter((rewardId) => limitless.has(rewardId));
+      const guarded = ordered.filter((rewardId) => !limitless.has(rewardId));
+      const refused = (rewardId: string) => {
+        const item = items.find((i) => i.rewardId === rewardId)!;
+        return blockedError(
+          [
+            {
+              path: `body.rewards.${item.index}`,
+              blocker: {
+                code: 'limit_reached',
+                message: `"${item.name}" has been taken as often as it can be`,
+              },
+            },
+          ],
+          'reward_limit_reached',
+        );
+      };
+      // The usages (limits count them), the limitless counters and what the plan gave: one statement.
+      const writes: SQL[] = [];
+      if (usages.length > 0) {
+        writes.push(sql`usage as (
+          insert into ${rewardUsages} (organization_id, id, reward_id, customer_id, kind, quantity, points,
+            point_type_id, redemption_id, used_at)
+          values ${sql.join(usages, sql`, `)})`);
+      }
+      if (counted.length > 0) {
+        // Still guarded: a limit set since the catalogue was read holds all the same.
+        writes.push(sql`counted as (
+          update ${rewards} r set taken = r.taken + s.quantity::int
+          from unnest(${arrayParam(counted, 'uuid')}, ${arrayParam(
+            counted.map((rewardId) => String(slots.get(rewardId))),
+            'text',
+          )}) as s(id, quantity)
+          where r.organization_id = ${organizationId} and r.id = s.id
+            and (r.total_limit is null or r.taken + s.quantity::int <= r.total_limit)
+          returning r.id)`);
+      }
+      const [saved] = await tableRows(
+        tx,
+        redemptions,
+        sql`${writes.length > 0 ? sql`with ${sql.join(writes, sql`, `)}` : sql``}
             update ${redemptions}
             set items = ${JSON.stringify(items)}::jsonb, points = ${JSON.stringify(points)}::jsonb,
               total_discount = ${plan.totalDiscount}, updated_at = ${now.toISOString()}
             where organization_id = ${organizationId} and id = ${id}
+              ${counted.length > 0 ? sql`and (select count(*) from counted) = ${counted.length}` : sql``}
             returning *`,
-        )
-      )[0]!;
+      );
+      // Only when one of them was given a total limit meanwhile, and it is reached.
+      if (!saved) throw refused(counted[0]!);
       await emit(tx, {
         organizationId,
         type: reserve ? 'redemption.reserved' : 'redemption.committed',
@@ -509,22 +544,8 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
       });
       if (!reserve) await couponEvents(tx, saved, 'coupon.used');
       // Last, in id order: the guarded counters whose row locks are held to commit.
-      for (const rewardId of [...slots.keys()].sort()) {
-        if (!(await takeSlots(tx, organizationId, rewardId, slots.get(rewardId)!))) {
-          const item = items.find((i) => i.rewardId === rewardId)!;
-          throw blockedError(
-            [
-              {
-                path: `body.rewards.${item.index}`,
-                blocker: {
-                  code: 'limit_reached',
-                  message: `"${item.name}" has been taken as often as it can be`,
-                },
-              },
-            ],
-            'reward_limit_reached',
-          );
-        }
+      for (const rewardId of guarded) {
+        if (!(await takeSlots(tx, organizationId, rewardId, slots.get(rewardId)!))) throw refused(rewardId);
       }
       return view(saved);
     });
