@@ -202,18 +202,24 @@ export async function tableRows<T extends PgTable>(
   table: T,
   query: SQL,
 ): Promise<Array<InferSelectModel<T>>> {
+  const rows = await rawRows<Record<string, unknown>>(executor, query);
+  return rows.map((raw) => rowOf(table, raw));
+}
+
+/**
+ * One row of table from its columns by database name, as the driver or `row_to_json` gives them
+ * (JSON's timestamps are strings: the columns' own mapping reads both).
+ */
+export function rowOf<T extends PgTable>(table: T, raw: Record<string, unknown>): InferSelectModel<T> {
   let columns = columnsByTable.get(table);
   if (!columns) {
     columns = Object.entries(getTableColumns(table));
     columnsByTable.set(table, columns);
   }
-  const rows = await rawRows<Record<string, unknown>>(executor, query);
-  return rows.map((raw) => {
-    const row: Record<string, unknown> = {};
-    for (const [key, column] of columns) {
-      const value = raw[column.name];
-      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-    }
-    return row as InferSelectModel<T>;
-  });
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of columns) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as InferSelectModel<T>;
 }

@@ -1,14 +1,16 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ConfigCache } from '../../db/config-cache.ts';
-import { arrayParam, type Db, type Executor, rawRows } from '../../db/connection.ts';
+import { arrayParam, type Db, type Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { answered, mapped, type PartRead, readPart } from '../../db/read-together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { periodStart } from '../../domain/earning/limits.ts';
 import type {
   BreakdownEntry,
   Channel,
   EarningRule,
+  MemberContext,
   RuleConfig,
   RuleLimit,
 } from '../../domain/earning/types.ts';
@@ -94,6 +96,62 @@ function checkWindow(row: { startsAt: Date | null; endsAt: Date | null }) {
   if (row.startsAt && row.endsAt && row.endsAt <= row.startsAt) {
     throw validationFailed('body.endsAt', 'must be after startsAt');
   }
+}
+
+/**
+ * Tier and segments of a member, for targeted rules, as a part of the member's read (the
+ * tiers/segments module provides it; without one, rules are untargeted only).
+ */
+export interface AudienceProvider {
+  describePart(
+    executor: Executor,
+    organizationId: string,
+    customerId: string,
+  ): Promise<PartRead<Pick<MemberContext, 'tierId' | 'tierMultiplier' | 'segmentIds'>>>;
+}
+
+export const NO_AUDIENCE = answered({ tierId: null, tierMultiplier: 100, segmentIds: [] as string[] });
+
+/**
+ * How many times each limited rule already earned for the member in its current period, as a part
+ * of a read several modules answer together: the member's awards of those rules since the
+ * earliest period start, counted here.
+ */
+function usagePart(
+  organizationId: string,
+  customerId: string,
+  rules: EarningRule[],
+  at: Date,
+  timeZone: string,
+): PartRead<Record<string, number>> {
+  const limited = rules
+    .filter((rule) => rule.limit !== null)
+    .map((rule) => ({ id: rule.id, since: periodStart(rule.limit!.period, at, timeZone) }));
+  if (limited.length === 0) return answered({});
+  const earliest = limited.some((rule) => rule.since === null)
+    ? null
+    : new Date(Math.min(...limited.map((rule) => rule.since!.getTime())));
+  const awardsPart: PartRead<Array<{ rule_id: string; awarded_at: string }>> = {
+    json: sql`select coalesce(json_agg(json_build_object('rule_id', rule_id, 'awarded_at', awarded_at)), '[]'::json)
+              from ${ruleAwards}
+              where organization_id = ${organizationId} and customer_id = ${customerId}
+                and rule_id = any(${arrayParam(
+                  limited.map((rule) => rule.id),
+                  'uuid',
+                )})
+                ${earliest ? sql`and awarded_at >= ${earliest}` : sql``}`,
+    decode: (value) => (value ?? []) as Array<{ rule_id: string; awarded_at: string }>,
+  };
+  return mapped(awardsPart, (rows) => {
+    const awards = rows.map((award) => ({ ruleId: award.rule_id, awardedAt: new Date(award.awarded_at) }));
+    const usage: Record<string, number> = {};
+    for (const rule of limited) {
+      usage[rule.id] = awards.filter(
+        (a) => a.ruleId === rule.id && (!rule.since || a.awardedAt >= rule.since),
+      ).length;
+    }
+    return usage;
+  });
 }
 
 export function createEarningRulesService(db: Db, configCache: ConfigCache) {
@@ -220,10 +278,7 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
       });
     },
 
-    /**
-     * How many times each limited rule already earned for the member in its current period.
-     * One query: the member's awards of those rules since the earliest period start, counted here.
-     */
+    /** How many times each limited rule already earned for the member in its current period. */
     async usage(
       executor: Executor,
       organizationId: string,
@@ -232,34 +287,10 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
       at: Date,
       timeZone: string,
     ): Promise<Record<string, number>> {
-      const limited = rules
-        .filter((rule) => rule.limit !== null)
-        .map((rule) => ({ id: rule.id, since: periodStart(rule.limit!.period, at, timeZone) }));
-      if (limited.length === 0) return {};
-      const earliest = limited.some((rule) => rule.since === null)
-        ? null
-        : new Date(Math.min(...limited.map((rule) => rule.since!.getTime())));
-      // Every ticket with limited rules asks: written by hand (see tableRows).
-      const awards = (
-        await rawRows<{ rule_id: string; awarded_at: string | Date }>(
-          executor,
-          sql`select rule_id, awarded_at from ${ruleAwards}
-              where organization_id = ${organizationId} and customer_id = ${customerId}
-                and rule_id = any(${arrayParam(
-                  limited.map((rule) => rule.id),
-                  'uuid',
-                )})
-                ${earliest ? sql`and awarded_at >= ${earliest}` : sql``}`,
-        )
-      ).map((award) => ({ ruleId: award.rule_id, awardedAt: new Date(award.awarded_at) }));
-      const usage: Record<string, number> = {};
-      for (const rule of limited) {
-        usage[rule.id] = awards.filter(
-          (a) => a.ruleId === rule.id && (!rule.since || a.awardedAt >= rule.since),
-        ).length;
-      }
-      return usage;
+      return readPart(executor, usagePart(organizationId, customerId, rules, at, timeZone));
     },
+
+    usagePart,
 
     /** Remembers which rules earned (once per rule per source), for limits and reporting. */
     async recordAwards(

@@ -1,26 +1,20 @@
 import type { Db, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
+import { readTogether } from '../../db/read-together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { evaluateTrigger, type Trigger } from '../../domain/earning/triggers.ts';
 import type { Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
-import type { EarningRulesService } from './service.ts';
+import { type AudienceProvider, type EarningRulesService, NO_AUDIENCE } from './service.ts';
 
 export interface TriggerDependencies {
   customers: CustomersService;
   ledger: LedgerService;
   earningRules: EarningRulesService;
   organizations: OrganizationsService;
-  /** Tier and segments for targeted rules (the tiers/segments module); none = untargeted only. */
-  audience?: {
-    describe(
-      tx: Tx,
-      organizationId: string,
-      customerId: string,
-    ): Promise<Pick<MemberContext, 'tierId' | 'tierMultiplier' | 'segmentIds'>>;
-  };
+  audience?: AudienceProvider;
 }
 
 export interface TriggerInput {
@@ -51,15 +45,18 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
     const customer = await customers.get(organizationId, input.customerId, tx);
     const organization = await organizations.get(organizationId, tx);
     const rules = await earningRules.activeRules(organizationId, tx);
-    const audience = deps.audience
-      ? await deps.audience.describe(tx, organizationId, customer.id)
-      : { tierId: null, tierMultiplier: 100, segmentIds: [] };
+    const { audience, ruleUsage } = await readTogether(tx, {
+      audience: deps.audience
+        ? await deps.audience.describePart(tx, organizationId, customer.id)
+        : NO_AUDIENCE,
+      ruleUsage: earningRules.usagePart(organizationId, customer.id, rules, now, organization.timeZone),
+    });
     const member: MemberContext = {
       customerId: customer.id,
       ...audience,
       purchasesBefore: 0,
       referredBy: customer.referredBy ?? null,
-      ruleUsage: await earningRules.usage(tx, organizationId, customer.id, rules, now, organization.timeZone),
+      ruleUsage,
     };
     const evaluation = evaluateTrigger(input.trigger, member, rules, {
       at: now,

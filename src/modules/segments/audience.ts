@@ -1,4 +1,5 @@
 import type { Db, Executor, Tx } from '../../db/connection.ts';
+import { combined, readPart } from '../../db/read-together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { localToday } from '../../domain/segments/calendar.ts';
 import { needsOf } from '../../domain/segments/criteria.ts';
@@ -69,6 +70,17 @@ export function createAudience(db: Db, deps: AudienceDependencies) {
     );
   }
 
+  /** The member's tier, multiplier and segments, as a part of a read several modules answer together. */
+  async function describePart(executor: Executor, organizationId: string, customerId: string) {
+    return combined(
+      {
+        tier: await tiers.describePart(executor, organizationId, customerId, new Date()),
+        segmentIds: await segments.segmentIdsPart(executor, organizationId, customerId),
+      },
+      ({ tier, segmentIds }) => ({ ...tier, segmentIds }),
+    );
+  }
+
   /** After a change that already committed: a failure here must not turn a success into an error. */
   async function refreshAfterCommit(organizationId: string, customerIds: Iterable<string>) {
     for (const customerId of new Set(customerIds)) {
@@ -105,10 +117,10 @@ export function createAudience(db: Db, deps: AudienceDependencies) {
 
     /** The transactions service's AudienceProvider: the member's tier, multiplier and segments. */
     async describe(executor: Executor, organizationId: string, customerId: string) {
-      const tier = await tiers.describe(executor, organizationId, customerId, new Date());
-      const segmentIds = await segments.segmentIdsOf(executor, organizationId, customerId);
-      return { ...tier, segmentIds };
+      return readPart(executor, await describePart(executor, organizationId, customerId));
     },
+
+    describePart,
 
     /** Registered with the transactions service: runs in the ticket's own transaction (the member exists). */
     afterPurchase(tx: Tx, organizationId: string, customerId: string) {

@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { answered, mapped, type PartRead, readPart } from '../../db/read-together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { parsePoints } from '../../domain/points.ts';
@@ -79,6 +80,21 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
   /** The organization's active segments, from this process's configuration cache. */
   function activeSegments(executor: Executor, organizationId: string): Promise<store.SegmentRow[]> {
     return configCache.read(organizationId, 'segments', () => store.activeSegments(executor, organizationId));
+  }
+
+  /** Active segments the member is in (what earning rules target), as a part of a read. */
+  async function segmentIdsPart(
+    executor: Executor,
+    organizationId: string,
+    customerId: string,
+  ): Promise<PartRead<string[]>> {
+    const active = await activeSegments(executor, organizationId);
+    // Inactive segments have no members: without an active one, nobody is in any.
+    if (active.length === 0) return answered([]);
+    const ids = new Set(active.map((segment) => segment.id));
+    return mapped(store.membershipPart(organizationId, customerId), (held) =>
+      held.filter((id) => ids.has(id)),
+    );
   }
 
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<store.SegmentRow> {
@@ -388,11 +404,10 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
 
     /** Active segments the member is in (what earning rules target). */
     async segmentIdsOf(executor: Executor, organizationId: string, customerId: string): Promise<string[]> {
-      const active = await activeSegments(executor, organizationId);
-      if (active.length === 0) return [];
-      const ids = new Set(active.map((segment) => segment.id));
-      return (await store.membershipOf(executor, organizationId, customerId)).filter((id) => ids.has(id));
+      return readPart(executor, await segmentIdsPart(executor, organizationId, customerId));
     },
+
+    segmentIdsPart,
 
     /**
      * Brings one member's membership up to date inside the caller's transaction, with the pure

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import type { PartRead } from '../../db/read-together.ts';
 import { customers } from '../customers/schema.ts';
 import { audienceRefreshes, segmentMembers, segments } from './schema.ts';
 
@@ -123,17 +124,13 @@ export function segmentsOfMember(
     .limit(fetchSize(page));
 }
 
-export async function membershipOf(
-  executor: Executor,
-  organizationId: string,
-  customerId: string,
-): Promise<string[]> {
-  // Every ticket reads it: written by hand (see tableRows).
-  const rows = await rawRows<{ segment_id: string }>(
-    executor,
-    sql`select segment_id from ${segmentMembers} where organization_id = ${organizationId} and customer_id = ${customerId}`,
-  );
-  return rows.map((row) => row.segment_id);
+/** Ids of the segments the member is in, as a part of a read several modules answer together (every ticket asks). */
+export function membershipPart(organizationId: string, customerId: string): PartRead<string[]> {
+  return {
+    json: sql`select coalesce(json_agg(segment_id), '[]'::json) from ${segmentMembers}
+              where organization_id = ${organizationId} and customer_id = ${customerId}`,
+    decode: (value) => (value ?? []) as string[],
+  };
 }
 
 export async function addMemberships(

@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { answered, mapped, type PartRead, readPart } from '../../db/read-together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { parsePoints } from '../../domain/points.ts';
 import {
@@ -219,6 +220,21 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
     return change;
   }
 
+  /** The member's tier for the earning engine — what they hold now, and its multiplier — as a part of a read. */
+  async function describePart(
+    executor: Executor,
+    organizationId: string,
+    customerId: string,
+    now: Date,
+  ): Promise<PartRead<{ tierId: string | null; tierMultiplier: number }>> {
+    const rows = await ladderOf(executor, organizationId);
+    if (rows.length === 0) return answered({ tierId: null, tierMultiplier: 100 });
+    return mapped(store.memberTierPart(organizationId, customerId), (held) => {
+      const tier = effectiveTier(rows.map(store.toDefinition), store.stateOf(held), now);
+      return { tierId: tier?.id ?? null, tierMultiplier: tier?.multiplier ?? 100 };
+    });
+  }
+
   async function basisValueOf(
     executor: Executor,
     organizationId: string,
@@ -371,12 +387,10 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
 
     /** The member's tier for the earning engine: what they hold now, and its multiplier. */
     async describe(executor: Executor, organizationId: string, customerId: string, now: Date) {
-      const rows = await ladderOf(executor, organizationId);
-      if (rows.length === 0) return { tierId: null, tierMultiplier: 100 };
-      const row = await store.findMemberTier(executor, organizationId, customerId);
-      const tier = effectiveTier(rows.map(store.toDefinition), store.stateOf(row), now);
-      return { tierId: tier?.id ?? null, tierMultiplier: tier?.multiplier ?? 100 };
+      return readPart(executor, await describePart(executor, organizationId, customerId, now));
     },
+
+    describePart,
 
     /** The member's tier with what it comes from; the manual assignment's expiry is honoured at `now`. */
     async memberTier(organizationId: string, customerId: string, now: Date) {

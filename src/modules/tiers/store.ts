@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
-import { arrayParam, type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows, rowOf, type Tx } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { type PartRead, readPart } from '../../db/read-together.ts';
 import type { TierDefinition, TierState } from '../../domain/tiers.ts';
 import { customers } from '../customers/schema.ts';
 import { customerTiers, tiers } from './schema.ts';
@@ -116,13 +117,19 @@ export function membersOf(executor: Executor, organizationId: string, tierId: st
 }
 
 export async function findMemberTier(executor: Executor, organizationId: string, customerId: string) {
-  // Every ticket reads it: written by hand (see tableRows).
-  const [row] = await tableRows(
-    executor,
-    customerTiers,
-    sql`select * from ${customerTiers} where organization_id = ${organizationId} and customer_id = ${customerId}`,
-  );
-  return row;
+  return readPart(executor, memberTierPart(organizationId, customerId));
+}
+
+/** The member's tier row, as a part of a read several modules answer together (every ticket asks). */
+export function memberTierPart(
+  organizationId: string,
+  customerId: string,
+): PartRead<MemberTierRow | undefined> {
+  return {
+    json: sql`select row_to_json(${customerTiers}) from ${customerTiers}
+              where organization_id = ${organizationId} and customer_id = ${customerId}`,
+    decode: (value) => (value ? rowOf(customerTiers, value as Record<string, unknown>) : undefined),
+  };
 }
 
 /**
