@@ -25,45 +25,48 @@ const buffered = new WeakMap<Executor, EventRow[]>();
  * statement just before the commit (a ticket emits four), elsewhere at once.
  */
 export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
-  const row: EventRow = {
+  const row = toRow(event, new Date());
+  await queue(tx, [row]);
+  return row;
+}
+
+/**
+ * `emit` for many events at once (a CSV import, a segment recompute adding 100,000 members): one
+ * statement whatever the count. A small batch joins the transaction's buffered events; a large
+ * one is written at once, so memory does not hold it until the commit.
+ */
+export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promise<void> {
+  if (batch.length === 0) return;
+  const createdAt = new Date();
+  const rows = batch.map((event) => toRow(event, createdAt));
+  if (rows.length > MAX_BUFFERED_BATCH) await writeEvents(tx, rows);
+  else await queue(tx, rows);
+}
+
+const MAX_BUFFERED_BATCH = 100;
+
+function toRow(event: NewEvent, createdAt: Date): EventRow {
+  return {
     organizationId: event.organizationId,
     id: newId(),
     type: event.type,
     subjectType: event.subject.type,
     subjectId: event.subject.id,
     payload: event.payload,
-    createdAt: new Date(),
+    createdAt,
   };
-  const pending = buffered.get(tx);
-  if (pending) {
-    pending.push(row);
-    return row;
-  }
-  const batch = [row];
-  if (beforeCommit(tx, () => writeEvents(tx, batch))) buffered.set(tx, batch);
-  else await writeEvents(tx, batch);
-  return row;
 }
 
-/**
- * `emit` for many events at once (a CSV import, a segment recompute adding 100,000 members): one
- * statement whatever the count. Same transaction rule as `emit`; always written at once.
- */
-export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promise<void> {
-  if (batch.length === 0) return;
-  const createdAt = new Date();
-  await writeEvents(
-    tx,
-    batch.map((event) => ({
-      organizationId: event.organizationId,
-      id: newId(),
-      type: event.type,
-      subjectType: event.subject.type,
-      subjectId: event.subject.id,
-      payload: event.payload,
-      createdAt,
-    })),
-  );
+/** Adds rows to the transaction's buffer (opening it on first use), or writes them now outside `transaction()`. */
+async function queue(tx: Executor, rows: EventRow[]): Promise<void> {
+  const pending = buffered.get(tx);
+  if (pending) {
+    pending.push(...rows);
+    return;
+  }
+  const batch = [...rows];
+  if (beforeCommit(tx, () => writeEvents(tx, batch))) buffered.set(tx, batch);
+  else await writeEvents(tx, batch);
 }
 
 /**
