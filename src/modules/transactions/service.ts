@@ -3,7 +3,7 @@ import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { type PartRead, readTogether } from '../../db/read-together.ts';
-import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
+import { transaction } from '../../db/transaction.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
 import { pointsToReverse } from '../../domain/earning/returns.ts';
@@ -46,7 +46,10 @@ export interface RedemptionHook {
    * redemption of its order (same document number), commits or releases that redemption, and
    * returns the discounts it gave (empty unless committed).
    */
-  syncTicket(tx: Tx, ticket: TransactionRow): Promise<GivenDiscount[]>;
+  syncTicket(
+    tx: Tx,
+    ticket: Pick<TransactionRow, 'organizationId' | 'id' | 'documentNumber' | 'status'>,
+  ): Promise<GivenDiscount[]>;
 }
 
 /** The organization, its settings and its active rules, as one ticket sees them. */
@@ -85,6 +88,11 @@ function purchasesPart(organizationId: string, customerId: string): PartRead<num
     decode: (value) => Number(value ?? 0),
   };
 }
+
+type NewTicket = typeof transactions.$inferInsert & Pick<TransactionRow, 'locationId' | 'customerId'>;
+
+/** A new ticket's document number was taken meanwhile: the attempt is rolled back and made again. */
+class DocumentTaken extends Error {}
 
 const IDENTIFIER_ORDER = ['customerId', 'loyaltyCardNumber', 'phone', 'email', 'externalId'] as const;
 
@@ -212,29 +220,41 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         last_purchase_at = greatest(${customerStats}.last_purchase_at, excluded.last_purchase_at)`);
   }
 
-  /** A completed sale with a member: evaluate, credit through the ledger, remember awards and stats. */
-  async function earn(
+  /** What a completed sale earns its member, before anything is credited (nothing for a member who may not earn). */
+  async function evaluateSale(
     tx: Tx,
-    row: TransactionRow,
+    program: Program,
+    row: Pick<TransactionRow, 'content'>,
     customer: Customer,
-    actor: Actor,
-    known: {
-      rewardDiscounts?: GivenDiscount[] | undefined;
-      program?: Program;
-      /** The ticket was inserted by this transaction: it cannot have earned yet. */
-      newTicket?: boolean;
-    } = {},
-  ): Promise<TransactionRow> {
-    const discounts = known.rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row));
-    const program = known.program ?? (await programOf(tx, row.organizationId));
-    const { settings, rules } = program;
+    discounts: GivenDiscount[],
+  ): Promise<Evaluation> {
     // Inactive and blocked members earn only if the program says so; their tickets count all the same.
-    const mayEarn = (status: string) => status === 'active' || settings.inactiveCustomersEarn;
-    const evaluation = mayEarn(customer.status)
-      ? await evaluate(tx, program, row, customer, discounts)
-      : { entries: [], total: 0 };
+    if (!mayEarn(program, customer.status)) return { entries: [], total: 0 };
+    return evaluate(tx, program, row, customer, discounts);
+  }
+
+  function mayEarn(program: Program, status: string) {
+    return status === 'active' || program.settings.inactiveCustomersEarn;
+  }
+
+  /**
+   * Credits what a sale earned through the ledger (the member, and a referrer the rules reward),
+   * remembers the rules' awards and the member's purchase, and refreshes their tier and segments.
+   */
+  async function creditSale(
+    tx: Tx,
+    row: Pick<
+      TransactionRow,
+      'organizationId' | 'id' | 'documentNumber' | 'locationId' | 'total' | 'purchasedAt'
+    >,
+    customer: Customer,
+    evaluation: Evaluation,
+    program: Program,
+    actor: Actor,
+    newTicket: boolean,
+  ): Promise<void> {
     const pointTypeOf = (ruleId: string) =>
-      rules.find((rule) => rule.id === ruleId)?.pointTypeId ?? undefined;
+      program.rules.find((rule) => rule.id === ruleId)?.pointTypeId ?? undefined;
     const credits = new Map<
       string,
       { customerId: string; pointTypeId: string | undefined; points: number; beneficiary: string }
@@ -260,7 +280,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       if (credit.points <= 0) continue;
       if (credit.beneficiary === 'referrer') {
         const referrer = await customers.get(row.organizationId, credit.customerId, tx);
-        if (!mayEarn(referrer.status)) continue;
+        if (!mayEarn(program, referrer.status)) continue;
       }
       await ledger.earn(
         {
@@ -275,7 +295,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           actor,
           source: { type: credit.beneficiary === 'member' ? 'transaction' : 'referral', id: row.id },
           locationId: row.locationId,
-          known: { customer, organization: program.organization, newSource: known.newTicket },
+          known: { customer, organization: program.organization, newSource: newTicket },
         },
         tx,
       );
@@ -298,6 +318,20 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       customer.id,
       ...[...credits.values()].map((credit) => credit.customerId),
     ]);
+  }
+
+  /** A stored sale completes with a member (a status change, an assignment): it earns now. */
+  async function earn(
+    tx: Tx,
+    row: TransactionRow,
+    customer: Customer,
+    actor: Actor,
+    rewardDiscounts?: GivenDiscount[],
+  ): Promise<TransactionRow> {
+    const discounts = rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row)) ?? [];
+    const program = await programOf(tx, row.organizationId);
+    const evaluation = await evaluateSale(tx, program, row, customer, discounts);
+    await creditSale(tx, row, customer, evaluation, program, actor, false);
     const [updated] = await tableRows(
       tx,
       transactions,
@@ -365,7 +399,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       row.type === 'sale' ? await deps.redemptions?.syncTicket(tx, current!) : undefined;
     if (status === 'completed' && row.type === 'sale' && row.customerId) {
       const customer = await customers.get(row.organizationId, row.customerId, tx);
-      current = await earn(tx, current!, customer, actor, { rewardDiscounts });
+      current = await earn(tx, current!, customer, actor, rewardDiscounts);
     }
     if (status === 'cancelled' && row.status === 'completed' && row.type === 'sale' && row.customerId) {
       const outstanding = row.pointsEarned - row.pointsReversed;
@@ -482,26 +516,70 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     }
   }
 
+  /** A ticket received before: the same answer again, or its status change; other content is refused. */
+  async function receivedAgain(
+    tx: Tx,
+    existing: TransactionRow,
+    input: TransactionInput,
+    hash: string,
+    actor: Actor,
+  ): Promise<IngestResult> {
+    if (existing.contentHash !== hash) {
+      throw new AppError(
+        'document_conflict',
+        `document ${input.documentNumber} was already received with different content`,
+      );
+    }
+    const status = input.status ?? 'completed';
+    if (status === existing.status) return { transaction: existing, created: false };
+    return { transaction: await changeStatus(tx, existing, status, actor), created: false };
+  }
+
+  /**
+   * Stores a new ticket with what it earned, unless its document number is taken (then nothing is
+   * written and undefined is returned).
+   */
+  async function insertTicket(
+    tx: Tx,
+    ticket: Omit<NewTicket, 'pointsEarned' | 'breakdown'>,
+    evaluation: Evaluation,
+  ): Promise<TransactionRow | undefined> {
+    const [row] = await tableRows(
+      tx,
+      transactions,
+      sql`insert into ${transactions} (organization_id, id, source, document_number, type, status,
+            location_id, purchased_at, currency, total, customer_id, identification, content, content_hash,
+            points_earned, breakdown)
+          values (${ticket.organizationId}, ${ticket.id}, ${ticket.source}, ${ticket.documentNumber},
+            ${ticket.type}, ${ticket.status}, ${ticket.locationId}, ${ticket.purchasedAt}, ${ticket.currency},
+            ${ticket.total}, ${ticket.customerId}, ${JSON.stringify(ticket.identification)}::jsonb,
+            ${JSON.stringify(ticket.content)}::jsonb, ${ticket.contentHash}, ${evaluation.total},
+            ${JSON.stringify(evaluation.entries)}::jsonb)
+          on conflict (organization_id, source, document_number) do nothing
+          returning *`,
+    );
+    return row;
+  }
+
+  /**
+   * One attempt at a ticket. `checkFirst` looks for an earlier ticket with this document number
+   * before anything else; without it (the first attempt) the ticket is taken as new, and its
+   * insert — which carries what it earned, so no second write is needed — is what finds out:
+   * DocumentTaken then sends the caller round again, checking first.
+   */
   async function ingestOnce(
     organizationId: string,
     input: TransactionInput,
     actor: Actor,
     options: IngestOptions,
+    checkFirst: boolean,
   ): Promise<IngestResult> {
     return transaction(db, async (tx) => {
       const hash = contentHash(input);
       const source = input.source ?? 'api';
-      const existing = await lockDocument(tx, organizationId, source, input.documentNumber);
-      if (existing) {
-        if (existing.contentHash !== hash) {
-          throw new AppError(
-            'document_conflict',
-            `document ${input.documentNumber} was already received with different content`,
-          );
-        }
-        const status = input.status ?? 'completed';
-        if (status === existing.status) return { transaction: existing, created: false };
-        return { transaction: await changeStatus(tx, existing, status, actor), created: false };
+      if (checkFirst) {
+        const existing = await lockDocument(tx, organizationId, source, input.documentNumber);
+        if (existing) return receivedAgain(tx, existing, input, hash, actor);
       }
       await checkReferences(tx, organizationId, input);
       const organization = await organizations.get(organizationId, tx);
@@ -514,40 +592,50 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           `the member is ${customer.status}: the ticket was not recorded`,
         );
       }
-      const identification = input.customer ? JSON.stringify(input.customer) : null;
-      let [row] = await tableRows(
-        tx,
-        transactions,
-        sql`insert into ${transactions} (organization_id, id, source, document_number, type, status,
-              location_id, purchased_at, currency, total, customer_id, identification, content, content_hash)
-            values (${organizationId}, ${newId()}, ${source}, ${input.documentNumber}, ${content.type},
-              ${content.status}, ${content.locationId ?? null}, ${new Date(content.purchasedAt)},
-              ${content.currency}, ${content.totals.total}, ${customer?.id ?? null}, ${identification}::jsonb,
-              ${JSON.stringify(content)}::jsonb, ${hash})
-            returning *`,
-      );
+      const ticket = {
+        organizationId,
+        id: newId(),
+        source,
+        documentNumber: input.documentNumber,
+        type: content.type,
+        status: content.status,
+        locationId: content.locationId ?? null,
+        purchasedAt: new Date(content.purchasedAt),
+        currency: content.currency,
+        total: content.totals.total,
+        customerId: customer?.id ?? null,
+        identification: input.customer ?? null,
+        content,
+        contentHash: hash,
+      };
+      // Buffered until the commit: gone with the rest if the document number turns out taken.
       await emit(tx, {
         organizationId,
         type: 'transaction.created',
-        subject: { type: 'transaction', id: row!.id },
+        subject: { type: 'transaction', id: ticket.id },
         payload: {
-          transactionId: row!.id,
-          documentNumber: row!.documentNumber,
-          type: row!.type,
-          status: row!.status,
-          customerId: row!.customerId,
-          total: row!.total,
+          transactionId: ticket.id,
+          documentNumber: ticket.documentNumber,
+          type: ticket.type,
+          status: ticket.status,
+          customerId: ticket.customerId,
+          total: ticket.total,
         },
       });
-      const rewardDiscounts = row!.type === 'sale' ? await deps.redemptions?.syncTicket(tx, row!) : undefined;
-      if (row!.type === 'return' && row!.status === 'completed') row = await applyReturn(tx, row!, actor);
-      else if (row!.status === 'completed' && customer)
-        row = await earn(tx, row!, customer, actor, {
-          rewardDiscounts,
-          program: await programOf(tx, organizationId, organization),
-          newTicket: true,
-        });
-      return { transaction: row!, created: true };
+      const rewardDiscounts =
+        ticket.type === 'sale' ? await deps.redemptions?.syncTicket(tx, ticket) : undefined;
+      const earns = ticket.type === 'sale' && ticket.status === 'completed' && customer !== null;
+      const program = earns ? await programOf(tx, organizationId, organization) : undefined;
+      const evaluation =
+        program && customer
+          ? await evaluateSale(tx, program, ticket, customer, rewardDiscounts ?? [])
+          : { entries: [], total: 0 };
+      const row = await insertTicket(tx, ticket, evaluation);
+      if (!row) throw new DocumentTaken();
+      if (program && customer) await creditSale(tx, row, customer, evaluation, program, actor, true);
+      if (row.type === 'return' && row.status === 'completed')
+        return { transaction: await applyReturn(tx, row, actor), created: true };
+      return { transaction: row, created: true };
     });
   }
 
@@ -559,10 +647,12 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       options: IngestOptions = {},
     ): Promise<IngestResult> {
       try {
-        return await ingestOnce(organizationId, input, actor, options);
+        return await ingestOnce(organizationId, input, actor, options, false);
       } catch (error) {
-        // Two tills sent the same ticket at once: the loser sees the winner's row on a second try.
-        if (sqlState(error) === UNIQUE_VIOLATION) return ingestOnce(organizationId, input, actor, options);
+        // The document number was taken (a retry, a status change, two tills at once), or the
+        // ticket was refused: checking first, an earlier ticket answers as it always does.
+        if (error instanceof DocumentTaken || error instanceof AppError)
+          return ingestOnce(organizationId, input, actor, options, true);
         throw error;
       }
     },
