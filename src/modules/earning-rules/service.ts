@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { ConfigCache } from '../../db/config-cache.ts';
 import { arrayParam, type Db, type Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { answered, mapped, type PartRead, readPart } from '../../db/read-together.ts';
+import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { periodStart } from '../../domain/earning/limits.ts';
 import type {
@@ -154,6 +154,31 @@ function usagePart(
   });
 }
 
+/**
+ * The statement that remembers which rules earned (once per rule per source), for limits and
+ * reporting; null when none did.
+ */
+function awardsWrite(
+  organizationId: string,
+  customerId: string,
+  source: { type: string; id: string },
+  entries: BreakdownEntry[],
+  at: Date,
+): SQL | null {
+  const perRule = new Map<string, number>();
+  for (const entry of entries) {
+    if (entry.beneficiary !== 'member' || entry.ruleType === 'tier_multiplier') continue;
+    perRule.set(entry.ruleId, (perRule.get(entry.ruleId) ?? 0) + entry.points);
+  }
+  if (perRule.size === 0) return null;
+  const rows = [...perRule].map(
+    ([ruleId, points]) =>
+      sql`(${organizationId}, ${newId()}, ${ruleId}, ${customerId}, ${source.type}, ${source.id}, ${points}, ${at})`,
+  );
+  return sql`insert into ${ruleAwards} (organization_id, id, rule_id, customer_id, source_type, source_id, points, awarded_at)
+             values ${sql.join(rows, sql`, `)}`;
+}
+
 export function createEarningRulesService(db: Db, configCache: ConfigCache) {
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<EarningRuleRow> {
     const [row] = await executor
@@ -301,20 +326,11 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
       entries: BreakdownEntry[],
       at: Date,
     ): Promise<void> {
-      const perRule = new Map<string, number>();
-      for (const entry of entries) {
-        if (entry.beneficiary !== 'member' || entry.ruleType === 'tier_multiplier') continue;
-        perRule.set(entry.ruleId, (perRule.get(entry.ruleId) ?? 0) + entry.points);
-      }
-      if (perRule.size === 0) return;
-      const rows = [...perRule].map(
-        ([ruleId, points]) =>
-          sql`(${organizationId}, ${newId()}, ${ruleId}, ${customerId}, ${source.type}, ${source.id}, ${points}, ${at})`,
-      );
-      await tx.execute(sql`
-        insert into ${ruleAwards} (organization_id, id, rule_id, customer_id, source_type, source_id, points, awarded_at)
-        values ${sql.join(rows, sql`, `)}`);
+      const write = awardsWrite(organizationId, customerId, source, entries, at);
+      if (write) await tx.execute(write);
     },
+
+    awardsWrite,
 
     /** Awards a source earned, to undo them when a ticket is cancelled. */
     async removeAwards(

@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
-import { readTogether } from '../../db/read-together.ts';
+import { readTogether } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { evaluateTrigger, type Trigger } from '../../domain/earning/triggers.ts';
 import type { Evaluation, MemberContext } from '../../domain/earning/types.ts';

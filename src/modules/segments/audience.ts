@@ -1,5 +1,5 @@
 import type { Db, Executor, Tx } from '../../db/connection.ts';
-import { combined, readPart } from '../../db/read-together.ts';
+import { combined, readPart } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { localToday } from '../../domain/segments/calendar.ts';
 import { needsOf } from '../../domain/segments/criteria.ts';

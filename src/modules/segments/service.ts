@@ -3,7 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
-import { answered, mapped, type PartRead, readPart } from '../../db/read-together.ts';
+import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { parsePoints } from '../../domain/points.ts';

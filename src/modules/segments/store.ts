@@ -1,7 +1,7 @@
 import { and, asc, count, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import type { PartRead } from '../../db/read-together.ts';
+import type { PartRead } from '../../db/together.ts';
 import { customers } from '../customers/schema.ts';
 import { audienceRefreshes, segmentMembers, segments } from './schema.ts';
 

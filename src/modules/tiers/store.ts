@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows, rowOf, type Tx } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { type PartRead, readPart } from '../../db/read-together.ts';
+import { type PartRead, readPart } from '../../db/together.ts';
 import type { TierDefinition, TierState } from '../../domain/tiers.ts';
 import { customers } from '../customers/schema.ts';
 import { customerTiers, tiers } from './schema.ts';

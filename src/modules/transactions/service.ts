@@ -1,8 +1,8 @@
-import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { type PartRead, readTogether } from '../../db/read-together.ts';
+import { type PartRead, readTogether, withWrites } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
@@ -87,6 +87,23 @@ function purchasesPart(organizationId: string, customerId: string): PartRead<num
               where organization_id = ${organizationId} and customer_id = ${customerId}`,
     decode: (value) => Number(value ?? 0),
   };
+}
+
+/** Counts a purchase (or takes one back) in the member's statistics. */
+function statsWrite(
+  organizationId: string,
+  customerId: string,
+  delta: { count: number; spent: number; at: Date | null },
+): SQL {
+  return sql`
+    insert into ${customerStats} (organization_id, customer_id, transactions_count, total_spent,
+      first_purchase_at, last_purchase_at)
+    values (${organizationId}, ${customerId}, ${Math.max(delta.count, 0)}, ${delta.spent}, ${delta.at}, ${delta.at})
+    on conflict (organization_id, customer_id) do update set
+      transactions_count = ${customerStats}.transactions_count + ${delta.count},
+      total_spent = ${customerStats}.total_spent + ${delta.spent},
+      first_purchase_at = least(${customerStats}.first_purchase_at, excluded.first_purchase_at),
+      last_purchase_at = greatest(${customerStats}.last_purchase_at, excluded.last_purchase_at)`;
 }
 
 type NewTicket = typeof transactions.$inferInsert & Pick<TransactionRow, 'locationId' | 'customerId'>;
@@ -209,15 +226,31 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     customerId: string,
     delta: { count: number; spent: number; at: Date | null },
   ) {
-    await tx.execute(sql`
-      insert into ${customerStats} (organization_id, customer_id, transactions_count, total_spent,
-        first_purchase_at, last_purchase_at)
-      values (${organizationId}, ${customerId}, ${Math.max(delta.count, 0)}, ${delta.spent}, ${delta.at}, ${delta.at})
-      on conflict (organization_id, customer_id) do update set
-        transactions_count = ${customerStats}.transactions_count + ${delta.count},
-        total_spent = ${customerStats}.total_spent + ${delta.spent},
-        first_purchase_at = least(${customerStats}.first_purchase_at, excluded.first_purchase_at),
-        last_purchase_at = greatest(${customerStats}.last_purchase_at, excluded.last_purchase_at)`);
+    await tx.execute(statsWrite(organizationId, customerId, delta));
+  }
+
+  /**
+   * What a completed sale with a member writes beside its row: the rules' awards and the member's
+   * purchase statistics (sent with the row's own insert or update: see withWrites).
+   */
+  function saleWrites(
+    row: Pick<TransactionRow, 'organizationId' | 'id' | 'total' | 'purchasedAt'>,
+    customer: Customer,
+    evaluation: Evaluation,
+  ): SQL[] {
+    const awards = earningRules.awardsWrite(
+      row.organizationId,
+      customer.id,
+      { type: 'transaction', id: row.id },
+      evaluation.entries,
+      row.purchasedAt,
+    );
+    const stats = statsWrite(row.organizationId, customer.id, {
+      count: 1,
+      spent: row.total,
+      at: row.purchasedAt,
+    });
+    return awards ? [awards, stats] : [stats];
   }
 
   /** What a completed sale earns its member, before anything is credited (nothing for a member who may not earn). */
@@ -238,8 +271,8 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
   }
 
   /**
-   * Credits what a sale earned through the ledger (the member, and a referrer the rules reward),
-   * remembers the rules' awards and the member's purchase, and refreshes their tier and segments.
+   * Credits what a sale earned through the ledger (the member, and a referrer the rules reward)
+   * and refreshes their tiers and segments. The sale's row and its saleWrites come first.
    */
   async function creditSale(
     tx: Tx,
@@ -300,19 +333,6 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         tx,
       );
     }
-    await earningRules.recordAwards(
-      tx,
-      row.organizationId,
-      customer.id,
-      { type: 'transaction', id: row.id },
-      evaluation.entries,
-      row.purchasedAt,
-    );
-    await updateStats(tx, row.organizationId, customer.id, {
-      count: 1,
-      spent: row.total,
-      at: row.purchasedAt,
-    });
     // The member, and a referrer who was credited too.
     await purchasesChanged(tx, row.organizationId, [
       customer.id,
@@ -331,16 +351,19 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     const discounts = rewardDiscounts ?? (await deps.redemptions?.syncTicket(tx, row)) ?? [];
     const program = await programOf(tx, row.organizationId);
     const evaluation = await evaluateSale(tx, program, row, customer, discounts);
-    await creditSale(tx, row, customer, evaluation, program, actor, false);
     const [updated] = await tableRows(
       tx,
       transactions,
-      sql`update ${transactions}
-          set points_earned = ${evaluation.total}, breakdown = ${JSON.stringify(evaluation.entries)}::jsonb,
-            updated_at = ${new Date()}
-          where organization_id = ${row.organizationId} and id = ${row.id}
-          returning *`,
+      withWrites(
+        saleWrites(row, customer, evaluation),
+        sql`update ${transactions}
+            set points_earned = ${evaluation.total}, breakdown = ${JSON.stringify(evaluation.entries)}::jsonb,
+              updated_at = ${new Date()}
+            where organization_id = ${row.organizationId} and id = ${row.id}
+            returning *`,
+      ),
     );
+    await creditSale(tx, row, customer, evaluation, program, actor, false);
     return updated!;
   }
 
@@ -543,11 +566,14 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     tx: Tx,
     ticket: Omit<NewTicket, 'pointsEarned' | 'breakdown'>,
     evaluation: Evaluation,
+    writes: SQL[],
   ): Promise<TransactionRow | undefined> {
     const [row] = await tableRows(
       tx,
       transactions,
-      sql`insert into ${transactions} (organization_id, id, source, document_number, type, status,
+      withWrites(
+        writes,
+        sql`insert into ${transactions} (organization_id, id, source, document_number, type, status,
             location_id, purchased_at, currency, total, customer_id, identification, content, content_hash,
             points_earned, breakdown)
           values (${ticket.organizationId}, ${ticket.id}, ${ticket.source}, ${ticket.documentNumber},
@@ -557,6 +583,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
             ${JSON.stringify(evaluation.entries)}::jsonb)
           on conflict (organization_id, source, document_number) do nothing
           returning *`,
+      ),
     );
     return row;
   }
@@ -630,7 +657,8 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         program && customer
           ? await evaluateSale(tx, program, ticket, customer, rewardDiscounts ?? [])
           : { entries: [], total: 0 };
-      const row = await insertTicket(tx, ticket, evaluation);
+      const writes = program && customer ? saleWrites(ticket, customer, evaluation) : [];
+      const row = await insertTicket(tx, ticket, evaluation, writes);
       if (!row) throw new DocumentTaken();
       if (program && customer) await creditSale(tx, row, customer, evaluation, program, actor, true);
       if (row.type === 'return' && row.status === 'completed')

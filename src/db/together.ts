@@ -69,3 +69,15 @@ export async function readPart<T>(executor: Executor, part: PartRead<T>): Promis
   const [row] = await rawRows<{ value: unknown }>(executor, sql`select to_json((${part.json})) as value`);
   return part.decode(row?.value ?? null);
 }
+
+/**
+ * statement, carrying writes that need nothing back as data-modifying CTEs: one round trip where
+ * there were several (a new ticket's row, its rule awards and the member's purchase statistics).
+ * All of them see the same snapshot, so no write may depend on another's effect; they commit or
+ * roll back together.
+ */
+export function withWrites(writes: readonly SQL[], statement: SQL): SQL {
+  if (writes.length === 0) return statement;
+  const ctes = writes.map((write, index) => sql`${sql.raw(`write_${index}`)} as (${write})`);
+  return sql`with ${sql.join(ctes, sql`, `)} ${statement}`;
+}

@@ -3,9 +3,9 @@ import { bigint, jsonb, pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openTestDatabase } from '../../test/support/context.ts';
 import type { Executor } from './connection.ts';
-import { rowOf } from './connection.ts';
+import { rawRows, rowOf } from './connection.ts';
 import { newId } from './ids.ts';
-import { answered, combined, mapped, type PartRead, readPart, readTogether } from './read-together.ts';
+import { answered, combined, mapped, type PartRead, readPart, readTogether, withWrites } from './together.ts';
 
 /** A table of its own, so the test depends on no module's schema. */
 const probes = pgTable('read_together_probes', {
@@ -81,5 +81,33 @@ describe('reading parts together', () => {
       a: 1,
       b: 'c',
     });
+  });
+});
+
+describe('writing with a statement', () => {
+  it('sends writes that need nothing back with the statement, in one round trip', async () => {
+    const [first, second, third] = [newId(), newId(), newId()];
+    const execute = vi.spyOn(test.database.db, 'execute');
+    try {
+      const rows = await rawRows<{ id: string }>(
+        test.database.db,
+        withWrites(
+          [
+            sql`insert into ${probes} (id, amount, labels) values (${first}, 1, '[]')`,
+            sql`insert into ${probes} (id, amount, labels) values (${second}, 2, '[]')`,
+          ],
+          sql`insert into ${probes} (id, amount, labels) values (${third}, 3, '[]') returning id`,
+        ),
+      );
+      expect(execute).toHaveBeenCalledTimes(1);
+      expect(rows).toEqual([{ id: third }]);
+    } finally {
+      execute.mockRestore();
+    }
+    const stored = await rawRows<{ amount: string | number }>(
+      test.database.db,
+      sql`select amount from ${probes} where id in (${first}, ${second}, ${third}) order by amount`,
+    );
+    expect(stored.map((row) => Number(row.amount))).toEqual([1, 2, 3]);
   });
 });
