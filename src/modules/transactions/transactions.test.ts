@@ -237,6 +237,40 @@ describe('POST /v1/transactions', () => {
     ).toBe(10);
   });
 
+  it('answers a retried ticket as first stored even when the same ticket would now be refused', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    const ticket = {
+      ...ticketOf('R-1', 1500, { customer: { customerId: ana.id } }),
+      status: 'completed' as const,
+    };
+    const refuseInactive = { rejectInactiveMember: true };
+    const first = await ctx.services.transactions.ingest(org.id, ticket, undefined, refuseInactive);
+    // The service counts in hundredths of a point: 15 points.
+    expect(first).toMatchObject({ created: true, transaction: { pointsEarned: 1500 } });
+    await ctx.app.inject({ method: 'POST', url: `/v1/customers/${ana.id}/deactivate`, headers: org.headers });
+
+    const retried = await ctx.services.transactions.ingest(org.id, ticket, undefined, refuseInactive);
+    expect(retried).toMatchObject({
+      created: false,
+      transaction: { id: first.transaction.id, pointsEarned: 1500 },
+    });
+    // A new ticket of the deactivated member is refused, and nothing of it is kept.
+    await expect(
+      ctx.services.transactions.ingest(
+        org.id,
+        { ...ticket, documentNumber: 'R-2' },
+        undefined,
+        refuseInactive,
+      ),
+    ).rejects.toMatchObject({ code: 'customer_inactive' });
+    expect(await ctx.services.transactions.findByDocument(org.id, 'api', 'R-2')).toBeNull();
+    expect((await ctx.services.transactions.stats(org.id, ana.id)).transactionsCount).toBe(1);
+    expect(await activePoints(org, ana.id)).toBe(15);
+    await expectLedgerConsistent(org);
+  });
+
   it('keeps member statistics current', async () => {
     const org = await ctx.createOrganization();
     const ana = await member(org);
