@@ -1,7 +1,8 @@
 import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
-import { arrayParam, type Executor, rawRows, type Tx, tableRows } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows, rowOf, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import type { PartRead } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
 import type { GivenDiscount } from '../../domain/discounts.ts';
 import { toPoints } from '../../domain/points.ts';
@@ -146,6 +147,20 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
           ${lock ? sql`for update` : sql``}`,
     );
     return row;
+  }
+
+  /**
+   * activeForOrder (locked) as a part of a read the ticket sends anyway: what `syncTicket` is
+   * then handed as `known`, saving every sale a statement.
+   */
+  function orderPart(organizationId: string, orderId: string): PartRead<RedemptionRow | undefined> {
+    return {
+      json: sql`select row_to_json(found) from (
+                  select * from ${redemptions}
+                  where organization_id = ${organizationId} and order_id = ${orderId} and status <> 'released'
+                  for update) found`,
+      decode: (value) => (value ? rowOf(redemptions, value as Record<string, unknown>) : undefined),
+    };
   }
 
   /** The member named by any identifier; 404 (not 422) when there is none, as for a path id. */
@@ -700,13 +715,19 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
      * The ticket of an order arrived or changed: link it to the order's redemption, commit a
      * reservation when the ticket completes, release the redemption when it is cancelled. Returns
      * the discounts the redemption gave once committed. Runs in the ticket's transaction.
+     * `known.order` is the order's redemption as orderPart read and locked it, if the ticket did.
      */
+    orderPart,
+
     async syncTicket(
       tx: Tx,
       ticket: { organizationId: string; id: string; documentNumber: string; status: string },
+      known?: { order: RedemptionRow | undefined },
       now = new Date(),
     ): Promise<GivenDiscount[]> {
-      const row = await activeForOrder(tx, ticket.organizationId, ticket.documentNumber, true);
+      const row = known
+        ? known.order
+        : await activeForOrder(tx, ticket.organizationId, ticket.documentNumber, true);
       if (!row) return [];
       let current = row.transactionId === null ? await save(tx, row, { transactionId: ticket.id }) : row;
       if (ticket.status === 'cancelled') {

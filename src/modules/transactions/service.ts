@@ -2,7 +2,7 @@ import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { type PartRead, readTogether, withWrites } from '../../db/together.ts';
+import { answered, type PartRead, readTogether, withWrites } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
@@ -49,10 +49,20 @@ export interface RedemptionHook {
   syncTicket(
     tx: Tx,
     ticket: Pick<TransactionRow, 'organizationId' | 'id' | 'documentNumber' | 'status'>,
+    known?: { order: unknown },
   ): Promise<GivenDiscount[]>;
+  /** The order's redemption, locked, as a part of the member's read (then handed to syncTicket as known). */
+  orderPart(organizationId: string, documentNumber: string): PartRead<unknown>;
 }
 
 /** The organization, its settings and its active rules, as one ticket sees them. */
+interface SaleContext {
+  timeZone: string;
+  member: MemberContext | null;
+  /** The order's redemption, when the read asked for it: for syncTicket. */
+  order?: { order: unknown };
+}
+
 interface Program {
   organization: Organization;
   settings: Required<ProgramSettings>;
@@ -161,32 +171,44 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     return location.timeZone ?? fallback;
   }
 
-  async function memberContext(
+  /**
+   * Where and for whom a sale is evaluated: the local time zone and what is known of the member —
+   * four modules' reads in one round trip, with the order's redemption too when `order` is asked.
+   */
+  async function saleContext(
     tx: Executor,
-    organizationId: string,
-    customer: Customer,
-    at: Date,
-    timeZone: string,
-    rules: Awaited<ReturnType<EarningRulesService['activeRules']>>,
-  ): Promise<MemberContext> {
-    // Four modules' reads about the member, in one round trip.
-    const { purchasesBefore, audience, ruleUsage } = await readTogether(tx, {
+    program: Program,
+    row: Pick<TransactionRow, 'content'>,
+    customer: Customer | null,
+    order?: { documentNumber: string },
+  ): Promise<SaleContext> {
+    const { organization, rules } = program;
+    const organizationId = organization.id;
+    const at = new Date(row.content.purchasedAt);
+    const timeZone = await timeZoneOf(tx, organizationId, row.content.locationId, organization.timeZone);
+    if (!customer) return { timeZone, member: null };
+    const orderPart = order && deps.redemptions?.orderPart(organizationId, order.documentNumber);
+    const read = await readTogether(tx, {
       purchasesBefore: purchasesPart(organizationId, customer.id),
       audience: deps.audience
         ? await deps.audience.describePart(tx, organizationId, customer.id)
         : NO_AUDIENCE,
       ruleUsage: earningRules.usagePart(organizationId, customer.id, rules, at, timeZone),
+      order: orderPart ?? answered(undefined),
     });
     return {
-      customerId: customer.id,
-      ...audience,
-      purchasesBefore,
-      referredBy: (customer as { referredBy?: string | null }).referredBy ?? null,
-      ruleUsage,
+      timeZone,
+      member: {
+        customerId: customer.id,
+        ...read.audience,
+        purchasesBefore: read.purchasesBefore,
+        referredBy: (customer as { referredBy?: string | null }).referredBy ?? null,
+        ruleUsage: read.ruleUsage,
+      },
+      ...(orderPart ? { order: { order: read.order } } : {}),
     };
   }
 
-  /** What the ticket earns for the member (or for nobody in particular when member is null). */
   /** What the program is right now: read once per ticket and handed down. */
   async function programOf(
     executor: Executor,
@@ -201,6 +223,23 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     };
   }
 
+  /** What the ticket earns in context (for nobody in particular when the member is null). */
+  function evaluateIn(
+    program: Program,
+    row: Pick<TransactionRow, 'content'>,
+    context: SaleContext,
+    rewardDiscounts: GivenDiscount[],
+  ): Evaluation {
+    const { settings, rules } = program;
+    // What rewards took off the order earns too when the program says so.
+    const paid = toTicket(row.content);
+    const ticket = settings.rewardDiscountsEarn ? withDiscountsRestored(paid, rewardDiscounts) : paid;
+    return evaluateTicket(ticket, context.member, rules, {
+      timeZone: context.timeZone,
+      rounding: settings.pointsRounding,
+    });
+  }
+
   async function evaluate(
     tx: Executor,
     program: Program,
@@ -208,16 +247,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     customer: Customer | null,
     rewardDiscounts: GivenDiscount[] = [],
   ): Promise<Evaluation> {
-    const { organization, settings, rules } = program;
-    const organizationId = organization.id;
-    // What rewards took off the order earns too when the program says so.
-    const paid = toTicket(row.content);
-    const ticket = settings.rewardDiscountsEarn ? withDiscountsRestored(paid, rewardDiscounts) : paid;
-    const timeZone = await timeZoneOf(tx, organizationId, ticket.locationId, organization.timeZone);
-    const member = customer
-      ? await memberContext(tx, organizationId, customer, ticket.purchasedAt, timeZone, rules)
-      : null;
-    return evaluateTicket(ticket, member, rules, { timeZone, rounding: settings.pointsRounding });
+    return evaluateIn(program, row, await saleContext(tx, program, row, customer), rewardDiscounts);
   }
 
   async function updateStats(
@@ -649,13 +679,18 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           total: ticket.total,
         },
       });
-      const rewardDiscounts =
-        ticket.type === 'sale' ? await deps.redemptions?.syncTicket(tx, ticket) : undefined;
       const earns = ticket.type === 'sale' && ticket.status === 'completed' && customer !== null;
       const program = earns ? await programOf(tx, organizationId, organization) : undefined;
+      // A member who earns is read with the order's redemption in one statement (saleContext).
+      const context =
+        program && customer && mayEarn(program, customer.status)
+          ? await saleContext(tx, program, ticket, customer, { documentNumber: ticket.documentNumber })
+          : undefined;
+      const rewardDiscounts =
+        ticket.type === 'sale' ? await deps.redemptions?.syncTicket(tx, ticket, context?.order) : undefined;
       const evaluation =
-        program && customer
-          ? await evaluateSale(tx, program, ticket, customer, rewardDiscounts ?? [])
+        program && context
+          ? evaluateIn(program, ticket, context, rewardDiscounts ?? [])
           : { entries: [], total: 0 };
       const writes = program && customer ? saleWrites(ticket, customer, evaluation) : [];
       const row = await insertTicket(tx, ticket, evaluation, writes);
