@@ -5,7 +5,8 @@ import { afterCommit } from './transaction.ts';
 
 /**
  * An organization's configuration — the organization itself, its point types, locations, earning
- * rules, tiers and segments — is read by every ticket and changes a few times a day. Each process
+ * rules, tiers, segments and reward definitions — is read by every ticket and changes a few times
+ * a day. Each process
  * keeps it in memory and learns of a change when it commits: the writer calls `changed(tx, …)` in
  * its transaction, which drops this process's copy once the transaction commits and sends a
  * PostgreSQL notification that every other process hears on commit. A process that is not (or no
