@@ -8,7 +8,7 @@ import { openDatabase } from '../src/db/connection.ts';
 import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { benchOrder, pick, seed } from './seed.ts';
-import { percentile, writeResult } from './support.ts';
+import { percentile, postgresCpuMs, writeResult } from './support.ts';
 
 /**
  * `npx tsx bench/statements.ts [--sql]`: how many SQL statements each hot path sends, and how long
@@ -17,7 +17,8 @@ import { percentile, writeResult } from './support.ts';
  * PostgreSQL only (DATABASE_URL): statements are counted by wrapping the pg client.
  * `--sql` prints the statements of one request of each path; `--only <text>` runs the paths whose
  * name contains text; `--cpu-prof` writes a CPU profile of the measured requests of each path to
- * bench/results/<path>.cpuprofile (open it in Chrome DevTools or speedscope).
+ * bench/results/<path>.cpuprofile (open it in Chrome DevTools or speedscope); `--unprepared` sends
+ * every statement unnamed, as DATABASE_PREPARED_STATEMENTS=false does (the before of src/db/prepared.ts).
  */
 
 const SERVER_URL = process.env.DATABASE_URL;
@@ -25,6 +26,7 @@ if (!SERVER_URL) throw new Error('set DATABASE_URL to a PostgreSQL server (a fre
 const PRINT_SQL = process.argv.includes('--sql');
 const PROFILE = process.argv.includes('--cpu-prof');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const UNPREPARED = process.argv.includes('--unprepared');
 const RUNS = 200;
 
 let counting = false;
@@ -64,7 +66,7 @@ const masterKey = `rgm_bench_${randomBytes(12).toString('hex')}`;
 
 try {
   const seeded = await seed({ databaseUrl: url.toString() }, { members: 2_000, masterKey });
-  const database = await openDatabase({ url: url.toString(), poolSize: 4 });
+  const database = await openDatabase({ url: url.toString(), poolSize: 4, preparedStatements: !UNPREPARED });
   const app = await buildServer(createServices(database, { masterKey }));
   await app.ready();
   const headers = { authorization: `Bearer ${seeded.apiKey}` };
@@ -132,6 +134,7 @@ try {
     const samples: number[] = [];
     let total = 0;
     let cpuMicros = 0;
+    let postgresMs = 0;
     databaseNs = 0n;
     byStatement.clear();
     for (let run = 0; run < RUNS + 20; run++) {
@@ -139,6 +142,8 @@ try {
       statements = [];
       counting = run >= 20;
       if (PROFILE && run === 20) await profiler.post('Profiler.start');
+      // Read outside the timed window: reading /proc costs this process CPU of its own.
+      const postgresStart = postgresCpuMs();
       const start = process.hrtime.bigint();
       const cpuStart = process.cpuUsage();
       for (const step of steps) {
@@ -150,7 +155,9 @@ try {
       const cpu = process.cpuUsage(cpuStart);
       if (run < 20) continue;
       cpuMicros += cpu.user + cpu.system;
+
       samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+      postgresMs += postgresCpuMs() - postgresStart;
       total += statements.length;
       if (PRINT_SQL && run === 20) {
         console.log(`\n## ${path.name}: ${statements.length} statements`);
@@ -176,11 +183,13 @@ try {
       databaseMsPerRequest: Math.round(Number(databaseNs / BigInt(RUNS)) / 1e4) / 100,
       /** CPU this process spent per request: what bounds throughput when it is the busy one. */
       cpuMsPerRequest: Math.round(cpuMicros / RUNS / 10) / 100,
+      /** CPU of PostgreSQL's processes per request (same machine): the other share of the cores. */
+      postgresCpuMsPerRequest: Math.round((postgresMs / RUNS) * 100) / 100,
       p99Ms: Math.round(percentile(samples, 99) * 100) / 100,
     };
     results.push(result);
     console.log(
-      `${result.path}: ${result.statementsPerRequest} statements, median ${result.medianMs} ms (${result.databaseMsPerRequest} ms waiting on the database, ${result.cpuMsPerRequest} ms of CPU here), p99 ${result.p99Ms} ms`,
+      `${result.path}: ${result.statementsPerRequest} statements, median ${result.medianMs} ms (${result.databaseMsPerRequest} ms waiting on the database, ${result.cpuMsPerRequest} ms of CPU here, ${result.postgresCpuMsPerRequest} ms in PostgreSQL), p99 ${result.p99Ms} ms`,
     );
   }
   profiler.disconnect();

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 
@@ -53,4 +53,33 @@ export function writeResult(name: string, result: object): string {
     `${JSON.stringify({ name, at: new Date().toISOString(), machine: machine(), ...result }, null, 2)}\n`,
   );
   return file;
+}
+
+/**
+ * CPU milliseconds used so far by this machine's PostgreSQL processes (Linux /proc; 0 elsewhere).
+ * A benchmark on one machine shares its cores with the database, so its CPU counts too. Backends
+ * that exit between two readings take their time with them: read it around work on open connections.
+ */
+export function postgresCpuMs(): number {
+  let ticks = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return 0;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!stat.includes('(postgres)')) continue;
+    // Fields after the command's closing parenthesis: state is 3rd, utime the 14th and stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  // Linux reports these in clock ticks of 10 ms (USER_HZ = 100).
+  return ticks * 10;
 }

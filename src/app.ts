@@ -14,6 +14,7 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
     url: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
   });
   try {
     await runMigrations(database);

@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   databasePoolSize: number;
+  /** Prepare the statements a process repeats (src/db/prepared.ts); off behind a pooler that cannot keep them. */
+  databasePreparedStatements: boolean;
   /** Platform master key from the environment; absent = generated on first start. */
   masterKey: string | undefined;
   redisUrl: string | undefined;
@@ -121,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     dataDir: resolve(env.DATA_DIR || './data'),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1000),
+    databasePreparedStatements: flag(env, 'DATABASE_PREPARED_STATEMENTS', true),
     masterKey,
     redisUrl: optionalUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 60_000, 0, 100_000_000),

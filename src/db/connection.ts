@@ -12,6 +12,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { prepareRepeatedStatements } from './prepared.ts';
 
 /** The one query interface every store uses, whichever engine is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -52,16 +53,21 @@ export interface DatabaseOptions {
   /** Where PGlite keeps its files; absent = in memory (tests). */
   dataDir?: string | undefined;
   poolSize?: number;
+  /** PostgreSQL: prepare the statements this process repeats (default true; see src/db/prepared.ts). */
+  preparedStatements?: boolean | undefined;
 }
 
 export class DatabaseConnectionError extends Error {}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? openPostgres(options.url, options.poolSize ?? 20) : openEmbedded(options.dataDir);
+  return options.url
+    ? openPostgres(options.url, options.poolSize ?? 20, options.preparedStatements ?? true)
+    : openEmbedded(options.dataDir);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, preparedStatements: boolean): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  if (preparedStatements) pool.on('connect', prepareRepeatedStatements);
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {

@@ -43,6 +43,20 @@ export async function onUniqueViolation<T>(
   }
 }
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
+const STALE_PLAN = 'cached plan must not change result type';
+
+/**
+ * Whether a statement failed because its prepared plan predates a schema change (src/db/prepared.ts:
+ * a `select *` whose table gained a column). The connection has forgotten that plan, so one more try works.
+ */
+export function isStalePlan(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+    if (current.message.includes(STALE_PLAN)) return sqlState(error) === '0A000';
+    current = current.cause;
+  }
+  return false;
+}
 const MAX_ATTEMPTS = 5;
 
 interface Hooks {
@@ -79,7 +93,8 @@ export function afterCommit(executor: Executor, hook: () => void): void {
 /**
  * The one way to run a use case: everything inside fn commits or rolls back together
  * (including the event rows it emits). Serialization failures and deadlocks are retried
- * transparently, so callers never see a conflict caused only by honest concurrency.
+ * transparently, so callers never see a conflict caused only by honest concurrency; so is a
+ * prepared plan outdated by a migration.
  */
 export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -95,7 +110,8 @@ export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promis
       return result;
     } catch (error) {
       const state = sqlState(error);
-      if (attempt >= MAX_ATTEMPTS || state === undefined || !RETRYABLE.has(state)) throw error;
+      const retryable = (state !== undefined && RETRYABLE.has(state)) || isStalePlan(error);
+      if (attempt >= MAX_ATTEMPTS || !retryable) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
