@@ -10,6 +10,7 @@ import {
   type EntryRow,
   type LotRow,
   lockBalance,
+  lockBalanceWithLots,
   type Movement,
   openLots,
   updateBalance,
@@ -71,20 +72,30 @@ export interface Settled {
   lotsExpired: number;
 }
 
-/** Locks `key`'s balance row (creating it if needed), reads its open lots and settles them at `now`. */
+/**
+ * Locks `key`'s balance row (creating it if needed), reads its open lots and settles them at `now`:
+ * one round trip unless another transaction changed or created the balance meanwhile.
+ */
 export async function openSession(tx: Tx, key: BalanceKey, now: Date): Promise<Session> {
-  const balance = await lockBalance(tx, key);
-  return (await startSession(tx, key, balance, now)).session;
+  const locked = (await lockBalanceWithLots(tx, key)) ?? {
+    balance: await lockBalance(tx, key),
+    lots: undefined,
+  };
+  return (await startSession(tx, key, locked.balance, now, locked.lots)).session;
 }
 
-/** openSession for a balance row the caller has already locked; also says what settling did. */
+/**
+ * openSession for a balance row the caller has already locked (with its open lots, when read
+ * under that lock); also says what settling did.
+ */
 export async function startSession(
   tx: Tx,
   key: BalanceKey,
   balance: BalanceRow,
   now: Date,
+  openLotsRead?: LotRow[],
 ): Promise<{ session: Session; settled: Settled }> {
-  const lots = new Map((await openLots(tx, key)).map((lot) => [lot.id, lot]));
+  const lots = new Map((openLotsRead ?? (await openLots(tx, key))).map((lot) => [lot.id, lot]));
   const session: Session = { key, now, balance, lots };
   const settled = await settle(tx, session);
   return { session, settled };

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, lte, type SQL, sql } from 'drizzle-orm';
-import { type Executor, type Tx, tableRows } from '../../db/connection.ts';
+import { type Executor, rawRows, rowOf, type Tx, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import type { EntryKind } from '../../domain/points.ts';
 import { ledgerEntries, pointBalances, pointLotMovements, pointLots } from './schema.ts';
@@ -59,6 +59,54 @@ export async function lockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRow> 
         returning *`,
   );
   return row!;
+}
+
+export interface LockedBalance {
+  balance: BalanceRow;
+  /** Its open lots, or undefined when they must be read again (see lockBalanceWithLots). */
+  lots: LotRow[] | undefined;
+}
+
+/**
+ * Locks the balance row (creating it if needed) and reads its open lots in the same round trip.
+ * The lots come from the statement's snapshot, taken before the lock was granted, so they are only
+ * current if no transaction committed a change to this balance in between. Every lot change
+ * rewrites its balance row (and lockBalance rewrites it too), so the row's version tells: the
+ * locked row is the newest version, the plain read of it in the same statement the snapshot's.
+ * When they differ, `lots` is undefined and the caller reads them now, under the lock. A row this
+ * statement creates has no lots yet (they hang off entries, which hang off the balance). Undefined
+ * when another transaction created the row meanwhile: lockBalance then.
+ */
+export async function lockBalanceWithLots(tx: Tx, key: BalanceKey): Promise<LockedBalance | undefined> {
+  const { organizationId, customerId, pointTypeId } = key;
+  const [row] = await rawRows<
+    Record<string, unknown> & { newest: string; seen: string | null; lots: unknown[] }
+  >(
+    tx,
+    sql`with locked as (
+          select xmin::text as newest, * from ${pointBalances}
+          where organization_id = ${organizationId} and customer_id = ${customerId} and point_type_id = ${pointTypeId}
+          for update),
+        created as (
+          insert into ${pointBalances} (organization_id, customer_id, point_type_id)
+          select ${organizationId}, ${customerId}, ${pointTypeId} where not exists (select from locked)
+          on conflict (organization_id, customer_id, point_type_id) do nothing
+          returning xmin::text as newest, *)
+        select locked.*,
+          (select b.xmin::text from ${pointBalances} b
+           where b.organization_id = locked.organization_id and b.customer_id = locked.customer_id
+             and b.point_type_id = locked.point_type_id) as seen,
+          (select coalesce(json_agg(l), '[]'::json) from ${pointLots} l
+           where l.organization_id = locked.organization_id and l.customer_id = locked.customer_id
+             and l.point_type_id = locked.point_type_id and (l.remaining > 0 or l.blocked > 0)) as lots
+        from locked
+        union all
+        select created.*, created.newest as seen, '[]'::json as lots from created`,
+  );
+  if (!row) return undefined;
+  const balance = rowOf(pointBalances, row);
+  if (row.seen !== row.newest) return { balance, lots: undefined };
+  return { balance, lots: row.lots.map((lot) => rowOf(pointLots, lot as Record<string, unknown>)) };
 }
 
 /** Locks the balance row unless another transaction holds it (then undefined): for the scheduler. */
