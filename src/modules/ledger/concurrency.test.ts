@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestContext,
@@ -94,4 +95,56 @@ describe('concurrent operations on one member', () => {
     expect(new Set(responses.map((response) => response.json().entry.id)).size).toBe(1);
     expect(await pointsOf(org, customer.id)).toMatchObject({ active: 42 });
   });
+
+  // The embedded engine runs one statement at a time: nobody can change lots while a spend waits.
+  it.runIf(process.env.TEST_DATABASE_URL)(
+    'a spend that waited for the balance lock sees what the holder changed meanwhile',
+    async () => {
+      const org = await ctx.createOrganization();
+      const customer = await createCustomer(ctx, org.id);
+      expectStatus(
+        await post(org, `/v1/customers/${customer.id}/points/add`, { points: 100, reason: 'opening' }),
+        201,
+      );
+      const holder = new pg.Client({ connectionString: ctx.url });
+      await holder.connect();
+      try {
+        const where = 'organization_id = $1 and customer_id = $2';
+        await holder.query('begin');
+        await holder.query(`select * from point_balances where ${where} for update`, [org.id, customer.id]);
+        // The till's spend takes its snapshot now and waits for the lock.
+        const spend = post(org, `/v1/customers/${customer.id}/points/spend`, { points: 50, reason: 'till' });
+        await waitForLockWaiter(holder);
+        // Meanwhile the holder spends 60 of the 100, as a spend does: the lot and the balance.
+        await holder.query(`update point_lots set remaining = remaining - 6000 where ${where}`, [
+          org.id,
+          customer.id,
+        ]);
+        await holder.query(
+          `update point_balances set active = active - 6000, spent = spent + 6000 where ${where}`,
+          [org.id, customer.id],
+        );
+        await holder.query('commit');
+
+        const response = await spend;
+        expectStatus(response, 422);
+        expect(response.json().code).toBe('insufficient_points');
+        expect(await pointsOf(org, customer.id)).toMatchObject({ active: 40 });
+      } finally {
+        await holder.end();
+      }
+    },
+  );
 });
+
+async function waitForLockWaiter(client: pg.Client): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { rows } = await client.query(
+      `select count(*)::int as waiting from pg_stat_activity
+       where datname = current_database() and wait_event_type = 'Lock'`,
+    );
+    if (rows[0].waiting > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no statement started waiting for the lock');
+}
