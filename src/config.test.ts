@@ -9,6 +9,11 @@ describe('startup configuration', () => {
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
+  it('prepares repeated statements on PostgreSQL unless told not to (PgBouncer in transaction mode)', () => {
+    expect(loadConfig({}).databasePreparedStatements).toBe(true);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
+  });
+
   it('delivers webhooks from serve to public addresses only, retrying for about a day, by default', () => {
     const { webhooks } = loadConfig({});
     expect(webhooks).toMatchObject({ worker: true, allowPrivate: false, concurrency: 8 });
@@ -29,6 +34,7 @@ describe('startup configuration', () => {
     [{ REGULARS_MASTER_KEY: 'short' }, /at least 24 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ WEBHOOKS_ALLOW_PRIVATE: 'yes' }, /WEBHOOKS_ALLOW_PRIVATE must be true or false/],
+    [{ DATABASE_PREPARED_STATEMENTS: 'off' }, /DATABASE_PREPARED_STATEMENTS must be true or false/],
     [
       { WEBHOOKS_RETRY_SCHEDULE: '5 seconds' },
       /WEBHOOKS_RETRY_SCHEDULE must be 1–50 comma-separated durations/,
