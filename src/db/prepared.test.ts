@@ -49,6 +49,14 @@ describe.runIf(process.env.TEST_DATABASE_URL)('prepared statements on PostgreSQL
     expect((await preparedTexts(single)).filter((text) => text.includes(marker))).toEqual([]);
   });
 
+  it('leaves a long statement unprepared however often it is sent (a bulk insert)', async () => {
+    const marker = `long_${randomBytes(4).toString('hex')}`;
+    const columns = Array.from({ length: 1500 }, (_, i) => `${i} as c${i}`).join(', ');
+    for (const n of [1, 2, 3])
+      await rawRows(single.db, sql`select ${n}::int as ${sql.raw(marker)}, ${sql.raw(columns)}`);
+    expect((await preparedTexts(single)).filter((text) => text.includes(marker))).toEqual([]);
+  });
+
   it('prepares nothing when turned off', async () => {
     const unprepared = await openDatabase({ url: test.url, poolSize: 1, preparedStatements: false });
     try {

@@ -8,8 +8,10 @@ import { isStalePlan } from './transaction.ts';
  * it each time. The statements of a ticket or a redemption are long CTEs: that work was a third of
  * the database's CPU per request (`bench/statements.ts` reports it), on cores the API shares. A
  * text seen twice in this process is prepared under a name on each connection that sends it, and
- * later sends only bind it. One-off texts (an import's multi-row insert) stay unnamed, and each
- * connection prepares at most MAX_PER_CONNECTION texts, so the server's memory stays bounded.
+ * later sends only bind it. One-off texts (an import's multi-row insert) stay unnamed, texts longer
+ * than MAX_TEXT_LENGTH are neither counted nor prepared (a hot path's longest is under 2 KB), and
+ * each connection prepares at most MAX_PER_CONNECTION texts: this process's and the server's
+ * memory stay bounded.
  *
  * A prepared `select *` whose table gained a column fails once with "cached plan must not change
  * result type" (a migration while the process runs). The connection then forgets the statement;
@@ -17,8 +19,9 @@ import { isStalePlan } from './transaction.ts';
  */
 
 const MAX_PER_CONNECTION = 256;
+const MAX_TEXT_LENGTH = 16_384;
 /** How many distinct texts the process keeps count of before starting over. */
-const MAX_COUNTED = 10_000;
+const MAX_COUNTED = 1_000;
 
 const timesSent = new Map<string, number>();
 
@@ -50,6 +53,7 @@ export function prepareRepeatedStatements(client: pg.ClientBase): void {
   let prepared = 0;
 
   function nameFor(text: string): string | undefined {
+    if (text.length > MAX_TEXT_LENGTH) return undefined;
     const known = names.get(text);
     if (known !== undefined || prepared >= MAX_PER_CONNECTION || !repeated(text)) return known;
     const name = `regulars_${++prepared}`;
