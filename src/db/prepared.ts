@@ -62,8 +62,9 @@ export function prepareRepeatedStatements(client: pg.ClientBase): void {
   }
 
   const query: LooseQuery = (config, values, callback) => {
-    const parameters = Array.isArray(values) ? values : plainConfig(config) ? config.values : undefined;
-    if (!plainConfig(config) || !parameters?.length) return send(config, values, callback);
+    if (!plainConfig(config)) return send(config, values, callback);
+    const parameters = Array.isArray(values) ? values : config.values;
+    if (!parameters?.length) return send(config, values, callback);
     const name = nameFor(config.text);
     if (name === undefined) return send(config, values, callback);
     const outsideTransaction = client.getTransactionStatus() === 'I';

@@ -1,23 +1,26 @@
 import type { Db, Executor, Tx } from './connection.ts';
 
-/** SQLSTATE of a database error, looking through drizzle's wrapper to the driver's error. */
-export function sqlState(error: unknown): string | undefined {
+/** The driver's error is wrapped by drizzle: an error and its causes, a few levels deep. */
+function* errorChain(error: unknown): Generator<Error & { code?: unknown; constraint?: unknown }> {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    yield current;
     current = current.cause;
+  }
+}
+
+/** SQLSTATE of a database error, looking through drizzle's wrapper to the driver's error. */
+export function sqlState(error: unknown): string | undefined {
+  for (const { code } of errorChain(error)) {
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
   return undefined;
 }
 
 /** Name of the constraint a unique/foreign-key violation hit, when the driver reports it. */
 export function violatedConstraint(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const constraint = (current as { constraint?: unknown }).constraint;
+  for (const { constraint } of errorChain(error)) {
     if (typeof constraint === 'string') return constraint;
-    current = current.cause;
   }
   return undefined;
 }
@@ -50,10 +53,8 @@ const STALE_PLAN = 'cached plan must not change result type';
  * a `select *` whose table gained a column). The connection has forgotten that plan, so one more try works.
  */
 export function isStalePlan(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    if (current.message.includes(STALE_PLAN)) return sqlState(error) === '0A000';
-    current = current.cause;
+  for (const link of errorChain(error)) {
+    if (link.code === '0A000' && link.message.includes(STALE_PLAN)) return true;
   }
   return false;
 }
