@@ -14,10 +14,17 @@ import { machine, percentile, writeResult } from './support.ts';
  * own process, and drives it with autocannon from this one. Embedded PGlite by default; set
  * DATABASE_URL to a PostgreSQL server to bench there (a fresh database is created and dropped),
  * where 1 and 2 API processes are compared.
+ * `--only <text>` runs the ceilings and the scenarios whose name contains text; `--cpu-prof` writes
+ * a CPU profile of each API process under load to bench/results/profiles/ (open it in Chrome
+ * DevTools or speedscope).
  */
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const PROFILE_DIR = args.includes('--cpu-prof')
+  ? join(import.meta.dirname, 'results', 'profiles')
+  : undefined;
 const SERVER_URL = process.env.DATABASE_URL;
 const MEMBERS = QUICK ? 5_000 : 100_000;
 const DURATION_S = QUICK ? 3 : 15;
@@ -63,7 +70,8 @@ async function prepareDatabase(): Promise<Target> {
 
 async function startServer(target: Target, workers: number): Promise<{ url: string; child: ChildProcess }> {
   const port = 21_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT], {
+  const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_SCRIPT], {
     env: {
       ...process.env,
       ...target.env,
@@ -73,7 +81,8 @@ async function startServer(target: Target, workers: number): Promise<{ url: stri
       RATE_LIMIT_MAX: '0',
       LOG_LEVEL: 'warn',
       BENCH_WORKERS: String(workers),
-      DATABASE_POOL_SIZE: String(Math.max(4, Math.floor(CONNECTIONS / workers))),
+      DATABASE_POOL_SIZE:
+        process.env.BENCH_POOL_SIZE ?? String(Math.max(4, Math.floor(CONNECTIONS / workers))),
       WEBHOOKS_WORKER: 'false',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -298,7 +307,7 @@ function scenarios(seeded: Seeded): Scenario[] {
       },
     },
   ];
-  return all;
+  return all.filter((scenario) => !ONLY || scenario.ceiling === null || scenario.name.includes(ONLY));
 }
 
 const CEILING_NAMES = {
@@ -358,19 +367,23 @@ async function main() {
     }
     const ceilingOf = new Map(list.map((s) => [s.name, s.ceiling ? CEILING_NAMES[s.ceiling] : null]));
     const database = SERVER_URL ? 'postgres' : 'embedded';
-    const file = writeResult(`bench-${database}${QUICK ? '-quick' : ''}`, {
-      mode: QUICK ? 'quick' : 'full',
-      database,
-      members: MEMBERS,
-      durationSeconds: DURATION_S,
-      connections: CONNECTIONS,
-      results,
-    });
+    // A partial or profiled run is not a result to compare with.
+    const partial = ONLY !== undefined || PROFILE_DIR !== undefined;
+    const file = partial
+      ? undefined
+      : writeResult(`bench-${database}${QUICK ? '-quick' : ''}`, {
+          mode: QUICK ? 'quick' : 'full',
+          database,
+          members: MEMBERS,
+          durationSeconds: DURATION_S,
+          connections: CONNECTIONS,
+          results,
+        });
     console.log(
       `\n${machine().cores} cores, Node ${machine().node}, ${database} database, ${MEMBERS} members, ${CONNECTIONS} connections, ${DURATION_S} s per scenario\n`,
     );
     console.log(table(results, ceilingOf));
-    console.log(`\nwritten to ${file}`);
+    if (file) console.log(`\nwritten to ${file}`);
   } finally {
     await target.cleanup();
   }

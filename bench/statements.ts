@@ -95,6 +95,20 @@ try {
       ],
     },
     {
+      // The same few members again and again: their tier row and segments exist, as for a regular.
+      name: 'POST /v1/transactions, a regular',
+      steps: () => [
+        {
+          method: 'POST',
+          url: '/v1/transactions',
+          payload: {
+            ...order(`S-${serial++}`),
+            customer: { customerId: pick(seeded.members.slice(0, 5)).id },
+          },
+        },
+      ],
+    },
+    {
       name: 'points spend',
       steps: () => [
         {
