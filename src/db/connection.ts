@@ -12,7 +12,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
-import { prepareRepeatedStatements } from './prepared.ts';
+import { tuneConnection } from './wire.ts';
 
 /** The one query interface every store uses, whichever engine is underneath. */
 export type Db = PgDatabase<PgQueryResultHKT>;
@@ -67,7 +67,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPostgres(url: string, poolSize: number, preparedStatements: boolean): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  if (preparedStatements) pool.on('connect', prepareRepeatedStatements);
+  pool.on('connect', (client) => tuneConnection(client, { prepare: preparedStatements }));
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   try {

@@ -2,6 +2,7 @@ import { type AnyColumn, and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { deferredWrite } from '../../db/pipeline.ts';
 import { beforeCommit } from '../../db/transaction.ts';
 import { eventDispatchQueue, events } from './schema.ts';
 
@@ -83,7 +84,9 @@ async function writeEvents(tx: Executor, rows: readonly EventRow[]): Promise<voi
     payload: row.payload,
     created_at: row.createdAt.toISOString(),
   }));
-  await tx.execute(sql`
+  // Nobody reads its answer: inside a transaction it travels with the next statement, often COMMIT.
+  await tx.execute(
+    deferredWrite(sql`
     with inserted as (
       insert into ${events} (organization_id, id, type, subject_type, subject_id, payload, created_at)
       select organization_id, id, type, subject_type, subject_id, payload, created_at
@@ -92,7 +95,8 @@ async function writeEvents(tx: Executor, rows: readonly EventRow[]): Promise<voi
              created_at timestamptz)
       returning organization_id, id
     )
-    insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`);
+    insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`),
+  );
 }
 
 /**
