@@ -1,6 +1,7 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows, rowOf, type Tx } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { deferredWrite } from '../../db/pipeline.ts';
 import { type PartRead, readPart } from '../../db/together.ts';
 import type { TierDefinition, TierState } from '../../domain/tiers.ts';
 import { customers } from '../customers/schema.ts';
@@ -215,22 +216,19 @@ export interface MemberTierUpdate {
   changed: boolean;
 }
 
-/** Writes one member's evaluation (by primary key). */
+/**
+ * Writes one member's evaluation (by primary key). Nobody reads its answer, so it travels with the
+ * transaction's next statement (deferredWrite), which then sees it: a segment reading the tier.
+ */
 export async function writeMemberTier(tx: Tx, organizationId: string, u: MemberTierUpdate, now: Date) {
-  await tx
-    .update(customerTiers)
-    .set({
-      tierId: u.tierId,
-      automaticTierId: u.automaticTierId,
-      belowSince: u.belowSince,
-      manualTierId: u.manualTierId,
-      manualLocked: u.manualLocked,
-      manualExpiresAt: u.manualExpiresAt,
-      basisValue: u.basisValue,
-      evaluatedAt: now,
-      ...(u.changed ? { changedAt: now } : {}),
-    })
-    .where(and(eq(customerTiers.organizationId, organizationId), eq(customerTiers.customerId, u.customerId)));
+  await tx.execute(
+    deferredWrite(sql`
+      update ${customerTiers} set tier_id = ${u.tierId}, automatic_tier_id = ${u.automaticTierId},
+        below_since = ${u.belowSince}, manual_tier_id = ${u.manualTierId}, manual_locked = ${u.manualLocked},
+        manual_expires_at = ${u.manualExpiresAt}, basis_value = ${u.basisValue}, evaluated_at = ${now},
+        changed_at = coalesce(${u.changed ? now : null}::timestamptz, changed_at)
+      where organization_id = ${organizationId} and customer_id = ${u.customerId}`),
+  );
 }
 
 /** Writes many members' evaluations in one statement. */
