@@ -443,6 +443,28 @@ describe('pending points and expiry (explicit clock)', () => {
     expect(added.balance).toMatchObject({ active: 1, expired: 100 });
     await expectNoMismatches(org.id);
   });
+
+  it('a credit settles exactly the lots due at its time and leaves the member’s other lots as they were', async () => {
+    const org = await ctx.createOrganization();
+    const customer = await createCustomer(ctx, org.id);
+    const { ledger } = ctx.services;
+    const base = { organizationId: org.id, customerId: customer.id, actor: SYSTEM };
+    const t0 = new Date('2030-01-01T00:00:00Z');
+    const dueAt = new Date('2030-01-10T00:00:00Z');
+    const at = (days: number) => new Date(t0.getTime() + days * 86_400_000);
+    await ledger.add({ ...base, points: 100, expiresAt: at(5), now: t0 }); // expires before dueAt
+    await ledger.add({ ...base, points: 20, activeFrom: at(3), now: t0 }); // becomes active before dueAt
+    await ledger.add({ ...base, points: 7, activeFrom: at(30), now: t0 }); // still pending at dueAt
+    await ledger.add({ ...base, points: 3, expiresAt: at(60), now: t0 }); // still active at dueAt
+    await ledger.block({ ...base, points: 2, now: t0 }); // on the earliest-expiring lot
+
+    const credited = await ledger.add({ ...base, points: 1, now: dueAt });
+    expect(credited.balance).toMatchObject({ active: 20 + 3 + 1, pending: 7, blocked: 2, expired: 98 });
+    // What the credit did not read is untouched: the pending lot still activates, the rest spends.
+    const spent = await ledger.spend({ ...base, points: 30, now: at(31) });
+    expect(spent.balance).toMatchObject({ active: 1, pending: 0, blocked: 2, expired: 98 });
+    await expectNoMismatches(org.id);
+  });
 });
 
 describe('cancel', () => {

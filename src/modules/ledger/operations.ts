@@ -229,7 +229,8 @@ export function createLedgerOperations(deps: LedgerDependencies) {
     kind: 'earn' | 'add' | 'adjust',
   ): Promise<OperationResult> {
     const { now, pointType, customer, key } = await begin(tx, input);
-    const session = await openSession(tx, key, now);
+    // A credit adds a lot and moves no other: it reads only the lots settling touches.
+    const session = await openSession(tx, key, now, 'due');
     const replayed = await replay(tx, session, input, kind, kind === 'adjust' ? 1 : undefined);
     if (replayed) return replayed;
     if (!pointType.active) {

@@ -105,7 +105,7 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
     return transaction(db, async (tx) => {
       const balance = await tryLockBalance(tx, key);
       if (!balance) return undefined;
-      return (await startSession(tx, key, balance, now)).settled;
+      return (await startSession(tx, key, balance, now, 'due')).settled;
     });
   }
 

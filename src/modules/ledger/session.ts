@@ -9,10 +9,11 @@ import {
   type BalanceRow,
   type EntryRow,
   type LotRow,
+  type LotsToRead,
   lockBalance,
   lockBalanceWithLots,
   type Movement,
-  openLots,
+  readLots,
   updateBalance,
   writeEntry,
 } from './store.ts';
@@ -37,12 +38,15 @@ export interface SourceRef {
   id: string;
 }
 
-/** One balance, locked for the rest of the transaction, with its open lots as they are now. */
+/** One balance, locked for the rest of the transaction, with the lots it reads as they are now. */
 export interface Session {
   key: BalanceKey;
   now: Date;
   balance: BalanceRow;
-  /** Lots holding remaining or blocked points (plus any this transaction created), by id. */
+  /**
+   * The lots the operation reads (all holding remaining or blocked points, or only those due to
+   * settle: LotsToRead) plus any this transaction created, by id.
+   */
   lots: Map<string, LotRow>;
 }
 
@@ -73,19 +77,30 @@ export interface Settled {
 }
 
 /**
- * Locks `key`'s balance row (creating it if needed), reads its open lots and settles them at `now`:
+ * Locks `key`'s balance row (creating it if needed), reads the lots the operation needs (all open
+ * ones, or for one that moves none only those due to settle: LotsToRead) and settles them at `now`:
  * one round trip unless another transaction changed or created the balance meanwhile.
  */
-export async function openSession(tx: Tx, key: BalanceKey, now: Date): Promise<Session> {
-  const locked = (await lockBalanceWithLots(tx, key)) ?? {
+export async function openSession(
+  tx: Tx,
+  key: BalanceKey,
+  now: Date,
+  needs: LotsToRead['kind'] = 'open',
+): Promise<Session> {
+  const lots = lotsToRead(needs, now);
+  const locked = (await lockBalanceWithLots(tx, key, lots)) ?? {
     balance: await lockBalance(tx, key),
     lots: undefined,
   };
-  return (await startSession(tx, key, locked.balance, now, locked.lots)).session;
+  return (await startSession(tx, key, locked.balance, now, lots.kind, locked.lots)).session;
+}
+
+function lotsToRead(needs: LotsToRead['kind'], now: Date): LotsToRead {
+  return needs === 'due' ? { kind: 'due', at: now } : { kind: 'open' };
 }
 
 /**
- * openSession for a balance row the caller has already locked (with its open lots, when read
+ * openSession for a balance row the caller has already locked (with the lots it needs, when read
  * under that lock); also says what settling did.
  */
 export async function startSession(
@@ -93,9 +108,11 @@ export async function startSession(
   key: BalanceKey,
   balance: BalanceRow,
   now: Date,
-  openLotsRead?: LotRow[],
+  needs: LotsToRead['kind'],
+  lotsRead?: LotRow[],
 ): Promise<{ session: Session; settled: Settled }> {
-  const lots = new Map((openLotsRead ?? (await openLots(tx, key))).map((lot) => [lot.id, lot]));
+  const read = lotsRead ?? (await readLots(tx, key, lotsToRead(needs, now)));
+  const lots = new Map(read.map((lot) => [lot.id, lot]));
   const session: Session = { key, now, balance, lots };
   const settled = await settle(tx, session);
   return { session, settled };

@@ -61,6 +61,21 @@ export async function lockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRow> 
   return row!;
 }
 
+/**
+ * Which of a balance's lots an operation reads: `open` (all still holding points: what a spend or a
+ * block draws on) or `due` at a time (those settling would activate or expire then: all a credit
+ * touches, so its cost does not grow with the member's history of unspent earnings).
+ */
+export type LotsToRead = { kind: 'open' } | { kind: 'due'; at: Date };
+
+/** The condition on lots `l` of one balance; `open` matches the partial index on open lots. */
+function lotsCondition(lots: LotsToRead): SQL {
+  const open = sql`(l.remaining > 0 or l.blocked > 0)`;
+  if (lots.kind === 'open') return open;
+  return sql`${open} and l.remaining > 0 and (
+    (l.status = 'pending' and l.active_from <= ${lots.at}) or (l.status = 'active' and l.expires_at <= ${lots.at}))`;
+}
+
 export interface LockedBalance {
   balance: BalanceRow;
   /** Its open lots, or undefined when they must be read again (see lockBalanceWithLots). */
@@ -77,7 +92,11 @@ export interface LockedBalance {
  * statement creates has no lots yet (they hang off entries, which hang off the balance). Undefined
  * when another transaction created the row meanwhile: lockBalance then.
  */
-export async function lockBalanceWithLots(tx: Tx, key: BalanceKey): Promise<LockedBalance | undefined> {
+export async function lockBalanceWithLots(
+  tx: Tx,
+  key: BalanceKey,
+  lots: LotsToRead,
+): Promise<LockedBalance | undefined> {
   const { organizationId, customerId, pointTypeId } = key;
   const [row] = await rawRows<
     Record<string, unknown> & { newest: string; seen: string | null; lots: unknown[] }
@@ -98,7 +117,7 @@ export async function lockBalanceWithLots(tx: Tx, key: BalanceKey): Promise<Lock
              and b.point_type_id = locked.point_type_id) as seen,
           (select coalesce(json_agg(l), '[]'::json) from ${pointLots} l
            where l.organization_id = locked.organization_id and l.customer_id = locked.customer_id
-             and l.point_type_id = locked.point_type_id and (l.remaining > 0 or l.blocked > 0)) as lots
+             and l.point_type_id = locked.point_type_id and ${lotsCondition(lots)}) as lots
         from locked
         union all
         select created.*, created.newest as seen, '[]'::json as lots from created`,
@@ -115,14 +134,14 @@ export async function tryLockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRo
   return row;
 }
 
-/** The lots of one balance that still hold points, in no particular order. */
-export function openLots(tx: Executor, key: BalanceKey): Promise<LotRow[]> {
+/** The lots of one balance an operation reads (see LotsToRead), in no particular order. */
+export function readLots(tx: Executor, key: BalanceKey, lots: LotsToRead): Promise<LotRow[]> {
   return tableRows(
     tx,
     pointLots,
-    sql`select * from ${pointLots}
-        where organization_id = ${key.organizationId} and customer_id = ${key.customerId}
-          and point_type_id = ${key.pointTypeId} and (remaining > 0 or blocked > 0)`,
+    sql`select * from ${pointLots} l
+        where l.organization_id = ${key.organizationId} and l.customer_id = ${key.customerId}
+          and l.point_type_id = ${key.pointTypeId} and ${lotsCondition(lots)}`,
   );
 }
 
