@@ -18,7 +18,7 @@ export interface WireOptions {
   prepare: boolean;
 }
 
-interface PlainConfig {
+interface PlainConfig extends Record<string, unknown> {
   text: string;
   name?: string;
   values?: unknown[];
@@ -34,9 +34,11 @@ function plainConfig(config: unknown): config is PlainConfig {
 function statementOf(config: unknown, values: unknown): Statement | undefined {
   const base = typeof config === 'string' ? { text: config } : config;
   if (!plainConfig(base)) return undefined;
-  const { values: ownValues, ...rest } = base;
-  return { text: base.text, values: Array.isArray(values) ? values : (ownValues ?? []), config: rest };
+  return { text: base.text, values: Array.isArray(values) ? values : (base.values ?? []), config: base };
 }
+
+/** BEGIN, COMMIT and ROLLBACK are short: longer texts skip the pattern tests. */
+const LONGEST_EDGE = 48;
 
 /** What node-postgres records of the statements a connection has parsed (name → text). */
 function parsedOn(client: pg.ClientBase): Record<string, string> {
@@ -62,16 +64,16 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
     return statement.name === undefined || parsedOn(client)[statement.name] === statement.text;
   }
 
-  async function sendAlone(statement: Statement, outsideTransaction: boolean): Promise<unknown> {
-    const config = { ...statement.config, text: statement.text };
-    try {
-      return await send(statement.name ? { ...config, name: statement.name } : config, statement.values);
-    } catch (error) {
-      if (!statement.name || !isStalePlan(error)) throw error;
+  /** node-postgres's own send, named when repeated; a stale plan is forgotten (and resent outside a transaction). */
+  function sendAlone(statement: Statement, outsideTransaction: boolean): Promise<unknown> {
+    const { config, name, values } = statement;
+    if (name === undefined) return send(config, values) as Promise<unknown>;
+    return (send({ ...config, name }, values) as Promise<unknown>).catch((error: unknown) => {
+      if (!isStalePlan(error)) throw error;
       names?.forget(statement.text);
       if (!outsideTransaction) throw error;
-      return send(config, statement.values);
-    }
+      return send(config, values);
+    });
   }
 
   async function sendWith(statement: Statement, riders: Statement[]): Promise<unknown> {
@@ -92,6 +94,36 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
 
   function route(statement: Statement): Promise<unknown> {
     const { text } = statement;
+    if (text.length <= LONGEST_EDGE) return routeShort(statement);
+    if (isDeferred(text)) return routeDeferred(statement);
+    if (begin === undefined && held === undefined)
+      return sendAlone(named(statement), client.getTransactionStatus() === 'I');
+    return sendWithHeld(statement);
+  }
+
+  /** The statement goes now, with what the transaction held back. */
+  function sendWithHeld(statement: Statement): Promise<unknown> {
+    const riders = [begin, held].filter((rider): rider is Statement => rider !== undefined);
+    begin = undefined;
+    held = undefined;
+    return sendWith(statement, riders);
+  }
+
+  function routeDeferred(statement: Statement): Promise<unknown> {
+    const idle = begin === undefined && client.getTransactionStatus() === 'I';
+    if (!idle && !held && canRide(statement.values)) {
+      const deferred = named(statement);
+      if (batchable(deferred)) {
+        held = deferred;
+        return Promise.resolve(emptyResult('INSERT'));
+      }
+    }
+    return sendWithHeld(statement);
+  }
+
+  /** A short text may be a transaction's edge: BEGIN waits, COMMIT or ROLLBACK of nothing sent is nothing. */
+  function routeShort(statement: Statement): Promise<unknown> {
+    const { text } = statement;
     const idle = begin === undefined && client.getTransactionStatus() === 'I';
     if (transactionEdge.isBegin(text) && statement.values.length === 0 && idle && !held) {
       begin = statement;
@@ -103,17 +135,8 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
       begin = undefined;
       return Promise.resolve(emptyResult(text.trim().toUpperCase()));
     }
-    if (isDeferred(text) && !idle && !held && canRide(statement.values)) {
-      const deferred = named(statement);
-      if (batchable(deferred)) {
-        held = deferred;
-        return Promise.resolve(emptyResult('INSERT'));
-      }
-    }
-    const riders = [begin, held].filter((rider): rider is Statement => rider !== undefined);
-    begin = undefined;
-    held = undefined;
-    return sendWith(statement, riders);
+    if (isDeferred(text)) return routeDeferred(statement);
+    return sendWithHeld(statement);
   }
 
   const query: LooseQuery = (config, values, callback) => {
