@@ -129,6 +129,55 @@ describe.runIf(process.env.TEST_DATABASE_URL)('transactions in fewer round trips
     expect(await ids()).toEqual([1, 3]);
   });
 
+  it('drops a deferred write made inside a savepoint that rolls back, keeping the rest', async () => {
+    await single.db.execute(insert(1));
+    await transaction(single.db, async (tx) => {
+      await tx.execute(insert(2));
+      await tx
+        .transaction(async (inner) => {
+          await inner.execute(deferredWrite(insert(1))); // would clash: it must never be sent
+          throw new Error('the inner part fails');
+        })
+        .catch(() => undefined);
+      await tx.execute(deferredWrite(insert(3)));
+    });
+    expect(await ids()).toEqual([1, 2, 3]);
+  });
+
+  it('answers an error, not a silent rollback, when COMMIT ends a transaction a swallowed failure aborted', async () => {
+    const swallowed = transaction(single.db, async (tx) => {
+      await tx.execute(insert(1));
+      await tx.execute(insert(1)).catch(() => undefined);
+    });
+    await expect(swallowed).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('COMMIT rolled the transaction back') },
+    });
+    expect(await ids()).toEqual([]);
+  });
+
+  it('prepares a statement again after node-postgres could not convert one of its values', async () => {
+    // In transactions: outside one, the pool drops a connection whose query failed anyway.
+    const read = (value: unknown) =>
+      transaction(single.db, (tx) => rawRows<{ v: unknown }>(tx, sql`select ${value}::jsonb as v`));
+    for (const n of [1, 2, 3]) expect(await read({ n })).toEqual([{ v: { n } }]);
+    const unconvertible = {
+      toPostgres() {
+        throw new Error('no conversion for this value');
+      },
+    };
+    await expect(read(unconvertible)).rejects.toMatchObject({
+      cause: { message: 'no conversion for this value' },
+    });
+    for (const n of [4, 5]) expect(await read({ n })).toEqual([{ v: { n } }]);
+  });
+
+  it('runs a first statement of several commands (a migration chunk) after BEGIN', async () => {
+    await transaction(single.db, (tx) =>
+      tx.execute(sql`insert into ${table} (id) values (1); insert into ${table} (id) values (2)`),
+    );
+    expect(await ids()).toEqual([1, 2]);
+  });
+
   it('sends a deferred write outside a transaction at once', async () => {
     await single.db.execute(deferredWrite(insert(5)));
     expect(await ids()).toEqual([5]);

@@ -35,12 +35,26 @@ const BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const COMMIT = /^\s*(commit|end)\s*;?\s*$/i;
 /** ROLLBACK alone; `rollback to savepoint` is an ordinary statement. */
 const ROLLBACK = /^\s*(rollback|abort)\s*;?\s*$/i;
+const ROLLBACK_TO_SAVEPOINT = /^\s*rollback\s+((work|transaction)\s+)?to\s/i;
 
 export const transactionEdge = {
   isBegin: (text: string) => BEGIN.test(text),
   isCommit: (text: string) => COMMIT.test(text),
   isRollback: (text: string) => ROLLBACK.test(text),
+  /** Undoes everything since a savepoint: anything held back came after it (the savepoint was sent). */
+  isRollbackToSavepoint: (text: string) => ROLLBACK_TO_SAVEPOINT.test(text),
 };
+
+/**
+ * PostgreSQL answers COMMIT of a transaction a failed statement aborted with ROLLBACK, and no
+ * error: when that failure was swallowed (or reached a caller as another statement's), the use
+ * case would think its writes kept. This makes it an error.
+ */
+export function checkCommitted(result: pg.QueryResult): pg.QueryResult {
+  if (result.command === 'ROLLBACK')
+    throw new Error('COMMIT rolled the transaction back: one of its statements had failed');
+  return result;
+}
 
 /** A statement as node-postgres takes it: drizzle adds `rowMode` and `types` to text and name. */
 export interface Statement {
@@ -149,11 +163,23 @@ export function sendBatch(
 const PLAIN = new Set(['string', 'number', 'boolean', 'bigint', 'undefined']);
 
 /**
+ * Whether a statement can be the one a batch ends with: a parameterized statement is one command
+ * (the simple protocol would be needed for several, and it ends with a Sync of its own), and so
+ * is COMMIT.
+ */
+export function canCarry(statement: Statement): boolean {
+  return statement.values.length > 0 || transactionEdge.isCommit(statement.text);
+}
+
+/**
  * Only values node-postgres converts without fail may ride (it cannot throw on them, as it can on
  * an object's JSON): a rider has nobody to report a conversion error to.
  */
 export function canRide(values: unknown[]): boolean {
-  return values.every((value) => value === null || value instanceof Date || PLAIN.has(typeof value));
+  return (
+    values.length > 0 &&
+    values.every((value) => value === null || value instanceof Date || PLAIN.has(typeof value))
+  );
 }
 
 /** What a statement held back answers at once: no rows. */

@@ -1,13 +1,24 @@
 import type pg from 'pg';
-import { canRide, emptyResult, isDeferred, type Statement, sendBatch, transactionEdge } from './pipeline.ts';
+import {
+  canCarry,
+  canRide,
+  checkCommitted,
+  emptyResult,
+  isDeferred,
+  type Statement,
+  sendBatch,
+  transactionEdge,
+} from './pipeline.ts';
 import { statementNames } from './prepared.ts';
-import { isStalePlan } from './transaction.ts';
+import { isStalePlan, sqlState } from './transaction.ts';
 
 /**
  * How this process talks to PostgreSQL on one pooled connection: the texts it repeats are prepared
  * (src/db/prepared.ts, unless turned off), and a transaction's BEGIN and deferred writes wait to
  * travel with its next statement (src/db/pipeline.ts). node-postgres's `query` is replaced on the
- * connection; drizzle and the pool call it as before.
+ * connection; drizzle and the pool call it as before. A transaction's statements are expected one
+ * after the other, as drizzle awaits them: two sent at once on one connection keep their order only
+ * when nothing is held back. COMMIT answered ROLLBACK (an earlier failure swallowed) is an error.
  */
 
 type LooseQuery = (config: unknown, values?: unknown, callback?: unknown) => unknown;
@@ -64,14 +75,26 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
     return statement.name === undefined || parsedOn(client)[statement.name] === statement.text;
   }
 
-  /** node-postgres's own send, named when repeated; a stale plan is forgotten (and resent outside a transaction). */
+  /**
+   * After a named statement failed: a stale plan, or a value node-postgres could not convert (it
+   * then closes the statement on the server but keeps it in its record), means the connection
+   * prepares the text again, under a new name.
+   */
+  function forgetIfUnusable(error: unknown, statement: Statement): boolean {
+    if (!statement.name) return false;
+    const stale = isStalePlan(error);
+    if (!stale && sqlState(error) !== undefined) return false;
+    names?.forget(statement.text);
+    if (!stale) delete parsedOn(client)[statement.name];
+    return true;
+  }
+
+  /** node-postgres's own send, named when repeated; outside a transaction a stale plan is sent again. */
   function sendAlone(statement: Statement, outsideTransaction: boolean): Promise<unknown> {
     const { config, name, values } = statement;
     if (name === undefined) return send(config, values) as Promise<unknown>;
     return (send({ ...config, name }, values) as Promise<unknown>).catch((error: unknown) => {
-      if (!isStalePlan(error)) throw error;
-      names?.forget(statement.text);
-      if (!outsideTransaction) throw error;
+      if (!forgetIfUnusable(error, statement) || !isStalePlan(error) || !outsideTransaction) throw error;
       return send(config, values);
     });
   }
@@ -79,15 +102,16 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
   async function sendWith(statement: Statement, riders: Statement[]): Promise<unknown> {
     const main = named(statement);
     if (riders.length === 0) return sendAlone(main, client.getTransactionStatus() === 'I');
-    if (batchable(main)) {
+    if (batchable(main) && canCarry(main)) {
       try {
         return await sendBatch(send, main, riders);
       } catch (error) {
-        if (isStalePlan(error)) for (const sent of [main, ...riders]) names?.forget(sent.text);
+        for (const sent of [main, ...riders]) forgetIfUnusable(error, sent);
         throw error;
       }
     }
-    // A named text this connection has not prepared yet is prepared alone, once.
+    // A named text this connection has not prepared yet is prepared alone, once; a text without
+    // parameters (a migration's) may hold several commands, which only the simple protocol takes.
     for (const rider of riders) await sendAlone(rider, false);
     return sendAlone(main, false);
   }
@@ -129,13 +153,15 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
       begin = statement;
       return Promise.resolve(emptyResult('BEGIN'));
     }
-    if (transactionEdge.isRollback(text)) held = undefined;
+    if (transactionEdge.isRollback(text) || transactionEdge.isRollbackToSavepoint(text)) held = undefined;
     if ((transactionEdge.isRollback(text) || transactionEdge.isCommit(text)) && begin && !held) {
       // Nothing was sent since BEGIN: there is no transaction on the server to end.
       begin = undefined;
       return Promise.resolve(emptyResult(text.trim().toUpperCase()));
     }
     if (isDeferred(text)) return routeDeferred(statement);
+    if (transactionEdge.isCommit(text))
+      return sendWithHeld(statement).then((result) => checkCommitted(result as pg.QueryResult));
     return sendWithHeld(statement);
   }
 
