@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { type SQL, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openTestDatabase } from '../../test/support/context.ts';
-import { type Database, openDatabase, rawRows } from './connection.ts';
+import { openSingleConnection } from '../../test/support/context.ts';
+import { type Database, rawRows } from './connection.ts';
 import { deferredWrite } from './pipeline.ts';
 import { transaction } from './transaction.ts';
 
@@ -18,19 +18,16 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
 
 // Round trips are a node-postgres connection's; the embedded engine runs in this process.
 describe.runIf(process.env.TEST_DATABASE_URL)('transactions in fewer round trips on PostgreSQL', () => {
-  let test: Awaited<ReturnType<typeof openTestDatabase>>;
+  let test: Awaited<ReturnType<typeof openSingleConnection>>;
   /** One connection: every transaction below reuses it, so a stuck one would show. */
   let single: Database;
   let table: SQL;
 
   beforeAll(async () => {
-    test = await openTestDatabase();
-    single = await openDatabase({ url: test.url, poolSize: 1 });
+    test = await openSingleConnection();
+    single = test.single;
   });
-  afterAll(async () => {
-    await single?.close();
-    await test.drop();
-  });
+  afterAll(() => test?.drop());
   beforeEach(async () => {
     table = sql.raw(`pipeline_${randomBytes(4).toString('hex')}`);
     await single.db.execute(sql`create table ${table} (id int primary key, note text)`);

@@ -1,24 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestDatabase } from '../../test/support/context.ts';
+import { openSingleConnection } from '../../test/support/context.ts';
 import { type Database, openDatabase, rawRows } from './connection.ts';
 import { transaction } from './transaction.ts';
 
 // Prepared statements are a node-postgres connection's; the embedded engine has no pool to prepare on.
 describe.runIf(process.env.TEST_DATABASE_URL)('prepared statements on PostgreSQL', () => {
-  let test: Awaited<ReturnType<typeof openTestDatabase>>;
+  let test: Awaited<ReturnType<typeof openSingleConnection>>;
   /** One connection, so pg_prepared_statements (per session) sees what it prepared. */
   let single: Database;
 
   beforeAll(async () => {
-    test = await openTestDatabase();
-    single = await openDatabase({ url: test.url, poolSize: 1 });
+    test = await openSingleConnection();
+    single = test.single;
   });
-  afterAll(async () => {
-    await single?.close();
-    await test.drop();
-  });
+  afterAll(() => test?.drop());
 
   async function preparedTexts(database: Database): Promise<string[]> {
     const rows = await rawRows<{ statement: string }>(

@@ -94,8 +94,9 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
     const { config, name, values } = statement;
     if (name === undefined) return send(config, values) as Promise<unknown>;
     return (send({ ...config, name }, values) as Promise<unknown>).catch((error: unknown) => {
-      if (!forgetIfUnusable(error, statement) || !isStalePlan(error) || !outsideTransaction) throw error;
-      return send(config, values);
+      const forgotten = forgetIfUnusable(error, statement);
+      if (forgotten && outsideTransaction && isStalePlan(error)) return send(config, values);
+      throw error;
     });
   }
 

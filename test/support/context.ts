@@ -47,6 +47,28 @@ export async function openTestDatabase(): Promise<{
   };
 }
 
+/**
+ * A fresh database on the PostgreSQL server of TEST_DATABASE_URL, and a connection pool of one on
+ * it: what the connection did (prepared, held back) shows in every statement that follows.
+ */
+export async function openSingleConnection(): Promise<{
+  single: Database;
+  url: string;
+  drop(): Promise<void>;
+}> {
+  const test = await openTestDatabase();
+  if (!test.url) throw new Error('openSingleConnection needs TEST_DATABASE_URL');
+  const single = await openDatabase({ url: test.url, poolSize: 1 });
+  return {
+    single,
+    url: test.url,
+    async drop() {
+      await single.close();
+      await test.drop();
+    },
+  };
+}
+
 export interface TestOrganization {
   id: string;
   apiKey: string;

@@ -9,7 +9,7 @@ import {
   type BalanceRow,
   type EntryRow,
   type LotRow,
-  type LotsToRead,
+  type LotsNeeded,
   lockBalance,
   lockBalanceWithLots,
   type Movement,
@@ -45,7 +45,7 @@ export interface Session {
   balance: BalanceRow;
   /**
    * The lots the operation reads (all holding remaining or blocked points, or only those due to
-   * settle: LotsToRead) plus any this transaction created, by id.
+   * settle: LotsNeeded) plus any this transaction created, by id.
    */
   lots: Map<string, LotRow>;
 }
@@ -78,25 +78,20 @@ export interface Settled {
 
 /**
  * Locks `key`'s balance row (creating it if needed), reads the lots the operation needs (all open
- * ones, or for one that moves none only those due to settle: LotsToRead) and settles them at `now`:
+ * ones, or for one that moves none only those due to settle: LotsNeeded) and settles them at `now`:
  * one round trip unless another transaction changed or created the balance meanwhile.
  */
 export async function openSession(
   tx: Tx,
   key: BalanceKey,
   now: Date,
-  needs: LotsToRead['kind'] = 'open',
+  needed: LotsNeeded = 'open',
 ): Promise<Session> {
-  const lots = lotsToRead(needs, now);
-  const locked = (await lockBalanceWithLots(tx, key, lots)) ?? {
+  const locked = (await lockBalanceWithLots(tx, key, needed, now)) ?? {
     balance: await lockBalance(tx, key),
     lots: undefined,
   };
-  return (await startSession(tx, key, locked.balance, now, lots.kind, locked.lots)).session;
-}
-
-function lotsToRead(needs: LotsToRead['kind'], now: Date): LotsToRead {
-  return needs === 'due' ? { kind: 'due', at: now } : { kind: 'open' };
+  return (await startSession(tx, key, locked.balance, now, needed, locked.lots)).session;
 }
 
 /**
@@ -108,10 +103,10 @@ export async function startSession(
   key: BalanceKey,
   balance: BalanceRow,
   now: Date,
-  needs: LotsToRead['kind'],
+  needed: LotsNeeded,
   lotsRead?: LotRow[],
 ): Promise<{ session: Session; settled: Settled }> {
-  const read = lotsRead ?? (await readLots(tx, key, lotsToRead(needs, now)));
+  const read = lotsRead ?? (await readLots(tx, key, needed, now));
   const lots = new Map(read.map((lot) => [lot.id, lot]));
   const session: Session = { key, now, balance, lots };
   const settled = await settle(tx, session);

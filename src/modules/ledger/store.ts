@@ -63,17 +63,17 @@ export async function lockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRow> 
 
 /**
  * Which of a balance's lots an operation reads: `open` (all still holding points: what a spend or a
- * block draws on) or `due` at a time (those settling would activate or expire then: all a credit
- * touches, so its cost does not grow with the member's history of unspent earnings).
+ * block draws on) or `due` (those settling would activate or expire at the operation's time: all a
+ * credit touches, so its cost does not grow with the member's history of unspent earnings).
  */
-export type LotsToRead = { kind: 'open' } | { kind: 'due'; at: Date };
+export type LotsNeeded = 'open' | 'due';
 
-/** The condition on lots `l` of one balance; `open` matches the partial index on open lots. */
-function lotsCondition(lots: LotsToRead): SQL {
+/** The condition on lots `l` of one balance at `now`; `open` matches the partial index on open lots. */
+function lotsCondition(needed: LotsNeeded, now: Date): SQL {
   const open = sql`(l.remaining > 0 or l.blocked > 0)`;
-  if (lots.kind === 'open') return open;
+  if (needed === 'open') return open;
   return sql`${open} and l.remaining > 0 and (
-    (l.status = 'pending' and l.active_from <= ${lots.at}) or (l.status = 'active' and l.expires_at <= ${lots.at}))`;
+    (l.status = 'pending' and l.active_from <= ${now}) or (l.status = 'active' and l.expires_at <= ${now}))`;
 }
 
 export interface LockedBalance {
@@ -95,7 +95,8 @@ export interface LockedBalance {
 export async function lockBalanceWithLots(
   tx: Tx,
   key: BalanceKey,
-  lots: LotsToRead,
+  needed: LotsNeeded,
+  now: Date,
 ): Promise<LockedBalance | undefined> {
   const { organizationId, customerId, pointTypeId } = key;
   const [row] = await rawRows<
@@ -117,7 +118,7 @@ export async function lockBalanceWithLots(
              and b.point_type_id = locked.point_type_id) as seen,
           (select coalesce(json_agg(l), '[]'::json) from ${pointLots} l
            where l.organization_id = locked.organization_id and l.customer_id = locked.customer_id
-             and l.point_type_id = locked.point_type_id and ${lotsCondition(lots)}) as lots
+             and l.point_type_id = locked.point_type_id and ${lotsCondition(needed, now)}) as lots
         from locked
         union all
         select created.*, created.newest as seen, '[]'::json as lots from created`,
@@ -134,14 +135,14 @@ export async function tryLockBalance(tx: Tx, key: BalanceKey): Promise<BalanceRo
   return row;
 }
 
-/** The lots of one balance an operation reads (see LotsToRead), in no particular order. */
-export function readLots(tx: Executor, key: BalanceKey, lots: LotsToRead): Promise<LotRow[]> {
+/** The lots of one balance an operation reads at `now` (see LotsNeeded), in no particular order. */
+export function readLots(tx: Executor, key: BalanceKey, needed: LotsNeeded, now: Date): Promise<LotRow[]> {
   return tableRows(
     tx,
     pointLots,
     sql`select * from ${pointLots} l
         where l.organization_id = ${key.organizationId} and l.customer_id = ${key.customerId}
-          and l.point_type_id = ${key.pointTypeId} and ${lotsCondition(lots)}`,
+          and l.point_type_id = ${key.pointTypeId} and ${lotsCondition(needed, now)}`,
   );
 }
 
