@@ -81,6 +81,13 @@ try {
     url: `/v1/customers/${loyal}/points/add`,
     payload: { points: 1, reason: 'an earlier ticket' },
   }));
+  // A member who came back for 300 tickets: segment criteria on purchases read their history.
+  const habitue = seeded.members[6]!.id;
+  const earlierTickets = Array.from({ length: 300 }, (_, i) => ({
+    method: 'POST' as const,
+    url: '/v1/transactions',
+    payload: { ...order(`H-${i}`), customer: { customerId: habitue } },
+  }));
   const paths: Array<{ name: string; setup?: Step[]; steps: () => Promise<Step[]> | Step[] }> = [
     {
       name: 'member lookup by phone',
@@ -123,6 +130,17 @@ try {
           method: 'POST',
           url: '/v1/transactions',
           payload: { ...order(`S-${serial++}`), customer: { customerId: loyal } },
+        },
+      ],
+    },
+    {
+      name: 'POST /v1/transactions, a regular with 300 past tickets',
+      setup: earlierTickets,
+      steps: () => [
+        {
+          method: 'POST',
+          url: '/v1/transactions',
+          payload: { ...order(`S-${serial++}`), customer: { customerId: habitue } },
         },
       ],
     },
