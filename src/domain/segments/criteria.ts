@@ -110,7 +110,8 @@ export function criteriaOf(parts: readonly SegmentPart[]): Criterion[] {
 export function needsOf(parts: readonly SegmentPart[]) {
   const criteria = criteriaOf(parts);
   return {
-    purchases: criteria.some((c) => PURCHASE_CRITERIA.has(c.type)),
+    /** The purchases themselves (line criteria read only the distinct lines bought). */
+    purchases: criteria.some((c) => PURCHASE_CRITERIA.has(c.type) && !LINE_CRITERIA.has(c.type)),
     lines: criteria.some((c) => LINE_CRITERIA.has(c.type)),
     points: criteria.some((c) => c.type === 'points_balance'),
     tier: criteria.some((c) => c.type === 'tier_in'),

@@ -19,6 +19,7 @@ function member(extra: Partial<MemberSnapshot> = {}): MemberSnapshot {
     tierId: null,
     points: {},
     purchases: [],
+    linesBought: [],
     ...extra,
   };
 }
@@ -31,7 +32,6 @@ const purchase = (
   locationId: null,
   purchasedAt: new Date(NOW.getTime() - daysAgo * DAY),
   net,
-  lines: [],
   ...extra,
 });
 
@@ -109,12 +109,9 @@ describe('criteria', () => {
 
   it('line criteria ignore case; labels match key and value', () => {
     const m = member({
-      purchases: [
-        purchase(1, 1000, {
-          lines: [
-            { sku: 'Croq-01', category: 'Tapas', maker: 'ACME', labels: [{ key: 'Diet', value: 'Vegan' }] },
-          ],
-        }),
+      purchases: [purchase(1, 1000)],
+      linesBought: [
+        { sku: 'Croq-01', category: 'Tapas', maker: 'ACME', labels: [{ key: 'Diet', value: 'Vegan' }] },
       ],
     });
     expect(matches({ type: 'bought_skus', skus: ['CROQ-01'] }, m)).toBe(true);

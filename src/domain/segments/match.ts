@@ -19,8 +19,6 @@ export interface Purchase {
   purchasedAt: Date;
   /** Total minus what was returned, in minor units. */
   net: number;
-  /** Present when a criterion needs them. */
-  lines?: PurchaseLine[];
 }
 
 export interface MemberSnapshot {
@@ -36,6 +34,11 @@ export interface MemberSnapshot {
   /** Active points (hundredths) by point type id. */
   points: Record<string, number>;
   purchases: Purchase[];
+  /**
+   * The lines of those purchases, each distinct line once: line criteria ask whether the member
+   * ever bought something, not on which ticket, and a regular's history repeats the same menu.
+   */
+  linesBought: PurchaseLine[];
 }
 
 export interface MatchContext {
@@ -52,7 +55,7 @@ function inRange(value: number, min: number | null, max: number | null): boolean
 const lower = (values: readonly string[]) => new Set(values.map((value) => value.toLowerCase()));
 
 function boughtLine(member: MemberSnapshot, test: (line: PurchaseLine) => boolean): boolean {
-  return member.purchases.some((purchase) => (purchase.lines ?? []).some(test));
+  return member.linesBought.some(test);
 }
 
 function since(member: MemberSnapshot, days: number | null, context: MatchContext) {

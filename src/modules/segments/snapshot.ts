@@ -13,7 +13,7 @@ import { segmentMembers } from './schema.ts';
 /**
  * One member as segment criteria see them, read in ONE round trip (the incremental path runs
  * after every ticket): profile, tier, balances and — only when a criterion needs them — purchases
- * and their lines; also the segments the member is in now, the organization's time zone and its
+ * and the distinct lines bought; also the segments the member is in now, the organization's time zone and its
  * default point type.
  */
 
@@ -46,7 +46,8 @@ interface Row {
   marketing_consents: Partial<Record<ConsentChannel, { granted?: boolean }>> | null;
   tier_id: string | null;
   points: Array<{ t: string; a: number | string }> | null;
-  purchases: Array<{ l: string | null; at: string; net: number | string; lines?: unknown }> | null;
+  purchases: Array<{ l: string | null; at: string; net: number | string }> | null;
+  lines: unknown;
 }
 
 function linesOf(raw: unknown): PurchaseLine[] {
@@ -65,12 +66,17 @@ export async function loadSnapshot(
   customerId: string,
   needs: SnapshotNeeds,
 ): Promise<LoadedSnapshot> {
+  const kept = sql`t.organization_id = c.organization_id and t.customer_id = c.id
+    and t.type = 'sale' and t.status = 'completed' and (t.returned_amount = 0 or t.returned_amount < t.total)`;
   const purchases = needs.purchases
-    ? sql`(select json_agg(json_build_object('l', t.location_id, 'at', t.purchased_at, 'net', t.total - t.returned_amount
-          ${needs.lines ? sql`, 'lines', t.content->'lines'` : sql``}))
-        from ${transactions} t
-        where t.organization_id = c.organization_id and t.customer_id = c.id
-          and t.type = 'sale' and t.status = 'completed' and (t.returned_amount = 0 or t.returned_amount < t.total))`
+    ? sql`(select json_agg(json_build_object('l', t.location_id, 'at', t.purchased_at, 'net', t.total - t.returned_amount))
+        from ${transactions} t where ${kept})`
+    : sql`null`;
+  // Each distinct line once, so the answer grows with the menu, not with the member's history.
+  const lines = needs.lines
+    ? sql`(select json_agg(line) from (
+          select distinct l->>'sku' as sku, l->>'category' as category, l->>'maker' as maker, l->'labels' as labels
+          from ${transactions} t cross join jsonb_array_elements(t.content->'lines') l where ${kept}) line)`
     : sql`null`;
   const points = needs.points
     ? sql`(select json_agg(json_build_object('t', pb.point_type_id, 'a', pb.active)) from ${pointBalances} pb
@@ -88,7 +94,7 @@ export async function loadSnapshot(
       (select pt.id from ${pointTypes} pt where pt.organization_id = o.id and pt.is_default limit 1) as default_point_type_id,
       c.id, c.status, c.deleted_at is not null as deleted, c.birth_date::text as birth_date, c.created_at,
       c.labels, c.marketing_consents,
-      ${tier} as tier_id, ${points} as points, ${purchases} as purchases
+      ${tier} as tier_id, ${points} as points, ${purchases} as purchases, ${lines} as lines
     from ${organizations} o
     left join ${customers} c on c.organization_id = o.id and c.id = ${customerId}::uuid
     where o.id = ${organizationId}::uuid`,
@@ -116,8 +122,8 @@ export async function loadSnapshot(
         locationId: p.l,
         purchasedAt: new Date(p.at),
         net: Number(p.net),
-        ...(needs.lines ? { lines: linesOf(p.lines) } : {}),
       })),
+      linesBought: linesOf(row.lines),
     },
   };
 }
