@@ -184,7 +184,7 @@ function redactUrl(url: string): string {
 }
 
 /** A PostgreSQL array parameter in one placeholder (drizzle would expand a JS array into a list). */
-export function arrayParam(values: readonly string[], type: 'text' | 'uuid'): SQL {
+export function arrayParam(values: readonly string[], type: 'text' | 'uuid' | 'timestamptz'): SQL {
   const literal = `{${values.map((value) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
   return sql`${literal}::${sql.raw(type)}[]`;
 }

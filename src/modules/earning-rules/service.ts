@@ -3,7 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import { arrayParam, type Db, type Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
+import { answered, type PartRead, readPart } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { periodStart } from '../../domain/earning/limits.ts';
 import type {
@@ -114,8 +114,8 @@ export const NO_AUDIENCE = answered({ tierId: null, tierMultiplier: 100, segment
 
 /**
  * How many times each limited rule already earned for the member in its current period, as a part
- * of a read several modules answer together: the member's awards of those rules since the
- * earliest period start, counted here.
+ * of a read several modules answer together. PostgreSQL counts them (on rule_awards_usage_idx): a
+ * regular's awards would otherwise travel and be counted here on every ticket.
  */
 function usagePart(
   organizationId: string,
@@ -128,30 +128,22 @@ function usagePart(
     .filter((rule) => rule.limit !== null)
     .map((rule) => ({ id: rule.id, since: periodStart(rule.limit!.period, at, timeZone) }));
   if (limited.length === 0) return answered({});
-  const earliest = limited.some((rule) => rule.since === null)
-    ? null
-    : new Date(Math.min(...limited.map((rule) => rule.since!.getTime())));
-  const awardsPart: PartRead<Array<{ rule_id: string; awarded_at: string }>> = {
-    json: sql`select coalesce(json_agg(json_build_object('rule_id', rule_id, 'awarded_at', awarded_at)), '[]'::json)
-              from ${ruleAwards}
-              where organization_id = ${organizationId} and customer_id = ${customerId}
-                and rule_id = any(${arrayParam(
-                  limited.map((rule) => rule.id),
-                  'uuid',
-                )})
-                ${earliest ? sql`and awarded_at >= ${earliest}` : sql``}`,
-    decode: (value) => (value ?? []) as Array<{ rule_id: string; awarded_at: string }>,
+  // A limit over the rule's whole life counts every award.
+  const since = limited.map((rule) => rule.since?.toISOString() ?? '-infinity');
+  return {
+    json: sql`select json_object_agg(l.rule_id, (
+                select count(*) from ${ruleAwards} a
+                where a.organization_id = ${organizationId} and a.customer_id = ${customerId}
+                  and a.rule_id = l.rule_id and a.awarded_at >= l.since))
+              from unnest(${arrayParam(
+                limited.map((rule) => rule.id),
+                'uuid',
+              )}, ${arrayParam(since, 'timestamptz')}) as l(rule_id, since)`,
+    decode: (value) => {
+      const counts = (value ?? {}) as Record<string, number>;
+      return Object.fromEntries(limited.map((rule) => [rule.id, Number(counts[rule.id] ?? 0)]));
+    },
   };
-  return mapped(awardsPart, (rows) => {
-    const awards = rows.map((award) => ({ ruleId: award.rule_id, awardedAt: new Date(award.awarded_at) }));
-    const usage: Record<string, number> = {};
-    for (const rule of limited) {
-      usage[rule.id] = awards.filter(
-        (a) => a.ruleId === rule.id && (!rule.since || a.awardedAt >= rule.since),
-      ).length;
-    }
-    return usage;
-  });
 }
 
 /**

@@ -209,6 +209,23 @@ describe('POST /v1/transactions', () => {
     expect((await at('V-3', '2026-11-20T23:30:00Z')).json().pointsEarned).toBe(1);
   });
 
+  it('counts each limited rule in its own period: a welcome bonus once ever, a stamp once a day', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    await rule(org, {
+      name: 'Welcome',
+      type: 'visit',
+      config: { points: 10 },
+      limit: { count: 1, period: 'forever' },
+    });
+    await rule(org, { name: 'Stamp', type: 'visit', config: { points: 1 } });
+    const ana = await member(org);
+    const at = (documentNumber: string, purchasedAt: string) =>
+      send(org, ticketOf(documentNumber, 800, { customer: { customerId: ana.id }, purchasedAt }));
+    expect((await at('W-1', '2025-01-10T12:00:00Z')).json().pointsEarned).toBe(11);
+    expect((await at('W-2', '2025-01-10T18:00:00Z')).json().pointsEarned).toBe(0);
+    expect((await at('W-3', '2026-11-20T12:00:00Z')).json().pointsEarned).toBe(1);
+  });
+
   it('records the ticket of a deactivated member without points, unless the program lets inactive members earn', async () => {
     const org = await ctx.createOrganization();
     await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
