@@ -144,6 +144,22 @@ describe('limits', () => {
     expect(await api.points(member)).toMatchObject({ spent: 20 });
   });
 
+  it('per member over a forever period counts every use, however long ago', async () => {
+    const org = await ctx.createOrganization();
+    const api = rewardsApi(ctx, org);
+    const member = await api.member();
+    const reward = await api.reward({
+      type: 'amount_discount',
+      value: 100,
+      memberPeriodLimit: { count: 1, period: 'forever' },
+    });
+    const t = till(org);
+    await t.redeem(member, reward.id, '2020-01-01T12:00:00Z');
+    expect(await t.blockers(member, reward.id, '2027-01-01T12:00:00Z')).toEqual([
+      'member_period_limit_reached',
+    ]);
+  });
+
   it('per member in all, given back when a redemption is released', async () => {
     const org = await ctx.createOrganization();
     const api = rewardsApi(ctx, org);

@@ -77,8 +77,8 @@ export async function countsOf(
   const counts: Counts = new Map();
   if (periods.size === 0) return { counts, reservationsExpired: false };
   const ids = [...periods.keys()];
-  // One text array for both kinds of start: '' for "no period" (arrayParam has no nulls).
-  const since = ids.map((id) => periods.get(id)?.toISOString() ?? '');
+  // A limit without a period counts every use.
+  const since = ids.map((id) => periods.get(id)?.toISOString() ?? '-infinity');
   const rows = await rawRows<{
     id: string;
     taken: number;
@@ -89,10 +89,9 @@ export async function countsOf(
     executor,
     sql`select r.id, r.taken,
           coalesce(sum(u.quantity), 0) as member,
-          coalesce(sum(u.quantity) filter (where p.since is null or u.used_at >= p.since), 0) as member_in_period,
+          coalesce(sum(u.quantity) filter (where u.used_at >= w.since), 0) as member_in_period,
           ${expiredBy ? reservationsExpired(organizationId, expiredBy) : sql`false`} as expired
-        from unnest(${arrayParam(ids, 'uuid')}, ${arrayParam(since, 'text')}) as w(id, since)
-        cross join lateral (select nullif(w.since, '')::timestamptz as since) p
+        from unnest(${arrayParam(ids, 'uuid')}, ${arrayParam(since, 'timestamptz')}) as w(id, since)
         join ${rewards} r on r.organization_id = ${organizationId} and r.id = w.id
         left join ${rewardUsages} u on u.organization_id = ${organizationId} and u.customer_id = ${customerId}
           and u.reward_id = w.id and u.released_at is null
