@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { openDatabase } from '../src/db/connection.ts';
+import { type Database, openDatabase } from '../src/db/connection.ts';
 import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { benchOrder, pick, seed } from './seed.ts';
@@ -14,7 +15,9 @@ import { percentile, postgresCpuMs, writeResult } from './support.ts';
  * `npx tsx bench/statements.ts [--sql]`: how many SQL statements each hot path sends, and how long
  * it takes alone (one request at a time, in-process, no HTTP socket). Statement counts do not
  * depend on how noisy the machine is, so they are the before/after figure for round-trip work.
- * PostgreSQL only (DATABASE_URL): statements are counted by wrapping the pg client.
+ * On PostgreSQL when DATABASE_URL is set (a fresh database is created and dropped; statements are
+ * counted by wrapping the pg client), else on the embedded engine in a temporary directory
+ * (counted from the protocol messages PGlite runs; its CPU is this process's).
  * `--sql` prints the statements of one request of each path; `--only <text>` runs the paths whose
  * name contains text; `--cpu-prof` writes a CPU profile of the measured requests of each path to
  * bench/results/<path>.cpuprofile (open it in Chrome DevTools or speedscope); `--unprepared` sends
@@ -22,7 +25,6 @@ import { percentile, postgresCpuMs, writeResult } from './support.ts';
  */
 
 const SERVER_URL = process.env.DATABASE_URL;
-if (!SERVER_URL) throw new Error('set DATABASE_URL to a PostgreSQL server (a fresh database is created)');
 const PRINT_SQL = process.argv.includes('--sql');
 const PROFILE = process.argv.includes('--cpu-prof');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
@@ -35,38 +37,92 @@ let statements: string[] = [];
 let databaseNs = 0n;
 /** Wall time per statement text (its first 90 characters), for --sql. */
 const byStatement = new Map<string, bigint>();
+
+/** Sends a statement, timing it from the call (PGlite does its work before it returns) to its answer. */
+function timed<T>(text: string, send: () => Promise<T>): Promise<T> {
+  const start = process.hrtime.bigint();
+  return send().finally(() => {
+    const spent = process.hrtime.bigint() - start;
+    databaseNs += spent;
+    const key = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+    byStatement.set(key, (byStatement.get(key) ?? 0n) + spent);
+  });
+}
+
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
-  if (counting) {
-    const first = args[0];
-    const text = typeof first === 'string' ? first : (first as { text?: string } | undefined)?.text;
-    statements.push(text ?? '?');
-    const start = process.hrtime.bigint();
-    const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
-    if (result instanceof Promise)
-      return result.finally(() => {
-        const spent = process.hrtime.bigint() - start;
-        databaseNs += spent;
-        const key = (text ?? '?').replace(/\s+/g, ' ').trim().slice(0, 90);
-        byStatement.set(key, (byStatement.get(key) ?? 0n) + spent);
-      });
-    return result;
-  }
-  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  const send = () => (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  if (!counting) return send();
+  const first = args[0];
+  const text = typeof first === 'string' ? first : ((first as { text?: string } | undefined)?.text ?? '?');
+  statements.push(text);
+  // A submittable (src/db/pipeline.ts) answers through its own callback: counted, not timed.
+  let result: unknown;
+  const answer = timed(text, () => {
+    result = send();
+    return result instanceof Promise ? result : Promise.resolve();
+  });
+  return result instanceof Promise ? answer : result;
 } as typeof pg.Client.prototype.query;
 
-const name = `regulars_statements_${Date.now()}`;
-const admin = new pg.Client({ connectionString: SERVER_URL });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(SERVER_URL);
-url.pathname = `/${name}`;
-const dataDir = mkdtempSync(join(tmpdir(), 'regulars-statements-'));
+/**
+ * PGlite runs a statement as several protocol messages; a Parse ('P': name, then text) or a
+ * simple Query ('Q': text) starts one, and the messages after it are its own.
+ */
+const PARSE = 0x50;
+const SIMPLE_QUERY = 0x51;
+let embeddedStatement = '?';
+function statementText(message: Uint8Array): string {
+  const textStart = message[0] === PARSE ? message.indexOf(0, 5) + 1 : 5;
+  return Buffer.from(message.subarray(textStart, message.indexOf(0, textStart))).toString();
+}
+const originalExecute = PGlite.prototype.execProtocolStream;
+PGlite.prototype.execProtocolStream = function countedExecute(this: PGlite, message, options) {
+  if (!counting) return originalExecute.call(this, message, options);
+  if (message[0] === PARSE || message[0] === SIMPLE_QUERY) {
+    embeddedStatement = statementText(message);
+    statements.push(embeddedStatement);
+  }
+  return timed(embeddedStatement, () => originalExecute.call(this, message, options));
+};
+
+interface Target {
+  seedOn: { databaseUrl?: string; dataDir?: string };
+  open(): Promise<Database>;
+  cleanup(): Promise<void>;
+}
+
+async function prepareTarget(): Promise<Target> {
+  if (!SERVER_URL) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'regulars-statements-'));
+    return {
+      seedOn: { dataDir },
+      open: () => openDatabase({ dataDir }),
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = `regulars_statements_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: SERVER_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${name}`;
+  return {
+    seedOn: { databaseUrl: url.toString() },
+    open: () => openDatabase({ url: url.toString(), poolSize: 4, preparedStatements: !UNPREPARED }),
+    async cleanup() {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+const target = await prepareTarget();
 const masterKey = `rgm_bench_${randomBytes(12).toString('hex')}`;
 
 try {
-  const seeded = await seed({ databaseUrl: url.toString() }, { members: 2_000, masterKey });
-  const database = await openDatabase({ url: url.toString(), poolSize: 4, preparedStatements: !UNPREPARED });
+  const seeded = await seed(target.seedOn, { members: 2_000, masterKey });
+  const database = await target.open();
   const app = await buildServer(createServices(database, { masterKey }));
   await app.ready();
   const headers = { authorization: `Bearer ${seeded.apiKey}` };
@@ -194,7 +250,7 @@ try {
       counting = run >= 20;
       if (PROFILE && run === 20) await profiler.post('Profiler.start');
       // Once per path: reading /proc costs this process CPU that would land in the next requests.
-      if (run === 20) postgresStart = postgresCpuMs();
+      if (run === 20 && SERVER_URL) postgresStart = postgresCpuMs();
       const start = process.hrtime.bigint();
       const cpuStart = process.cpuUsage();
       for (const step of steps) {
@@ -213,7 +269,7 @@ try {
         for (const text of statements) console.log(`  ${text.replace(/\s+/g, ' ').slice(0, 220)}`);
       }
     }
-    const postgresMs = postgresCpuMs() - postgresStart;
+    const postgresMs = SERVER_URL ? postgresCpuMs() - postgresStart : undefined;
     if (PRINT_SQL) {
       const slowest = [...byStatement].sort((a, b) => Number(b[1] - a[1])).slice(0, 8);
       console.log('  slowest statements, ms per request:');
@@ -234,20 +290,24 @@ try {
       /** CPU this process spent per request: what bounds throughput when it is the busy one. */
       cpuMsPerRequest: Math.round(cpuMicros / RUNS / 10) / 100,
       /** CPU of PostgreSQL's processes per request (same machine): the other share of the cores. */
-      postgresCpuMsPerRequest: Math.round((postgresMs / RUNS) * 100) / 100,
+      /** null on the embedded engine, whose CPU is this process's. */
+      postgresCpuMsPerRequest: postgresMs === undefined ? null : Math.round((postgresMs / RUNS) * 100) / 100,
       p99Ms: Math.round(percentile(samples, 99) * 100) / 100,
     };
     results.push(result);
     console.log(
-      `${result.path}: ${result.statementsPerRequest} statements, median ${result.medianMs} ms (${result.databaseMsPerRequest} ms waiting on the database, ${result.cpuMsPerRequest} ms of CPU here, ${result.postgresCpuMsPerRequest} ms in PostgreSQL), p99 ${result.p99Ms} ms`,
+      `${result.path}: ${result.statementsPerRequest} statements, median ${result.medianMs} ms (${result.databaseMsPerRequest} ms waiting on the database, ${result.cpuMsPerRequest} ms of CPU here${postgresMs === undefined ? '' : `, ${result.postgresCpuMsPerRequest} ms in PostgreSQL`}), p99 ${result.p99Ms} ms`,
     );
   }
   profiler.disconnect();
-  if (!ONLY) writeResult('statements', { database: 'postgres', runs: RUNS, results });
+  if (!ONLY)
+    writeResult(SERVER_URL ? 'statements' : 'statements-embedded', {
+      database: SERVER_URL ? 'postgres' : 'embedded',
+      runs: RUNS,
+      results,
+    });
   await app.close();
   await database.close();
 } finally {
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
-  rmSync(dataDir, { recursive: true, force: true });
+  await target.cleanup();
 }
