@@ -154,7 +154,7 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
-  const db = drizzlePglite(client) as unknown as Db;
+  const db = drizzlePglite(takingTurns(client)) as unknown as Db;
   return {
     kind: 'embedded',
     db,
@@ -171,6 +171,40 @@ async function openEmbedded(dataDir: string | undefined): Promise<Database> {
     withAdvisoryLock: (_lockId, fn) => fn(db),
     close: () => client.close(),
   };
+}
+
+/** What drizzle calls on PGlite: `query`, and `transaction`, whose callback gets something to query. */
+interface Queryable {
+  query: PGlite['query'];
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * PGlite runs each statement on this thread before its promise settles, so without a pause a
+ * request runs from its first statement to its last in one turn of the event loop, and so does
+ * every other request read in that turn: a till whose request (or new connection) arrives
+ * meanwhile is not even read until they all end, and under 32 busy tills the last ones to connect
+ * waited seconds. A pause before each statement lets the server read and queue every request
+ * between statements, so requests take turns in arrival order (PGlite's own lock is first come,
+ * first served).
+ */
+function takingTurns<T extends Queryable>(target: T): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property === 'query')
+        return async (...args: Parameters<PGlite['query']>) => {
+          await nextTurn();
+          return object.query(...args);
+        };
+      if (property === 'transaction')
+        return (fn: (tx: Queryable) => Promise<unknown>) =>
+          (object as unknown as PGlite).transaction((tx) => fn(takingTurns(tx)));
+      const value: unknown = Reflect.get(object, property, object);
+      // PGlite's methods use private fields: they must run on the instance, not on this proxy.
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
 }
 
 function redactUrl(url: string): string {
