@@ -13,8 +13,8 @@ import { segmentMembers } from './schema.ts';
 /**
  * One member as segment criteria see them, read in ONE round trip (the incremental path runs
  * after every ticket): profile, tier, balances and — only when a criterion needs them — purchases
- * and the distinct lines bought; also the segments the member is in now, the organization's time zone and its
- * default point type.
+ * and the distinct lines bought; also the segments the member is in now, the organization's time
+ * zone and its default point type.
  */
 
 export interface SnapshotNeeds {
