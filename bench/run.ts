@@ -1,12 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { benchOrder, pick, type Seeded, seed } from './seed.ts';
-import { machine, percentile, writeResult } from './support.ts';
+import { machine, percentile, type ScratchDatabase, scratchDatabase, writeResult } from './support.ts';
 
 /**
  * `npm run bench [-- --quick]`: the cashier's hot paths against this machine's own ceilings.
@@ -33,42 +30,10 @@ const WORKERS = SERVER_URL ? [1, 2] : [1];
 const MASTER_KEY = `rgm_bench_${randomBytes(12).toString('hex')}`;
 const SERVER_SCRIPT = join(import.meta.dirname, 'server.ts');
 
-interface Target {
-  env: Record<string, string>;
-  databaseUrl?: string;
-  dataDir?: string;
-  cleanup(): Promise<void>;
-}
-
-async function prepareDatabase(): Promise<Target> {
-  if (!SERVER_URL) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'regulars-bench-'));
-    return {
-      env: { DATA_DIR: dataDir },
-      dataDir,
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const name = `regulars_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: url.toString() },
-    databaseUrl: url.toString(),
-    async cleanup() {
-      const client = new pg.Client({ connectionString: SERVER_URL });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    },
-  };
-}
-
-async function startServer(target: Target, workers: number): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(
+  target: ScratchDatabase,
+  workers: number,
+): Promise<{ url: string; child: ChildProcess }> {
   const port = 21_000 + Math.floor(Math.random() * 20_000);
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_SCRIPT], {
@@ -337,7 +302,7 @@ function table(results: Measured[], ceilingOf: Map<string, string | null>): stri
 }
 
 async function main() {
-  const target = await prepareDatabase();
+  const target = await scratchDatabase(SERVER_URL);
   try {
     const started = Date.now();
     const seeded = await seed(target, { members: MEMBERS, masterKey: MASTER_KEY });

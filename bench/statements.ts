@@ -1,15 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { type Database, openDatabase } from '../src/db/connection.ts';
+import { openDatabase } from '../src/db/connection.ts';
 import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { benchOrder, pick, seed } from './seed.ts';
-import { percentile, postgresCpuMs, writeResult } from './support.ts';
+import { percentile, postgresCpuMs, scratchDatabase, writeResult } from './support.ts';
 
 /**
  * `npx tsx bench/statements.ts [--sql]`: how many SQL statements each hot path sends, and how long
@@ -86,43 +84,17 @@ PGlite.prototype.execProtocolStream = function countedExecute(this: PGlite, mess
   return timed(embeddedStatement, () => originalExecute.call(this, message, options));
 };
 
-interface Target {
-  seedOn: { databaseUrl?: string; dataDir?: string };
-  open(): Promise<Database>;
-  cleanup(): Promise<void>;
-}
-
-async function prepareTarget(): Promise<Target> {
-  if (!SERVER_URL) {
-    const dataDir = mkdtempSync(join(tmpdir(), 'regulars-statements-'));
-    return {
-      seedOn: { dataDir },
-      open: () => openDatabase({ dataDir }),
-      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
-    };
-  }
-  const name = `regulars_statements_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    seedOn: { databaseUrl: url.toString() },
-    open: () => openDatabase({ url: url.toString(), poolSize: 4, preparedStatements: !UNPREPARED }),
-    async cleanup() {
-      await admin.query(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
-
-const target = await prepareTarget();
+const target = await scratchDatabase(SERVER_URL);
 const masterKey = `rgm_bench_${randomBytes(12).toString('hex')}`;
 
 try {
-  const seeded = await seed(target.seedOn, { members: 2_000, masterKey });
-  const database = await target.open();
+  const seeded = await seed(target, { members: 2_000, masterKey });
+  const database = await openDatabase({
+    url: target.databaseUrl,
+    dataDir: target.dataDir,
+    poolSize: 4,
+    preparedStatements: !UNPREPARED,
+  });
   const app = await buildServer(createServices(database, { masterKey }));
   await app.ready();
   const headers = { authorization: `Bearer ${seeded.apiKey}` };

@@ -1,6 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 /** Shared by every benchmark: timing, percentiles, the machine, and where results go. */
 
@@ -82,4 +83,46 @@ export function postgresCpuMs(): number {
   }
   // Linux reports these in clock ticks of 10 ms (USER_HZ = 100).
   return ticks * 10;
+}
+
+/**
+ * A database of the benchmark's own: a fresh one on the PostgreSQL server at `serverUrl` (dropped
+ * by `cleanup`), or without a server an embedded one in a temporary directory (removed). Pass
+ * `databaseUrl`/`dataDir` to `seed` and `openDatabase`; `env` is the same for a server process.
+ */
+export interface ScratchDatabase {
+  databaseUrl?: string;
+  dataDir?: string;
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function scratchDatabase(serverUrl: string | undefined): Promise<ScratchDatabase> {
+  if (!serverUrl) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'regulars-bench-'));
+    return {
+      dataDir,
+      env: { DATA_DIR: dataDir },
+      cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
+    };
+  }
+  const name = `regulars_bench_${Date.now()}`;
+  await onServer(serverUrl, `create database ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    databaseUrl: url.toString(),
+    env: { DATABASE_URL: url.toString() },
+    cleanup: () => onServer(serverUrl, `drop database if exists ${name} with (force)`),
+  };
+}
+
+async function onServer(serverUrl: string, statement: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(statement);
+  } finally {
+    await admin.end();
+  }
 }
