@@ -223,6 +223,17 @@ export function arrayParam(values: readonly string[], type: 'text' | 'uuid' | 't
   return sql`${literal}::${sql.raw(type)}[]`;
 }
 
+/**
+ * The starts of limit periods as one timestamptz[] parameter, for `used_at >= since` counts: a
+ * limit without a period (null) starts at -infinity, so it counts every use.
+ */
+export function periodStartsParam(starts: ReadonlyArray<Date | null>): SQL {
+  return arrayParam(
+    starts.map((start) => start?.toISOString() ?? '-infinity'),
+    'timestamptz',
+  );
+}
+
 /** Rows of a raw SQL query, the same on both drivers (both answer `{ rows }`). */
 export async function rawRows<T>(executor: Executor, query: SQL): Promise<T[]> {
   const result = (await executor.execute(query)) as unknown as { rows: T[] };

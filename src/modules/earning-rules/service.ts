@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { ConfigCache } from '../../db/config-cache.ts';
-import { arrayParam, type Db, type Executor } from '../../db/connection.ts';
+import { arrayParam, type Db, type Executor, periodStartsParam } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { answered, type PartRead, readPart } from '../../db/together.ts';
@@ -128,8 +128,6 @@ function usagePart(
     .filter((rule) => rule.limit !== null)
     .map((rule) => ({ id: rule.id, since: periodStart(rule.limit!.period, at, timeZone) }));
   if (limited.length === 0) return answered({});
-  // A limit over the rule's whole life counts every award.
-  const since = limited.map((rule) => rule.since?.toISOString() ?? '-infinity');
   return {
     json: sql`select json_object_agg(l.rule_id, (
                 select count(*) from ${ruleAwards} a
@@ -138,7 +136,7 @@ function usagePart(
               from unnest(${arrayParam(
                 limited.map((rule) => rule.id),
                 'uuid',
-              )}, ${arrayParam(since, 'timestamptz')}) as l(rule_id, since)`,
+              )}, ${periodStartsParam(limited.map((rule) => rule.since))}) as l(rule_id, since)`,
     decode: (value) => {
       const counts = (value ?? {}) as Record<string, number>;
       return Object.fromEntries(limited.map((rule) => [rule.id, Number(counts[rule.id] ?? 0)]));

@@ -1,5 +1,5 @@
 import { and, eq, isNull, lte, type SQL, sql } from 'drizzle-orm';
-import { arrayParam, type Executor, rawRows, type Tx } from '../../db/connection.ts';
+import { arrayParam, type Executor, periodStartsParam, rawRows, type Tx } from '../../db/connection.ts';
 import type { Usage } from '../../domain/rewards.ts';
 import { coupons, redemptions, rewardCodes, rewardMemberLocks, rewards, rewardUsages } from './schema.ts';
 
@@ -77,8 +77,6 @@ export async function countsOf(
   const counts: Counts = new Map();
   if (periods.size === 0) return { counts, reservationsExpired: false };
   const ids = [...periods.keys()];
-  // A limit without a period counts every use.
-  const since = ids.map((id) => periods.get(id)?.toISOString() ?? '-infinity');
   const rows = await rawRows<{
     id: string;
     taken: number;
@@ -91,7 +89,7 @@ export async function countsOf(
           coalesce(sum(u.quantity), 0) as member,
           coalesce(sum(u.quantity) filter (where u.used_at >= w.since), 0) as member_in_period,
           ${expiredBy ? reservationsExpired(organizationId, expiredBy) : sql`false`} as expired
-        from unnest(${arrayParam(ids, 'uuid')}, ${arrayParam(since, 'timestamptz')}) as w(id, since)
+        from unnest(${arrayParam(ids, 'uuid')}, ${periodStartsParam(ids.map((id) => periods.get(id) ?? null))}) as w(id, since)
         join ${rewards} r on r.organization_id = ${organizationId} and r.id = w.id
         left join ${rewardUsages} u on u.organization_id = ${organizationId} and u.customer_id = ${customerId}
           and u.reward_id = w.id and u.released_at is null
