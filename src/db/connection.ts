@@ -190,16 +190,16 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * first served).
  */
 function takingTurns<T extends Queryable>(target: T): T {
+  const query = async (...args: Parameters<PGlite['query']>) => {
+    await nextTurn();
+    return target.query(...args);
+  };
+  const transaction = (fn: (tx: Queryable) => Promise<unknown>) =>
+    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx)));
   return new Proxy(target, {
     get(object, property) {
-      if (property === 'query')
-        return async (...args: Parameters<PGlite['query']>) => {
-          await nextTurn();
-          return object.query(...args);
-        };
-      if (property === 'transaction')
-        return (fn: (tx: Queryable) => Promise<unknown>) =>
-          (object as unknown as PGlite).transaction((tx) => fn(takingTurns(tx)));
+      if (property === 'query') return query;
+      if (property === 'transaction') return transaction;
       const value: unknown = Reflect.get(object, property, object);
       // PGlite's methods use private fields: they must run on the instance, not on this proxy.
       return typeof value === 'function' ? value.bind(object) : value;
