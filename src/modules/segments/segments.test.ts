@@ -115,6 +115,52 @@ describe('each criterion on its own', () => {
     );
   });
 
+  it('a line counts as bought while a kept purchase carries it: returns, cancellations, assignments', async () => {
+    const { api } = await setup();
+    const ana = await api.member();
+    const paellas = await api.segment({ parts: [{ criteria: [{ type: 'bought_skus', skus: ['paella'] }] }] });
+    const paella = { sku: 'PAELLA', category: 'Mains', total: 1800 };
+    const ticket = (documentNumber: string, lines: unknown[], customer: Record<string, string>) => ({
+      documentNumber,
+      lines,
+      totals: { total: 1800 * lines.length },
+      customer,
+    });
+
+    await api.ok('POST', '/v1/transactions', ticket('P-1', [paella], { customerId: ana.id }));
+    await api.ok('POST', '/v1/transactions', ticket('P-2', [paella, paella], { customerId: ana.id }));
+    await api.giveBack('P-1', 1800);
+    expectSameMembers(await api.membersOf(paellas.id), [ana.id]);
+    await api.giveBack('P-2', 1800);
+    expectSameMembers(await api.membersOf(paellas.id), [ana.id]);
+    await api.giveBack('P-2', 1800);
+    expectSameMembers(await api.membersOf(paellas.id), []);
+
+    const cancelled = ticket('P-3', [paella], { customerId: ana.id });
+    await api.ok('POST', '/v1/transactions', cancelled);
+    expectSameMembers(await api.membersOf(paellas.id), [ana.id]);
+    await api.ok('POST', '/v1/transactions', { ...cancelled, status: 'cancelled' }, 200);
+    expectSameMembers(await api.membersOf(paellas.id), []);
+
+    // A walk-in's sale returned in full buys nothing for the member it is later assigned to.
+    const card = { identifier: ana.loyaltyCardNumber };
+    const returned = await api.ok(
+      'POST',
+      '/v1/transactions',
+      ticket('W-1', [paella], { loyaltyCardNumber: 'NONE' }),
+    );
+    await api.giveBack('W-1', 1800);
+    await api.ok('POST', `/v1/transactions/${returned.transaction.id}/assign`, card, 200);
+    expectSameMembers(await api.membersOf(paellas.id), []);
+    const kept = await api.ok(
+      'POST',
+      '/v1/transactions',
+      ticket('W-2', [paella], { loyaltyCardNumber: 'NONE' }),
+    );
+    await api.ok('POST', `/v1/transactions/${kept.transaction.id}/assign`, card, 200);
+    expectSameMembers(await api.membersOf(paellas.id), [ana.id]);
+  });
+
   it('anniversary: birthday within N days in the organization’s time zone, registration day (fake clock)', async () => {
     const { org, api } = await setup();
     const today = localToday(new Date(), 'Europe/Madrid');

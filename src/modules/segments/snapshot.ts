@@ -7,13 +7,13 @@ import { pointBalances } from '../ledger/schema.ts';
 import { organizations } from '../organizations/schema.ts';
 import { pointTypes } from '../point-types/schema.ts';
 import { customerTiers } from '../tiers/schema.ts';
-import { transactions } from '../transactions/schema.ts';
+import { customerLines, transactions } from '../transactions/schema.ts';
 import { segmentMembers } from './schema.ts';
 
 /**
  * One member as segment criteria see them, read in ONE round trip (the incremental path runs
  * after every ticket): profile, tier, balances and — only when a criterion needs them — purchases
- * and the distinct lines bought; also the segments the member is in now, the organization's time
+ * and the distinct lines bought (a summary kept with every ticket); also the segments the member is in now, the organization's time
  * zone and its default point type.
  */
 
@@ -72,11 +72,11 @@ export async function loadSnapshot(
     ? sql`(select json_agg(json_build_object('l', t.location_id, 'at', t.purchased_at, 'net', t.total - t.returned_amount))
         from ${transactions} t where ${kept})`
     : sql`null`;
-  // Each distinct line once, so the answer grows with the menu, not with the member's history.
+  // Kept with every ticket (transactions/purchases.ts): grows with the menu, not with the history.
   const lines = needs.lines
-    ? sql`(select json_agg(line) from (
-          select distinct l->>'sku' as sku, l->>'category' as category, l->>'maker' as maker, l->'labels' as labels
-          from ${transactions} t cross join jsonb_array_elements(t.content->'lines') l where ${kept}) line)`
+    ? sql`(select json_agg(json_build_object('sku', cl.sku, 'category', cl.category, 'maker', cl.maker, 'labels', cl.labels))
+          from ${customerLines} cl
+          where cl.organization_id = c.organization_id and cl.customer_id = c.id and cl.purchases > 0)`
     : sql`null`;
   const points = needs.points
     ? sql`(select json_agg(json_build_object('t', pb.point_type_id, 'a', pb.active)) from ${pointBalances} pb

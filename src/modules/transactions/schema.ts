@@ -71,3 +71,26 @@ export const customerStats = pgTable(
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.customerId] })],
 );
+
+/**
+ * Each distinct line (sku, category, maker, labels) a member bought on the purchases segments
+ * count (completed sales not fully returned), with how many of those purchases carry it: segments'
+ * line criteria read these few rows instead of every past ticket's lines. Kept current with every
+ * ticket, status change, assignment and return (a line whose count falls to 0 stays, unread, and
+ * counts again if bought again).
+ */
+export const customerLines = pgTable(
+  'customer_lines',
+  {
+    organizationId: organizationId(),
+    customerId: uuid('customer_id').notNull(),
+    /** md5 of [sku, category, maker, labels] as JSON: the line's identity, since any field may be null. */
+    lineKey: text('line_key').notNull(),
+    sku: text('sku'),
+    category: text('category'),
+    maker: text('maker'),
+    labels: jsonb('labels').$type<Array<{ key: string; value: string }> | null>(),
+    purchases: integer('purchases').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.customerId, t.lineKey] })],
+);

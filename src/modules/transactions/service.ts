@@ -18,6 +18,7 @@ import type { LocationsService } from '../locations/service.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
 import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
 import type { CustomerIdentification, TransactionInput } from './contract.ts';
+import { isKeptPurchase, linesBoughtWrite, purchasesPart, statsWrite } from './purchases.ts';
 import { customerStats, transactions } from './schema.ts';
 import { contentHash, toContent, toTicket } from './ticket.ts';
 
@@ -88,32 +89,6 @@ export interface TransactionFilter {
   status?: 'pending' | 'completed' | 'cancelled' | undefined;
   from?: string | undefined;
   to?: string | undefined;
-}
-
-/** How many purchases the member made before, as a part of the member's read. */
-function purchasesPart(organizationId: string, customerId: string): PartRead<number> {
-  return {
-    json: sql`select transactions_count from ${customerStats}
-              where organization_id = ${organizationId} and customer_id = ${customerId}`,
-    decode: (value) => Number(value ?? 0),
-  };
-}
-
-/** Counts a purchase (or takes one back) in the member's statistics. */
-function statsWrite(
-  organizationId: string,
-  customerId: string,
-  delta: { count: number; spent: number; at: Date | null },
-): SQL {
-  return sql`
-    insert into ${customerStats} (organization_id, customer_id, transactions_count, total_spent,
-      first_purchase_at, last_purchase_at)
-    values (${organizationId}, ${customerId}, ${Math.max(delta.count, 0)}, ${delta.spent}, ${delta.at}, ${delta.at})
-    on conflict (organization_id, customer_id) do update set
-      transactions_count = ${customerStats}.transactions_count + ${delta.count},
-      total_spent = ${customerStats}.total_spent + ${delta.spent},
-      first_purchase_at = least(${customerStats}.first_purchase_at, excluded.first_purchase_at),
-      last_purchase_at = greatest(${customerStats}.last_purchase_at, excluded.last_purchase_at)`;
 }
 
 type NewTicket = typeof transactions.$inferInsert & Pick<TransactionRow, 'locationId' | 'customerId'>;
@@ -260,11 +235,13 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
   }
 
   /**
-   * What a completed sale with a member writes beside its row: the rules' awards and the member's
-   * purchase statistics (sent with the row's own insert or update: see withWrites).
+   * What a completed sale with a member writes beside its row: the rules' awards, the member's
+   * purchase statistics and lines bought (sent with the row's own insert or update: see withWrites).
    */
   function saleWrites(
-    row: Pick<TransactionRow, 'organizationId' | 'id' | 'total' | 'purchasedAt'>,
+    row: Pick<TransactionRow, 'organizationId' | 'id' | 'status' | 'total' | 'purchasedAt' | 'content'> & {
+      returnedAmount?: number;
+    },
     customer: Customer,
     evaluation: Evaluation,
   ): SQL[] {
@@ -280,7 +257,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       spent: row.total,
       at: row.purchasedAt,
     });
-    return awards ? [awards, stats] : [stats];
+    // A sale returned in full before it found its member (then assigned) buys nothing.
+    const lines = isKeptPurchase(row)
+      ? [linesBoughtWrite(row.organizationId, customer.id, row.content.lines, 1)]
+      : [];
+    return [...(awards ? [awards] : []), stats, ...lines];
   }
 
   /** What a completed sale earns its member, before anything is credited (nothing for a member who may not earn). */
@@ -469,6 +450,9 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         spent: -(row.total - row.returnedAmount),
         at: null,
       });
+      if (isKeptPurchase(row)) {
+        await tx.execute(linesBoughtWrite(row.organizationId, row.customerId, row.content.lines, -1));
+      }
       await purchasesChanged(tx, row.organizationId, [row.customerId]);
       [current] = await tx
         .update(transactions)
@@ -519,16 +503,20 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       { type: 'transaction', id: row.id },
       actor,
     );
+    const returnedNow = sale.returnedAmount + row.total;
     await tx
       .update(transactions)
       .set({
-        returnedAmount: sale.returnedAmount + row.total,
+        returnedAmount: returnedNow,
         pointsReversed: sale.pointsReversed + reversed,
         updatedAt: new Date(),
       })
       .where(and(eq(transactions.organizationId, sale.organizationId), eq(transactions.id, sale.id)));
     if (sale.customerId) {
       await updateStats(tx, sale.organizationId, sale.customerId, { count: 0, spent: -row.total, at: null });
+      if (isKeptPurchase(sale) && !isKeptPurchase({ ...sale, returnedAmount: returnedNow })) {
+        await tx.execute(linesBoughtWrite(sale.organizationId, sale.customerId, sale.content.lines, -1));
+      }
       await purchasesChanged(tx, sale.organizationId, [sale.customerId]);
     }
     const [updated] = await tx
