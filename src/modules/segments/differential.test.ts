@@ -111,7 +111,9 @@ describe('segment SQL = pure predicates', () => {
         if (status === 'completed' && rng.chance(0.25)) {
           await api.giveBack(ticket.documentNumber, rng.chance(0.5) ? total : Math.ceil(total / 2));
         }
-        if (rng.chance(0.15)) await api.ok('POST', '/v1/transactions', { ...ticket, status: 'cancelled' }, 200);
+        if (rng.chance(0.15)) {
+          await api.ok('POST', '/v1/transactions', { ...ticket, status: 'cancelled' }, 200);
+        }
         if (unassigned) {
           const assign = `/v1/transactions/${sale.transaction.id}/assign`;
           await api.ok('POST', assign, { identifier: m.loyaltyCardNumber }, 200);
