@@ -44,6 +44,15 @@ export function windowStart(now: Date, timeZone: string, days: number): Date {
   return fromLocal({ ...first, hour: 0, minute: 0, second: 0, millisecond: 0 }, timeZone);
 }
 
+/**
+ * An instant no later than `windowStart(now, timeZone, days)` in any time zone (local days start
+ * within 14 h of UTC's, and a local day lasts at most 25 h): where to start reading purchases
+ * before the organization's time zone is known.
+ */
+export function windowStartInAnyZone(now: Date, days: number): Date {
+  return new Date(now.getTime() - (days + 2) * DAY_MS);
+}
+
 function isLeap(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

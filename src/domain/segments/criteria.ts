@@ -1,3 +1,5 @@
+import { windowStartInAnyZone } from './calendar.ts';
+
 /**
  * Segment definitions. A member is in a segment when EVERY part matches, and a part matches when
  * ANY of its criteria matches (AND of ORs). This is what Open Loyalty's code and tests do; its prose
@@ -106,16 +108,40 @@ export function criteriaOf(parts: readonly SegmentPart[]): Criterion[] {
   return parts.flatMap((part) => part.criteria);
 }
 
-/** What evaluating these parts needs to read about a member. */
+/**
+ * The earliest purchase a criterion reads one by one (a window of days, a period with both
+ * ends), or null: the other purchase criteria read the member's totals.
+ */
+function readsPurchasesFrom(criterion: Criterion, now: Date): Date | null {
+  switch (criterion.type) {
+    case 'transaction_count':
+    case 'total_spent':
+      return criterion.days === null ? null : windowStartInAnyZone(now, criterion.days);
+    case 'purchase_period':
+      return criterion.from !== null && criterion.to !== null ? new Date(criterion.from) : null;
+    default:
+      return null;
+  }
+}
+
+/** What evaluating these parts (of one segment or of several) needs to read about a member. */
 export function needsOf(parts: readonly SegmentPart[]) {
   const criteria = criteriaOf(parts);
   return {
-    /** The purchases themselves (line criteria read only the distinct lines bought). */
+    /** The totals of the member's purchases (line criteria read only the distinct lines bought). */
     purchases: criteria.some((c) => PURCHASE_CRITERIA.has(c.type) && !LINE_CRITERIA.has(c.type)),
     lines: criteria.some((c) => LINE_CRITERIA.has(c.type)),
     points: criteria.some((c) => c.type === 'points_balance'),
     tier: criteria.some((c) => c.type === 'tier_in'),
   };
+}
+
+/** From when evaluating these parts at `now` reads purchases one by one; null: it reads none. */
+export function purchasesReadFrom(parts: readonly SegmentPart[], now: Date): Date | null {
+  const starts = criteriaOf(parts)
+    .map((criterion) => readsPurchasesFrom(criterion, now))
+    .filter((start) => start !== null);
+  return starts.length === 0 ? null : new Date(Math.min(...starts.map((start) => start.getTime())));
 }
 
 /** Whether the segment's membership can change by the calendar alone (windows, anniversaries). */

@@ -1,14 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { anniversaryDays, localToday, windowStart } from './calendar.ts';
+import { anniversaryDays, localToday, windowStart, windowStartInAnyZone } from './calendar.ts';
 import type { Criterion, CriterionBody, SegmentPart } from './criteria.ts';
-import { criterionMatches, type MatchContext, type MemberSnapshot, segmentMatches } from './match.ts';
+import {
+  criterionMatches,
+  type MatchContext,
+  type MemberSnapshot,
+  type Purchase,
+  segmentMatches,
+} from './match.ts';
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-21T10:00:00Z'); // Saturday 11:00 in Madrid
 const context: MatchContext = { now: NOW, timeZone: 'Europe/Madrid', defaultPointTypeId: 'pt-default' };
 
-function member(extra: Partial<MemberSnapshot> = {}): MemberSnapshot {
+/** A purchase where it was made (the snapshot keeps only the locations, in its totals). */
+type Bought = Purchase & { locationId: string | null };
+
+/** A member; `purchases` are all of theirs, read one by one and added up as the snapshot does. */
+function member({
+  purchases = [],
+  ...extra
+}: Partial<MemberSnapshot> & { purchases?: Bought[] } = {}): MemberSnapshot {
+  const times = purchases.map((p) => p.purchasedAt.getTime());
   return {
     customerId: 'm1',
     active: true,
@@ -18,17 +32,20 @@ function member(extra: Partial<MemberSnapshot> = {}): MemberSnapshot {
     consents: [],
     tierId: null,
     points: {},
-    purchases: [],
+    purchaseTotals: {
+      count: purchases.length,
+      net: purchases.reduce((sum, p) => sum + p.net, 0),
+      firstAt: times.length === 0 ? null : new Date(Math.min(...times)),
+      lastAt: times.length === 0 ? null : new Date(Math.max(...times)),
+      locationIds: [...new Set(purchases.flatMap((p) => (p.locationId === null ? [] : [p.locationId])))],
+    },
+    recentPurchases: purchases.map(({ purchasedAt, net }) => ({ purchasedAt, net })),
     linesBought: [],
     ...extra,
   };
 }
 
-const purchase = (
-  daysAgo: number,
-  net: number,
-  extra: Partial<MemberSnapshot['purchases'][number]> = {},
-) => ({
+const purchase = (daysAgo: number, net: number, extra: Partial<Bought> = {}): Bought => ({
   locationId: null,
   purchasedAt: new Date(NOW.getTime() - daysAgo * DAY),
   net,
@@ -45,6 +62,24 @@ describe('calendar', () => {
     expect(windowStart(NOW, 'Europe/Madrid', 1).toISOString()).toBe('2026-11-20T23:00:00.000Z');
     expect(windowStart(NOW, 'Europe/Madrid', 30).toISOString()).toBe('2026-10-22T22:00:00.000Z'); // CEST then
     expect(windowStart(NOW, 'UTC', 2).toISOString()).toBe('2026-11-20T00:00:00.000Z');
+  });
+
+  it('reads purchases early enough for a window of days in any time zone, across DST changes', () => {
+    const zones = ['Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/St_Johns', 'Europe/Madrid', 'UTC'];
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('2020-01-01T00:00:00Z'),
+          max: new Date('2030-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.constantFrom(...zones),
+        (now, days, zone) =>
+          windowStartInAnyZone(now, days).getTime() <= windowStart(now, zone, days).getTime(),
+      ),
+      { numRuns: 2000, seed: 20261204 },
+    );
   });
 
   it('lists the anniversary days ahead, across the year end, with 29 February on the 28th in common years', () => {
@@ -69,6 +104,21 @@ describe('criteria', () => {
     expect(matches({ type: 'transaction_count', min: null, max: 0, days: null }, member())).toBe(true);
     expect(matches({ type: 'total_spent', min: 7000, max: 7000, days: null }, m)).toBe(true);
     expect(matches({ type: 'total_spent', min: null, max: 3000, days: 30 }, m)).toBe(true);
+  });
+
+  it('purchase_period with one end or both, purchases on either side', () => {
+    const m = member({ purchases: [purchase(40, 1000), purchase(10, 1000)] });
+    const day = (daysAgo: number) => new Date(NOW.getTime() - daysAgo * DAY).toISOString();
+    expect(matches({ type: 'purchase_period', from: day(20), to: null }, m)).toBe(true);
+    expect(matches({ type: 'purchase_period', from: day(5), to: null }, m)).toBe(false);
+    expect(matches({ type: 'purchase_period', from: null, to: day(30) }, m)).toBe(true);
+    expect(matches({ type: 'purchase_period', from: null, to: day(50) }, m)).toBe(false);
+    expect(matches({ type: 'purchase_period', from: day(30), to: day(20) }, m)).toBe(false);
+    expect(matches({ type: 'purchase_period', from: day(30), to: day(5) }, m)).toBe(true);
+    // `to` is exclusive, `from` inclusive.
+    expect(matches({ type: 'purchase_period', from: day(10), to: day(9) }, m)).toBe(true);
+    expect(matches({ type: 'purchase_period', from: day(11), to: day(10) }, m)).toBe(false);
+    expect(matches({ type: 'purchase_period', from: null, to: day(90) }, member())).toBe(false);
   });
 
   it('average_ticket compares exactly and needs a purchase', () => {

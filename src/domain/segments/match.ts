@@ -15,10 +15,20 @@ export interface PurchaseLine {
 
 /** A completed sale that was not fully returned. */
 export interface Purchase {
-  locationId: string | null;
   purchasedAt: Date;
   /** Total minus what was returned, in minor units. */
   net: number;
+}
+
+/** What all of a member's purchases add up to. */
+export interface PurchaseTotals {
+  count: number;
+  /** Minor units, net of returns. */
+  net: number;
+  firstAt: Date | null;
+  lastAt: Date | null;
+  /** Where they bought (purchases without a location are not counted). */
+  locationIds: string[];
 }
 
 export interface MemberSnapshot {
@@ -33,7 +43,12 @@ export interface MemberSnapshot {
   tierId: string | null;
   /** Active points (hundredths) by point type id. */
   points: Record<string, number>;
-  purchases: Purchase[];
+  purchaseTotals: PurchaseTotals;
+  /**
+   * The purchases made from `purchasesReadFrom` (criteria.ts) on, one by one: what windows of days
+   * and periods with both ends read. Not all of them; the totals answer every other question.
+   */
+  recentPurchases: Purchase[];
   /**
    * The lines of those purchases, each distinct line once: line criteria ask whether the member
    * ever bought something, not on which ticket, and a regular's history repeats the same menu.
@@ -58,10 +73,20 @@ function boughtLine(member: MemberSnapshot, test: (line: PurchaseLine) => boolea
   return member.linesBought.some(test);
 }
 
-function since(member: MemberSnapshot, days: number | null, context: MatchContext) {
-  if (days === null) return member.purchases;
+function since(member: MemberSnapshot, days: number, context: MatchContext) {
   const start = windowStart(context.now, context.timeZone, days).getTime();
-  return member.purchases.filter((purchase) => purchase.purchasedAt.getTime() >= start);
+  return member.recentPurchases.filter((purchase) => purchase.purchasedAt.getTime() >= start);
+}
+
+function boughtBetween(member: MemberSnapshot, from: number | null, to: number | null): boolean {
+  const { firstAt, lastAt } = member.purchaseTotals;
+  if (firstAt === null || lastAt === null) return false;
+  if (from === null) return to === null || firstAt.getTime() < to;
+  if (to === null) return lastAt.getTime() >= from;
+  return member.recentPurchases.some((p) => {
+    const at = p.purchasedAt.getTime();
+    return at >= from && at < to;
+  });
 }
 
 function sumNet(purchases: readonly Purchase[]): number {
@@ -72,30 +97,31 @@ function sumNet(purchases: readonly Purchase[]): number {
 export function criterionHolds(criterion: Criterion, member: MemberSnapshot, context: MatchContext): boolean {
   switch (criterion.type) {
     case 'bought_at_locations':
-      return member.purchases.some(
-        (p) => p.locationId !== null && criterion.locationIds.includes(p.locationId),
-      );
-    case 'transaction_count':
-      return inRange(since(member, criterion.days, context).length, criterion.min, criterion.max);
+      return member.purchaseTotals.locationIds.some((id) => criterion.locationIds.includes(id));
+    case 'transaction_count': {
+      const count =
+        criterion.days === null ? member.purchaseTotals.count : since(member, criterion.days, context).length;
+      return inRange(count, criterion.min, criterion.max);
+    }
     case 'average_ticket': {
-      const count = member.purchases.length;
+      const { count, net } = member.purchaseTotals;
       if (count === 0) return false;
-      const spent = sumNet(member.purchases);
       return (
-        (criterion.min === null || spent >= criterion.min * count) &&
-        (criterion.max === null || spent <= criterion.max * count)
+        (criterion.min === null || net >= criterion.min * count) &&
+        (criterion.max === null || net <= criterion.max * count)
       );
     }
-    case 'total_spent':
-      return inRange(sumNet(since(member, criterion.days, context)), criterion.min, criterion.max);
-    case 'purchase_period': {
-      const from = criterion.from === null ? null : Date.parse(criterion.from);
-      const to = criterion.to === null ? null : Date.parse(criterion.to);
-      return member.purchases.some((p) => {
-        const at = p.purchasedAt.getTime();
-        return (from === null || at >= from) && (to === null || at < to);
-      });
+    case 'total_spent': {
+      const spent =
+        criterion.days === null ? member.purchaseTotals.net : sumNet(since(member, criterion.days, context));
+      return inRange(spent, criterion.min, criterion.max);
     }
+    case 'purchase_period':
+      return boughtBetween(
+        member,
+        criterion.from === null ? null : Date.parse(criterion.from),
+        criterion.to === null ? null : Date.parse(criterion.to),
+      );
     case 'bought_skus': {
       const wanted = lower(criterion.skus);
       return boughtLine(member, (line) => line.sku !== null && wanted.has(line.sku.toLowerCase()));
@@ -121,9 +147,11 @@ export function criterionHolds(criterion: Criterion, member: MemberSnapshot, con
       return registered < localToday(context.now, context.timeZone) && days.has(monthDay(registered));
     }
     case 'last_purchase_days_ago': {
-      if (member.purchases.length === 0) return false;
-      const last = Math.max(...member.purchases.map((p) => p.purchasedAt.getTime()));
-      return last < windowStart(context.now, context.timeZone, criterion.days).getTime();
+      const { lastAt } = member.purchaseTotals;
+      return (
+        lastAt !== null &&
+        lastAt.getTime() < windowStart(context.now, context.timeZone, criterion.days).getTime()
+      );
     }
     case 'customer_has_labels':
       return criterion.labels.some((wanted) =>

@@ -4,7 +4,7 @@ import { audienceClient, type Json } from '../../../test/support/audience.ts';
 import { createTestContext, type TestContext } from '../../../test/support/context.ts';
 import { rawRows } from '../../db/connection.ts';
 import type { Criterion, CriterionBody, SegmentPart } from '../../domain/segments/criteria.ts';
-import { needsOf } from '../../domain/segments/criteria.ts';
+import { needsOf, purchasesReadFrom } from '../../domain/segments/criteria.ts';
 import { segmentMatches } from '../../domain/segments/match.ts';
 import { matchingMembersQuery } from './compile.ts';
 import { loadSnapshot } from './snapshot.ts';
@@ -195,9 +195,10 @@ describe('segment SQL = pure predicates', () => {
           defaultPointTypeId,
         });
         const bySql = (await rawRows<{ customer_id: string }>(db, sql)).map((r) => r.customer_id).sort();
+        const needs = { ...needsOf(segment), purchasesFrom: purchasesReadFrom(segment, now) };
         const byPredicate: string[] = [];
         for (const memberId of memberIds) {
-          const { member, timeZone } = await loadSnapshot(db, org.id, memberId, needsOf(segment));
+          const { member, timeZone } = await loadSnapshot(db, org.id, memberId, needs);
           if (member && segmentMatches(segment, member, { now, timeZone, defaultPointTypeId })) {
             byPredicate.push(memberId);
           }

@@ -11,6 +11,7 @@ import {
   type Criterion,
   type CriterionBody,
   needsOf,
+  purchasesReadFrom,
   type SegmentPart,
 } from '../../domain/segments/criteria.ts';
 import { segmentMatches } from '../../domain/segments/match.ts';
@@ -417,14 +418,8 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
       const active = await activeSegments(tx, organizationId);
       // Inactive segments have no members: without an active one, nobody is in any.
       if (active.length === 0) return { added: [], removed: [] };
-      const needs = { purchases: false, lines: false, points: false, tier: false };
-      for (const segment of active) {
-        const more = needsOf(segment.parts);
-        needs.purchases ||= more.purchases;
-        needs.lines ||= more.lines;
-        needs.points ||= more.points;
-        needs.tier ||= more.tier;
-      }
+      const parts = active.flatMap((segment) => segment.parts);
+      const needs = { ...needsOf(parts), purchasesFrom: purchasesReadFrom(parts, now) };
       const snapshot = await loadSnapshot(tx, organizationId, customerId, needs);
       const { member, segmentIds: current } = snapshot;
       const context = { now, timeZone: snapshot.timeZone, defaultPointTypeId: snapshot.defaultPointTypeId };

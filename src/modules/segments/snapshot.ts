@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { type Executor, rawRows } from '../../db/connection.ts';
+import type { needsOf } from '../../domain/segments/criteria.ts';
 import { CONSENT_CHANNELS, type ConsentChannel, type LabelValue } from '../../domain/segments/criteria.ts';
-import type { MemberSnapshot, PurchaseLine } from '../../domain/segments/match.ts';
+import type { MemberSnapshot, PurchaseLine, PurchaseTotals } from '../../domain/segments/match.ts';
 import { customers } from '../customers/schema.ts';
 import { pointBalances } from '../ledger/schema.ts';
 import { organizations } from '../organizations/schema.ts';
@@ -12,17 +13,14 @@ import { segmentMembers } from './schema.ts';
 
 /**
  * One member as segment criteria see them, read in ONE round trip (the incremental path runs
- * after every ticket): profile, tier, balances and — only when a criterion needs them — purchases
- * and the distinct lines bought (a summary kept with every ticket); also the segments the member is in now, the organization's time
+ * after every ticket): profile, tier, balances and — only when a criterion needs them — the totals
+ * of the member's purchases, the recent ones one by one, and the distinct lines bought (a summary
+ * kept with every ticket); also the segments the member is in now, the organization's time
  * zone and its default point type.
  */
 
-export interface SnapshotNeeds {
-  purchases: boolean;
-  lines: boolean;
-  points: boolean;
-  tier: boolean;
-}
+/** What `needsOf` asks, and from when purchases are read one by one (`purchasesReadFrom`). */
+export type SnapshotNeeds = ReturnType<typeof needsOf> & { purchasesFrom: Date | null };
 
 export interface LoadedSnapshot {
   /** null when the member does not exist or was deleted. */
@@ -46,7 +44,14 @@ interface Row {
   marketing_consents: Partial<Record<ConsentChannel, { granted?: boolean }>> | null;
   tier_id: string | null;
   points: Array<{ t: string; a: number | string }> | null;
-  purchases: Array<{ l: string | null; at: string; net: number | string }> | null;
+  totals: {
+    count: number;
+    net: number | string;
+    first: string | null;
+    last: string | null;
+    locations: string[];
+  } | null;
+  purchases: Array<{ at: string; net: number | string }> | null;
   lines: unknown;
 }
 
@@ -60,6 +65,16 @@ function linesOf(raw: unknown): PurchaseLine[] {
   }));
 }
 
+function totalsOf(totals: Row['totals']): PurchaseTotals {
+  return {
+    count: totals?.count ?? 0,
+    net: Number(totals?.net ?? 0),
+    firstAt: totals?.first ? new Date(totals.first) : null,
+    lastAt: totals?.last ? new Date(totals.last) : null,
+    locationIds: totals?.locations ?? [],
+  };
+}
+
 export async function loadSnapshot(
   executor: Executor,
   organizationId: string,
@@ -68,10 +83,18 @@ export async function loadSnapshot(
 ): Promise<LoadedSnapshot> {
   const kept = sql`t.organization_id = c.organization_id and t.customer_id = c.id
     and t.type = 'sale' and t.status = 'completed' and (t.returned_amount = 0 or t.returned_amount < t.total)`;
-  const purchases = needs.purchases
-    ? sql`(select json_agg(json_build_object('l', t.location_id, 'at', t.purchased_at, 'net', t.total - t.returned_amount))
+  // Totals, not the purchases: a regular's ticket reads a handful of numbers, not their history.
+  const totals = needs.purchases
+    ? sql`(select json_build_object('count', count(*), 'net', coalesce(sum(t.total - t.returned_amount), 0),
+          'first', min(t.purchased_at), 'last', max(t.purchased_at),
+          'locations', coalesce(array_agg(distinct t.location_id) filter (where t.location_id is not null), '{}'))
         from ${transactions} t where ${kept})`
     : sql`null`;
+  const purchases =
+    needs.purchasesFrom === null
+      ? sql`null`
+      : sql`(select json_agg(json_build_object('at', t.purchased_at, 'net', t.total - t.returned_amount))
+          from ${transactions} t where ${kept} and t.purchased_at >= ${needs.purchasesFrom.toISOString()}::timestamptz)`;
   // Kept with every ticket (transactions/purchases.ts): grows with the menu, not with the history.
   const lines = needs.lines
     ? sql`(select json_agg(json_build_object('sku', cl.sku, 'category', cl.category, 'maker', cl.maker, 'labels', cl.labels))
@@ -94,7 +117,8 @@ export async function loadSnapshot(
       (select pt.id from ${pointTypes} pt where pt.organization_id = o.id and pt.is_default limit 1) as default_point_type_id,
       c.id, c.status, c.deleted_at is not null as deleted, c.birth_date::text as birth_date, c.created_at,
       c.labels, c.marketing_consents,
-      ${tier} as tier_id, ${points} as points, ${purchases} as purchases, ${lines} as lines
+      ${tier} as tier_id, ${points} as points, ${totals} as totals, ${purchases} as purchases,
+      ${lines} as lines
     from ${organizations} o
     left join ${customers} c on c.organization_id = o.id and c.id = ${customerId}::uuid
     where o.id = ${organizationId}::uuid`,
@@ -118,8 +142,8 @@ export async function loadSnapshot(
       consents: CONSENT_CHANNELS.filter((channel) => consents[channel]?.granted === true),
       tierId: row.tier_id,
       points: Object.fromEntries((row.points ?? []).map((p) => [p.t, Number(p.a)])),
-      purchases: (row.purchases ?? []).map((p) => ({
-        locationId: p.l,
+      purchaseTotals: totalsOf(row.totals),
+      recentPurchases: (row.purchases ?? []).map((p) => ({
         purchasedAt: new Date(p.at),
         net: Number(p.net),
       })),
