@@ -6,6 +6,7 @@ import {
   type TestContext,
   type TestOrganization,
 } from '../../../test/support/context.ts';
+import { readPart } from '../../db/together.ts';
 import { CODE_ALPHABET } from '../../domain/customers.ts';
 
 let ctx: TestContext;
@@ -118,6 +119,13 @@ describe('creating a member', () => {
     });
     expectStatus(fetched, 200);
     expect(fetched.json()).toEqual(customer);
+
+    // Read as a part of a statement several modules share (db/together.ts): the very same row.
+    const { customers } = ctx.services;
+    const asPart = await readPart(ctx.database.db, customers.memberPart(own.id, customer.id.toUpperCase()));
+    expect(asPart).toEqual(await customers.get(own.id, customer.id));
+    expect(await readPart(ctx.database.db, customers.memberPart(own.id, 'not-an-id'))).toBeUndefined();
+    expect(await readPart(ctx.database.db, customers.memberPart(org.id, customer.id))).toBeUndefined();
   });
 
   it('generates card numbers of the length set in the program settings', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { answered, type PartRead } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { emailKey, isUuid, needsDefaultCountry, normalizePhone } from '../../domain/customers.ts';
 import { AppError, type FieldError, notFound, validationFailed } from '../../errors.ts';
@@ -149,6 +150,14 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
   return {
     get,
     lookup,
+
+    /**
+     * The member as a part of a read several modules answer together (see db/together.ts);
+     * undefined when absent, deleted, or when the id cannot be a member's.
+     */
+    memberPart(organizationId: string, id: string): PartRead<Customer | undefined> {
+      return isUuid(id) ? store.memberPart(organizationId, id.toLowerCase()) : answered(undefined);
+    },
     programOf,
 
     /** Active members whose birthday is this month and day (`MM-DD`). */

@@ -1,6 +1,7 @@
 import { type AnyColumn, and, asc, eq, gte, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import { type Executor, tableRows } from '../../db/connection.ts';
+import { type Executor, rowOf, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import type { PartRead } from '../../db/together.ts';
 import type { Customer } from './input.ts';
 import { type CustomerStatus, customers } from './schema.ts';
 
@@ -27,6 +28,15 @@ export async function findById(
         ${options.forUpdate ? sql`for update` : sql``}`,
   );
   return row;
+}
+
+/** The member by id (undefined when absent or deleted), as a part of a read several modules answer together. */
+export function memberPart(organizationId: string, id: string): PartRead<Customer | undefined> {
+  return {
+    json: sql`select row_to_json(c) from ${customers} c
+              where c.organization_id = ${organizationId} and c.id = ${id} and c.deleted_at is null`,
+    decode: (value) => (value ? rowOf(customers, value as Record<string, unknown>) : undefined),
+  };
 }
 
 export interface IdentifierCandidates {

@@ -1,5 +1,6 @@
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { readPart } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import { localDate } from '../../domain/zoned-time.ts';
@@ -17,6 +18,7 @@ import {
 } from './operations.ts';
 import { startSession } from './session.ts';
 import {
+  activeBalancesPart,
   type BalanceKey,
   balancesOf,
   dueBalances,
@@ -193,14 +195,15 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
      * Active points per point type as stored: one indexed read, for screens that ask "can the
      * member afford it" (the cashier's reward list). Operations re-check under the balance lock.
      */
-    async activeBalances(
+    activeBalances(
       organizationId: string,
       customerId: string,
       executor: Executor = db,
     ): Promise<Map<string, Hundredths>> {
-      const rows = await balancesOf(executor, organizationId, customerId);
-      return new Map(rows.map((row) => [row.pointTypeId, row.active]));
+      return readPart(executor, activeBalancesPart(organizationId, customerId));
     },
+
+    activeBalancesPart,
 
     /** Recomputes lots and balances from the entries; see verify.ts. */
     verify: (options: { organizationId?: string | undefined } = {}) => verifyLedger(db, options),

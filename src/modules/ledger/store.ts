@@ -1,7 +1,8 @@
 import { and, desc, eq, gt, gte, inArray, isNotNull, lte, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rawRows, rowOf, type Tx, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import type { EntryKind } from '../../domain/points.ts';
+import type { PartRead } from '../../db/together.ts';
+import type { EntryKind, Hundredths } from '../../domain/points.ts';
 import { ledgerEntries, pointBalances, pointLotMovements, pointLots } from './schema.ts';
 
 /** The SQL of the ledger. Every statement is scoped to one organization except the scheduler's scan. */
@@ -335,6 +336,24 @@ export function creditEntriesOfSource(
         inArray(ledgerEntries.kind, ['earn', 'add', 'adjust']),
       ),
     );
+}
+
+/** Active points per point type as stored, as a part of a read several modules answer together. */
+export function activeBalancesPart(
+  organizationId: string,
+  customerId: string,
+): PartRead<Map<string, Hundredths>> {
+  return {
+    json: sql`select json_object_agg(pb.point_type_id, pb.active) from ${pointBalances} pb
+              where pb.organization_id = ${organizationId} and pb.customer_id = ${customerId}`,
+    decode: (value) =>
+      new Map(
+        Object.entries((value ?? {}) as Record<string, number | string>).map(([id, active]) => [
+          id,
+          Number(active),
+        ]),
+      ),
+  };
 }
 
 export function balancesOf(executor: Executor, organizationId: string, customerId: string) {

@@ -1,18 +1,21 @@
 import type { Executor } from '../../db/connection.ts';
-import { AppError } from '../../errors.ts';
+import { mapped, type PartRead } from '../../db/together.ts';
 import type { RewardAudienceProvider } from './context.ts';
 
 interface AudienceSource {
-  describe(
+  describePart(
     executor: Executor,
     organizationId: string,
     customerId: string,
-  ): Promise<{ tierId: string | null; segmentIds: string[] }>;
+  ): Promise<PartRead<{ tierId: string | null; segmentIds: string[] }>>;
 }
 
 interface TierSource {
-  /** A tier with its discount benefit in hundredths of a percent. */
-  get(organizationId: string, id: string, executor?: Executor): Promise<{ discountPercent: number }>;
+  /** Every tier, with its discount benefit in hundredths of a percent (from the configuration cache). */
+  ladderOf(
+    executor: Executor,
+    organizationId: string,
+  ): Promise<Array<{ id: string; discountPercent: number }>>;
 }
 
 /**
@@ -21,14 +24,16 @@ interface TierSource {
  */
 export function rewardAudience(audience: AudienceSource, tiers: TierSource): RewardAudienceProvider {
   return {
-    async describe(executor, organizationId, customerId) {
-      const described = await audience.describe(executor, organizationId, customerId);
-      if (!described.tierId) return { ...described, tierDiscountPercent: null };
-      const tier = await tiers.get(organizationId, described.tierId, executor).catch((error: unknown) => {
-        if (error instanceof AppError && error.status === 404) return null;
-        throw error;
-      });
-      return { ...described, tierDiscountPercent: tier?.discountPercent || null };
+    async describePart(executor, organizationId, customerId) {
+      const [described, ladder] = await Promise.all([
+        audience.describePart(executor, organizationId, customerId),
+        tiers.ladderOf(executor, organizationId),
+      ]);
+      return mapped(described, ({ tierId, segmentIds }) => ({
+        tierId,
+        segmentIds,
+        tierDiscountPercent: ladder.find((tier) => tier.id === tierId)?.discountPercent || null,
+      }));
     },
   };
 }

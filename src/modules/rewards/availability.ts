@@ -1,4 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { answered, readTogether } from '../../db/together.ts';
+import { isUuid } from '../../domain/customers.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import {
   type Blocker,
@@ -10,11 +12,12 @@ import {
   useBlockers,
 } from '../../domain/rewards.ts';
 import { toLocal } from '../../domain/zoned-time.ts';
+import { notFound } from '../../errors.ts';
 import { type RewardRow, toTerms } from './catalog.ts';
-import { audienceOf, CUSTOMER_INACTIVE, pointsOf, type RewardsContext, timeZoneAt } from './context.ts';
+import { audiencePart, CUSTOMER_INACTIVE, type RewardsContext, timeZoneAt } from './context.ts';
 import type { CouponRow, Coupons } from './coupons.ts';
 import { rewardCodes, rewards } from './schema.ts';
-import { countsOf, usageOf } from './store.ts';
+import { countsPart, usageOf } from './store.ts';
 
 export interface AvailabilityQuery {
   locationId?: string | undefined;
@@ -64,15 +67,39 @@ export function createAvailability(
     const channel = query.channel ?? 'pos';
     const claiming = channel === 'shop' || channel === 'admin';
     const again = () => list(organizationId, customerId, query, true);
-    // Independent reads: on PostgreSQL they go out together (PGlite runs them one by one).
-    const [customer, timeZone, held, catalogue, points] = await Promise.all([
-      customers.get(organizationId, customerId),
+    // The customer id goes into every part below: one that cannot be a member's is answered here.
+    if (!isUuid(customerId)) throw notFound('customer');
+    const [timeZone, catalogue, defaultType] = await Promise.all([
       timeZoneAt(context, db, organizationId, query.locationId, 'query.locationId'),
-      claiming ? [] : coupons.usableOf(organizationId, customerId, now),
       catalog.active(organizationId),
-      pointsOf(context, organizationId, customerId),
+      context.pointTypes.getDefault(organizationId),
     ]);
     const shown = catalogue.filter((row) => isVisible(row, now));
+    const shownTerms = shown.map(toTerms);
+    // Nothing to count, so nobody asks about expired reservations: the sweep itself does.
+    if (shown.length === 0 && !swept && (await sweep(organizationId, now)) > 0) return again();
+    // What the member holds, has and has used: one statement (configuration came from the cache).
+    const read = await readTogether(db, {
+      customer: customers.memberPart(organizationId, customerId),
+      held: claiming ? answered([]) : coupons.usablePart(organizationId, customerId, now),
+      available: context.ledger.activeBalancesPart(organizationId, customerId),
+      counts: countsPart(
+        organizationId,
+        customerId,
+        new Map(shownTerms.map((t) => [t.id, memberPeriodStart(t, now, timeZone)])),
+        swept ? undefined : now,
+      ),
+      audience: await audiencePart(context, db, organizationId, customerId, shownTerms),
+    });
+    const { customer, held, available, audience } = read;
+    if (!customer) throw notFound('customer');
+    if (read.counts.reservationsExpired) {
+      await sweep(organizationId, now);
+      return again();
+    }
+    const usage = read.counts.counts;
+    // Coupons of rewards no longer on show are listed too, as not offered: their rows are read
+    // fresh, and neither limits nor audience apply to them.
     const missing = [...new Set(held.map((c) => c.rewardId))].filter(
       (id) => !shown.some((row) => row.id === id),
     );
@@ -84,24 +111,8 @@ export function createAvailability(
       : [];
     const rows = [...shown, ...extra].sort((a, b) => (a.id < b.id ? -1 : 1));
     const terms = rows.map(toTerms);
-    // Nothing to count, so nobody asked about expired reservations: the sweep itself does.
-    if (rows.length === 0 && !swept && (await sweep(organizationId, now)) > 0) return again();
-    const [audience, { counts: usage, reservationsExpired }, poolLeft] = await Promise.all([
-      audienceOf(context, db, organizationId, customer.id, terms),
-      countsOf(
-        db,
-        organizationId,
-        customer.id,
-        new Map(terms.map((t) => [t.id, memberPeriodStart(t, now, timeZone)])),
-        swept ? undefined : now,
-      ),
-      claiming ? poolsLeft(organizationId, rows) : new Map<string, number>(),
-    ]);
-    if (reservationsExpired) {
-      await sweep(organizationId, now);
-      return again();
-    }
-    const { available, defaultTypeId } = points;
+    const poolLeft = claiming ? await poolsLeft(organizationId, rows) : new Map<string, number>();
+    const defaultTypeId = defaultType.id;
     const occasion = {
       at: now,
       timeZone,

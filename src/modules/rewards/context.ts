@@ -1,5 +1,6 @@
 import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor } from '../../db/connection.ts';
+import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import type { Audience, Blocker, RewardTerms } from '../../domain/rewards.ts';
 import { AppError, validationFailed } from '../../errors.ts';
@@ -11,16 +12,16 @@ import type { PointTypesService } from '../point-types/service.ts';
 import type { Catalog } from './catalog.ts';
 
 /**
- * Tier and segments of a member; the tiers/segments module provides it (the same shape as the
- * transactions module's AudienceProvider, plus the tier's discount benefit in hundredths of a
- * percent, 1250 = 12.5 %, when the tier has one).
+ * Tier and segments of a member, as a part of a read several modules answer together; the
+ * tiers/segments module provides it, with the tier's discount benefit in hundredths of a percent
+ * (1250 = 12.5 %) when the tier has one.
  */
 export interface RewardAudienceProvider {
-  describe(
+  describePart(
     executor: Executor,
     organizationId: string,
     customerId: string,
-  ): Promise<{ tierId: string | null; segmentIds: string[]; tierDiscountPercent?: number | null }>;
+  ): Promise<PartRead<{ tierId: string | null; segmentIds: string[]; tierDiscountPercent: number | null }>>;
 }
 
 export interface RewardsDependencies {
@@ -43,6 +44,26 @@ export interface RewardsContext extends RewardsDependencies {
   catalog: Catalog;
 }
 
+/** The member's audience, read only when a reward is restricted to tiers or segments or gives the tier's discount. */
+export async function audiencePart(
+  context: RewardsContext,
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  rewards: RewardTerms[],
+): Promise<PartRead<Audience>> {
+  const needed = rewards.some(
+    (reward) => reward.tierIds.length > 0 || reward.segmentIds.length > 0 || reward.config.fromTier,
+  );
+  if (!needed || !context.audience) {
+    return answered({ customerId, tierId: null, segmentIds: [], tierDiscountPercent: null });
+  }
+  return mapped(await context.audience.describePart(executor, organizationId, customerId), (described) => ({
+    customerId,
+    ...described,
+  }));
+}
+
 export async function audienceOf(
   context: RewardsContext,
   executor: Executor,
@@ -50,19 +71,7 @@ export async function audienceOf(
   customerId: string,
   rewards: RewardTerms[],
 ): Promise<Audience> {
-  const needed = rewards.some(
-    (reward) => reward.tierIds.length > 0 || reward.segmentIds.length > 0 || reward.config.fromTier,
-  );
-  if (!needed || !context.audience) {
-    return { customerId, tierId: null, segmentIds: [], tierDiscountPercent: null };
-  }
-  const described = await context.audience.describe(executor, organizationId, customerId);
-  return {
-    customerId,
-    tierId: described.tierId,
-    segmentIds: described.segmentIds,
-    tierDiscountPercent: described.tierDiscountPercent || null,
-  };
+  return readPart(executor, await audiencePart(context, executor, organizationId, customerId, rewards));
 }
 
 /** The time zone of a location (or of the organization when there is none). 422 for a foreign one. */

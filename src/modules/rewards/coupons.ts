@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { type Executor, tableRows } from '../../db/connection.ts';
+import { type Executor, rowOf } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { type PartRead, readPart } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
 import { toPoints } from '../../domain/points.ts';
 import {
@@ -88,6 +89,20 @@ export function couponBlockersOf(
     customerId,
     now,
   );
+}
+
+/**
+ * The member's coupons usable at `now`, in id order, as a part of a read several modules answer
+ * together (every member's list of rewards asks).
+ */
+function usablePart(organizationId: string, customerId: string, now: Date): PartRead<CouponRow[]> {
+  return {
+    json: sql`select json_agg(row_to_json(c) order by c.id) from ${coupons} c
+        where c.organization_id = ${organizationId} and c.customer_id = ${customerId} and c.status = 'active'
+          and c.redemption_id is null and c.active_from <= ${now.toISOString()}
+          and (c.expires_at is null or c.expires_at > ${now.toISOString()})`,
+    decode: (value) => ((value ?? []) as Array<Record<string, unknown>>).map((row) => rowOf(coupons, row)),
+  };
 }
 
 /**
@@ -346,17 +361,10 @@ export function createCoupons(
 
     /** The member's coupons that could be used now (where: the caller checks the reward's rules). */
     usableOf(organizationId: string, customerId: string, now: Date, executor: Executor = db) {
-      // Every member's list asks: written by hand, see tableRows.
-      return tableRows(
-        executor,
-        coupons,
-        sql`select * from ${coupons}
-            where organization_id = ${organizationId} and customer_id = ${customerId} and status = 'active'
-              and redemption_id is null and active_from <= ${now.toISOString()}
-              and (expires_at is null or expires_at > ${now.toISOString()})
-            order by id`,
-      );
+      return readPart(executor, usablePart(organizationId, customerId, now));
     },
+
+    usablePart,
 
     async findByCode(organizationId: string, code: string, executor: Executor = db) {
       const [row] = await executor

@@ -1,5 +1,6 @@
 import { and, eq, isNull, lte, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, periodStartsParam, rawRows, type Tx } from '../../db/connection.ts';
+import { answered, type PartRead, readPart } from '../../db/together.ts';
 import type { Usage } from '../../domain/rewards.ts';
 import { coupons, redemptions, rewardCodes, rewardMemberLocks, rewards, rewardUsages } from './schema.ts';
 
@@ -62,30 +63,22 @@ export function reservationsExpired(organizationId: string, now: Date): SQL {
 
 /**
  * Counts the rewards of `periods` (id → start of the member's period, null = no period limit) in
- * one statement, written by hand (the builder spent ~0.5 ms making the `or` list of 30 rewards).
+ * one statement (alone with countsOf, or as a part of a read several modules answer together), written by hand (the builder spent ~0.5 ms making the `or` list of 30 rewards).
  * `taken` is read here because the rows it would come from are the cached definitions. Usages
  * that were released do not count. With `expiredBy`, the same statement also tells whether
  * reservations are due for the sweep (false without it, or without rewards to count).
  */
-export async function countsOf(
-  executor: Executor,
+export function countsPart(
   organizationId: string,
   customerId: string,
   periods: Map<string, Date | null>,
   expiredBy?: Date,
-): Promise<{ counts: Counts; reservationsExpired: boolean }> {
-  const counts: Counts = new Map();
-  if (periods.size === 0) return { counts, reservationsExpired: false };
+): PartRead<{ counts: Counts; reservationsExpired: boolean }> {
+  if (periods.size === 0) return answered({ counts: new Map(), reservationsExpired: false });
   const ids = [...periods.keys()];
-  const rows = await rawRows<{
-    id: string;
-    taken: number;
-    member: string;
-    member_in_period: string;
-    expired: boolean;
-  }>(
-    executor,
-    sql`select r.id, r.taken,
+  return {
+    json: sql`select json_agg(json_build_array(x.id, x.taken, x.member, x.member_in_period, x.expired)) from (
+        select r.id, r.taken,
           coalesce(sum(u.quantity), 0) as member,
           coalesce(sum(u.quantity) filter (where u.used_at >= w.since), 0) as member_in_period,
           ${expiredBy ? reservationsExpired(organizationId, expiredBy) : sql`false`} as expired
@@ -93,16 +86,30 @@ export async function countsOf(
         join ${rewards} r on r.organization_id = ${organizationId} and r.id = w.id
         left join ${rewardUsages} u on u.organization_id = ${organizationId} and u.customer_id = ${customerId}
           and u.reward_id = w.id and u.released_at is null
-        group by r.id, r.taken`,
-  );
-  for (const row of rows) {
-    counts.set(row.id, {
-      taken: Number(row.taken),
-      member: Number(row.member),
-      memberInPeriod: Number(row.member_in_period),
-    });
-  }
-  return { counts, reservationsExpired: rows.some((row) => row.expired) };
+        group by r.id, r.taken) x`,
+    decode(value) {
+      const rows = (value ?? []) as Array<[string, number, number | string, number | string, boolean]>;
+      const counts: Counts = new Map();
+      for (const [id, taken, member, memberInPeriod] of rows) {
+        counts.set(id, {
+          taken: Number(taken),
+          member: Number(member),
+          memberInPeriod: Number(memberInPeriod),
+        });
+      }
+      return { counts, reservationsExpired: rows.some((row) => row[4]) };
+    },
+  };
+}
+
+export function countsOf(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  periods: Map<string, Date | null>,
+  expiredBy?: Date,
+): Promise<{ counts: Counts; reservationsExpired: boolean }> {
+  return readPart(executor, countsPart(organizationId, customerId, periods, expiredBy));
 }
 
 /** The usage limits are checked against: from `counts` when the reward was counted (it has limits). */
