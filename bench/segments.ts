@@ -81,7 +81,7 @@ async function main() {
     const locations: string[] = [];
     for (let i = 0; i < 5; i++) locations.push((await services.locations.create(org, { name: `L${i}` })).id);
 
-    // --- seed: members, tickets (≈10 per member, over two years), their statistics -----------
+    // --- seed: members, tickets (≈10 per member, over two years), their statistics and lines --
     const seed = await seconds(async () => {
       await db.execute(sql`create table bench_members (n int primary key, id uuid not null)`);
       await db.execute(sql`
@@ -114,6 +114,16 @@ async function main() {
           first_purchase_at, last_purchase_at)
         select organization_id, customer_id, count(*), sum(total), min(purchased_at), max(purchased_at)
         from transactions where organization_id = ${org} group by organization_id, customer_id`);
+      // The lines bought, as the ticket path keeps them (the same statement as migration 0010's backfill).
+      await db.execute(sql`
+        insert into customer_lines (organization_id, customer_id, line_key, sku, category, maker, labels, purchases)
+        select t.organization_id, t.customer_id, md5(jsonb_build_array(l.sku, l.category, l.maker, l.labels)::text),
+          l.sku, l.category, l.maker, l.labels, count(*)
+        from transactions t cross join lateral (
+          select distinct x->>'sku' as sku, x->>'category' as category, x->>'maker' as maker, x->'labels' as labels
+          from jsonb_array_elements(t.content->'lines') x) l
+        where t.organization_id = ${org}
+        group by t.organization_id, t.customer_id, l.sku, l.category, l.maker, l.labels`);
       await db.execute(sql`analyze`);
     });
 

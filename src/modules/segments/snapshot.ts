@@ -44,14 +44,14 @@ interface Row {
   marketing_consents: Partial<Record<ConsentChannel, { granted?: boolean }>> | null;
   tier_id: string | null;
   points: Array<{ t: string; a: number | string }> | null;
-  totals: {
+  purchases: {
     count: number;
     net: number | string;
     first: string | null;
     last: string | null;
     locations: string[];
+    recent?: Array<{ at: string; net: number | string }> | null;
   } | null;
-  purchases: Array<{ at: string; net: number | string }> | null;
   lines: unknown;
 }
 
@@ -65,13 +65,13 @@ function linesOf(raw: unknown): PurchaseLine[] {
   }));
 }
 
-function totalsOf(totals: Row['totals']): PurchaseTotals {
+function totalsOf(purchases: Row['purchases']): PurchaseTotals {
   return {
-    count: totals?.count ?? 0,
-    net: Number(totals?.net ?? 0),
-    firstAt: totals?.first ? new Date(totals.first) : null,
-    lastAt: totals?.last ? new Date(totals.last) : null,
-    locationIds: totals?.locations ?? [],
+    count: purchases?.count ?? 0,
+    net: Number(purchases?.net ?? 0),
+    firstAt: purchases?.first ? new Date(purchases.first) : null,
+    lastAt: purchases?.last ? new Date(purchases.last) : null,
+    locationIds: purchases?.locations ?? [],
   };
 }
 
@@ -83,18 +83,20 @@ export async function loadSnapshot(
 ): Promise<LoadedSnapshot> {
   const kept = sql`t.organization_id = c.organization_id and t.customer_id = c.id
     and t.type = 'sale' and t.status = 'completed' and (t.returned_amount = 0 or t.returned_amount < t.total)`;
-  // Totals, not the purchases: a regular's ticket reads a handful of numbers, not their history.
-  const totals = needs.purchases
+  // Totals, not the purchases: a regular's ticket reads a handful of numbers, not their history;
+  // the purchases one by one only from where a window starts, in the same scan.
+  const recent =
+    needs.purchasesFrom === null
+      ? sql``
+      : sql`, 'recent', json_agg(json_build_object('at', t.purchased_at, 'net', t.total - t.returned_amount))
+            filter (where t.purchased_at >= ${needs.purchasesFrom.toISOString()}::timestamptz)`;
+  const purchases = needs.purchases
     ? sql`(select json_build_object('count', count(*), 'net', coalesce(sum(t.total - t.returned_amount), 0),
           'first', min(t.purchased_at), 'last', max(t.purchased_at),
-          'locations', coalesce(array_agg(distinct t.location_id) filter (where t.location_id is not null), '{}'))
+          'locations', coalesce(array_agg(distinct t.location_id) filter (where t.location_id is not null), '{}')
+          ${recent})
         from ${transactions} t where ${kept})`
     : sql`null`;
-  const purchases =
-    needs.purchasesFrom === null
-      ? sql`null`
-      : sql`(select json_agg(json_build_object('at', t.purchased_at, 'net', t.total - t.returned_amount))
-          from ${transactions} t where ${kept} and t.purchased_at >= ${needs.purchasesFrom.toISOString()}::timestamptz)`;
   // Kept with every ticket (transactions/purchases.ts): grows with the menu, not with the history.
   const lines = needs.lines
     ? sql`(select json_agg(json_build_object('sku', cl.sku, 'category', cl.category, 'maker', cl.maker, 'labels', cl.labels))
@@ -117,7 +119,7 @@ export async function loadSnapshot(
       (select pt.id from ${pointTypes} pt where pt.organization_id = o.id and pt.is_default limit 1) as default_point_type_id,
       c.id, c.status, c.deleted_at is not null as deleted, c.birth_date::text as birth_date, c.created_at,
       c.labels, c.marketing_consents,
-      ${tier} as tier_id, ${points} as points, ${totals} as totals, ${purchases} as purchases,
+      ${tier} as tier_id, ${points} as points, ${purchases} as purchases,
       ${lines} as lines
     from ${organizations} o
     left join ${customers} c on c.organization_id = o.id and c.id = ${customerId}::uuid
@@ -142,8 +144,8 @@ export async function loadSnapshot(
       consents: CONSENT_CHANNELS.filter((channel) => consents[channel]?.granted === true),
       tierId: row.tier_id,
       points: Object.fromEntries((row.points ?? []).map((p) => [p.t, Number(p.a)])),
-      purchaseTotals: totalsOf(row.totals),
-      recentPurchases: (row.purchases ?? []).map((p) => ({
+      purchaseTotals: totalsOf(row.purchases),
+      recentPurchases: (row.purchases?.recent ?? []).map((p) => ({
         purchasedAt: new Date(p.at),
         net: Number(p.net),
       })),
