@@ -89,16 +89,30 @@ export async function timeZoneAt(
   return location.timeZone ?? organization.timeZone;
 }
 
-/** Active points per point type, and which type is the default (two indexed reads). */
+/**
+ * Active points per point type, and which type is the default (from the configuration cache), as
+ * a part that can ride on another statement (see db/together.ts).
+ */
+export async function pointsPart(
+  context: RewardsContext,
+  organizationId: string,
+  customerId: string,
+  executor: Executor = context.db,
+): Promise<PartRead<{ available: Map<string, Hundredths>; defaultTypeId: string }>> {
+  const fallback = await context.pointTypes.getDefault(organizationId, executor);
+  return mapped(context.ledger.activeBalancesPart(organizationId, customerId), (available) => ({
+    available,
+    defaultTypeId: fallback.id,
+  }));
+}
+
 export async function pointsOf(
   context: RewardsContext,
   organizationId: string,
   customerId: string,
   executor: Executor = context.db,
-): Promise<{ available: Map<string, Hundredths>; defaultTypeId: string }> {
-  const available = await context.ledger.activeBalances(organizationId, customerId, executor);
-  const fallback = await context.pointTypes.getDefault(organizationId, executor);
-  return { available, defaultTypeId: fallback.id };
+) {
+  return readPart(executor, await pointsPart(context, organizationId, customerId, executor));
 }
 
 const LIMIT_CODES = new Set(['limit_reached', 'member_limit_reached', 'member_period_limit_reached']);

@@ -10,7 +10,7 @@ import type { RewardChannel } from '../../domain/rewards.ts';
 import { AppError, notFound } from '../../errors.ts';
 import { emit } from '../events/service.ts';
 import { type Actor, SYSTEM } from '../ledger/service.ts';
-import { blockedError, pointsOf, type RewardsContext, timeZoneAt } from './context.ts';
+import { blockedError, pointsOf, pointsPart, type RewardsContext, timeZoneAt } from './context.ts';
 import { normalizeOrder, type OrderInput, rewardChannelOf } from './order.ts';
 import type { Planner, RequestedReward } from './planner.ts';
 import { coupons, type RedemptionStatus, redemptions, rewards, rewardUsages } from './schema.ts';
@@ -370,7 +370,9 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         ? new Date(now.getTime() + (input.ttlSeconds ?? DEFAULT_TTL_SECONDS) * 1000)
         : null;
       // The row first: a second request for the same order waits here, then finds this one.
-      const [inserted] = await rawRows<{ expired: boolean }>(
+      // The member's balances ride on it (a plain read: the ledger checks again under its lock).
+      const balances = await pointsPart(context, organizationId, customer.id, tx);
+      const [inserted] = await rawRows<{ expired: boolean; balances: unknown }>(
         tx,
         sql`insert into ${redemptions} (organization_id, id, order_id, customer_id, status, location_id,
               channel, currency, "order", expires_at, reserved_at, committed_at, created_at, updated_at)
@@ -379,7 +381,8 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
               ${JSON.stringify(order)}::jsonb, ${expiresAt?.toISOString() ?? null},
               ${reserve ? now.toISOString() : null}, ${reserve ? null : now.toISOString()},
               ${now.toISOString()}, ${now.toISOString()})
-            returning ${swept ? sql`false` : reservationsExpired(organizationId, now)} as expired`,
+            returning ${swept ? sql`false` : reservationsExpired(organizationId, now)} as expired,
+              (${balances.json ?? sql`null`}) as balances`,
       );
       if (inserted!.expired) throw new SweepFirst();
 
@@ -405,7 +408,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
           requested: input.rewards,
           now,
           redemptionId: id,
-          points: await pointsOf(context, organizationId, customer.id, tx),
+          points: balances.decode(inserted!.balances),
         },
         resolved,
       );
