@@ -20,6 +20,7 @@ import { openDatabase } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { transaction } from '../src/db/transaction.ts';
 import { buildServer } from '../src/http/server.ts';
+import { linesBoughtFromTickets } from '../src/modules/transactions/purchases.ts';
 import { createServices } from '../src/services.ts';
 import { percentile, writeResult } from './support.ts';
 
@@ -114,16 +115,8 @@ async function main() {
           first_purchase_at, last_purchase_at)
         select organization_id, customer_id, count(*), sum(total), min(purchased_at), max(purchased_at)
         from transactions where organization_id = ${org} group by organization_id, customer_id`);
-      // The lines bought, as the ticket path keeps them (the same statement as migration 0010's backfill).
-      await db.execute(sql`
-        insert into customer_lines (organization_id, customer_id, line_key, sku, category, maker, labels, purchases)
-        select t.organization_id, t.customer_id, md5(jsonb_build_array(l.sku, l.category, l.maker, l.labels)::text),
-          l.sku, l.category, l.maker, l.labels, count(*)
-        from transactions t cross join lateral (
-          select distinct x->>'sku' as sku, x->>'category' as category, x->>'maker' as maker, x->'labels' as labels
-          from jsonb_array_elements(t.content->'lines') x) l
-        where t.organization_id = ${org}
-        group by t.organization_id, t.customer_id, l.sku, l.category, l.maker, l.labels`);
+      // The lines bought, as the ticket path keeps them.
+      await db.execute(linesBoughtFromTickets(org));
       await db.execute(sql`analyze`);
     });
 

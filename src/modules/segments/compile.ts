@@ -11,6 +11,7 @@ import { labelKey } from '../../domain/segments/match.ts';
 import { customers } from '../customers/schema.ts';
 import { pointBalances } from '../ledger/schema.ts';
 import { customerTiers } from '../tiers/schema.ts';
+import { keptPurchase } from '../transactions/purchases.ts';
 import { transactions } from '../transactions/schema.ts';
 
 /**
@@ -235,8 +236,7 @@ export function matchingMembersQuery(
           select t.customer_id, ${sql.join(aggregates, sql`, `)}
           from ${transactions} t
           where t.organization_id = ${context.organizationId} and t.customer_id is not null
-            and t.type = 'sale' and t.status = 'completed'
-            and (t.returned_amount = 0 or t.returned_amount < t.total)${onlyPurchases}
+            and ${keptPurchase}${onlyPurchases}
           group by t.customer_id
         ) s on s.customer_id = c.id`
       : sql``;

@@ -8,6 +8,7 @@ import { pointBalances } from '../ledger/schema.ts';
 import { organizations } from '../organizations/schema.ts';
 import { pointTypes } from '../point-types/schema.ts';
 import { customerTiers } from '../tiers/schema.ts';
+import { keptPurchase } from '../transactions/purchases.ts';
 import { customerLines, transactions } from '../transactions/schema.ts';
 import { segmentMembers } from './schema.ts';
 
@@ -81,8 +82,7 @@ export async function loadSnapshot(
   customerId: string,
   needs: SnapshotNeeds,
 ): Promise<LoadedSnapshot> {
-  const kept = sql`t.organization_id = c.organization_id and t.customer_id = c.id
-    and t.type = 'sale' and t.status = 'completed' and (t.returned_amount = 0 or t.returned_amount < t.total)`;
+  const kept = sql`t.organization_id = c.organization_id and t.customer_id = c.id and ${keptPurchase}`;
   // Totals, not the purchases: a regular's ticket reads a handful of numbers, not their history;
   // the purchases one by one only from where a window starts, in the same scan.
   const recent =

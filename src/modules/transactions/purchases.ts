@@ -1,7 +1,7 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { PartRead } from '../../db/together.ts';
 import type { TransactionContent } from './contract.ts';
-import { customerLines, customerStats } from './schema.ts';
+import { customerLines, customerStats, transactions } from './schema.ts';
 
 /**
  * What a member's purchases add up to, kept beside the tickets so that a ticket never reads the
@@ -37,18 +37,32 @@ export function statsWrite(
 
 /**
  * Whether a sale counts as a purchase for segments: completed and not fully returned (a sale of
- * nothing, never returned, counts). The same test as the segments' SQL (segments/compile.ts).
+ * nothing, never returned, counts). `keptPurchase` is the same test in SQL.
  */
 export function isKeptPurchase(sale: { status: string; total: number; returnedAmount?: number }): boolean {
   const returned = sale.returnedAmount ?? 0;
   return sale.status === 'completed' && (returned === 0 || returned < sale.total);
 }
 
+/** SQL: the ticket `t` counts as a purchase for segments (see isKeptPurchase). */
+export const keptPurchase = sql`t.type = 'sale' and t.status = 'completed'
+  and (t.returned_amount = 0 or t.returned_amount < t.total)`;
+
+/** The distinct lines (sku, category, maker, labels) of a JSON array of ticket lines. */
+const distinctLines = (lines: SQL) =>
+  sql`(select distinct l->>'sku' as sku, l->>'category' as category, l->>'maker' as maker, l->'labels' as labels
+       from jsonb_array_elements(${lines}) l)`;
+
+/**
+ * A line's identity: md5 of [sku, category, maker, labels] (any field may be null), computed
+ * here and in the backfill of drizzle/0010_customer_lines.sql alike.
+ */
+const lineKey = sql`md5(jsonb_build_array(line.sku, line.category, line.maker, line.labels)::text)`;
+
 /**
  * Counts the distinct lines of one purchase in (+1) or out (-1) of the member's lines bought.
- * A line's identity is md5 of [sku, category, maker, labels], computed here and in the backfill of
- * drizzle/0010_customer_lines.sql alike. Rows are written in key order, so two tickets of one
- * member lock them in the same order and never deadlock.
+ * Rows are written in key order, so two tickets of one member lock them in the same order and
+ * never deadlock.
  */
 export function linesBoughtWrite(
   organizationId: string,
@@ -59,11 +73,23 @@ export function linesBoughtWrite(
   const identities = lines.map(({ sku, category, maker, labels }) => ({ sku, category, maker, labels }));
   return sql`
     insert into ${customerLines} (organization_id, customer_id, line_key, sku, category, maker, labels, purchases)
-    select ${organizationId}::uuid, ${customerId}::uuid, md5(jsonb_build_array(sku, category, maker, labels)::text),
-      sku, category, maker, labels, ${delta}::integer
-    from (select distinct l->>'sku' as sku, l->>'category' as category, l->>'maker' as maker, l->'labels' as labels
-          from jsonb_array_elements(${JSON.stringify(identities)}::jsonb) l) line
+    select ${organizationId}::uuid, ${customerId}::uuid, ${lineKey},
+      line.sku, line.category, line.maker, line.labels, ${delta}::integer
+    from ${distinctLines(sql`${JSON.stringify(identities)}::jsonb`)} line
     order by 3
     on conflict (organization_id, customer_id, line_key) do update
       set purchases = ${customerLines}.purchases + excluded.purchases`;
+}
+
+/**
+ * Every member's lines bought, built from the organization's tickets at once: what migration
+ * 0010 did for existing data, for tools that load tickets without the ticket path (bench seeds).
+ */
+export function linesBoughtFromTickets(organizationId: string): SQL {
+  return sql`
+    insert into ${customerLines} (organization_id, customer_id, line_key, sku, category, maker, labels, purchases)
+    select t.organization_id, t.customer_id, ${lineKey}, line.sku, line.category, line.maker, line.labels, count(*)
+    from ${transactions} t cross join lateral ${distinctLines(sql`t.content->'lines'`)} line
+    where t.organization_id = ${organizationId} and t.customer_id is not null and ${keptPurchase}
+    group by t.organization_id, t.customer_id, line.sku, line.category, line.maker, line.labels`;
 }
