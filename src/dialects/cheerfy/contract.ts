@@ -8,7 +8,8 @@ import { type Static, Type } from 'typebox';
 
 const Cents = Type.Integer({ minimum: 0, description: 'Cents' });
 const OptionalText = Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()]));
-const Unix = Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]));
+/** Seconds since 1970, up to the last second of year 9999 (beyond it there is no ISO date to store). */
+const Unix = Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 253_402_300_799 }), Type.Null()]));
 
 export const CheerfyUser = Type.Object({
   id: OptionalText,

@@ -272,8 +272,9 @@ export function valueFromApi(type: RewardType, config: RewardConfig, value: numb
   const percent =
     type === 'percentage_discount' || (type === 'discount_code' && config.discountType !== 'amount');
   if (!percent) {
-    if (!Number.isInteger(value))
-      throw validationFailed('body.value', 'must be a whole number of minor units');
+    // Past 2^53 a double no longer holds every whole number (and 1e308 overflows the column).
+    if (!Number.isSafeInteger(value))
+      throw validationFailed('body.value', 'must be a whole number of minor units, at most 9007199254740991');
     return value;
   }
   const hundredths = parsePoints(value, 'body.value');

@@ -1,0 +1,472 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestContext,
+  masterHeaders,
+  type TestContext,
+  type TestOrganization,
+} from './support/context.ts';
+import { dinner, rewardsApi } from './support/rewards.ts';
+
+/**
+ * No 5xx from anything a client can send: every documented operation is called with requests
+ * shaped by its own OpenAPI schema — its fields present or not, each holding a value of the right
+ * kind or of a wrong one (strings where numbers go, huge numbers, dates that do not exist, deep
+ * nesting, nulls) — and with path and query parameters that are ids of nothing, not ids at all, or
+ * garbage, or ids of real things (a member with points, a location, a ticket, a reward, the
+ * organization), so that requests get past "not found" into the handlers. Whatever comes back must
+ * be a 2xx, a 3xx or a 4xx problem, never a 5xx.
+ *
+ * The seed is fixed so that a run is repeatable; `FUZZ_SEED` and `FUZZ_RUNS` explore further
+ * (`FUZZ_RUNS=500 FUZZ_SEED=$RANDOM npx vitest run test/bad-input.test.ts`).
+ */
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
+
+interface Schema {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  exclusiveMinimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  required?: string[];
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  if?: Schema;
+  then?: Schema;
+  $ref?: string;
+}
+
+interface Parameter {
+  in: 'path' | 'query' | 'header';
+  name: string;
+  schema?: Schema;
+}
+
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { content?: Record<string, { schema?: Schema }> };
+}
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, Schema> };
+}
+
+/** Values that have broken parsers, casts and arithmetic somewhere, whatever the field. */
+const hostileValue = fc.constantFrom<unknown>(
+  null,
+  '',
+  ' ',
+  'x'.repeat(5000),
+  '\u0000',
+  'ñ😀',
+  "'; drop table customers; --",
+  -1,
+  0,
+  1.5,
+  2 ** 53 + 1,
+  -(2 ** 63),
+  1e308,
+  'NaN',
+  '2026-13-45T25:61:00Z',
+  '0000-00-00',
+  '+99999-01-01T00:00:00Z',
+  true,
+  [],
+  {},
+  [[[[[[[[[[]]]]]]]]]],
+  { $gt: '' },
+  '00000000-0000-0000-0000-000000000000',
+);
+
+/** Ids of things that exist in the tenant (filled in beforeAll): path values that reach handlers. */
+const realIds: string[] = [];
+const realId = fc.constant(null).chain(() => fc.constantFrom(...realIds));
+
+/** Path segments and query values: nothing's id, not an id, or garbage. */
+const hostileText = fc.oneof(
+  fc.constantFrom(
+    '00000000-0000-0000-0000-000000000000',
+    '0190b1a4-2c7e-7d4e-9b1a-3f6c2d8e9a10',
+    'not-an-id',
+    '%00',
+    '%E0%A4%A',
+    '..%2F..%2Fetc',
+    '-1',
+    '1e400',
+    'true',
+    '9'.repeat(40),
+    'x'.repeat(3000),
+  ),
+  fc.string({ maxLength: 40 }).map(encodeURIComponent),
+);
+
+function resolve(document: OpenApiDocument, schema: Schema): Schema {
+  if (!schema.$ref) return schema;
+  const name = schema.$ref.replace('#/components/schemas/', '');
+  return document.components?.schemas?.[name] ?? {};
+}
+
+/** Fields whose valid values a schema cannot say (a real code, a real phone number). */
+const KNOWN_FIELDS: Record<string, fc.Arbitrary<unknown>> = {
+  currency: fc.constantFrom('EUR', 'USD', 'MXN'),
+  language: fc.constantFrom('es', 'en', 'ca'),
+  phone: fc.integer({ min: 0, max: 999_999 }).map((n) => `+34600${String(n).padStart(6, '0')}`),
+  country: fc.constantFrom('ES', 'MX', 'FR'),
+};
+
+/**
+ * An object schema whose allOf holds `if: {properties: {type: {const}}}, then: {…}` rules (settings
+ * that depend on a type) as one plain schema per rule, with that type and its `then` properties.
+ */
+function branchesOf(schema: Schema): Schema[] {
+  const { allOf = [], ...base } = schema;
+  const branches = allOf
+    .filter((rule) => rule.if?.properties && rule.then)
+    .map((rule) => {
+      const chosen = rule.if!.properties!;
+      return {
+        ...base,
+        properties: { ...base.properties, ...chosen, ...rule.then!.properties },
+        required: [...(base.required ?? []), ...(rule.then!.required ?? [])],
+      };
+    });
+  return branches.length > 0 ? branches : [base];
+}
+
+/** A value that fits the schema, most of the time: past validation is where handlers break. */
+function plausible(document: OpenApiDocument, raw: Schema, depth = 0): fc.Arbitrary<unknown> {
+  const schema = resolve(document, raw);
+  if (depth > 6) return fc.constant(null);
+  if (schema.const !== undefined) return fc.constant(schema.const);
+  if (schema.enum) return fc.constantFrom(...schema.enum);
+  const alternatives = schema.anyOf ?? schema.oneOf;
+  if (alternatives)
+    return fc.oneof(...alternatives.map((alternative) => plausible(document, alternative, depth + 1)));
+  if (schema.allOf && schema.properties)
+    return fc.oneof(...branchesOf(schema).map((branch) => plausible(document, branch, depth + 1)));
+  if (schema.allOf) return plausible(document, Object.assign({}, ...schema.allOf), depth + 1);
+  if (schema.properties) {
+    const fields = Object.fromEntries(
+      Object.entries(schema.properties).map(([name, field]) => [
+        name,
+        KNOWN_FIELDS[name] ?? plausible(document, field, depth + 1),
+      ]),
+    );
+    return fc.record(fields, { requiredKeys: (schema.required ?? []).filter((name) => name in fields) });
+  }
+  if (schema.items) {
+    const minLength = schema.minItems ?? 0;
+    return fc.array(plausible(document, schema.items, depth + 1), { minLength, maxLength: minLength + 3 });
+  }
+  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+  const low = schema.minimum ?? (schema.exclusiveMinimum === undefined ? -1000 : schema.exclusiveMinimum + 1);
+  const high = schema.maximum ?? 1_000_000;
+  switch (type) {
+    case 'integer':
+    case 'number':
+      return fc.integer({ min: Math.ceil(low), max: Math.floor(high) });
+    case 'boolean':
+      return fc.boolean();
+    case 'null':
+      return fc.constant(null);
+    case 'string':
+      return plausibleString(schema);
+    case 'object':
+      return fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 });
+    default:
+      // Fields a custom check validates (points as a number or a decimal string): either kind.
+      return fc.oneof(
+        fc.integer({ min: -10, max: 100_000 }),
+        fc.constantFrom('12.34', '0.5', '7'),
+        fc.string(),
+      );
+  }
+}
+
+function plausibleString(schema: Schema): fc.Arbitrary<string> {
+  switch (schema.format) {
+    case 'uuid':
+      return fc.oneof(realId, fc.uuid());
+    case 'date-time':
+      return fc
+        .date({ min: new Date('1900-01-01'), max: new Date('2200-01-01'), noInvalidDate: true })
+        .map((date) => date.toISOString());
+    case 'date':
+      return fc.constantFrom('2026-02-28', '2024-02-29', '1999-12-31');
+    case 'email':
+      return fc.emailAddress();
+    case 'uri':
+      return fc.webUrl();
+  }
+  if (schema.pattern)
+    return fc.stringMatching(new RegExp(schema.pattern)).filter((text) => text.length < 200);
+  const minLength = schema.minLength ?? 0;
+  return fc.string({ minLength, maxLength: Math.max(minLength, Math.min(schema.maxLength ?? 30, 30)) });
+}
+
+/** The value with the node at `index` (counted depth first, modulo their number) replaced. */
+function replaceNode(value: unknown, index: number, replacement: unknown): unknown {
+  const nodes: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
+  const visit = (node: unknown) => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node)) {
+      nodes.push({ parent: node as Record<string, unknown>, key: Array.isArray(node) ? Number(key) : key });
+      visit(child);
+    }
+  };
+  const copy = structuredClone(value);
+  visit(copy);
+  if (nodes.length === 0) return replacement;
+  const { parent, key } = nodes[index % nodes.length]!;
+  (parent as Record<string | number, unknown>)[key] = replacement;
+  return copy;
+}
+
+/** A plausible request body, half of the time with one field (at any depth) holding a hostile value. */
+function bodyFor(document: OpenApiDocument, schema: Schema): fc.Arbitrary<unknown> {
+  return plausible(document, schema).chain((value) =>
+    fc.oneof(
+      fc.constant(value),
+      fc.tuple(fc.nat(), hostileValue).map(([index, hostile]) => replaceNode(value, index, hostile)),
+    ),
+  );
+}
+
+interface Call {
+  method: string;
+  url: string;
+  payload?: string;
+  contentType?: string;
+}
+
+/** A query value: mostly one the schema allows, sometimes garbage; a cursor only rarely (any is refused). */
+function queryValue(document: OpenApiDocument, parameter: Parameter): fc.Arbitrary<string | undefined> {
+  const allowed = plausible(document, parameter.schema ?? {}).map((value) =>
+    encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value)),
+  );
+  if (parameter.name === 'cursor')
+    return fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: hostileText, weight: 1 });
+  return fc.oneof({ arbitrary: allowed, weight: 4 }, { arbitrary: hostileText, weight: 1 });
+}
+
+function callsFor(
+  document: OpenApiDocument,
+  method: string,
+  path: string,
+  operation: Operation,
+): fc.Arbitrary<Call> {
+  const parameters = operation.parameters ?? [];
+  const pathValues = fc.record(
+    Object.fromEntries(
+      parameters
+        .filter((p) => p.in === 'path')
+        .map((p) => [
+          p.name,
+          fc.oneof({ arbitrary: realId, weight: 3 }, { arbitrary: hostileText, weight: 1 }),
+        ]),
+    ),
+  );
+  const queryValues = fc.record(
+    Object.fromEntries(
+      parameters.filter((p) => p.in === 'query').map((p) => [p.name, queryValue(document, p)]),
+    ),
+    { requiredKeys: [] },
+  );
+  const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
+  const body: fc.Arbitrary<{ payload?: string; contentType?: string }> = bodySchema
+    ? fc.oneof(
+        {
+          arbitrary: bodyFor(document, bodySchema).map((value) => ({ payload: JSON.stringify(value) })),
+          weight: 8,
+        },
+        {
+          arbitrary: fc
+            .constantFrom('{"a":', 'null', '[]', '"text"', '{"a":1}{')
+            .map((payload) => ({ payload })),
+          weight: 1,
+        },
+        { arbitrary: fc.constant({ payload: 'a=1', contentType: 'text/plain' }), weight: 1 },
+      )
+    : fc.constant({});
+  return fc.record({ pathValues, queryValues, body }).map(({ pathValues, queryValues, body }) => {
+    const filled = path.replace(
+      /\{(\w+)\}/g,
+      (_, name: string) => (pathValues as Record<string, string>)[name]!,
+    );
+    const query = Object.entries(queryValues as Record<string, string | undefined>)
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('&');
+    return {
+      method: method.toUpperCase(),
+      url: query ? `${filled}?${query}` : filled,
+      ...(body.payload === undefined
+        ? {}
+        : { payload: body.payload, contentType: body.contentType ?? 'application/json' }),
+    };
+  });
+}
+
+/** Each API's own way of presenting the tenant's key; the master key for the organizations API. */
+function authorizationFor(path: string, tenant: TestOrganization): string {
+  if (path.startsWith('/compat/cheerfy')) return `Token ${tenant.apiKey}`;
+  if (path.startsWith('/compat/comeback')) return tenant.apiKey;
+  if (path.startsWith('/v1/organizations')) return masterHeaders.authorization;
+  return tenant.headers.authorization;
+}
+
+let realThingsMade = 0;
+
+/** A member with points, a location, one of the member's tickets, a reward, the point types: their ids. */
+async function someRealThings(): Promise<string[]> {
+  const api = rewardsApi(ctx, tenant);
+  const memberId = await api.member(500, { phone: `+34600${String(realThingsMade++).padStart(6, '0')}` });
+  const locationId = await api.location();
+  const { transaction } = await api.ok(
+    api.post('/v1/transactions', {
+      ...dinner(`FUZZ-${memberId}`),
+      locationId,
+      customer: { customerId: memberId },
+    }),
+    201,
+  );
+  const reward = await api.reward({ type: 'amount_discount', value: 500, costPoints: 1 });
+  const pointTypes = await api.ok(api.get('/v1/point-types'), 200);
+  return [
+    memberId,
+    locationId,
+    transaction.id,
+    reward.id,
+    ...pointTypes.data.map((type: { id: string }) => type.id),
+  ];
+}
+
+let ctx: TestContext;
+let tenant: TestOrganization;
+let document: OpenApiDocument;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  tenant = await ctx.createOrganization();
+  document = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json() as OpenApiDocument;
+});
+afterAll(() => ctx.close());
+
+describe('requests a client can get wrong', () => {
+  it('a number too large to be finite is refused naming its parameter, not taken as Infinity', async () => {
+    for (const url of [
+      '/v1/customers?limit=1e400',
+      '/v1/events?limit=Infinity',
+      '/v1/locations?limit=-1e400',
+    ]) {
+      const response = await ctx.app.inject({ method: 'GET', url, headers: tenant.headers });
+      expect(response.statusCode, url).toBe(422);
+      expect(response.json().errors).toEqual([{ path: 'query.limit', message: 'must be a finite number' }]);
+    }
+    const comeback = await ctx.app.inject({
+      method: 'GET',
+      url: '/compat/comeback/v1/customers?page=1e400',
+      headers: { authorization: tenant.apiKey },
+    });
+    expect(comeback.statusCode).toBeGreaterThanOrEqual(400);
+    expect(comeback.statusCode).toBeLessThan(500);
+  });
+
+  it('an amount or a time too large to store is refused naming its field', async () => {
+    const reward = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/rewards',
+      headers: tenant.headers,
+      payload: { name: 'Huge', type: 'custom', value: 1e308 },
+    });
+    expect(reward.statusCode).toBe(422);
+    expect(reward.json().errors[0].path).toBe('body.value');
+    const promotion = await ctx.app.inject({
+      method: 'POST',
+      url: '/compat/comeback/v1/promotions',
+      headers: { authorization: tenant.apiKey },
+      payload: { name: 'Huge', discountType: 'products', discountAmount: 1e308 },
+    });
+    expect(promotion.statusCode).toBe(400);
+    expect(promotion.body).toContain('discountAmount');
+    const ticket = await ctx.app.inject({
+      method: 'POST',
+      url: '/compat/cheerfy/ticket',
+      headers: { authorization: `Token ${tenant.apiKey}` },
+      payload: { id: 1, created_at: 2 ** 53, summary: { total: 100 }, items: [] },
+    });
+    // Cheerfy's own error body names no field: its status is what a Cheerfy client reads.
+    expect(ticket.statusCode).toBe(400);
+  });
+
+  it('a NUL character anywhere is refused naming where it is, and nothing is written', async () => {
+    const email = `nul-${Date.now()}@example.com`;
+    const created = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: tenant.headers,
+      payload: { email, firstName: 'Ana', address: { city: 'Bar\u0000celona' } },
+    });
+    expect(created.statusCode).toBe(422);
+    expect(created.json().errors).toEqual([
+      { path: 'body.address.city', message: 'must not contain the NUL character (\\u0000)' },
+    ]);
+    const found = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/customers?email=${encodeURIComponent(email)}`,
+      headers: tenant.headers,
+    });
+    expect(found.json().data).toEqual([]);
+    const comeback = await ctx.app.inject({
+      method: 'GET',
+      url: '/compat/comeback/v1/customers/%00',
+      headers: { authorization: tenant.apiKey },
+    });
+    expect(comeback.statusCode).toBeGreaterThanOrEqual(400);
+    expect(comeback.statusCode).toBeLessThan(500);
+  });
+
+  it('never make any operation answer with a 5xx', { timeout: 600_000 }, async () => {
+    const operations = Object.entries(document.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([method, operation]) => ({ path, method, operation })),
+    );
+    const failures: string[] = [];
+    for (const { path, method, operation } of operations) {
+      // Fresh things for each operation: the one before may have deleted or blocked the last ones.
+      realIds.splice(0, realIds.length, tenant.id, ...(await someRealThings()));
+      const outcome = await fc.check(
+        fc.asyncProperty(callsFor(document, method, path, operation), async (call) => {
+          const response = await ctx.app.inject({
+            method: call.method as 'GET',
+            url: call.url,
+            headers: {
+              authorization: authorizationFor(path, tenant),
+              ...(call.contentType ? { 'content-type': call.contentType } : {}),
+            },
+            ...(call.payload === undefined ? {} : { payload: call.payload }),
+          });
+          if (response.statusCode >= 500) {
+            throw new Error(
+              `${call.method} ${call.url} ${call.payload ?? ''} answered ${response.statusCode}: ${response.body}`,
+            );
+          }
+        }),
+        { numRuns: RUNS, seed: SEED },
+      );
+      if (outcome.failed) failures.push(String(outcome.errorInstance));
+    }
+    expect(failures).toEqual([]);
+  });
+});
