@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
-import { answered, type PartRead } from '../../db/together.ts';
+import { answered, mapped, type PartRead } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { emailKey, isUuid, needsDefaultCountry, normalizePhone } from '../../domain/customers.ts';
 import { AppError, type FieldError, notFound, validationFailed } from '../../errors.ts';
@@ -99,24 +99,26 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
     return id;
   }
 
-  async function lookup(
+  /** What an identifier typed or scanned at the till could be: an id, a card, an email, a phone, an external id. */
+  async function candidatesOf(
     organizationId: string,
-    identifier: string,
-    executor: Executor = db,
-  ): Promise<Customer> {
-    const value = identifier.trim();
-    if (value === '') throw notFound('customer');
+    value: string,
+    executor: Executor,
+  ): Promise<store.IdentifierCandidates> {
     const country = needsDefaultCountry(value)
       ? (await organizations.get(organizationId, executor)).country
       : undefined;
-    const candidates: store.IdentifierCandidates = {
+    return {
       id: isUuid(value) ? value.toLowerCase() : undefined,
       loyaltyCardNumber: value,
       emailKey: value.includes('@') ? emailKey(value) : undefined,
       phone: normalizePhone(value, country),
       externalId: value,
     };
-    const rows = await store.findByIdentifiers(executor, organizationId, candidates);
+  }
+
+  /** Of the members the candidates matched, the one the precedence names. */
+  function chosen(rows: Customer[], candidates: store.IdentifierCandidates): Customer | undefined {
     const matches: Record<(typeof LOOKUP_PRECEDENCE)[number], (row: Customer) => boolean> = {
       id: (row) => row.id === candidates.id,
       loyaltyCardNumber: (row) => row.loyaltyCardNumber === candidates.loyaltyCardNumber,
@@ -128,7 +130,32 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
       const row = rows.find(matches[kind]);
       if (row) return row;
     }
-    throw notFound('customer');
+    return undefined;
+  }
+
+  async function lookup(
+    organizationId: string,
+    identifier: string,
+    executor: Executor = db,
+  ): Promise<Customer> {
+    const value = identifier.trim();
+    if (value === '') throw notFound('customer');
+    const candidates = await candidatesOf(organizationId, value, executor);
+    const found = chosen(await store.findByIdentifiers(executor, organizationId, candidates), candidates);
+    if (!found) throw notFound('customer');
+    return found;
+  }
+
+  /** lookup as a part of a read several modules answer together: undefined when nobody matches. */
+  async function lookupPart(
+    organizationId: string,
+    identifier: string,
+    executor: Executor = db,
+  ): Promise<PartRead<Customer | undefined>> {
+    const value = identifier.trim();
+    if (value === '') return answered(undefined);
+    const candidates = await candidatesOf(organizationId, value, executor);
+    return mapped(store.identifiersPart(organizationId, candidates), (rows) => chosen(rows, candidates));
   }
 
   async function changeStatus(organizationId: string, id: string, status: CustomerStatus): Promise<Customer> {
@@ -150,6 +177,7 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
   return {
     get,
     lookup,
+    lookupPart,
 
     /**
      * The member as a part of a read several modules answer together (see db/together.ts);

@@ -1,7 +1,7 @@
 import { type AnyColumn, and, asc, eq, gte, ilike, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { type Executor, rowOf, tableRows } from '../../db/connection.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import type { PartRead } from '../../db/together.ts';
+import { answered, type PartRead } from '../../db/together.ts';
 import type { Customer } from './input.ts';
 import { type CustomerStatus, customers } from './schema.ts';
 
@@ -49,28 +49,43 @@ export interface IdentifierCandidates {
 
 /**
  * Every member matching any of the candidates, in one round trip: each arm of the OR is served
- * by its own (organization_id, …) index, which PostgreSQL combines with a BitmapOr.
+ * by its own (organization_id, …) index, which PostgreSQL combines with a BitmapOr. Null when
+ * there is no candidate to look for.
  */
-export function findByIdentifiers(
-  executor: Executor,
-  organizationId: string,
-  candidates: IdentifierCandidates,
-): Promise<Customer[]> {
+function identifiersQuery(organizationId: string, candidates: IdentifierCandidates): SQL | null {
   const arms: SQL[] = [];
   if (candidates.id) arms.push(sql`id = ${candidates.id}`);
   if (candidates.loyaltyCardNumber) arms.push(sql`loyalty_card_number = ${candidates.loyaltyCardNumber}`);
   if (candidates.emailKey) arms.push(sql`lower(email) = ${candidates.emailKey}`);
   if (candidates.phone) arms.push(sql`phone = ${candidates.phone}`);
   if (candidates.externalId) arms.push(sql`external_id = ${candidates.externalId}`);
-  if (arms.length === 0) return Promise.resolve([]);
+  if (arms.length === 0) return null;
+  return sql`select * from ${customers}
+      where organization_id = ${organizationId} and deleted_at is null and (${sql.join(arms, sql` or `)})
+      limit ${arms.length}`;
+}
+
+export function findByIdentifiers(
+  executor: Executor,
+  organizationId: string,
+  candidates: IdentifierCandidates,
+): Promise<Customer[]> {
+  const query = identifiersQuery(organizationId, candidates);
   // The till's first call: written by hand (see tableRows).
-  return tableRows(
-    executor,
-    customers,
-    sql`select * from ${customers}
-        where organization_id = ${organizationId} and deleted_at is null and (${sql.join(arms, sql` or `)})
-        limit ${arms.length}`,
-  );
+  return query ? tableRows(executor, customers, query) : Promise.resolve([]);
+}
+
+/** findByIdentifiers as a part of a read several modules answer together. */
+export function identifiersPart(
+  organizationId: string,
+  candidates: IdentifierCandidates,
+): PartRead<Customer[]> {
+  const query = identifiersQuery(organizationId, candidates);
+  if (!query) return answered([]);
+  return {
+    json: sql`select coalesce(json_agg(row_to_json(found)), '[]'::json) from (${query}) found`,
+    decode: (value) => ((value ?? []) as Array<Record<string, unknown>>).map((raw) => rowOf(customers, raw)),
+  };
 }
 
 export interface IdentifierSets {

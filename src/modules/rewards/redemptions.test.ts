@@ -323,6 +323,32 @@ describe('validate, reserve, commit, release', () => {
     });
   });
 
+  it('finds the member by the card or phone the till has, as a lookup does', async () => {
+    const { api, member } = await setup();
+    const coffee = await api.reward({ type: 'free_product', scope: { skus: ['COFFEE'] } });
+    const { loyaltyCardNumber } = (await api.get(`/v1/customers/${member}`)).json();
+    await api.ok(api.call('PATCH', `/v1/customers/${member}`, { phone: '+34 611 22 33 44' }), 200);
+    const byCard = await api.ok(
+      api.redeem({
+        customerId: loyaltyCardNumber,
+        order: dinner('C-1'),
+        rewards: [{ rewardId: coffee.id }],
+        mode: 'commit',
+      }),
+      201,
+    );
+    const byPhone = await api.ok(
+      api.redeem({
+        customerId: '611223344',
+        order: dinner('C-2'),
+        rewards: [{ rewardId: coffee.id }],
+        mode: 'commit',
+      }),
+      201,
+    );
+    expect([byCard.customerId, byPhone.customerId]).toEqual([member, member]);
+  });
+
   it('answers 404 for unknown members and foreign redemptions, 422 for bad orders', async () => {
     const { api, member } = await setup();
     const other = rewardsApi(ctx, await ctx.createOrganization());

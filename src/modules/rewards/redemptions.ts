@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows, rowOf, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
-import type { PartRead } from '../../db/together.ts';
+import { type PartRead, readTogether } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
 import type { GivenDiscount } from '../../domain/discounts.ts';
 import { toPoints } from '../../domain/points.ts';
@@ -341,7 +341,12 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
     swept: boolean,
   ): Promise<RedemptionView> {
     return transaction(db, async (tx) => {
-      const existing = await activeForOrder(tx, organizationId, input.order.documentNumber, true);
+      // The order locked and the member read in one statement (the member is not needed on a replay).
+      const read = await readTogether(tx, {
+        existing: orderPart(organizationId, input.order.documentNumber),
+        member: await customers.lookupPart(organizationId, input.customerId, tx),
+      });
+      const { existing } = read;
       const lapsed =
         existing?.status === 'reserved' && existing.expiresAt !== null && existing.expiresAt <= now;
       if (lapsed && !swept) {
@@ -353,7 +358,8 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         }
         return view(existing, true);
       }
-      const customer = await findMember(organizationId, input.customerId, tx);
+      const customer = read.member;
+      if (!customer) throw notFound('customer');
       const organization = await organizations.get(organizationId, tx);
       const order = normalizeOrder(input.order, { currency: organization.currency, now });
       const timeZone = await timeZoneAt(
