@@ -9,13 +9,13 @@ import {
 import { dinner, rewardsApi } from './support/rewards.ts';
 
 /**
- * No 5xx from anything a client can send: every documented operation is called with requests
- * shaped by its own OpenAPI schema — its fields present or not, each holding a value of the right
- * kind or of a wrong one (strings where numbers go, huge numbers, dates that do not exist, deep
- * nesting, nulls) — and with path and query parameters that are ids of nothing, not ids at all, or
- * garbage, or ids of real things (a member with points, a location, a ticket, a reward, the
- * organization), so that requests get past "not found" into the handlers. Whatever comes back must
- * be a 2xx, a 3xx or a 4xx problem, never a 5xx.
+ * No 5xx from anything a client can send. Every documented operation is called with requests
+ * built from its own OpenAPI schema: plausible values (required fields, enums, formats, patterns,
+ * per-type settings), half of the time with one of them — at any depth — replaced by a hostile one
+ * (strings where numbers go, huge numbers, dates that do not exist, deep nesting, NUL); path and
+ * query values that are ids of real things (so that requests get past "not found" into the
+ * handlers), ids of nothing, or garbage; and bodies that are not JSON at all. Whatever comes back
+ * must be a 2xx, a 3xx or a 4xx, never a 5xx.
  *
  * The seed is fixed so that a run is repeatable; `FUZZ_SEED` and `FUZZ_RUNS` explore further
  * (`FUZZ_RUNS=500 FUZZ_SEED=$RANDOM npx vitest run test/bad-input.test.ts`).
@@ -90,7 +90,7 @@ const hostileValue = fc.constantFrom<unknown>(
   '00000000-0000-0000-0000-000000000000',
 );
 
-/** Ids of things that exist in the tenant (filled in beforeAll): path values that reach handlers. */
+/** Ids of things that exist in the tenant, made afresh for each operation: values that reach handlers. */
 const realIds: string[] = [];
 const realId = fc.constant(null).chain(() => fc.constantFrom(...realIds));
 
@@ -127,21 +127,18 @@ const KNOWN_FIELDS: Record<string, fc.Arbitrary<unknown>> = {
 };
 
 /**
- * An object schema whose allOf holds `if: {properties: {type: {const}}}, then: {…}` rules (settings
- * that depend on a type) as one plain schema per rule, with that type and its `then` properties.
+ * An object schema whose allOf holds `if: {properties: {type: …}}, then: {…}` rules (settings that
+ * depend on a type) as one plain schema per rule: the `if`'s conditions and the `then`'s properties.
  */
 function branchesOf(schema: Schema): Schema[] {
   const { allOf = [], ...base } = schema;
   const branches = allOf
     .filter((rule) => rule.if?.properties && rule.then)
-    .map((rule) => {
-      const chosen = rule.if!.properties!;
-      return {
-        ...base,
-        properties: { ...base.properties, ...chosen, ...rule.then!.properties },
-        required: [...(base.required ?? []), ...(rule.then!.required ?? [])],
-      };
-    });
+    .map((rule) => ({
+      ...base,
+      properties: { ...base.properties, ...rule.if!.properties, ...rule.then!.properties },
+      required: [...(base.required ?? []), ...(rule.then!.required ?? [])],
+    }));
   return branches.length > 0 ? branches : [base];
 }
 
@@ -172,7 +169,7 @@ function plausible(document: OpenApiDocument, raw: Schema, depth = 0): fc.Arbitr
   }
   const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
   const low = schema.minimum ?? (schema.exclusiveMinimum === undefined ? -1000 : schema.exclusiveMinimum + 1);
-  const high = schema.maximum ?? 1_000_000;
+  const high = schema.maximum ?? Math.max(low, 0) + 1_000_000;
   switch (type) {
     case 'integer':
     case 'number':
