@@ -90,7 +90,7 @@ const hostileValue = fc.constantFrom<unknown>(
   '00000000-0000-0000-0000-000000000000',
 );
 
-/** Ids of things that exist in the tenant, made afresh for each operation: values that reach handlers. */
+/** Ids of things that exist, made afresh for each operation: path and body values that reach handlers. */
 const realIds: string[] = [];
 const realId = fc.constant(null).chain(() => fc.constantFrom(...realIds));
 
@@ -145,7 +145,7 @@ function branchesOf(schema: Schema): Schema[] {
 /** A value that fits the schema, most of the time: past validation is where handlers break. */
 function plausible(document: OpenApiDocument, raw: Schema, depth = 0): fc.Arbitrary<unknown> {
   const schema = resolve(document, raw);
-  if (depth > 6) return fc.constant(null);
+  if (depth > 16) return fc.constant(null);
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const alternatives = schema.anyOf ?? schema.oneOf;
@@ -316,19 +316,19 @@ function callsFor(
   });
 }
 
-/** Each API's own way of presenting the tenant's key; the master key for the organizations API. */
-function authorizationFor(path: string, tenant: TestOrganization): string {
-  if (path.startsWith('/compat/cheerfy')) return `Token ${tenant.apiKey}`;
-  if (path.startsWith('/compat/comeback')) return tenant.apiKey;
+/** Each API's own way of presenting the organization's key; the master key for the organizations API. */
+function authorizationFor(path: string, organization: TestOrganization): string {
+  if (path.startsWith('/compat/cheerfy')) return `Token ${organization.apiKey}`;
+  if (path.startsWith('/compat/comeback')) return organization.apiKey;
   if (path.startsWith('/v1/organizations')) return masterHeaders.authorization;
-  return tenant.headers.authorization;
+  return organization.headers.authorization;
 }
 
 let realThingsMade = 0;
 
 /** A member with points, a location, one of the member's tickets, a reward, the point types: their ids. */
-async function someRealThings(): Promise<string[]> {
-  const api = rewardsApi(ctx, tenant);
+async function someRealThings(organization: TestOrganization): Promise<string[]> {
+  const api = rewardsApi(ctx, organization);
   const memberId = await api.member(500, { phone: `+34600${String(realThingsMade++).padStart(6, '0')}` });
   const locationId = await api.location();
   const { transaction } = await api.ok(
@@ -406,6 +406,28 @@ describe('requests a client can get wrong', () => {
     });
     // Cheerfy's own error body names no field: its status is what a Cheerfy client reads.
     expect(ticket.statusCode).toBe(400);
+    const limited = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/rewards',
+      headers: tenant.headers,
+      payload: { name: 'Limited', type: 'bogo', totalLimit: 1e308 },
+    });
+    expect(limited.statusCode).toBe(422);
+    expect(limited.json().errors[0].path).toBe('body.totalLimit');
+    const sale = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/transactions',
+      headers: tenant.headers,
+      payload: {
+        documentNumber: 'HUGE-1',
+        totals: { total: 1e300 },
+        lines: [{ name: 'Menu', total: 1e300 }],
+      },
+    });
+    expect(sale.statusCode).toBe(422);
+    expect(sale.json().errors).toEqual([
+      { path: 'body.totals.total', message: 'must be at most 9007199254740991 in size' },
+    ]);
   });
 
   it('a NUL character anywhere is refused naming where it is, and nothing is written', async () => {
@@ -441,15 +463,17 @@ describe('requests a client can get wrong', () => {
     );
     const failures: string[] = [];
     for (const { path, method, operation } of operations) {
-      // Fresh things for each operation: the one before may have deleted or blocked the last ones.
-      realIds.splice(0, realIds.length, tenant.id, ...(await someRealThings()));
+      // A fresh organization for each operation: the one before may have deleted, blocked or
+      // reconfigured anything (its point type, its settings).
+      const organization = await ctx.createOrganization();
+      realIds.splice(0, realIds.length, organization.id, ...(await someRealThings(organization)));
       const outcome = await fc.check(
         fc.asyncProperty(callsFor(document, method, path, operation), async (call) => {
           const response = await ctx.app.inject({
             method: call.method as 'GET',
             url: call.url,
             headers: {
-              authorization: authorizationFor(path, tenant),
+              authorization: authorizationFor(path, organization),
               ...(call.contentType ? { 'content-type': call.contentType } : {}),
             },
             ...(call.payload === undefined ? {} : { payload: call.payload }),

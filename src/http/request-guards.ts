@@ -18,14 +18,22 @@ export async function refuseNulCharacters(request: FastifyRequest): Promise<void
 }
 
 /**
- * Ajv coerces a query or path value such as `1e400` or `Infinity` to an infinite number and lets it
- * through `integer`, `minimum` and `maximum` (ajv-validator/ajv#2212, fastify/fastify#6718), so
- * `?limit=1e400` reached SQL. Runs after validation, on the coerced path and query string (a JSON
- * body cannot coerce: Ajv refuses an infinite number there itself).
+ * Numbers past what a double holds exactly (±2^53) or past the finite: Ajv coerces a query or path
+ * value such as `1e400` to Infinity and lets it through `integer`, `minimum` and `maximum`
+ * (ajv-validator/ajv#2212, fastify/fastify#6718), and a JSON body's `1e308` is an integer to JSON
+ * Schema, which then overflows its column. Runs after validation, on the coerced path and query
+ * string and on the body, so a field's own limits speak first.
  */
-export async function refuseInfiniteNumbers(request: FastifyRequest): Promise<void> {
-  const found = infinitePath(request.params, 'params') ?? infinitePath(request.query, 'query');
-  if (found) throw validationFailed(found, 'must be a finite number');
+export async function refuseOutsizedNumbers(request: FastifyRequest): Promise<void> {
+  const found =
+    outsizedPath(request.params, 'params') ??
+    outsizedPath(request.query, 'query') ??
+    outsizedPath(request.body, 'body');
+  if (!found) return;
+  throw validationFailed(
+    found.path,
+    Number.isFinite(found.value) ? 'must be at most 9007199254740991 in size' : 'must be a finite number',
+  );
 }
 
 /** Where in value (object keys included) the first NUL character is, as a dotted path; else undefined. */
@@ -41,12 +49,14 @@ export function nulPath(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** The first field of a path's or query string's values (arrays included) that is ±Infinity. */
-function infinitePath(values: unknown, path: string): string | undefined {
-  if (values === null || typeof values !== 'object') return undefined;
-  for (const [name, value] of Object.entries(values)) {
-    const items: unknown[] = Array.isArray(value) ? value : [value];
-    if (items.some((item) => typeof item === 'number' && !Number.isFinite(item))) return `${path}.${name}`;
+/** The first number (at any depth) that is not finite or is larger than 2^53 − 1 in size. */
+function outsizedPath(value: unknown, path: string): { path: string; value: number } | undefined {
+  if (typeof value === 'number')
+    return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? undefined : { path, value };
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const found = outsizedPath(child, `${path}.${key}`);
+    if (found) return found;
   }
   return undefined;
 }

@@ -33,7 +33,7 @@ import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { sendProblem, toAppError } from './problem.ts';
-import { refuseInfiniteNumbers, refuseNulCharacters } from './request-guards.ts';
+import { refuseNulCharacters, refuseOutsizedNumbers } from './request-guards.ts';
 import { ProblemSchema } from './schemas.ts';
 import type { App } from './types.ts';
 
@@ -99,7 +99,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
       request.body = {};
   });
   app.addHook('preValidation', refuseNulCharacters);
-  app.addHook('preHandler', refuseInfiniteNumbers);
+  app.addHook('preHandler', refuseOutsizedNumbers);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     return payload;

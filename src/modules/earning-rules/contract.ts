@@ -189,7 +189,11 @@ export const scopeFields = {
     [
       Type.Object(
         {
-          count: Type.Integer({ minimum: 1, description: 'How many times per member' }),
+          count: Type.Integer({
+            minimum: 1,
+            maximum: 1_000_000_000,
+            description: 'How many times per member',
+          }),
           period: Type.Enum(LIMIT_PERIODS, { description: 'Calendar period in the organization time zone' }),
         },
         { additionalProperties: false },

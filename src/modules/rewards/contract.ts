@@ -140,7 +140,7 @@ const ScopeSchema = Type.Object(
 
 const PeriodLimitSchema = Type.Object(
   {
-    count: Type.Integer({ minimum: 1, description: 'Times per member per period' }),
+    count: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Times per member per period' }),
     period: Type.Enum(LIMIT_PERIODS, { description: "Calendar period in the organization's time zone" }),
   },
   { additionalProperties: false },
@@ -197,11 +197,11 @@ export const rewardFields = {
   visibleFrom: Type.Union([Timestamp('When it starts being shown'), Type.Null()]),
   visibleTo: Type.Union([Timestamp('When it stops being shown'), Type.Null()]),
   totalLimit: Type.Union([
-    Type.Integer({ minimum: 1, description: 'Times it can be taken in all' }),
+    Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Times it can be taken in all' }),
     Type.Null(),
   ]),
   memberLimit: Type.Union([
-    Type.Integer({ minimum: 1, description: 'Times one member can take it' }),
+    Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Times one member can take it' }),
     Type.Null(),
   ]),
   memberPeriodLimit: Type.Union([PeriodLimitSchema, Type.Null()], {
