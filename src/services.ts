@@ -41,7 +41,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
     configCache,
     apiKeys: createApiKeysService(db, options),
     customers: createCustomersService(db, organizations),
-    earningRules: createEarningRulesService(db, configCache),
+    earningRules: createEarningRulesService(db, configCache, pointTypes),
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
     locations: createLocationsService(db, configCache),

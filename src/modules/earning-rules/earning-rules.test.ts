@@ -170,6 +170,78 @@ describe('earning rules', () => {
     expect(await ctx.services.earningRules.activeRules(org.id)).toEqual([]);
   });
 
+  it('refuses a rule that credits a point type the organization does not have, naming the field', async () => {
+    const org = await ctx.createOrganization();
+    const other = await ctx.createOrganization();
+    const foreignType = (
+      await ctx.app.inject({ method: 'GET', url: '/v1/point-types', headers: other.headers })
+    ).json().data[0].id;
+    for (const pointTypeId of [foreignType, '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f']) {
+      const created = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload: { ...spendRule, pointTypeId },
+      });
+      expectStatus(created, 422);
+      expect(created.json().errors).toEqual([
+        { path: 'body.pointTypeId', message: 'is not a point type of this organization' },
+      ]);
+    }
+    const { id } = (
+      await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload: spendRule,
+      })
+    ).json();
+    const patched = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/earning-rules/${id}`,
+      headers: org.headers,
+      payload: { pointTypeId: foreignType },
+    });
+    expectStatus(patched, 422);
+  });
+
+  it('a rule whose point type is deactivated earns nothing, and its tickets are still recorded', async () => {
+    const org = await ctx.createOrganization();
+    const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
+      ctx.app.inject({ method, url, headers: org.headers, ...(payload ? { payload } : {}) });
+    const stars = (await call('POST', '/v1/point-types', { name: 'Stars', code: 'stars' })).json();
+    expectStatus(await call('POST', '/v1/earning-rules', { ...spendRule, name: 'Points' }), 201);
+    expectStatus(
+      await call('POST', '/v1/earning-rules', {
+        name: 'A star per euro',
+        type: 'spend',
+        config: { pointsPerUnit: 1 },
+        pointTypeId: stars.id,
+      }),
+      201,
+    );
+    const member = (
+      await call('POST', '/v1/customers', { firstName: 'Ana', email: 'ana@example.com' })
+    ).json();
+    const ticket = (number: string) =>
+      call('POST', '/v1/transactions', {
+        documentNumber: number,
+        totals: { total: 1000 },
+        lines: [{ sku: 'MENU', name: 'Menu', total: 1000 }],
+        customer: { customerId: member.id },
+      });
+    const ruleNames = async (number: string) => {
+      const response = await ticket(number);
+      expectStatus(response, 201);
+      return response.json().breakdown.map((entry: { ruleName: string }) => entry.ruleName);
+    };
+    expect(await ruleNames('S-1')).toEqual(['Points', 'A star per euro']);
+    expectStatus(await call('PATCH', `/v1/point-types/${stars.id}`, { active: false }), 200);
+    expect(await ruleNames('S-2')).toEqual(['Points']);
+    expectStatus(await call('PATCH', `/v1/point-types/${stars.id}`, { active: true }), 200);
+    expect(await ruleNames('S-3')).toEqual(['Points', 'A star per euro']);
+  });
+
   it("answers 404 for another organization's rule on every route", async () => {
     const owner = await ctx.createOrganization();
     const other = await ctx.createOrganization();

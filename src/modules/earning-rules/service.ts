@@ -16,6 +16,7 @@ import type {
 } from '../../domain/earning/types.ts';
 import { notFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
+import type { PointTypesService } from '../point-types/service.ts';
 import { type ApiConfig, configFromApi } from './contract.ts';
 import { earningRules, ruleAwards } from './schema.ts';
 
@@ -169,7 +170,16 @@ function awardsWrite(
              values ${sql.join(rows, sql`, `)}`;
 }
 
-export function createEarningRulesService(db: Db, configCache: ConfigCache) {
+export function createEarningRulesService(
+  db: Db,
+  configCache: ConfigCache,
+  pointTypes: Pick<PointTypesService, 'resolve' | 'all'>,
+) {
+  /** A rule credits one of the organization's point types (a stranger's id would fail every ticket). */
+  async function checkPointType(organizationId: string, pointTypeId: string | null | undefined) {
+    if (pointTypeId) await pointTypes.resolve(organizationId, pointTypeId);
+  }
+
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<EarningRuleRow> {
     const [row] = await executor
       .select()
@@ -210,6 +220,22 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
     });
   }
 
+  function cachedActiveRules(organizationId: string, executor: Executor): Promise<EarningRule[]> {
+    return configCache.read(organizationId, 'earning-rules', async () => {
+      const rows = await executor
+        .select()
+        .from(earningRules)
+        .where(
+          and(
+            eq(earningRules.organizationId, organizationId),
+            eq(earningRules.active, true),
+            isNull(earningRules.deletedAt),
+          ),
+        );
+      return rows.map(toEngineRule);
+    });
+  }
+
   return {
     get,
 
@@ -217,6 +243,7 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
       const { type, config, ...scope } = input;
       const values = { ...scopeValues(scope), type, config: configFromApi(type, config) };
       checkWindow({ startsAt: values.startsAt ?? null, endsAt: values.endsAt ?? null });
+      await checkPointType(organizationId, input.pointTypeId);
       // A visit is a stamp: once per day per member unless the rule says otherwise.
       if (type === 'visit' && values.limit === undefined) values.limit = { count: 1, period: 'day' };
       return transaction(db, async (tx) => {
@@ -238,6 +265,7 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
     async update(organizationId: string, id: string, input: UpdateRuleInput): Promise<EarningRuleRow> {
       const { config, ...scope } = input;
       const values: Partial<typeof earningRules.$inferInsert> = scopeValues(scope);
+      await checkPointType(organizationId, input.pointTypeId);
       if (config !== undefined) {
         const { type } = await get(organizationId, id);
         values.config = configFromApi(type, config);
@@ -276,21 +304,17 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache) {
         .limit(fetchSize(page));
     },
 
-    /** The organization's active rules in engine form, from this process's configuration cache. */
-    activeRules(organizationId: string, executor: Executor = db): Promise<EarningRule[]> {
-      return configCache.read(organizationId, 'earning-rules', async () => {
-        const rows = await executor
-          .select()
-          .from(earningRules)
-          .where(
-            and(
-              eq(earningRules.organizationId, organizationId),
-              eq(earningRules.active, true),
-              isNull(earningRules.deletedAt),
-            ),
-          );
-        return rows.map(toEngineRule);
-      });
+    /**
+     * The organization's active rules in engine form, from this process's configuration cache. A
+     * rule whose point type was deactivated earns nothing until it is active again: left out here,
+     * rather than failing every ticket it matches.
+     */
+    async activeRules(organizationId: string, executor: Executor = db): Promise<EarningRule[]> {
+      const rules = await cachedActiveRules(organizationId, executor);
+      const types = await pointTypes.all(organizationId, executor);
+      const inactive = new Set(types.filter((type) => !type.active).map((type) => type.id));
+      if (inactive.size === 0) return rules;
+      return rules.filter((rule) => !rule.pointTypeId || !inactive.has(rule.pointTypeId));
     },
 
     /** How many times each limited rule already earned for the member in its current period. */
