@@ -93,6 +93,11 @@ const hostileValue = fc.constantFrom<unknown>(
 /** Ids of things that exist, made afresh for each operation: path and body values that reach handlers. */
 const realIds: string[] = [];
 const realId = fc.constant(null).chain(() => fc.constantFrom(...realIds));
+type RealThing = 'organization' | 'member' | 'location' | 'ticket' | 'reward' | 'pointType';
+const realThings = new Map<RealThing, string>();
+/** The real thing a field names (`customerId` → the member), now and then any other real id. */
+const real = (thing: RealThing) =>
+  fc.oneof({ arbitrary: fc.constant(null).map(() => realThings.get(thing)!), weight: 3 }, realId);
 
 /** Path segments and query values: nothing's id, not an id, or garbage. */
 const hostileText = fc.oneof(
@@ -120,7 +125,12 @@ function resolve(document: OpenApiDocument, schema: Schema): Schema {
 
 /** Fields whose valid values a schema cannot say (a real code, a real phone number). */
 const KNOWN_FIELDS: Record<string, fc.Arbitrary<unknown>> = {
-  currency: fc.constantFrom('EUR', 'USD', 'MXN'),
+  currency: fc.constantFrom('EUR', 'EUR', 'USD'),
+  customerId: real('member'),
+  locationId: real('location'),
+  pointTypeId: real('pointType'),
+  rewardId: real('reward'),
+  transactionId: real('ticket'),
   language: fc.constantFrom('es', 'en', 'ca'),
   phone: fc.integer({ min: 0, max: 999_999 }).map((n) => `+34600${String(n).padStart(6, '0')}`),
   country: fc.constantFrom('ES', 'MX', 'FR'),
@@ -248,6 +258,29 @@ interface Call {
   contentType?: string;
 }
 
+const THING_OF_COLLECTION: Record<string, RealThing> = {
+  customers: 'member',
+  locations: 'location',
+  transactions: 'ticket',
+  rewards: 'reward',
+  'point-types': 'pointType',
+  organizations: 'organization',
+};
+
+const THING_OF_PARAMETER: Record<string, RealThing> = {
+  customerId: 'member',
+  locationId: 'location',
+  rewardId: 'reward',
+  organizationId: 'organization',
+};
+
+/** What a path parameter names: `{customerId}`, or `{id}` right after `/customers/`. */
+function thingNamed(path: string, name: string): RealThing | undefined {
+  if (name !== 'id') return THING_OF_PARAMETER[name];
+  const collection = /\/([a-z-]+)\/\{id\}/.exec(path)?.[1];
+  return collection ? THING_OF_COLLECTION[collection] : undefined;
+}
+
 /** A query value: mostly one the schema allows, sometimes garbage; a cursor only rarely (any is refused). */
 function queryValue(document: OpenApiDocument, parameter: Parameter): fc.Arbitrary<string | undefined> {
   const allowed = plausible(document, parameter.schema ?? {}).map((value) =>
@@ -269,10 +302,10 @@ function callsFor(
     Object.fromEntries(
       parameters
         .filter((p) => p.in === 'path')
-        .map((p) => [
-          p.name,
-          fc.oneof({ arbitrary: realId, weight: 3 }, { arbitrary: hostileText, weight: 1 }),
-        ]),
+        .map((p) => {
+          const thing = thingNamed(path, p.name);
+          return [p.name, fc.oneof({ arbitrary: thing ? real(thing) : realId, weight: 3 }, hostileText)];
+        }),
     ),
   );
   const queryValues = fc.record(
@@ -326,28 +359,30 @@ function authorizationFor(path: string, organization: TestOrganization): string 
 
 let realThingsMade = 0;
 
-/** A member with points, a location, one of the member's tickets, a reward, the point types: their ids. */
-async function someRealThings(organization: TestOrganization): Promise<string[]> {
+/** A member with points, a location, one of the member's tickets, a reward and the point type. */
+async function makeRealThings(organization: TestOrganization): Promise<void> {
   const api = rewardsApi(ctx, organization);
-  const memberId = await api.member(500, { phone: `+34600${String(realThingsMade++).padStart(6, '0')}` });
-  const locationId = await api.location();
+  const member = await api.member(500, { phone: `+34600${String(realThingsMade++).padStart(6, '0')}` });
+  const location = await api.location();
   const { transaction } = await api.ok(
     api.post('/v1/transactions', {
-      ...dinner(`FUZZ-${memberId}`),
-      locationId,
-      customer: { customerId: memberId },
+      ...dinner(`FUZZ-${member}`),
+      locationId: location,
+      customer: { customerId: member },
     }),
     201,
   );
   const reward = await api.reward({ type: 'amount_discount', value: 500, costPoints: 1 });
-  const pointTypes = await api.ok(api.get('/v1/point-types'), 200);
-  return [
-    memberId,
-    locationId,
-    transaction.id,
-    reward.id,
-    ...pointTypes.data.map((type: { id: string }) => type.id),
-  ];
+  const [pointType] = (await api.ok(api.get('/v1/point-types'), 200)).data;
+  realThings.clear();
+  realThings
+    .set('organization', organization.id)
+    .set('member', member)
+    .set('location', location)
+    .set('ticket', transaction.id)
+    .set('reward', reward.id)
+    .set('pointType', pointType.id);
+  realIds.splice(0, realIds.length, ...realThings.values());
 }
 
 let ctx: TestContext;
@@ -466,7 +501,7 @@ describe('requests a client can get wrong', () => {
       // A fresh organization for each operation: the one before may have deleted, blocked or
       // reconfigured anything (its point type, its settings).
       const organization = await ctx.createOrganization();
-      realIds.splice(0, realIds.length, organization.id, ...(await someRealThings(organization)));
+      await makeRealThings(organization);
       const outcome = await fc.check(
         fc.asyncProperty(callsFor(document, method, path, operation), async (call) => {
           const response = await ctx.app.inject({
