@@ -385,6 +385,16 @@ async function makeRealThings(organization: TestOrganization): Promise<void> {
   realIds.splice(0, realIds.length, ...realThings.values());
 }
 
+/** A request from the shared tenant, authenticated as the path's own API expects. */
+function send(method: 'GET' | 'POST', url: string, payload?: object) {
+  return ctx.app.inject({
+    method,
+    url,
+    headers: { authorization: authorizationFor(url, tenant) },
+    ...(payload ? { payload } : {}),
+  });
+}
+
 let ctx: TestContext;
 let tenant: TestOrganization;
 let document: OpenApiDocument;
@@ -403,61 +413,41 @@ describe('requests a client can get wrong', () => {
       '/v1/events?limit=Infinity',
       '/v1/locations?limit=-1e400',
     ]) {
-      const response = await ctx.app.inject({ method: 'GET', url, headers: tenant.headers });
+      const response = await send('GET', url);
       expect(response.statusCode, url).toBe(422);
       expect(response.json().errors).toEqual([{ path: 'query.limit', message: 'must be a finite number' }]);
     }
-    const comeback = await ctx.app.inject({
-      method: 'GET',
-      url: '/compat/comeback/v1/customers?page=1e400',
-      headers: { authorization: tenant.apiKey },
-    });
+    const comeback = await send('GET', '/compat/comeback/v1/customers?page=1e400');
     expect(comeback.statusCode).toBeGreaterThanOrEqual(400);
     expect(comeback.statusCode).toBeLessThan(500);
   });
 
   it('an amount or a time too large to store is refused naming its field', async () => {
-    const reward = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/rewards',
-      headers: tenant.headers,
-      payload: { name: 'Huge', type: 'custom', value: 1e308 },
-    });
+    const reward = await send('POST', '/v1/rewards', { name: 'Huge', type: 'custom', value: 1e308 });
     expect(reward.statusCode).toBe(422);
     expect(reward.json().errors[0].path).toBe('body.value');
-    const promotion = await ctx.app.inject({
-      method: 'POST',
-      url: '/compat/comeback/v1/promotions',
-      headers: { authorization: tenant.apiKey },
-      payload: { name: 'Huge', discountType: 'products', discountAmount: 1e308 },
+    const promotion = await send('POST', '/compat/comeback/v1/promotions', {
+      name: 'Huge',
+      discountType: 'products',
+      discountAmount: 1e308,
     });
     expect(promotion.statusCode).toBe(400);
     expect(promotion.body).toContain('discountAmount');
-    const ticket = await ctx.app.inject({
-      method: 'POST',
-      url: '/compat/cheerfy/ticket',
-      headers: { authorization: `Token ${tenant.apiKey}` },
-      payload: { id: 1, created_at: 2 ** 53, summary: { total: 100 }, items: [] },
+    const ticket = await send('POST', '/compat/cheerfy/ticket', {
+      id: 1,
+      created_at: 2 ** 53,
+      summary: { total: 100 },
+      items: [],
     });
     // Cheerfy's own error body names no field: its status is what a Cheerfy client reads.
     expect(ticket.statusCode).toBe(400);
-    const limited = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/rewards',
-      headers: tenant.headers,
-      payload: { name: 'Limited', type: 'bogo', totalLimit: 1e308 },
-    });
+    const limited = await send('POST', '/v1/rewards', { name: 'Limited', type: 'bogo', totalLimit: 1e308 });
     expect(limited.statusCode).toBe(422);
     expect(limited.json().errors[0].path).toBe('body.totalLimit');
-    const sale = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/transactions',
-      headers: tenant.headers,
-      payload: {
-        documentNumber: 'HUGE-1',
-        totals: { total: 1e300 },
-        lines: [{ name: 'Menu', total: 1e300 }],
-      },
+    const sale = await send('POST', '/v1/transactions', {
+      documentNumber: 'HUGE-1',
+      totals: { total: 1e300 },
+      lines: [{ name: 'Menu', total: 1e300 }],
     });
     expect(sale.statusCode).toBe(422);
     expect(sale.json().errors).toEqual([
@@ -467,27 +457,18 @@ describe('requests a client can get wrong', () => {
 
   it('a NUL character anywhere is refused naming where it is, and nothing is written', async () => {
     const email = `nul-${Date.now()}@example.com`;
-    const created = await ctx.app.inject({
-      method: 'POST',
-      url: '/v1/customers',
-      headers: tenant.headers,
-      payload: { email, firstName: 'Ana', address: { city: 'Bar\u0000celona' } },
+    const created = await send('POST', '/v1/customers', {
+      email,
+      firstName: 'Ana',
+      address: { city: 'Bar\u0000celona' },
     });
     expect(created.statusCode).toBe(422);
     expect(created.json().errors).toEqual([
       { path: 'body.address.city', message: 'must not contain the NUL character (\\u0000)' },
     ]);
-    const found = await ctx.app.inject({
-      method: 'GET',
-      url: `/v1/customers?email=${encodeURIComponent(email)}`,
-      headers: tenant.headers,
-    });
+    const found = await send('GET', `/v1/customers?email=${encodeURIComponent(email)}`);
     expect(found.json().data).toEqual([]);
-    const comeback = await ctx.app.inject({
-      method: 'GET',
-      url: '/compat/comeback/v1/customers/%00',
-      headers: { authorization: tenant.apiKey },
-    });
+    const comeback = await send('GET', '/compat/comeback/v1/customers/%00');
     expect(comeback.statusCode).toBeGreaterThanOrEqual(400);
     expect(comeback.statusCode).toBeLessThan(500);
   });

@@ -38,24 +38,41 @@ export async function refuseOutsizedNumbers(request: FastifyRequest): Promise<vo
 
 /** Where in value (object keys included) the first NUL character is, as a dotted path; else undefined. */
 export function nulPath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value === null || typeof value !== 'object') return undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = `${path}.${key}`;
-    if (key.includes('\u0000')) return childPath;
-    const found = nulPath(child, childPath);
-    if (found) return found;
-  }
-  return undefined;
+  return firstRefused(
+    value,
+    path,
+    (leaf) => typeof leaf === 'string' && leaf.includes('\u0000'),
+    (key) => key.includes('\u0000'),
+  )?.path;
 }
 
-/** The first number (at any depth) that is not finite or is larger than 2^53 − 1 in size. */
-function outsizedPath(value: unknown, path: string): { path: string; value: number } | undefined {
-  if (typeof value === 'number')
-    return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER ? undefined : { path, value };
-  if (value === null || typeof value !== 'object') return undefined;
+/** The first number that is not finite, or is larger than 2^53 − 1 in size, and where it is. */
+function outsizedPath(value: unknown, path: string): Refused | undefined {
+  return firstRefused(
+    value,
+    path,
+    (leaf) =>
+      typeof leaf === 'number' && !(Number.isFinite(leaf) && Math.abs(leaf) <= Number.MAX_SAFE_INTEGER),
+  );
+}
+
+interface Refused {
+  path: string;
+  value: unknown;
+}
+
+/** Depth first, the first leaf (or object key) the tests refuse, with its dotted path. */
+function firstRefused(
+  value: unknown,
+  path: string,
+  refusesLeaf: (leaf: unknown) => boolean,
+  refusesKey: (key: string) => boolean = () => false,
+): Refused | undefined {
+  if (value === null || typeof value !== 'object') return refusesLeaf(value) ? { path, value } : undefined;
   for (const [key, child] of Object.entries(value)) {
-    const found = outsizedPath(child, `${path}.${key}`);
+    const childPath = `${path}.${key}`;
+    if (refusesKey(key)) return { path: childPath, value: key };
+    const found = firstRefused(child, childPath, refusesLeaf, refusesKey);
     if (found) return found;
   }
   return undefined;

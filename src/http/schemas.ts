@@ -10,6 +10,10 @@ export const IdParams = Type.Object({ id: Uuid('Id of the resource') });
 export const Timestamp = (description: string) =>
   Type.String({ format: 'date-time', description, examples: ['2026-11-21T18:30:00.000Z'] });
 
+/** How many times something may happen (a limit): stored as a 32-bit integer, so at most 10^9. */
+export const Times = (description: string) =>
+  Type.Integer({ minimum: 1, maximum: 1_000_000_000, description });
+
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'URI naming the problem type' }),

@@ -1,7 +1,7 @@
 import { type TSchema, Type } from 'typebox';
 import { CHANNELS, LIMIT_PERIODS, type RuleConfig, SYSTEM_EVENTS } from '../../domain/earning/types.ts';
 import { parsePoints, toPoints } from '../../domain/points.ts';
-import { Timestamp, Uuid, whenType } from '../../http/schemas.ts';
+import { Times, Timestamp, Uuid, whenType } from '../../http/schemas.ts';
 
 /**
  * The earning-rule API contract. Points and multipliers travel as decimals with at most two
@@ -189,11 +189,7 @@ export const scopeFields = {
     [
       Type.Object(
         {
-          count: Type.Integer({
-            minimum: 1,
-            maximum: 1_000_000_000,
-            description: 'How many times per member',
-          }),
+          count: Times('How many times per member'),
           period: Type.Enum(LIMIT_PERIODS, { description: 'Calendar period in the organization time zone' }),
         },
         { additionalProperties: false },

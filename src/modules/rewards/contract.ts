@@ -4,7 +4,7 @@ import { LIMIT_PERIODS } from '../../domain/earning/types.ts';
 import { parsePoints, toPoints } from '../../domain/points.ts';
 import { REWARD_CHANNELS, REWARD_TYPES, type RewardConfig, type RewardType } from '../../domain/rewards.ts';
 import { validationFailed } from '../../errors.ts';
-import { Timestamp, Uuid, whenType } from '../../http/schemas.ts';
+import { Times, Timestamp, Uuid, whenType } from '../../http/schemas.ts';
 
 /**
  * The reward catalogue's API contract. Points travel as decimals (12.5), percentages as decimals
@@ -140,7 +140,7 @@ const ScopeSchema = Type.Object(
 
 const PeriodLimitSchema = Type.Object(
   {
-    count: Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Times per member per period' }),
+    count: Times('Times per member per period'),
     period: Type.Enum(LIMIT_PERIODS, { description: "Calendar period in the organization's time zone" }),
   },
   { additionalProperties: false },
@@ -196,14 +196,8 @@ export const rewardFields = {
   }),
   visibleFrom: Type.Union([Timestamp('When it starts being shown'), Type.Null()]),
   visibleTo: Type.Union([Timestamp('When it stops being shown'), Type.Null()]),
-  totalLimit: Type.Union([
-    Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Times it can be taken in all' }),
-    Type.Null(),
-  ]),
-  memberLimit: Type.Union([
-    Type.Integer({ minimum: 1, maximum: 1_000_000_000, description: 'Times one member can take it' }),
-    Type.Null(),
-  ]),
+  totalLimit: Type.Union([Times('Times it can be taken in all'), Type.Null()]),
+  memberLimit: Type.Union([Times('Times one member can take it'), Type.Null()]),
   memberPeriodLimit: Type.Union([PeriodLimitSchema, Type.Null()], {
     description: 'Times one member can take it per calendar period',
   }),
@@ -272,9 +266,8 @@ export function valueFromApi(type: RewardType, config: RewardConfig, value: numb
   const percent =
     type === 'percentage_discount' || (type === 'discount_code' && config.discountType !== 'amount');
   if (!percent) {
-    // Past 2^53 a double no longer holds every whole number (and 1e308 overflows the column).
-    if (!Number.isSafeInteger(value))
-      throw validationFailed('body.value', 'must be a whole number of minor units, at most 9007199254740991');
+    if (!Number.isInteger(value))
+      throw validationFailed('body.value', 'must be a whole number of minor units');
     return value;
   }
   const hundredths = parsePoints(value, 'body.value');
