@@ -242,6 +242,40 @@ describe('earning rules', () => {
     expect(await ruleNames('S-3')).toEqual(['Points', 'A star per euro']);
   });
 
+  it('two changes at once never leave a rule ending before it starts', async () => {
+    const org = await ctx.createOrganization();
+    const patch = (id: string, payload: Record<string, string>) =>
+      ctx.app.inject({ method: 'PATCH', url: `/v1/earning-rules/${id}`, headers: org.headers, payload });
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const created = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/earning-rules',
+        headers: org.headers,
+        payload: { ...spendRule, startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-12-01T00:00:00Z' },
+      });
+      expectStatus(created, 201);
+      ids.push(created.json().id);
+    }
+    // Each change alone fits the window; together they would cross it.
+    const pairs = await Promise.all(
+      ids.map((id) =>
+        Promise.all([
+          patch(id, { startsAt: '2030-09-01T00:00:00Z' }),
+          patch(id, { endsAt: '2030-03-01T00:00:00Z' }),
+        ]),
+      ),
+    );
+    for (const [i, id] of ids.entries()) {
+      const codes = pairs[i]!.map((response) => response.statusCode).sort();
+      expect(codes).toEqual([200, 422]);
+      const rule = (
+        await ctx.app.inject({ method: 'GET', url: `/v1/earning-rules/${id}`, headers: org.headers })
+      ).json();
+      expect(Date.parse(rule.endsAt)).toBeGreaterThan(Date.parse(rule.startsAt));
+    }
+  });
+
   it("answers 404 for another organization's rule on every route", async () => {
     const owner = await ctx.createOrganization();
     const other = await ctx.createOrganization();

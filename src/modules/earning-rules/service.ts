@@ -195,14 +195,30 @@ export function createEarningRulesService(
     return row;
   }
 
+  /**
+   * Changes a rule under its row lock: the window is checked against the row as it will be
+   * written, so two changes at once (one moving the start, one the end) cannot both pass.
+   */
   async function change(
     organizationId: string,
     id: string,
-    values: Partial<typeof earningRules.$inferInsert>,
+    build: (current: EarningRuleRow) => Partial<typeof earningRules.$inferInsert>,
     eventType: string,
   ) {
     return transaction(db, async (tx) => {
-      const current = await get(organizationId, id, tx);
+      const [current] = await tx
+        .select()
+        .from(earningRules)
+        .where(
+          and(
+            eq(earningRules.organizationId, organizationId),
+            eq(earningRules.id, id),
+            isNull(earningRules.deletedAt),
+          ),
+        )
+        .for('update');
+      if (!current) throw notFound('earning rule');
+      const values = build(current);
       checkWindow({ startsAt: values.startsAt ?? current.startsAt, endsAt: values.endsAt ?? current.endsAt });
       const [row] = await tx
         .update(earningRules)
@@ -266,25 +282,32 @@ export function createEarningRulesService(
       const { config, ...scope } = input;
       const values: Partial<typeof earningRules.$inferInsert> = scopeValues(scope);
       await checkPointType(organizationId, input.pointTypeId);
-      if (config !== undefined) {
-        const { type } = await get(organizationId, id);
-        values.config = configFromApi(type, config);
-      }
-      return change(organizationId, id, values, 'earning_rule.updated');
+      return change(
+        organizationId,
+        id,
+        (current) =>
+          config === undefined ? values : { ...values, config: configFromApi(current.type, config) },
+        'earning_rule.updated',
+      );
     },
 
     setActive(organizationId: string, id: string, active: boolean): Promise<EarningRuleRow> {
       return change(
         organizationId,
         id,
-        { active },
+        () => ({ active }),
         active ? 'earning_rule.activated' : 'earning_rule.deactivated',
       );
     },
 
     /** Soft delete: points already earned keep naming the rule that earned them. */
     async remove(organizationId: string, id: string): Promise<void> {
-      await change(organizationId, id, { deletedAt: new Date(), active: false }, 'earning_rule.deleted');
+      await change(
+        organizationId,
+        id,
+        () => ({ deletedAt: new Date(), active: false }),
+        'earning_rule.deleted',
+      );
     },
 
     list(organizationId: string, filter: RuleFilter, page: PageRequest): Promise<EarningRuleRow[]> {
