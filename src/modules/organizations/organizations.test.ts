@@ -85,6 +85,25 @@ describe('organizations', () => {
     expect(again.json().settings).toMatchObject({ loyaltyCardNumberLength: 12, pointsRounding: 'half_up' });
   });
 
+  it('keeps both settings when two changes of different settings arrive at once', async () => {
+    const orgs = await Promise.all(Array.from({ length: 20 }, () => ctx.createOrganization()));
+    const patch = (headers: { authorization: string }, settings: Record<string, unknown>) =>
+      ctx.app.inject({ method: 'PATCH', url: '/v1/organization', headers, payload: { settings } });
+    const pairs = await Promise.all(
+      orgs.map((org) =>
+        Promise.all([
+          patch(org.headers, { loyaltyCardNumberLength: 12 }),
+          patch(org.headers, { pointsRounding: 'half_up' }),
+        ]),
+      ),
+    );
+    for (const response of pairs.flat()) expectStatus(response, 200);
+    for (const org of orgs) {
+      const own = await ctx.app.inject({ method: 'GET', url: '/v1/organization', headers: org.headers });
+      expect(own.json().settings).toMatchObject({ loyaltyCardNumberLength: 12, pointsRounding: 'half_up' });
+    }
+  });
+
   it('refuses an empty patch', async () => {
     const org = await ctx.createOrganization();
     const response = await ctx.app.inject({

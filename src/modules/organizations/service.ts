@@ -84,7 +84,14 @@ export function createOrganizationsService(
     async update(organizationId: string, patch: OrganizationPatch): Promise<Organization> {
       checkLocale(patch);
       return transaction(db, async (tx) => {
-        const current = await read(organizationId, tx);
+        // Locked: settings merge into the row as it is now, so two changes of different settings
+        // at once both stay (without the lock, the later write puts back the other's old value).
+        const [current] = await tx
+          .select()
+          .from(organizations)
+          .where(eq(organizations.id, organizationId))
+          .for('update');
+        if (!current) throw notFound('organization');
         const settings = patch.settings ? { ...current.settings, ...patch.settings } : current.settings;
         const [updated] = await tx
           .update(organizations)
