@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/connection.ts';
+import type { Db, Executor, Tx } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
 import { answered, mapped, type PartRead } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
@@ -178,6 +178,9 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
     get,
     lookup,
     lookupPart,
+
+    /** The member, row-locked until the caller's transaction ends: what counting their usage needs. */
+    lock: (organizationId: string, id: string, tx: Tx) => lockForChange(tx, organizationId, id),
 
     /**
      * The member as a part of a read several modules answer together (see db/together.ts);

@@ -42,9 +42,13 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
   async function award(input: TriggerInput, tx: Tx): Promise<Evaluation> {
     const now = input.now ?? new Date();
     const { organizationId } = input;
-    const customer = await customers.get(organizationId, input.customerId, tx);
-    const organization = await organizations.get(organizationId, tx);
     const rules = await earningRules.activeRules(organizationId, tx);
+    // A limited rule's usage is counted under the member's lock: two occurrences at once would
+    // otherwise both count the same usage and both earn past the limit.
+    const customer = rules.some((rule) => rule.limit !== null)
+      ? await customers.lock(organizationId, input.customerId, tx)
+      : await customers.get(organizationId, input.customerId, tx);
+    const organization = await organizations.get(organizationId, tx);
     const { audience, ruleUsage } = await readTogether(tx, {
       audience: deps.audience
         ? await deps.audience.describePart(tx, organizationId, customer.id)

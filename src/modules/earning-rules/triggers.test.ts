@@ -59,6 +59,42 @@ describe('custom events, QR codes and check-ins', () => {
     expect(await active(org, customerId)).toBe(20);
   });
 
+  it('award a limited rule no more often than its limit when events of one member arrive at once', async () => {
+    const { org } = await setup({
+      name: 'Review',
+      type: 'custom_event',
+      config: { eventName: 'left_review', points: 10 },
+      limit: { count: 1, period: 'month' },
+    });
+    const members = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const created = await post(org, '/v1/customers', {
+          firstName: 'Ana',
+          email: `a-${randomBytes(4).toString('hex')}@example.com`,
+        });
+        expectStatus(created, 201);
+        return created.json().id as string;
+      }),
+    );
+    const pairs = await Promise.all(
+      members.map((customerId) =>
+        Promise.all(
+          ['1', '2'].map((n) =>
+            post(org, `/v1/customers/${customerId}/custom-events`, {
+              name: 'left_review',
+              eventId: `${customerId}-${n}`,
+            }),
+          ),
+        ),
+      ),
+    );
+    for (const [i, customerId] of members.entries()) {
+      for (const response of pairs[i]!) expectStatus(response, 200);
+      expect(pairs[i]!.map((response) => response.json().pointsEarned).sort()).toEqual([0, 10]);
+      expect(await active(org, customerId)).toBe(10);
+    }
+  });
+
   it('award QR-code points for the exact code only', async () => {
     const { org, customerId } = await setup({
       name: 'Poster',
