@@ -274,7 +274,23 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
   ): Promise<Evaluation> {
     // Inactive and blocked members earn only if the program says so; their tickets count all the same.
     if (!mayEarn(program, customer.status)) return { entries: [], total: 0 };
+    await lockHistory(tx, program, customer);
     return evaluate(tx, program, row, customer, discounts);
+  }
+
+  /**
+   * What a sale earns may depend on the member's history (a limited rule's usage, whether this is
+   * their first purchase): then that history is read under the member's lock, or two tickets of
+   * one member at once would both find the rule unused and both earn past its limit.
+   */
+  async function lockHistory(tx: Tx, program: Program, customer: Customer) {
+    const readsHistory = program.rules.some(
+      (rule) =>
+        rule.limit !== null ||
+        (rule.type === 'event' && rule.config.event === 'first_purchase') ||
+        (rule.type === 'referral' && rule.config.trigger === 'first_purchase'),
+    );
+    if (readsHistory) await customers.lock(customer.organizationId, customer.id, tx);
   }
 
   function mayEarn(program: Program, status: string) {
@@ -670,10 +686,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       const earns = ticket.type === 'sale' && ticket.status === 'completed' && customer !== null;
       const program = earns ? await programOf(tx, organizationId, organization) : undefined;
       // A member who earns is read with the order's redemption in one statement (saleContext).
-      const context =
-        program && customer && mayEarn(program, customer.status)
-          ? await saleContext(tx, program, ticket, customer, { documentNumber: ticket.documentNumber })
-          : undefined;
+      const reads = program && customer && mayEarn(program, customer.status);
+      if (reads) await lockHistory(tx, program, customer);
+      const context = reads
+        ? await saleContext(tx, program, ticket, customer, { documentNumber: ticket.documentNumber })
+        : undefined;
       const rewardDiscounts =
         ticket.type === 'sale' ? await deps.redemptions?.syncTicket(tx, ticket, context?.order) : undefined;
       const evaluation =

@@ -442,4 +442,25 @@ describe('concurrency', () => {
     expect(await activePoints(org, ana.id)).toBe(10);
     await expectLedgerConsistent(org);
   });
+
+  it('gives one visit stamp a day when two tickets of one member arrive at once', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    await rule(org, { name: 'Stamp', type: 'visit', config: { points: 1 } });
+    const members = await Promise.all(Array.from({ length: 20 }, () => member(org)));
+    const pairs = await Promise.all(
+      members.map((m) =>
+        Promise.all(
+          ['A', 'B'].map((till) =>
+            send(org, ticketOf(`${m.id}-${till}`, 800, { customer: { customerId: m.id } })),
+          ),
+        ),
+      ),
+    );
+    for (const [i, m] of members.entries()) {
+      for (const response of pairs[i]!) expectStatus(response, 201);
+      expect(pairs[i]!.map((response) => response.json().pointsEarned).sort()).toEqual([0, 1]);
+      expect(await activePoints(org, m.id)).toBe(1);
+    }
+    await expectLedgerConsistent(org);
+  });
 });
