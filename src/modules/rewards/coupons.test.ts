@@ -130,6 +130,25 @@ describe('the coupon lifecycle', () => {
     expect((await api.get(`/v1/coupons?customerId=${member}&status=active`)).json().data).toHaveLength(1);
   });
 
+  it('a used coupon given back twice at once comes back once, with one event', async () => {
+    const org = await ctx.createOrganization();
+    const api = rewardsApi(ctx, org);
+    const member = await api.member();
+    const reward = await api.reward({ type: 'custom', name: 'Meet the chef' });
+    const { coupons } = (await api.ok(
+      api.post(`/v1/customers/${member}/rewards/${reward.id}/claim`, { quantity: 20 }),
+      201,
+    )) as { coupons: Array<{ id: string }> };
+    for (const coupon of coupons) await api.ok(api.post(`/v1/coupons/${coupon.id}/use`, {}), 200);
+    const pairs = await Promise.all(
+      coupons.map((coupon) =>
+        Promise.all([api.post(`/v1/coupons/${coupon.id}/unuse`), api.post(`/v1/coupons/${coupon.id}/unuse`)]),
+      ),
+    );
+    for (const pair of pairs) expect(pair.map((response) => response.statusCode).sort()).toEqual([200, 409]);
+    expect(await eventsOf(api, 'coupon.unused')).toHaveLength(20);
+  });
+
   it('coupons wait their delay and expire after their validity, even before the scheduler runs', async () => {
     const org = await ctx.createOrganization();
     const api = rewardsApi(ctx, org);

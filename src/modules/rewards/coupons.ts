@@ -442,27 +442,34 @@ export function createCoupons(
 
     /** Undoes a use by hand. A coupon used by a checkout redemption comes back when that is released. */
     async unuse(organizationId: string, id: string, now = new Date()): Promise<CouponView> {
+      if (!UUID.test(id)) throw notFound('coupon');
       return transaction(db, async (tx) => {
+        // The write checks what it needs (used, by hand): two calls at once give it back once.
+        const [row] = await tx
+          .update(coupons)
+          .set({ status: 'active', usedAt: null, usedOn: null, locationId: null, updatedAt: now })
+          .where(
+            and(
+              eq(coupons.organizationId, organizationId),
+              eq(coupons.id, id),
+              eq(coupons.status, 'used'),
+              isNull(coupons.redemptionId),
+            ),
+          )
+          .returning();
         const current = await get(organizationId, id, tx);
-        if (current.status !== 'used') {
-          throw new AppError('coupon_not_usable', `the coupon is ${couponStatus(current, now)}, not used`, {
-            status: 409,
-          });
-        }
-        if (current.redemptionId !== null) {
+        if (!row && current.redemptionId !== null) {
           throw new AppError(
             'coupon_not_usable',
             `the coupon was used by redemption ${current.redemptionId}: release that redemption instead`,
             { status: 409 },
           );
         }
-        const [row] = await tx
-          .update(coupons)
-          .set({ status: 'active', usedAt: null, usedOn: null, locationId: null, updatedAt: now })
-          .where(
-            and(eq(coupons.organizationId, organizationId), eq(coupons.id, id), eq(coupons.status, 'used')),
-          )
-          .returning();
+        if (!row) {
+          throw new AppError('coupon_not_usable', `the coupon is ${couponStatus(current, now)}, not used`, {
+            status: 409,
+          });
+        }
         await emit(tx, {
           organizationId,
           type: 'coupon.unused',
@@ -474,7 +481,7 @@ export function createCoupons(
             customerId: current.customerId,
           },
         });
-        return { ...current, ...row! };
+        return { ...current, ...row };
       });
     },
 
