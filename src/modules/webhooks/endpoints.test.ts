@@ -1,5 +1,7 @@
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectStatus, type TestContext } from '../../../test/support/context.ts';
+import { webhookEndpoints } from './schema.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -140,6 +142,27 @@ describe('webhook endpoints API', () => {
     });
     expectStatus(withoutBody, 200);
     expect(Date.parse(withoutBody.json().previousSecretExpiresAt) - before).toBeGreaterThan(86_000_000);
+  });
+
+  it('two rotations at once leave both new secrets signing: the later one, and the earlier as the previous', async () => {
+    const org = await ctx.createOrganization();
+    const endpoints = await Promise.all(Array.from({ length: 20 }, () => createEndpoint(org.headers)));
+    const rotate = (id: string) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: `/v1/webhook-endpoints/${id}/rotate-secret`,
+        headers: org.headers,
+      });
+    const pairs = await Promise.all(endpoints.map(({ id }) => Promise.all([rotate(id), rotate(id)])));
+    for (const [i, { id }] of endpoints.entries()) {
+      for (const response of pairs[i]!) expectStatus(response, 200);
+      const [stored] = await ctx.database.db
+        .select()
+        .from(webhookEndpoints)
+        .where(and(eq(webhookEndpoints.organizationId, org.id), eq(webhookEndpoints.id, id)));
+      const signing = [stored!.secret, stored!.previousSecret];
+      for (const response of pairs[i]!) expect(signing).toContain(response.json().secret);
+    }
   });
 
   it('deletes an endpoint', async () => {

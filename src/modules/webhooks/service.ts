@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
@@ -224,23 +224,25 @@ export function createWebhooksService(db: Db, settings: WebhookSettings = DEFAUL
       overlapSeconds = DEFAULT_OVERLAP_SECONDS,
     ): Promise<EndpointWithSecret> {
       return transaction(db, async (tx) => {
-        const current = await getRow(organizationId, id, tx);
         const now = new Date();
+        // The previous secret is the row's own, read by the update: two rotations at once chain
+        // (the later one keeps the earlier's new secret signing), neither drops the other's.
         const [row] = await tx
           .update(webhookEndpoints)
           .set({
             secret: generateSecret(),
-            previousSecret: overlapSeconds > 0 ? current.secret : null,
+            previousSecret: overlapSeconds > 0 ? sql`${webhookEndpoints.secret}` : null,
             previousSecretExpiresAt:
               overlapSeconds > 0 ? new Date(now.getTime() + overlapSeconds * 1000) : null,
             updatedAt: now,
           })
           .where(and(eq(webhookEndpoints.organizationId, organizationId), eq(webhookEndpoints.id, id)))
           .returning();
-        await endpointEvent(tx, 'webhook_endpoint.secret_rotated', row!, {
-          previousSecretExpiresAt: row!.previousSecretExpiresAt?.toISOString() ?? null,
+        if (!row) throw notFound('webhook endpoint');
+        await endpointEvent(tx, 'webhook_endpoint.secret_rotated', row, {
+          previousSecretExpiresAt: row.previousSecretExpiresAt?.toISOString() ?? null,
         });
-        return { ...withoutSecrets(row!), secret: row!.secret };
+        return { ...withoutSecrets(row), secret: row.secret };
       });
     },
 
