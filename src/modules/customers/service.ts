@@ -133,15 +133,18 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
     return undefined;
   }
 
+  /** The member an identifier names; `forUpdate` row-locks what it reads until the transaction ends. */
   async function lookup(
     organizationId: string,
     identifier: string,
     executor: Executor = db,
+    options: { forUpdate?: boolean } = {},
   ): Promise<Customer> {
     const value = identifier.trim();
     if (value === '') throw notFound('customer');
     const candidates = await candidatesOf(organizationId, value, executor);
-    const found = chosen(await store.findByIdentifiers(executor, organizationId, candidates), candidates);
+    const rows = await store.findByIdentifiers(executor, organizationId, candidates, options);
+    const found = chosen(rows, candidates);
     if (!found) throw notFound('customer');
     return found;
   }

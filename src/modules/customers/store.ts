@@ -69,10 +69,12 @@ export function findByIdentifiers(
   executor: Executor,
   organizationId: string,
   candidates: IdentifierCandidates,
+  options: { forUpdate?: boolean } = {},
 ): Promise<Customer[]> {
   const query = identifiersQuery(organizationId, candidates);
+  if (!query) return Promise.resolve([]);
   // The till's first call: written by hand (see tableRows).
-  return query ? tableRows(executor, customers, query) : Promise.resolve([]);
+  return tableRows(executor, customers, options.forUpdate ? sql`${query} for update` : query);
 }
 
 /** findByIdentifiers as a part of a read several modules answer together. */

@@ -115,16 +115,23 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     }
   }
 
+  /** The member a ticket names; `lock` row-locks them until the transaction ends (see readsHistory). */
   async function findCustomer(
     tx: Executor,
     organizationId: string,
     identification: CustomerIdentification | undefined,
+    options: { lock?: Tx } = {},
   ) {
     if (!identification) return null;
     for (const field of IDENTIFIER_ORDER) {
       const value = identification[field];
       if (!value) continue;
       try {
+        if (options.lock) {
+          return field === 'customerId'
+            ? await customers.lock(organizationId, value, options.lock)
+            : await customers.lookup(organizationId, value, options.lock, { forUpdate: true });
+        }
         return field === 'customerId'
           ? await customers.get(organizationId, value, tx)
           : await customers.lookup(organizationId, value, tx);
@@ -283,14 +290,17 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
    * their first purchase): then that history is read under the member's lock, or two tickets of
    * one member at once would both find the rule unused and both earn past its limit.
    */
-  async function lockHistory(tx: Tx, program: Program, customer: Customer) {
-    const readsHistory = program.rules.some(
+  function readsHistory(program: Program): boolean {
+    return program.rules.some(
       (rule) =>
         rule.limit !== null ||
         (rule.type === 'event' && rule.config.event === 'first_purchase') ||
         (rule.type === 'referral' && rule.config.trigger === 'first_purchase'),
     );
-    if (readsHistory) await customers.lock(customer.organizationId, customer.id, tx);
+  }
+
+  async function lockHistory(tx: Tx, program: Program, customer: Customer) {
+    if (readsHistory(program)) await customers.lock(customer.organizationId, customer.id, tx);
   }
 
   function mayEarn(program: Program, status: string) {
@@ -645,8 +655,13 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       await checkReferences(tx, organizationId, input);
       const organization = await organizations.get(organizationId, tx);
       const content = toContent(input, { currency: organization.currency, now: new Date() });
+      const completedSale = content.type === 'sale' && content.status === 'completed';
+      // The program comes from the configuration cache; knowing it first lets the member be read
+      // already locked when what they earn depends on their history, rather than locked after.
+      const program = completedSale ? await programOf(tx, organizationId, organization) : undefined;
+      const lock = program && readsHistory(program) ? { lock: tx } : {};
       const customer =
-        content.type === 'sale' ? await findCustomer(tx, organizationId, input.customer) : null;
+        content.type === 'sale' ? await findCustomer(tx, organizationId, input.customer, lock) : null;
       if (options.rejectInactiveMember && customer && customer.status !== 'active') {
         throw new AppError(
           'customer_inactive',
@@ -683,14 +698,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           total: ticket.total,
         },
       });
-      const earns = ticket.type === 'sale' && ticket.status === 'completed' && customer !== null;
-      const program = earns ? await programOf(tx, organizationId, organization) : undefined;
       // A member who earns is read with the order's redemption in one statement (saleContext).
-      const reads = program && customer && mayEarn(program, customer.status);
-      if (reads) await lockHistory(tx, program, customer);
-      const context = reads
-        ? await saleContext(tx, program, ticket, customer, { documentNumber: ticket.documentNumber })
-        : undefined;
+      const context =
+        program && customer && mayEarn(program, customer.status)
+          ? await saleContext(tx, program, ticket, customer, { documentNumber: ticket.documentNumber })
+          : undefined;
       const rewardDiscounts =
         ticket.type === 'sale' ? await deps.redemptions?.syncTicket(tx, ticket, context?.order) : undefined;
       const evaluation =

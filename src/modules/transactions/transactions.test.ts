@@ -447,13 +447,13 @@ describe('concurrency', () => {
     const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
     await rule(org, { name: 'Stamp', type: 'visit', config: { points: 1 } });
     const members = await Promise.all(Array.from({ length: 20 }, () => member(org)));
+    // One till names the member by id, the other by email: both ways of finding them lock them.
     const pairs = await Promise.all(
       members.map((m) =>
-        Promise.all(
-          ['A', 'B'].map((till) =>
-            send(org, ticketOf(`${m.id}-${till}`, 800, { customer: { customerId: m.id } })),
-          ),
-        ),
+        Promise.all([
+          send(org, ticketOf(`${m.id}-A`, 800, { customer: { customerId: m.id } })),
+          send(org, ticketOf(`${m.id}-B`, 800, { customer: { email: m.email } })),
+        ]),
       ),
     );
     for (const [i, m] of members.entries()) {
