@@ -110,7 +110,9 @@ export function triggerRoutes(app: App, triggers: TriggerService) {
           customerId: request.params.id,
           trigger: route.trigger(body),
           locationId: (body.locationId as string | undefined) ?? null,
-          sourceId: body.eventId as string | undefined,
+          // The client's event id names an occurrence of this member's: another member may use it too.
+          sourceId:
+            body.eventId === undefined ? undefined : `${request.params.id.toLowerCase()}:${body.eventId}`,
           actor: { type: 'api_key', id: tenant.apiKeyId },
         });
         return present(evaluation);

@@ -59,6 +59,30 @@ describe('custom events, QR codes and check-ins', () => {
     expect(await active(org, customerId)).toBe(20);
   });
 
+  it("award each member for their own event id, even when another member's event had the same id", async () => {
+    const { org, customerId: ana } = await setup({
+      name: 'Review',
+      type: 'custom_event',
+      config: { eventName: 'left_review', points: 10 },
+    });
+    const bea = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: org.headers,
+      payload: { firstName: 'Bea', email: `b-${randomBytes(4).toString('hex')}@example.com` },
+    });
+    expectStatus(bea, 201);
+    const review = { name: 'left_review', eventId: 'review-1' };
+    for (const id of [ana, bea.json().id as string]) {
+      const url = `/v1/customers/${id}/custom-events`;
+      const first = await post(org, url, review);
+      expectStatus(first, 200);
+      expect(first.json().pointsEarned).toBe(10);
+      expectStatus(await post(org, url, review), 200);
+      expect(await active(org, id)).toBe(10);
+    }
+  });
+
   it('award a limited rule no more often than its limit when events of one member arrive at once', async () => {
     const { org } = await setup({
       name: 'Review',
