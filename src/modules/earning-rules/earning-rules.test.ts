@@ -276,6 +276,25 @@ describe('earning rules', () => {
     }
   });
 
+  it('clears a start sent as null, so a new end before the old start is accepted', async () => {
+    const org = await ctx.createOrganization();
+    const created = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      headers: org.headers,
+      payload: { ...spendRule, startsAt: '2030-06-01T00:00:00Z' },
+    });
+    expectStatus(created, 201);
+    const changed = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/earning-rules/${created.json().id}`,
+      headers: org.headers,
+      payload: { startsAt: null, endsAt: '2030-03-01T00:00:00Z' },
+    });
+    expectStatus(changed, 200);
+    expect(changed.json()).toMatchObject({ startsAt: null, endsAt: '2030-03-01T00:00:00.000Z' });
+  });
+
   it("answers 404 for another organization's rule on every route", async () => {
     const owner = await ctx.createOrganization();
     const other = await ctx.createOrganization();

@@ -219,7 +219,9 @@ export function createEarningRulesService(
         .for('update');
       if (!current) throw notFound('earning rule');
       const values = build(current);
-      checkWindow({ startsAt: values.startsAt ?? current.startsAt, endsAt: values.endsAt ?? current.endsAt });
+      // A field sent as null clears it: what is checked is the row as it will be written.
+      const next = { ...current, ...values };
+      checkWindow({ startsAt: next.startsAt ?? null, endsAt: next.endsAt ?? null });
       const [row] = await tx
         .update(earningRules)
         .set({ ...values, updatedAt: new Date() })
