@@ -323,10 +323,15 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
 
     /** `parts` replaces all parts. A change of parts or of `active` recomputes (or empties) the segment. */
     async update(organizationId: string, id: string, patch: SegmentPatch, now = new Date()) {
-      const current = await get(organizationId, id);
+      const found = await get(organizationId, id);
       const parts = patch.parts === undefined ? undefined : await toParts(organizationId, patch.parts);
-      await guardName(() =>
+      // Whether membership must be recomputed is decided on the locked row: two changes at once
+      // (one turning the segment off, one on) each see what the other committed, so the last to
+      // change `active` always recomputes.
+      const current = await guardName(() =>
         transaction(db, async (tx) => {
+          const locked = await store.findSegment(tx, organizationId, found.id, { forUpdate: true });
+          if (!locked) throw notFound('segment');
           await tx
             .update(segments)
             .set({
@@ -336,14 +341,15 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
               ...(parts === undefined ? {} : { parts }),
               updatedAt: new Date(),
             })
-            .where(and(eq(segments.organizationId, organizationId), eq(segments.id, current.id)));
+            .where(and(eq(segments.organizationId, organizationId), eq(segments.id, found.id)));
           await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'segment.updated',
-            subject: { type: 'segment', id: current.id },
-            payload: { segmentId: current.id, changed: Object.keys(patch) },
+            subject: { type: 'segment', id: found.id },
+            payload: { segmentId: found.id, changed: Object.keys(patch) },
           });
+          return locked;
         }),
       );
       const activeChanged = patch.active !== undefined && patch.active !== current.active;
