@@ -23,6 +23,8 @@ import { dinner, rewardsApi } from './support/rewards.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
+/** `FUZZ_REPORT=1` prints, per operation, the share of runs that got a 2xx (that reached the end). */
+const REPORT = process.env.FUZZ_REPORT === '1';
 
 interface Schema {
   type?: string | string[];
@@ -478,7 +480,10 @@ describe('requests a client can get wrong', () => {
       Object.entries(byMethod).map(([method, operation]) => ({ path, method, operation })),
     );
     const failures: string[] = [];
+    const reached: Array<{ operation: string; runs: number; ok: number }> = [];
     for (const { path, method, operation } of operations) {
+      const tally = { operation: `${method.toUpperCase()} ${path}`, runs: 0, ok: 0 };
+      reached.push(tally);
       // A fresh organization for each operation: the one before may have deleted, blocked or
       // reconfigured anything (its point type, its settings).
       const organization = await ctx.createOrganization();
@@ -494,6 +499,8 @@ describe('requests a client can get wrong', () => {
             },
             ...(call.payload === undefined ? {} : { payload: call.payload }),
           });
+          tally.runs += 1;
+          if (response.statusCode < 300) tally.ok += 1;
           if (response.statusCode >= 500) {
             throw new Error(
               `${call.method} ${call.url} ${call.payload ?? ''} answered ${response.statusCode}: ${response.body}`,
@@ -504,6 +511,20 @@ describe('requests a client can get wrong', () => {
       );
       if (outcome.failed) failures.push(String(outcome.errorInstance));
     }
+    if (REPORT) printReport(reached);
     expect(failures).toEqual([]);
   });
 });
+
+/** The share of runs that reached a 2xx, per operation (worst first) and over all of them. */
+function printReport(reached: Array<{ operation: string; runs: number; ok: number }>): void {
+  const share = (ok: number, runs: number) => `${((100 * ok) / Math.max(runs, 1)).toFixed(0).padStart(3)}%`;
+  const lines = [...reached]
+    .sort((a, b) => a.ok / Math.max(a.runs, 1) - b.ok / Math.max(b.runs, 1))
+    .map(({ operation, runs, ok }) => `${share(ok, runs)} ${String(ok).padStart(4)}/${runs} ${operation}`);
+  const ok = reached.reduce((sum, tally) => sum + tally.ok, 0);
+  const runs = reached.reduce((sum, tally) => sum + tally.runs, 0);
+  console.log(
+    `2xx share per operation (seed ${SEED}, ${RUNS} runs):\n${lines.join('\n')}\n${share(ok, runs)} ${ok}/${runs} overall`,
+  );
+}
