@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Json, PLACEHOLDERS, type Placeholder, VALID_BODIES } from './fixtures/valid-bodies.ts';
 import {
   createTestContext,
   masterHeaders,
@@ -16,6 +17,11 @@ import { dinner, rewardsApi } from './support/rewards.ts';
  * query values that are ids of real things (so that requests get past "not found" into the
  * handlers), ids of nothing, or garbage; and bodies that are not JSON at all. Whatever comes back
  * must be a 2xx, a 3xx or a 4xx, never a 5xx.
+ *
+ * A body built from the schema alone seldom passes validation and the business checks together,
+ * so for the operations of test/fixtures/valid-bodies.ts most runs start from one of its valid
+ * bodies (the module tests' and the vendors' own examples, with real ids) and change one field
+ * of it: to a hostile value, to another value its schema allows, or away.
  *
  * The seed is fixed so that a run is repeatable; `FUZZ_SEED` and `FUZZ_RUNS` explore further
  * (`FUZZ_RUNS=500 FUZZ_SEED=$RANDOM npx vitest run test/bad-input.test.ts`).
@@ -95,7 +101,20 @@ const hostileValue = fc.constantFrom<unknown>(
 /** Ids of things that exist, made afresh for each operation: path and body values that reach handlers. */
 const realIds: string[] = [];
 const realId = fc.constant(null).chain(() => fc.constantFrom(...realIds));
-type RealThing = 'organization' | 'member' | 'location' | 'ticket' | 'reward' | 'pointType';
+/** What every operation gets; the other things only the operations whose path or bodies name them. */
+const BASIC_THINGS = ['organization', 'member', 'location', 'ticket', 'reward', 'pointType'] as const;
+type RealThing =
+  | (typeof BASIC_THINGS)[number]
+  | Placeholder
+  | 'earningRule'
+  | 'rewardCategory'
+  | 'coupon'
+  | 'redemption'
+  | 'entry'
+  | 'webhookEndpoint'
+  | 'apiKey'
+  | 'unassignedTicket'
+  | 'cardToken';
 const realThings = new Map<RealThing, string>();
 /** The real thing a field names (`customerId` → the member), now and then any other real id. */
 const real = (thing: RealThing) =>
@@ -225,6 +244,9 @@ function plausibleString(schema: Schema): fc.Arbitrary<string> {
   return fc.string({ minLength, maxLength: Math.max(minLength, Math.min(schema.maxLength ?? 30, 30)) });
 }
 
+/** As a replacement: the node taken out (a field gone, an item fewer). */
+const GONE = Symbol('gone');
+
 /** The value with the node at `index` (counted depth first, modulo their number) replaced. */
 function replaceNode(value: unknown, index: number, replacement: unknown): unknown {
   const nodes: Array<{ parent: Record<string, unknown> | unknown[]; key: string | number }> = [];
@@ -239,7 +261,9 @@ function replaceNode(value: unknown, index: number, replacement: unknown): unkno
   visit(copy);
   if (nodes.length === 0) return replacement;
   const { parent, key } = nodes[index % nodes.length]!;
-  (parent as Record<string | number, unknown>)[key] = replacement;
+  if (replacement !== GONE) (parent as Record<string | number, unknown>)[key] = replacement;
+  else if (Array.isArray(parent)) parent.splice(key as number, 1);
+  else delete parent[key];
   return copy;
 }
 
@@ -251,6 +275,67 @@ function bodyFor(document: OpenApiDocument, schema: Schema): fc.Arbitrary<unknow
       fc.tuple(fc.nat(), hostileValue).map(([index, hostile]) => replaceNode(value, index, hostile)),
     ),
   );
+}
+
+let unique = 0;
+
+/** A valid body with its placeholders filled: the real things' ids, and six digits of its own. */
+function fill(base: Json): Json {
+  const digits = String(unique++ % 1_000_000).padStart(6, '0');
+  const text = (value: string) =>
+    value.replace(/<(\w+)>/g, (placeholder, name: string) => {
+      if (name === 'unique') return digits;
+      return (PLACEHOLDERS as readonly string[]).includes(name)
+        ? realThings.get(name as Placeholder)!
+        : placeholder;
+    });
+  const walk = (value: Json): Json => {
+    if (typeof value === 'string') return text(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value !== null && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, walk(child)]));
+    return value;
+  };
+  return walk(base);
+}
+
+/** The schema's properties at the top, those of its per-type rules included. */
+function topProperties(document: OpenApiDocument, schema: Schema | undefined): Record<string, Schema> {
+  if (!schema) return {};
+  const resolved = resolve(document, schema);
+  return Object.assign({}, ...branchesOf(resolved).map((branch) => branch.properties ?? {}));
+}
+
+/**
+ * A valid body as it is, or with one change: a field (at any depth) hostile or gone, or a field at
+ * the top (one the body has or not) set to another value its schema allows.
+ */
+function oneChange(
+  document: OpenApiDocument,
+  schema: Schema | undefined,
+  valid: Json,
+): fc.Arbitrary<unknown> {
+  const properties = Object.entries(topProperties(document, schema));
+  const changes: Array<fc.WeightedArbitrary<unknown>> = [
+    { arbitrary: fc.constant(valid), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(fc.nat(), hostileValue)
+        .map(([index, hostile]) => replaceNode(valid, index, hostile)),
+      weight: 3,
+    },
+    { arbitrary: fc.nat().map((index) => replaceNode(valid, index, GONE)), weight: 1 },
+  ];
+  if (properties.length > 0 && valid !== null && typeof valid === 'object' && !Array.isArray(valid))
+    changes.push({
+      arbitrary: fc
+        .constantFrom(...properties)
+        .chain(([name, field]) =>
+          (KNOWN_FIELDS[name] ?? plausible(document, field)).map((other) => ({ ...valid, [name]: other })),
+        ),
+      weight: 2,
+    });
+  return fc.oneof(...changes);
 }
 
 interface Call {
@@ -267,6 +352,13 @@ const THING_OF_COLLECTION: Record<string, RealThing> = {
   rewards: 'reward',
   'point-types': 'pointType',
   organizations: 'organization',
+  'earning-rules': 'earningRule',
+  tiers: 'tier',
+  segments: 'segment',
+  'reward-categories': 'rewardCategory',
+  coupons: 'coupon',
+  redemptions: 'redemption',
+  'webhook-endpoints': 'webhookEndpoint',
 };
 
 const THING_OF_PARAMETER: Record<string, RealThing> = {
@@ -274,10 +366,20 @@ const THING_OF_PARAMETER: Record<string, RealThing> = {
   locationId: 'location',
   rewardId: 'reward',
   organizationId: 'organization',
+  entryId: 'entry',
+  brandId: 'brand',
+  keyId: 'apiKey',
+  token: 'cardToken',
+};
+
+/** Paths whose `{id}` is a thing of its kind in a particular state. */
+const THING_OF_PATH: Record<string, RealThing> = {
+  '/v1/transactions/{id}/assign': 'unassignedTicket',
 };
 
 /** What a path parameter names: `{customerId}`, or `{id}` right after `/customers/`. */
 function thingNamed(path: string, name: string): RealThing | undefined {
+  if (name === 'id' && THING_OF_PATH[path]) return THING_OF_PATH[path];
   if (name !== 'id') return THING_OF_PARAMETER[name];
   const collection = /\/([a-z-]+)\/\{id\}/.exec(path)?.[1];
   return collection ? THING_OF_COLLECTION[collection] : undefined;
@@ -306,7 +408,12 @@ function callsFor(
         .filter((p) => p.in === 'path')
         .map((p) => {
           const thing = thingNamed(path, p.name);
-          return [p.name, fc.oneof({ arbitrary: thing ? real(thing) : realId, weight: 3 }, hostileText)];
+          const allowed = p.schema?.enum
+            ? fc.constantFrom(...p.schema.enum.map(String))
+            : thing
+              ? real(thing)
+              : realId;
+          return [p.name, fc.oneof({ arbitrary: allowed, weight: 3 }, hostileText)];
         }),
     ),
   );
@@ -317,10 +424,21 @@ function callsFor(
     { requiredKeys: [] },
   );
   const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
+  const bases = VALID_BODIES[`${method.toUpperCase()} ${path}`];
+  const fromSchema = bodySchema ? bodyFor(document, bodySchema) : fc.constant(undefined);
+  const value = bases
+    ? fc.oneof(
+        {
+          arbitrary: fc.constantFrom(...bases).chain((base) => oneChange(document, bodySchema, fill(base))),
+          weight: 3,
+        },
+        { arbitrary: fromSchema, weight: 1 },
+      )
+    : fromSchema;
   const body: fc.Arbitrary<{ payload?: string; contentType?: string }> = bodySchema
     ? fc.oneof(
         {
-          arbitrary: bodyFor(document, bodySchema).map((value) => ({ payload: JSON.stringify(value) })),
+          arbitrary: value.map((value) => ({ payload: JSON.stringify(value) })),
           weight: 8,
         },
         {
@@ -361,11 +479,100 @@ function authorizationFor(path: string, organization: TestOrganization): string 
 
 let realThingsMade = 0;
 
-/** A member with points, a location, one of the member's tickets, a reward and the point type. */
-async function makeRealThings(organization: TestOrganization): Promise<void> {
+type Api = ReturnType<typeof rewardsApi>;
+
+/** How to make each thing besides the basic ones, given those (`things`). */
+const MAKE_THING: Record<
+  Exclude<RealThing, (typeof BASIC_THINGS)[number]>,
+  (api: Api, things: Map<RealThing, string>, organization: TestOrganization) => Promise<string>
+> = {
+  otherMember: (api) => api.member(0),
+  brand: async (api, things) =>
+    (await api.ok(api.post(`/v1/locations/${things.get('location')}/brands`, { name: 'Burgers' }), 201)).id,
+  tier: async (api) => (await api.ok(api.post('/v1/tiers', { name: 'Gold', conditionValue: 1000 }), 201)).id,
+  segment: async (api) =>
+    (
+      await api.ok(
+        api.post('/v1/segments', {
+          name: 'Regulars',
+          parts: [{ criteria: [{ type: 'transaction_count', min: 1 }] }],
+        }),
+        201,
+      )
+    ).id,
+  event: async (api) => (await api.ok(api.get('/v1/events?limit=1'), 200)).data[0].id,
+  earningRule: async (api) =>
+    (
+      await api.ok(
+        api.post('/v1/earning-rules', { name: '1 per euro', type: 'spend', config: { pointsPerUnit: 1 } }),
+        201,
+      )
+    ).id,
+  rewardCategory: async (api) =>
+    (await api.ok(api.post('/v1/reward-categories', { name: 'Drinks' }), 201)).id,
+  // A gift's: the one kind of coupon that has a delivery status besides being used.
+  coupon: async (api, things) => {
+    const gift = await api.reward({ type: 'gift', name: 'Tote bag', costPoints: 1 });
+    const claimed = await api.ok(
+      api.post(`/v1/customers/${things.get('member')}/rewards/${gift.id}/claim`, {}),
+      201,
+    );
+    return claimed.coupons[0].id;
+  },
+  redemption: async (api, things) =>
+    (
+      await api.ok(
+        api.redeem({
+          customerId: things.get('member'),
+          order: dinner('FUZZ-RESERVED'),
+          rewards: [{ rewardId: things.get('reward') }],
+          mode: 'reserve',
+        }),
+        201,
+      )
+    ).id,
+  entry: async (api, things) =>
+    (await api.ok(api.get(`/v1/customers/${things.get('member')}/points/history`), 200)).data[0].id,
+  webhookEndpoint: async (api) =>
+    (await api.ok(api.post('/v1/webhook-endpoints', { url: 'https://crm.example.com/hooks/regulars' }), 201))
+      .id,
+  apiKey: async (_, __, organization) => {
+    const created = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/organizations/${organization.id}/api-keys`,
+      headers: masterHeaders,
+      payload: { name: 'spare' },
+    });
+    return created.json().id;
+  },
+  unassignedTicket: async (api) =>
+    (await api.ok(api.post('/v1/transactions', dinner('FUZZ-NOBODY')), 201)).transaction.id,
+  cardToken: (_, things, organization) =>
+    ctx.services.customers.cardToken(organization.id, things.get('member')!),
+};
+
+/** The things an operation's path or valid bodies name, besides the basic ones. */
+function thingsNeeded(path: string, bases: Json[] = []): Set<RealThing> {
+  const named = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => thingNamed(path, name!));
+  const placed = [...JSON.stringify(bases).matchAll(/<(\w+)>/g)].map(([, name]) => name as RealThing);
+  return new Set(
+    [...named, ...placed].filter((thing): thing is RealThing => thing !== undefined && thing in MAKE_THING),
+  );
+}
+
+/**
+ * A member with points (and the loyalty card number of Cheerfy's example), a location (external
+ * id `6`, the one Cheerfy's example names), one of the member's tickets, a reward, the point type;
+ * and the other things `needed`.
+ */
+async function makeRealThings(organization: TestOrganization, needed: Set<RealThing>): Promise<void> {
   const api = rewardsApi(ctx, organization);
-  const member = await api.member(500, { phone: `+34600${String(realThingsMade++).padStart(6, '0')}` });
-  const location = await api.location();
+  const member = await api.member(500, {
+    phone: `+34600${String(realThingsMade++).padStart(6, '0')}`,
+    loyaltyCardNumber: '786GHJKL323',
+  });
+  const location = (await api.ok(api.post('/v1/locations', { name: 'Charles rue', externalId: '6' }), 201))
+    .id;
   const { transaction } = await api.ok(
     api.post('/v1/transactions', {
       ...dinner(`FUZZ-${member}`),
@@ -384,6 +591,8 @@ async function makeRealThings(organization: TestOrganization): Promise<void> {
     .set('ticket', transaction.id)
     .set('reward', reward.id)
     .set('pointType', pointType.id);
+  for (const thing of Object.keys(MAKE_THING) as Array<keyof typeof MAKE_THING>)
+    if (needed.has(thing)) realThings.set(thing, await MAKE_THING[thing](api, realThings, organization));
   realIds.splice(0, realIds.length, ...realThings.values());
 }
 
@@ -480,6 +689,8 @@ describe('requests a client can get wrong', () => {
       Object.entries(byMethod).map(([method, operation]) => ({ path, method, operation })),
     );
     const failures: string[] = [];
+    /** Valid bodies that are not (any more): the fuzz would start from a 4xx. */
+    const refused: string[] = [];
     const reached: Array<{ operation: string; runs: number; ok: number }> = [];
     for (const { path, method, operation } of operations) {
       const tally = { operation: `${method.toUpperCase()} ${path}`, runs: 0, ok: 0 };
@@ -487,7 +698,21 @@ describe('requests a client can get wrong', () => {
       // A fresh organization for each operation: the one before may have deleted, blocked or
       // reconfigured anything (its point type, its settings).
       const organization = await ctx.createOrganization();
-      await makeRealThings(organization);
+      const bases = VALID_BODIES[tally.operation] ?? [];
+      await makeRealThings(organization, thingsNeeded(path, bases));
+      // Each valid body as it is, first: one that is refused would leave the fuzz of its operation
+      // as shallow as the schema alone (the API changed; valid-bodies.ts must follow).
+      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => realThings.get(thingNamed(path, name)!)!);
+      for (const base of bases) {
+        const response = await ctx.app.inject({
+          method: method.toUpperCase() as 'POST',
+          url,
+          headers: { authorization: authorizationFor(path, organization) },
+          payload: fill(base) as object,
+        });
+        if (response.statusCode >= 300)
+          refused.push(`${tally.operation} ${response.statusCode} ${response.body}`);
+      }
       const outcome = await fc.check(
         fc.asyncProperty(callsFor(document, method, path, operation), async (call) => {
           const response = await ctx.app.inject({
@@ -513,6 +738,7 @@ describe('requests a client can get wrong', () => {
     }
     if (REPORT) printReport(reached);
     expect(failures).toEqual([]);
+    expect(refused, 'test/fixtures/valid-bodies.ts holds bodies that are refused').toEqual([]);
   });
 });
 
