@@ -157,6 +157,12 @@ const KNOWN_FIELDS: Record<string, fc.Arbitrary<unknown>> = {
   country: fc.constantFrom('ES', 'MX', 'FR'),
 };
 
+/** Query parameters whose valid values a schema cannot say: the fields', and a member's identifier. */
+const QUERY_FIELDS: Record<string, fc.Arbitrary<unknown>> = {
+  ...KNOWN_FIELDS,
+  identifier: fc.oneof(real('member'), fc.constant('786GHJKL323')),
+};
+
 /**
  * An object schema whose allOf holds `if: {properties: {type: …}}, then: {…}` rules (settings that
  * depend on a type) as one plain schema per rule: the `if`'s conditions and the `then`'s properties.
@@ -387,8 +393,11 @@ function thingNamed(path: string, name: string): RealThing | undefined {
 
 /** A query value: mostly one the schema allows, sometimes garbage; a cursor only rarely (any is refused). */
 function queryValue(document: OpenApiDocument, parameter: Parameter): fc.Arbitrary<string | undefined> {
-  const allowed = plausible(document, parameter.schema ?? {}).map((value) =>
-    encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value)),
+  const text = (value: unknown) =>
+    encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value));
+  // A list is the parameter repeated (`kind=earn&kind=spend`).
+  const allowed = (QUERY_FIELDS[parameter.name] ?? plausible(document, parameter.schema ?? {})).map(
+    (value) => (Array.isArray(value) ? value.map(text).join(`&${parameter.name}=`) : text(value)),
   );
   if (parameter.name === 'cursor')
     return fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, { arbitrary: hostileText, weight: 1 });
