@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ConfigCache } from '../../db/config-cache.ts';
-import { type Db, type Executor, tableRows } from '../../db/connection.ts';
+import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
@@ -212,14 +212,20 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
     return row;
   }
 
-  async function checkReferences(executor: Executor, organizationId: string, input: RewardFieldsInput) {
-    if (input.pointTypeId) await deps.pointTypes.resolve(organizationId, input.pointTypeId, executor);
+  /**
+   * The point type and categories a reward names are the organization's. The categories are read
+   * FOR SHARE: a category deleted at that moment waits for the reward's commit and then takes
+   * itself off it, or is gone first and the reward is refused; never a dangling id.
+   */
+  async function checkReferences(tx: Tx, organizationId: string, input: RewardFieldsInput) {
+    if (input.pointTypeId) await deps.pointTypes.resolve(organizationId, input.pointTypeId, tx);
     const ids = input.categoryIds ?? [];
     if (ids.length === 0) return;
-    const found = await executor
+    const found = await tx
       .select({ id: rewardCategories.id })
       .from(rewardCategories)
-      .where(and(eq(rewardCategories.organizationId, organizationId), inArray(rewardCategories.id, ids)));
+      .where(and(eq(rewardCategories.organizationId, organizationId), inArray(rewardCategories.id, ids)))
+      .for('share');
     const known = new Set(found.map((row) => row.id));
     const index = ids.findIndex((id) => !known.has(id));
     if (index >= 0)
@@ -231,6 +237,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
     id: string,
     build: (current: RewardRow) => Partial<typeof rewards.$inferInsert>,
     eventType: string,
+    check?: (tx: Tx) => Promise<void>,
   ): Promise<RewardRow> {
     return guardPosCode(() =>
       transaction(db, async (tx) => {
@@ -242,6 +249,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
           )
           .for('update');
         if (!current) throw notFound('reward');
+        await check?.(tx);
         const values = build(current);
         checkReward({ ...current, ...values } as RewardRow);
         const [row] = await tx
@@ -321,7 +329,6 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
     },
 
     async update(organizationId: string, id: string, input: RewardFieldsInput): Promise<RewardRow> {
-      await checkReferences(db, organizationId, input);
       return change(
         organizationId,
         id,
@@ -335,6 +342,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
           return values;
         },
         'reward.updated',
+        (tx) => checkReferences(tx, organizationId, input),
       );
     },
 

@@ -88,6 +88,11 @@ describe('the reward catalogue', () => {
     expect(patched).toMatchObject({ value: 15, costPoints: 12, posCode: 'TEN' });
     expectStatus(await api.call('PATCH', `/v1/rewards/${reward.id}`, { value: 101 }), 422);
     expectStatus(await api.call('PATCH', `/v1/rewards/${reward.id}`, { config: { buy: 3 } }), 422);
+    const stranger = await api.call('PATCH', `/v1/rewards/${reward.id}`, {
+      categoryIds: ['01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f'],
+    });
+    expectStatus(stranger, 422);
+    expect(stranger.json().errors[0].path).toBe('body.categoryIds.0');
     // PATCH fills in no defaults: what was not sent stays.
     const renamed = await api.ok(api.call('PATCH', `/v1/rewards/${reward.id}`, { name: 'Fifteen' }), 200);
     expect(renamed).toMatchObject({ name: 'Fifteen', value: 15, stackable: true });
