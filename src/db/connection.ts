@@ -60,9 +60,16 @@ export interface DatabaseOptions {
 export class DatabaseConnectionError extends Error {}
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url
-    ? openPostgres(options.url, options.poolSize ?? 20, options.preparedStatements ?? true)
-    : openEmbedded(options.dataDir);
+  const database = options.url
+    ? await openPostgres(options.url, options.poolSize ?? 20, options.preparedStatements ?? true)
+    : await openEmbedded(options.dataDir);
+  return closedOnce(database);
+}
+
+/** Closing twice (a shutdown path that runs after another) waits for the first close, never fails. */
+function closedOnce(database: Database): Database {
+  let closing: Promise<void> | undefined;
+  return { ...database, close: () => (closing ??= database.close()) };
 }
 
 async function openPostgres(url: string, poolSize: number, preparedStatements: boolean): Promise<Database> {

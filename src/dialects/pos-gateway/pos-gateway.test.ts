@@ -159,18 +159,22 @@ describe('POS gateway POST /v1/benefits/redeem', () => {
 
   it('answers 500 UNEXPECTED_ERROR when the database is gone', async () => {
     const isolated = await createTestContext();
-    const org = await isolated.createOrganization();
-    // The key is verified (and cached) first; then the database disappears under the request.
-    await isolated.app.inject({ method: 'GET', url: '/v1/organization', headers: org.headers });
-    await isolated.database.close();
-    const response = await isolated.app.inject({
-      method: 'POST',
-      url: '/compat/pos-gateway/v1/benefits/redeem',
-      headers: org.headers,
-      payload: realOrder('01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f', 'order-6'),
-    });
-    expect(response.statusCode).toBe(500);
-    expect(response.json()).toEqual(errors.unexpected);
-    await isolated.app.close();
+    try {
+      const org = await isolated.createOrganization();
+      // The key is verified (and cached) first; then the database disappears under the request.
+      await isolated.app.inject({ method: 'GET', url: '/v1/organization', headers: org.headers });
+      await isolated.database.close();
+      const response = await isolated.app.inject({
+        method: 'POST',
+        url: '/compat/pos-gateway/v1/benefits/redeem',
+        headers: org.headers,
+        payload: realOrder('01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f', 'order-6'),
+      });
+      expect(response.statusCode).toBe(500);
+      expect(response.json()).toEqual(errors.unexpected);
+    } finally {
+      // Drops its PostgreSQL test database too (closing the pool again is harmless).
+      await isolated.close();
+    }
   });
 });
