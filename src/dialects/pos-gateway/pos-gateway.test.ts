@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { realGatewayOrder } from '../../../test/fixtures/pos-gateway/real-order.ts';
 import { createTestContext, type TestContext, type TestOrganization } from '../../../test/support/context.ts';
 import { rewardsApi } from '../../../test/support/rewards.ts';
 import { verifyLedger } from '../../modules/ledger/verify.ts';
@@ -32,39 +33,14 @@ function redeem(
 }
 
 /**
- * The example order made real: its product row is SKU-001 at 1.50, a second row SKU-002 at 20.00,
- * its menu costs 8.50 (the example's amounts are schema placeholders: -9007199254740991).
+ * The example order made real (test/fixtures/pos-gateway/real-order.ts), asking for the three
+ * rewards of the documented answer.
  */
 function realOrder(customerId: string, orderId: string) {
-  const body = structuredClone(example);
-  body.customerId = customerId;
-  body.orderLive.id = orderId;
-  body.orderLive.total = 3000;
-  body.orderLive.totalDiscount = 0;
-  const [row] = body.orderLive.data.productRowList;
-  Object.assign(row, {
-    productId: 'SKU-001',
-    quantity: 1,
-    totalRow: 150,
-    totalRowWithModifier: 150,
-    isCanceled: false,
-    categoryName: 'drinks',
-  });
-  body.orderLive.data.productRowList.push({
-    ...row,
-    id: 'row-2',
-    productId: 'SKU-002',
-    totalRow: 2000,
-    totalRowWithModifier: 2000,
-    categoryName: 'mains',
-  });
-  body.orderLive.data.menuRowList[0].totalRow = 850;
-  body.rewards = [
-    { rewardId: 'rew_3377badde0' },
-    { rewardId: 'rew_cb8ca87fe1' },
-    { rewardId: 'rew_cb8ca87fe2' },
-  ];
-  return body;
+  return {
+    ...realGatewayOrder(customerId, orderId),
+    rewards: [{ rewardId: 'rew_3377badde0' }, { rewardId: 'rew_cb8ca87fe1' }, { rewardId: 'rew_cb8ca87fe2' }],
+  };
 }
 
 /** The three rewards of the documented answer, as the restaurant would set them up. */
