@@ -1,5 +1,5 @@
 import { fromLocal, toLocal } from '../zoned-time.ts';
-import type { LimitPeriod } from './types.ts';
+import type { EarningRule, LimitPeriod } from './types.ts';
 
 /**
  * Start of the calendar period a limit counts in, in the organization's time zone: today,
@@ -39,4 +39,18 @@ export function periodStart(period: LimitPeriod, at: Date, timeZone: string): Da
     case 'year':
       return startOfDay(local.year, 1, 1);
   }
+}
+
+/**
+ * Whether what these rules award depends on the member's history (`ruleUsage`, `purchasesBefore`):
+ * a limited rule, or a bonus for the first purchase. The caller must then read that history under
+ * the member's row lock, or two awards at once would both find the rule unused.
+ */
+export function readsMemberHistory(rules: EarningRule[]): boolean {
+  return rules.some(
+    (rule) =>
+      rule.limit !== null ||
+      (rule.type === 'event' && rule.config.event === 'first_purchase') ||
+      (rule.type === 'referral' && rule.config.trigger === 'first_purchase'),
+  );
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Db, Executor, Tx } from '../../db/connection.ts';
+import type { Db, Executor } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
 import { answered, mapped, type PartRead } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
@@ -66,18 +66,21 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
     };
   }
 
-  async function get(organizationId: string, id: string, executor: Executor = db): Promise<Customer> {
+  /** The member by id; `forUpdate` row-locks them until the caller's transaction ends. */
+  async function get(
+    organizationId: string,
+    id: string,
+    executor: Executor = db,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<Customer> {
     if (!isUuid(id)) throw notFound('customer');
-    const row = await store.findById(executor, organizationId, id.toLowerCase());
+    const row = await store.findById(executor, organizationId, id.toLowerCase(), options);
     if (!row) throw notFound('customer');
     return row;
   }
 
-  async function lockForChange(executor: Executor, organizationId: string, id: string): Promise<Customer> {
-    if (!isUuid(id)) throw notFound('customer');
-    const row = await store.findById(executor, organizationId, id.toLowerCase(), { forUpdate: true });
-    if (!row) throw notFound('customer');
-    return row;
+  function lockForChange(executor: Executor, organizationId: string, id: string): Promise<Customer> {
+    return get(organizationId, id, executor, { forUpdate: true });
   }
 
   /** The referrer's id from a referral code or id; undefined when not given, null to clear. */
@@ -181,9 +184,6 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
     get,
     lookup,
     lookupPart,
-
-    /** The member, row-locked until the caller's transaction ends: what counting their usage needs. */
-    lock: (organizationId: string, id: string, tx: Tx) => lockForChange(tx, organizationId, id),
 
     /**
      * The member as a part of a read several modules answer together (see db/together.ts);

@@ -180,8 +180,13 @@ export function createEarningRulesService(
     if (pointTypeId) await pointTypes.resolve(organizationId, pointTypeId);
   }
 
-  async function get(organizationId: string, id: string, executor: Executor = db): Promise<EarningRuleRow> {
-    const [row] = await executor
+  async function get(
+    organizationId: string,
+    id: string,
+    executor: Executor = db,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<EarningRuleRow> {
+    const query = executor
       .select()
       .from(earningRules)
       .where(
@@ -191,6 +196,7 @@ export function createEarningRulesService(
           isNull(earningRules.deletedAt),
         ),
       );
+    const [row] = options.forUpdate ? await query.for('update') : await query;
     if (!row) throw notFound('earning rule');
     return row;
   }
@@ -206,18 +212,7 @@ export function createEarningRulesService(
     eventType: string,
   ) {
     return transaction(db, async (tx) => {
-      const [current] = await tx
-        .select()
-        .from(earningRules)
-        .where(
-          and(
-            eq(earningRules.organizationId, organizationId),
-            eq(earningRules.id, id),
-            isNull(earningRules.deletedAt),
-          ),
-        )
-        .for('update');
-      if (!current) throw notFound('earning rule');
+      const current = await get(organizationId, id, tx, { forUpdate: true });
       const values = build(current);
       // A field sent as null clears it: what is checked is the row as it will be written.
       const next = { ...current, ...values };

@@ -2,6 +2,7 @@ import type { Db, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { readTogether } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
+import { readsMemberHistory } from '../../domain/earning/limits.ts';
 import { evaluateTrigger, type Trigger } from '../../domain/earning/triggers.ts';
 import type { Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import type { CustomersService } from '../customers/service.ts';
@@ -43,11 +44,9 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
     const now = input.now ?? new Date();
     const { organizationId } = input;
     const rules = await earningRules.activeRules(organizationId, tx);
-    // A limited rule's usage is counted under the member's lock: two occurrences at once would
-    // otherwise both count the same usage and both earn past the limit.
-    const customer = rules.some((rule) => rule.limit !== null)
-      ? await customers.lock(organizationId, input.customerId, tx)
-      : await customers.get(organizationId, input.customerId, tx);
+    const customer = await customers.get(organizationId, input.customerId, tx, {
+      forUpdate: readsMemberHistory(rules),
+    });
     const organization = await organizations.get(organizationId, tx);
     const { audience, ruleUsage } = await readTogether(tx, {
       audience: deps.audience

@@ -42,8 +42,13 @@ export function createOrganizationsService(
   configCache: ConfigCache,
   setupSteps: OrganizationSetupStep[] = [],
 ) {
-  async function read(organizationId: string, executor: Executor): Promise<Organization> {
-    const [row] = await executor.select().from(organizations).where(eq(organizations.id, organizationId));
+  async function read(
+    organizationId: string,
+    executor: Executor,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<Organization> {
+    const query = executor.select().from(organizations).where(eq(organizations.id, organizationId));
+    const [row] = options.forUpdate ? await query.for('update') : await query;
     if (!row) throw notFound('organization');
     return row;
   }
@@ -86,12 +91,7 @@ export function createOrganizationsService(
       return transaction(db, async (tx) => {
         // Locked: settings merge into the row as it is now, so two changes of different settings
         // at once both stay (without the lock, the later write puts back the other's old value).
-        const [current] = await tx
-          .select()
-          .from(organizations)
-          .where(eq(organizations.id, organizationId))
-          .for('update');
-        if (!current) throw notFound('organization');
+        const current = await read(organizationId, tx, { forUpdate: true });
         const settings = patch.settings ? { ...current.settings, ...patch.settings } : current.settings;
         const [updated] = await tx
           .update(organizations)

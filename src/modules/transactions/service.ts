@@ -6,6 +6,7 @@ import { answered, type PartRead, readTogether, withWrites } from '../../db/toge
 import { transaction } from '../../db/transaction.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
+import { readsMemberHistory } from '../../domain/earning/limits.ts';
 import { pointsToReverse } from '../../domain/earning/returns.ts';
 import type { BreakdownEntry, EarningRule, Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import { isCurrency } from '../../domain/locale.ts';
@@ -115,26 +116,21 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     }
   }
 
-  /** The member a ticket names; `lock` row-locks them until the transaction ends (see readsHistory). */
+  /** The member a ticket names; `forUpdate` row-locks them until the transaction ends. */
   async function findCustomer(
     tx: Executor,
     organizationId: string,
     identification: CustomerIdentification | undefined,
-    options: { lock?: Tx } = {},
+    options: { forUpdate?: boolean } = {},
   ) {
     if (!identification) return null;
     for (const field of IDENTIFIER_ORDER) {
       const value = identification[field];
       if (!value) continue;
       try {
-        if (options.lock) {
-          return field === 'customerId'
-            ? await customers.lock(organizationId, value, options.lock)
-            : await customers.lookup(organizationId, value, options.lock, { forUpdate: true });
-        }
         return field === 'customerId'
-          ? await customers.get(organizationId, value, tx)
-          : await customers.lookup(organizationId, value, tx);
+          ? await customers.get(organizationId, value, tx, options)
+          : await customers.lookup(organizationId, value, tx, options);
       } catch (error) {
         if (!(error instanceof AppError && error.status === 404)) throw error;
       }
@@ -281,26 +277,10 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
   ): Promise<Evaluation> {
     // Inactive and blocked members earn only if the program says so; their tickets count all the same.
     if (!mayEarn(program, customer.status)) return { entries: [], total: 0 };
-    await lockHistory(tx, program, customer);
+    // When what it earns depends on the member's history, that is read under their lock.
+    if (readsMemberHistory(program.rules))
+      await customers.get(customer.organizationId, customer.id, tx, { forUpdate: true });
     return evaluate(tx, program, row, customer, discounts);
-  }
-
-  /**
-   * What a sale earns may depend on the member's history (a limited rule's usage, whether this is
-   * their first purchase): then that history is read under the member's lock, or two tickets of
-   * one member at once would both find the rule unused and both earn past its limit.
-   */
-  function readsHistory(program: Program): boolean {
-    return program.rules.some(
-      (rule) =>
-        rule.limit !== null ||
-        (rule.type === 'event' && rule.config.event === 'first_purchase') ||
-        (rule.type === 'referral' && rule.config.trigger === 'first_purchase'),
-    );
-  }
-
-  async function lockHistory(tx: Tx, program: Program, customer: Customer) {
-    if (readsHistory(program)) await customers.lock(customer.organizationId, customer.id, tx);
   }
 
   function mayEarn(program: Program, status: string) {
@@ -659,9 +639,11 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       // The program comes from the configuration cache; knowing it first lets the member be read
       // already locked when what they earn depends on their history, rather than locked after.
       const program = completedSale ? await programOf(tx, organizationId, organization) : undefined;
-      const lock = program && readsHistory(program) ? { lock: tx } : {};
+      const forUpdate = program !== undefined && readsMemberHistory(program.rules);
       const customer =
-        content.type === 'sale' ? await findCustomer(tx, organizationId, input.customer, lock) : null;
+        content.type === 'sale'
+          ? await findCustomer(tx, organizationId, input.customer, { forUpdate })
+          : null;
       if (options.rejectInactiveMember && customer && customer.status !== 'active') {
         throw new AppError(
           'customer_inactive',
