@@ -210,6 +210,34 @@ describe('the coupon lifecycle', () => {
     expectStatus(await api.post(`/v1/coupons/${plain.id}/delivery-status`, { status: 'lost' }), 422);
   });
 
+  it('two delivery changes of one gift at once: the second event starts where the first ended', async () => {
+    const api = rewardsApi(ctx, await ctx.createOrganization());
+    const member = await api.member(100);
+    const gift = await api.reward({ type: 'gift', name: 'Apron', costPoints: 1 });
+    const { coupons } = (await api.ok(
+      api.post(`/v1/customers/${member}/rewards/${gift.id}/claim`, { quantity: 20 }),
+      201,
+    )) as { coupons: Array<{ id: string }> };
+    await Promise.all(
+      coupons.flatMap((coupon) => [
+        api.ok(api.post(`/v1/coupons/${coupon.id}/delivery-status`, { status: 'shipped' }), 200),
+        api.ok(api.post(`/v1/coupons/${coupon.id}/delivery-status`, { status: 'cancelled' }), 200),
+      ]),
+    );
+    const events: Array<{ payload: { couponId: string; from: string; to: string } }> = await eventsOf(
+      api,
+      'coupon.delivery_status_changed',
+    );
+    for (const coupon of coupons) {
+      const changes = events.map((event) => event.payload).filter((change) => change.couponId === coupon.id);
+      const first = changes.find((change) => change.from === 'ordered');
+      const second = changes.find((change) => change !== first);
+      expect(second?.from).toBe(first?.to);
+      const now = (await api.get(`/v1/coupons/${coupon.id}`)).json();
+      expect(now.deliveryStatus).toBe(second?.to);
+    }
+  });
+
   it("another organization's coupon is not found", async () => {
     const api = rewardsApi(ctx, await ctx.createOrganization());
     const other = rewardsApi(ctx, await ctx.createOrganization());

@@ -134,12 +134,18 @@ export function createCoupons(
     }));
   }
 
-  async function get(organizationId: string, id: string, executor: Executor = db): Promise<CouponView> {
+  async function get(
+    organizationId: string,
+    id: string,
+    executor: Executor = db,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<CouponView> {
     if (!UUID.test(id)) throw notFound('coupon');
-    const [row] = await executor
+    const query = executor
       .select()
       .from(coupons)
       .where(and(eq(coupons.organizationId, organizationId), eq(coupons.id, id)));
+    const [row] = await (options.forUpdate ? query.for('update') : query);
     if (!row) throw notFound('coupon');
     return (await withReward(executor, organizationId, [row]))[0]!;
   }
@@ -488,7 +494,8 @@ export function createCoupons(
     /** Gifts only: ordered → shipped → delivered, or cancelled. */
     async setDeliveryStatus(organizationId: string, id: string, status: DeliveryStatus): Promise<CouponView> {
       return transaction(db, async (tx) => {
-        const current = await get(organizationId, id, tx);
+        // Locked: two changes at once each report the status the other left (`from`).
+        const current = await get(organizationId, id, tx, { forUpdate: true });
         if (current.deliveryStatus === null) {
           throw validationFailed('body.status', 'only coupons of gift rewards have a delivery status');
         }
