@@ -138,14 +138,14 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
   const { db, ledger, customers, organizations } = context;
 
   /** Every ticket asks (to link its reservation): written by hand, see tableRows. */
+  function activeForOrderQuery(organizationId: string, orderId: string, lock: boolean) {
+    return sql`select * from ${redemptions}
+               where organization_id = ${organizationId} and order_id = ${orderId} and status <> 'released'
+               ${lock ? sql`for update` : sql``}`;
+  }
+
   async function activeForOrder(executor: Executor, organizationId: string, orderId: string, lock: boolean) {
-    const [row] = await tableRows(
-      executor,
-      redemptions,
-      sql`select * from ${redemptions}
-          where organization_id = ${organizationId} and order_id = ${orderId} and status <> 'released'
-          ${lock ? sql`for update` : sql``}`,
-    );
+    const [row] = await tableRows(executor, redemptions, activeForOrderQuery(organizationId, orderId, lock));
     return row;
   }
 
@@ -155,10 +155,7 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
    */
   function orderPart(organizationId: string, orderId: string): PartRead<RedemptionRow | undefined> {
     return {
-      json: sql`select row_to_json(found) from (
-                  select * from ${redemptions}
-                  where organization_id = ${organizationId} and order_id = ${orderId} and status <> 'released'
-                  for update) found`,
+      json: sql`select row_to_json(found) from (${activeForOrderQuery(organizationId, orderId, true)}) found`,
       decode: (value) => (value ? rowOf(redemptions, value as Record<string, unknown>) : undefined),
     };
   }
