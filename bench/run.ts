@@ -3,14 +3,24 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { benchOrder, pick, type Seeded, seed } from './seed.ts';
-import { machine, percentile, type ScratchDatabase, scratchDatabase, writeResult } from './support.ts';
+import {
+  machine,
+  percentile,
+  postgresCpuMs,
+  processTreeCpuMs,
+  type ScratchDatabase,
+  scratchDatabase,
+  writeResult,
+} from './support.ts';
 
 /**
  * `npm run bench [-- --quick]`: the cashier's hot paths against this machine's own ceilings.
  * Seeds a database, starts the server (bench/server.ts = `regulars serve` + ceiling routes) in its
  * own process, and drives it with autocannon from this one. Embedded PGlite by default; set
  * DATABASE_URL to a PostgreSQL server to bench there (a fresh database is created and dropped),
- * where 1 and 2 API processes are compared.
+ * where 1 and 2 API processes are compared. Each scenario also reports the CPU one request cost
+ * the API processes and, when PostgreSQL runs on this machine, PostgreSQL (Linux /proc): on a
+ * shared box, which of the two fills the cores.
  * `--only <text>` runs the ceilings and the scenarios whose name contains text; `--cpu-prof` writes
  * a CPU profile of each API process under load to bench/results/profiles/ (open it in Chrome
  * DevTools or speedscope).
@@ -38,7 +48,7 @@ const SERVER_SCRIPT = join(import.meta.dirname, 'server.ts');
 async function startServer(
   target: ScratchDatabase,
   workers: number,
-): Promise<{ url: string; child: ChildProcess }> {
+): Promise<{ url: string; pid: number; child: ChildProcess }> {
   const port = 21_000 + Math.floor(Math.random() * 20_000);
   const profile = PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', SERVER_SCRIPT], {
@@ -60,7 +70,7 @@ async function startServer(
   const url = `http://127.0.0.1:${port}`;
   for (let attempt = 0; attempt < 300; attempt++) {
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return { url, child };
+      if ((await fetch(`${url}/readyz`)).ok) return { url, pid: child.pid!, child };
     } catch {
       // not listening yet
     }
@@ -115,10 +125,13 @@ interface Measured {
   non2xx: number;
   statusCodes: Record<number, number>;
   requests: number;
+  /** CPU per request of the API processes, and of PostgreSQL when it runs on this machine. */
+  apiCpuMsPerRequest: number;
+  postgresCpuMsPerRequest: number | null;
 }
 
 async function measure(
-  url: string,
+  server: { url: string; pid: number },
   headers: Record<string, string>,
   scenario: Scenario,
   workers: number,
@@ -131,9 +144,11 @@ async function measure(
   const done = new Promise<autocannon.Result>((resolve) => {
     finish = resolve;
   });
+  const apiCpuStart = processTreeCpuMs(server.pid);
+  const postgresCpuStart = postgresCpuMs();
   const instance = autocannon(
     {
-      url,
+      url: server.url,
       connections: CONNECTIONS,
       duration: seconds,
       headers: { ...headers, 'content-type': 'application/json' },
@@ -167,6 +182,9 @@ async function measure(
     if (statusCode < 200 || statusCode >= 300) non2xx++;
   });
   const result = await done;
+  const perRequest = (cpuMs: number) => Math.round((100 * cpuMs) / Math.max(1, latencies.length)) / 100;
+  const apiCpuMsPerRequest = perRequest(processTreeCpuMs(server.pid) - apiCpuStart);
+  const postgresCpuMsPerRequest = SERVER_URL ? perRequest(postgresCpuMs() - postgresCpuStart) : null;
   latencies.sort((a, b) => a - b);
   return {
     scenario: scenario.name,
@@ -179,6 +197,8 @@ async function measure(
     non2xx,
     statusCodes,
     requests: latencies.length,
+    apiCpuMsPerRequest,
+    postgresCpuMsPerRequest,
   };
 }
 
@@ -289,8 +309,8 @@ const CEILING_NAMES = {
 
 function table(results: Measured[], ceilingOf: Map<string, string | null>): string {
   const lines = [
-    '| scenario | workers | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to ceiling |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | workers | req/s | p50 ms | p95 ms | p99 ms | errors | ratio to ceiling | CPU ms/req: API | PostgreSQL |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
     const ceilingName = ceilingOf.get(r.scenario);
@@ -301,7 +321,7 @@ function table(results: Measured[], ceilingOf: Map<string, string | null>): stri
       ? `${Math.round((100 * r.requestsPerSecond) / ceiling.requestsPerSecond)} % of ${ceilingName!.replace('ceiling: ', '')}`
       : '';
     lines.push(
-      `| ${r.scenario} | ${r.workers} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors + r.non2xx} | ${ratio} |`,
+      `| ${r.scenario} | ${r.workers} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors + r.non2xx} | ${ratio} | ${r.apiCpuMsPerRequest} | ${r.postgresCpuMsPerRequest ?? 'in the API'} |`,
     );
   }
   return lines.join('\n');
@@ -322,8 +342,8 @@ async function main() {
       try {
         const headers = { authorization: `Bearer ${seeded.apiKey}` };
         for (const scenario of list) {
-          await measure(server.url, headers, scenario, workers, WARMUP_S);
-          const measured = await measure(server.url, headers, scenario, workers, DURATION_S);
+          await measure(server, headers, scenario, workers, WARMUP_S);
+          const measured = await measure(server, headers, scenario, workers, DURATION_S);
           results.push(measured);
           console.log(
             `${scenario.name} (${workers} worker${workers > 1 ? 's' : ''}): ${measured.requestsPerSecond} req/s, p99 ${measured.p99Ms} ms, ${measured.errors + measured.non2xx} errors`,

@@ -56,33 +56,59 @@ export function writeResult(name: string, result: object): string {
   return file;
 }
 
+interface ProcessStat {
+  pid: number;
+  parentPid: number;
+  command: string;
+  /** user + system CPU so far, in ms. */
+  cpuMs: number;
+}
+
+/** Every process of this machine as Linux's /proc sees it; none elsewhere. */
+function processes(): ProcessStat[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  const found: ProcessStat[] = [];
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // exited since the listing
+    }
+    // Fields after the command's closing parenthesis: state is 1st, ppid the 2nd, utime the 12th
+    // and stime the 13th, in clock ticks of 10 ms (USER_HZ = 100).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    found.push({
+      pid: Number(pid),
+      parentPid: Number(fields[1]),
+      command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+    });
+  }
+  return found;
+}
+
 /**
  * CPU milliseconds used so far by this machine's PostgreSQL processes (Linux /proc; 0 elsewhere).
  * A benchmark on one machine shares its cores with the database, so its CPU counts too. Backends
  * that exit between two readings take their time with them: read it around work on open connections.
  */
 export function postgresCpuMs(): number {
-  let ticks = 0;
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
-  } catch {
-    return 0;
-  }
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!stat.includes('(postgres)')) continue;
-    // Fields after the command's closing parenthesis: state is 3rd, utime the 14th and stime the 15th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  // Linux reports these in clock ticks of 10 ms (USER_HZ = 100).
-  return ticks * 10;
+  return processes()
+    .filter((entry) => entry.command === 'postgres')
+    .reduce((sum, entry) => sum + entry.cpuMs, 0);
+}
+
+/** CPU milliseconds used so far by a process and its children (cluster workers), as above. */
+export function processTreeCpuMs(rootPid: number): number {
+  return processes()
+    .filter((entry) => entry.pid === rootPid || entry.parentPid === rootPid)
+    .reduce((sum, entry) => sum + entry.cpuMs, 0);
 }
 
 /**
