@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { benchOrder, pick, type Seeded, seed } from './seed.ts';
 import {
+  cpuSpentSince,
   machine,
   percentile,
-  postgresCpuMs,
-  processTreeCpuMs,
+  postgresProcesses,
+  processTree,
+  readCpu,
   type ScratchDatabase,
   scratchDatabase,
   writeResult,
@@ -248,15 +250,18 @@ async function measure(
   workers: number,
   seconds: number,
 ): Promise<Measured> {
-  const apiCpuStart = processTreeCpuMs(server.pid);
-  const postgresCpuStart = postgresCpuMs();
+  const api = processTree(server.pid);
+  const apiCpuBefore = readCpu(api);
+  const postgresCpuBefore = readCpu(postgresProcesses);
   const { latencies, statusCodes, errors } =
     scenario.pacedAt === undefined
       ? await closedLoop(server.url, headers, scenario, seconds)
       : await openLoop(server.url, headers, scenario, seconds, scenario.pacedAt);
   const perRequest = (cpuMs: number) => Math.round((100 * cpuMs) / Math.max(1, latencies.length)) / 100;
-  const apiCpuMsPerRequest = perRequest(processTreeCpuMs(server.pid) - apiCpuStart);
-  const postgresCpuMsPerRequest = SERVER_URL ? perRequest(postgresCpuMs() - postgresCpuStart) : null;
+  const apiCpuMsPerRequest = perRequest(cpuSpentSince(apiCpuBefore, api));
+  const postgresCpuMsPerRequest = SERVER_URL
+    ? perRequest(cpuSpentSince(postgresCpuBefore, postgresProcesses))
+    : null;
   latencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes)
     .filter(([status]) => Number(status) < 200 || Number(status) >= 300)

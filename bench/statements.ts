@@ -7,7 +7,15 @@ import { openDatabase } from '../src/db/connection.ts';
 import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { benchOrder, pick, seed } from './seed.ts';
-import { percentile, postgresCpuMs, scratchDatabase, writeResult } from './support.ts';
+import {
+  type CpuReading,
+  cpuSpentSince,
+  percentile,
+  postgresProcesses,
+  readCpu,
+  scratchDatabase,
+  writeResult,
+} from './support.ts';
 
 /**
  * `npx tsx bench/statements.ts [--sql]`: how many SQL statements each hot path sends, and how long
@@ -212,7 +220,7 @@ try {
     const samples: number[] = [];
     let total = 0;
     let cpuMicros = 0;
-    let postgresStart = 0;
+    let postgresBefore: CpuReading = new Map();
     for (const step of path.setup ?? []) await app.inject({ ...step, headers });
     databaseNs = 0n;
     byStatement.clear();
@@ -222,7 +230,7 @@ try {
       counting = run >= 20;
       if (PROFILE && run === 20) await profiler.post('Profiler.start');
       // Once per path: reading /proc costs this process CPU that would land in the next requests.
-      if (run === 20 && SERVER_URL) postgresStart = postgresCpuMs();
+      if (run === 20 && SERVER_URL) postgresBefore = readCpu(postgresProcesses);
       const start = process.hrtime.bigint();
       const cpuStart = process.cpuUsage();
       for (const step of steps) {
@@ -241,7 +249,7 @@ try {
         for (const text of statements) console.log(`  ${text.replace(/\s+/g, ' ').slice(0, 220)}`);
       }
     }
-    const postgresMs = SERVER_URL ? postgresCpuMs() - postgresStart : undefined;
+    const postgresMs = SERVER_URL ? cpuSpentSince(postgresBefore, postgresProcesses) : undefined;
     if (PRINT_SQL) {
       const slowest = [...byStatement].sort((a, b) => Number(b[1] - a[1])).slice(0, 8);
       console.log('  slowest statements, ms per request:');

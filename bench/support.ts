@@ -56,7 +56,7 @@ export function writeResult(name: string, result: object): string {
   return file;
 }
 
-interface ProcessStat {
+export interface ProcessStat {
   pid: number;
   parentPid: number;
   command: string;
@@ -93,22 +93,34 @@ function processes(): ProcessStat[] {
   return found;
 }
 
-/**
- * CPU milliseconds used so far by this machine's PostgreSQL processes (Linux /proc; 0 elsewhere).
- * A benchmark on one machine shares its cores with the database, so its CPU counts too. Backends
- * that exit between two readings take their time with them: read it around work on open connections.
- */
-export function postgresCpuMs(): number {
-  return processes()
-    .filter((entry) => entry.command === 'postgres')
-    .reduce((sum, entry) => sum + entry.cpuMs, 0);
+/** CPU so far (ms) of each process a benchmark watches, by pid. */
+export type CpuReading = Map<number, number>;
+
+/** Which processes to watch: the machine's PostgreSQL, or a process and its children (workers). */
+export type Watched = (process: ProcessStat) => boolean;
+export const postgresProcesses: Watched = (entry) => entry.command === 'postgres';
+export const processTree =
+  (rootPid: number): Watched =>
+  (entry) =>
+    entry.pid === rootPid || entry.parentPid === rootPid;
+
+export function readCpu(watched: Watched): CpuReading {
+  return new Map(
+    processes()
+      .filter(watched)
+      .map((entry) => [entry.pid, entry.cpuMs]),
+  );
 }
 
-/** CPU milliseconds used so far by a process and its children (cluster workers), as above. */
-export function processTreeCpuMs(rootPid: number): number {
-  return processes()
-    .filter((entry) => entry.pid === rootPid || entry.parentPid === rootPid)
-    .reduce((sum, entry) => sum + entry.cpuMs, 0);
+/**
+ * CPU ms the watched processes spent since `before` (Linux /proc; 0 elsewhere). A benchmark on
+ * one machine shares its cores with the database, so its CPU counts too. A process started since
+ * counts whole; one that exited since (an idle pool connection closed) takes its time with it.
+ */
+export function cpuSpentSince(before: CpuReading, watched: Watched): number {
+  let spent = 0;
+  for (const [pid, cpuMs] of readCpu(watched)) spent += cpuMs - (before.get(pid) ?? 0);
+  return spent;
 }
 
 /**
