@@ -36,11 +36,9 @@ const PROFILE_DIR = args.includes('--cpu-prof')
   : undefined;
 const SERVER_URL = process.env.DATABASE_URL;
 const MEMBERS = QUICK ? 5_000 : 100_000;
-const DURATION_S = QUICK ? 3 : 15;
-/**
- * Each scenario first runs this long unmeasured: the JIT has compiled its code paths and the pool
- * is open, so the figures are the server's steady state rather than its first second.
- */
+const DURATION_S = QUICK ? 2 : 15;
+/** How long each scenario runs before it is measured (see measure). */
+// Long enough, too, for the previous scenario's requests still in flight to be answered.
 const WARMUP_S = QUICK ? 1 : 3;
 const CONNECTIONS = 32;
 const PACED_TICKETS_PER_SECOND = 50;
@@ -111,10 +109,13 @@ interface Scenario {
   name: string;
   /** How many requests one flow makes (every flow of a scenario makes the same number). */
   steps: number;
-  /** Which ceiling this scenario is compared with (null: it is a ceiling). */
+  /**
+   * Which ceiling this scenario is compared with (null: it is a ceiling). A paced scenario is
+   * not compared (its rate is set, not found); its ceiling only says which kind it is for --only.
+   */
   ceiling: 'noop' | 'read' | 'write' | null;
-  /** Requests per second over all connections, for latency at a set load rather than at most. */
-  pacedAt?: number;
+  /** Flows started per second whatever the answers, for latency at a set load rather than at most. */
+  flowsPerSecond?: number;
   /** The requests one user makes, in order (a till flow is several). */
   next(): Request[];
 }
@@ -130,16 +131,15 @@ interface Measured {
   non2xx: number;
   statusCodes: Record<number, number>;
   requests: number;
-  /** CPU per request of the API processes, and of PostgreSQL when it runs on this machine. */
-  apiCpuMsPerRequest: number;
+  /** CPU per request of the API processes, and of PostgreSQL; null where this machine cannot say. */
+  apiCpuMsPerRequest: number | null;
   postgresCpuMsPerRequest: number | null;
 }
 
-/** What a load saw: each response's latency and status, and the requests that got none. */
-interface Load {
-  latencies: number[];
-  statusCodes: Record<number, number>;
-  errors: number;
+/** Where a load reports each answer (its latency and status) and each request that got none. */
+interface Recorder {
+  answered(latencyMs: number, status: number): void;
+  failed(): void;
 }
 
 /** As many requests as the server takes: each connection sends its next when answered. */
@@ -148,11 +148,10 @@ async function closedLoop(
   headers: Record<string, string>,
   scenario: Scenario,
   seconds: number,
-): Promise<Load> {
-  const latencies: number[] = [];
-  const statusCodes: Record<number, number> = {};
-  let finish: (result: autocannon.Result) => void = () => {};
-  const done = new Promise<autocannon.Result>((resolve) => {
+  record: Recorder,
+): Promise<void> {
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
   const instance = autocannon(
@@ -183,20 +182,21 @@ async function closedLoop(
         },
       })),
     },
-    (_error, result) => finish(result),
+    () => finish(),
   );
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    latencies.push(responseTime);
-    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-  });
-  const result = await done;
-  return { latencies, statusCodes, errors: result.errors + result.timeouts };
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) =>
+    record.answered(responseTime, statusCode),
+  );
+  // Errors and timeouts alike.
+  instance.on('reqError', () => record.failed());
+  await done;
 }
 
 /**
  * A flow starts every 1/perSecond s, whether or not the earlier ones were answered (autocannon's
  * own rate sends each connection's share in a burst at the top of every second, which measures
- * the burst).
+ * the burst). A flow's first request is timed from when it was due, so a driver that fell behind
+ * shows as latency rather than hiding it; an answer later than autocannon's 10 s is an error.
  */
 async function openLoop(
   url: string,
@@ -204,14 +204,12 @@ async function openLoop(
   scenario: Scenario,
   seconds: number,
   perSecond: number,
-): Promise<Load> {
-  const latencies: number[] = [];
-  const statusCodes: Record<number, number> = {};
-  let errors = 0;
-  async function runFlow() {
+  record: Recorder,
+): Promise<void> {
+  async function runFlow(due: number) {
     let previous: Record<string, unknown> = {};
+    let sent = due;
     for (const step of scenario.next()) {
-      const sent = performance.now();
       try {
         const response = await fetch(
           `${url}${typeof step.path === 'function' ? step.path(previous) : step.path}`,
@@ -219,13 +217,14 @@ async function openLoop(
             method: step.method,
             headers: { ...headers, 'content-type': 'application/json' },
             ...(step.body === undefined ? {} : { body: JSON.stringify(step.body) }),
+            signal: AbortSignal.timeout(10_000),
           },
         );
         previous = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-        latencies.push(performance.now() - sent);
-        statusCodes[response.status] = (statusCodes[response.status] ?? 0) + 1;
+        record.answered(performance.now() - sent, response.status);
+        sent = performance.now();
       } catch {
-        errors++;
+        record.failed();
         return;
       }
     }
@@ -237,31 +236,60 @@ async function openLoop(
     const due = start + (index * 1000) / perSecond;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    flows.push(runFlow());
+    flows.push(runFlow(due));
   }
   await Promise.all(flows);
-  return { latencies, statusCodes, errors };
 }
 
+/**
+ * One load of WARMUP_S + DURATION_S, measured over its last DURATION_S: the JIT has compiled the
+ * scenario's paths and the pool is open by then, and the load never pauses at the window's edge,
+ * so requests in flight there belong to a steady state rather than to a tail that would spill
+ * into the window. Answers, errors and CPU count from the window's start to the load's end.
+ */
 async function measure(
   server: { url: string; pid: number },
   headers: Record<string, string>,
   scenario: Scenario,
   workers: number,
-  seconds: number,
 ): Promise<Measured> {
+  const latencies: number[] = [];
+  const statusCodes: Record<number, number> = {};
+  let errors = 0;
+  let measuring = false;
+  const record: Recorder = {
+    answered(latencyMs, status) {
+      if (!measuring) return;
+      latencies.push(latencyMs);
+      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+    },
+    failed() {
+      if (measuring) errors++;
+    },
+  };
   const api = processTree(server.pid);
-  const apiCpuBefore = readCpu(api);
-  const postgresCpuBefore = readCpu(postgresProcesses);
-  const { latencies, statusCodes, errors } =
-    scenario.pacedAt === undefined
-      ? await closedLoop(server.url, headers, scenario, seconds)
-      : await openLoop(server.url, headers, scenario, seconds, scenario.pacedAt);
-  const perRequest = (cpuMs: number) => Math.round((100 * cpuMs) / Math.max(1, latencies.length)) / 100;
+  let apiCpuBefore: number | null = null;
+  let postgresCpuBefore: number | null = null;
+  let windowStart = Number.NaN;
+  const windowStarts = setTimeout(() => {
+    windowStart = performance.now();
+    apiCpuBefore = readCpu(api);
+    postgresCpuBefore = SERVER_URL ? readCpu(postgresProcesses) : null;
+    measuring = true;
+  }, WARMUP_S * 1000);
+  const seconds = WARMUP_S + DURATION_S;
+  if (scenario.flowsPerSecond === undefined) {
+    await closedLoop(server.url, headers, scenario, seconds, record);
+  } else {
+    await openLoop(server.url, headers, scenario, seconds, scenario.flowsPerSecond, record);
+  }
+  clearTimeout(windowStarts);
+  // Measured, not assumed: autocannon rounds a duration up to whole seconds.
+  const windowSeconds = (performance.now() - windowStart) / 1000;
+  const perRequest = (cpuMs: number | null) =>
+    cpuMs === null ? null : Math.round((100 * cpuMs) / Math.max(1, latencies.length)) / 100;
   const apiCpuMsPerRequest = perRequest(cpuSpentSince(apiCpuBefore, api));
-  const postgresCpuMsPerRequest = SERVER_URL
-    ? perRequest(cpuSpentSince(postgresCpuBefore, postgresProcesses))
-    : null;
+  const postgresCpuMsPerRequest = perRequest(cpuSpentSince(postgresCpuBefore, postgresProcesses));
   latencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes)
     .filter(([status]) => Number(status) < 200 || Number(status) >= 300)
@@ -269,7 +297,7 @@ async function measure(
   return {
     scenario: scenario.name,
     workers,
-    requestsPerSecond: Math.round(latencies.length / seconds),
+    requestsPerSecond: Math.round(latencies.length / windowSeconds),
     p50Ms: percentile(latencies, 50),
     p95Ms: percentile(latencies, 95),
     p99Ms: percentile(latencies, 99),
@@ -337,7 +365,7 @@ function scenarios(seeded: Seeded): Scenario[] {
       // waits when the server is busy but not saturated.
       name: `POST /v1/transactions paced at ${PACED_TICKETS_PER_SECOND}/s`,
       ceiling: 'write',
-      pacedAt: PACED_TICKETS_PER_SECOND,
+      flowsPerSecond: PACED_TICKETS_PER_SECOND,
       steps: 1,
       next: () => [ticket()],
     },
@@ -411,7 +439,7 @@ function table(results: Measured[], ceilingOf: Map<string, string | null>): stri
       ? `${Math.round((100 * r.requestsPerSecond) / ceiling.requestsPerSecond)} % of ${ceilingName!.replace('ceiling: ', '')}`
       : '';
     lines.push(
-      `| ${r.scenario} | ${r.workers} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors + r.non2xx} | ${ratio} | ${r.apiCpuMsPerRequest} | ${r.postgresCpuMsPerRequest ?? 'in the API'} |`,
+      `| ${r.scenario} | ${r.workers} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors + r.non2xx} | ${ratio} | ${r.apiCpuMsPerRequest ?? 'n/a'} | ${SERVER_URL ? (r.postgresCpuMsPerRequest ?? 'n/a') : 'in the API'} |`,
     );
   }
   return lines.join('\n');
@@ -432,8 +460,7 @@ async function main() {
       try {
         const headers = { authorization: `Bearer ${seeded.apiKey}` };
         for (const scenario of list) {
-          await measure(server, headers, scenario, workers, WARMUP_S);
-          const measured = await measure(server, headers, scenario, workers, DURATION_S);
+          const measured = await measure(server, headers, scenario, workers);
           results.push(measured);
           console.log(
             `${scenario.name} (${workers} worker${workers > 1 ? 's' : ''}): ${measured.requestsPerSecond} req/s, p99 ${measured.p99Ms} ms, ${measured.errors + measured.non2xx} errors`,
@@ -443,9 +470,11 @@ async function main() {
         await stopServer(server.child);
       }
     }
-    // A paced scenario is not compared: its rate is set, not found.
     const ceilingOf = new Map(
-      list.map((s) => [s.name, s.ceiling && s.pacedAt === undefined ? CEILING_NAMES[s.ceiling] : null]),
+      list.map((s) => [
+        s.name,
+        s.ceiling && s.flowsPerSecond === undefined ? CEILING_NAMES[s.ceiling] : null,
+      ]),
     );
     const database = SERVER_URL ? 'postgres' : 'embedded';
     // A partial or profiled run is not a result to compare with.

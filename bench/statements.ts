@@ -8,7 +8,6 @@ import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { benchOrder, pick, seed } from './seed.ts';
 import {
-  type CpuReading,
   cpuSpentSince,
   percentile,
   postgresProcesses,
@@ -220,7 +219,7 @@ try {
     const samples: number[] = [];
     let total = 0;
     let cpuMicros = 0;
-    let postgresBefore: CpuReading = new Map();
+    let postgresBefore: number | null = null;
     for (const step of path.setup ?? []) await app.inject({ ...step, headers });
     databaseNs = 0n;
     byStatement.clear();
@@ -249,7 +248,9 @@ try {
         for (const text of statements) console.log(`  ${text.replace(/\s+/g, ' ').slice(0, 220)}`);
       }
     }
-    const postgresMs = SERVER_URL ? cpuSpentSince(postgresBefore, postgresProcesses) : undefined;
+    const postgresMs = SERVER_URL
+      ? (cpuSpentSince(postgresBefore, postgresProcesses) ?? undefined)
+      : undefined;
     if (PRINT_SQL) {
       const slowest = [...byStatement].sort((a, b) => Number(b[1] - a[1])).slice(0, 8);
       console.log('  slowest statements, ms per request:');

@@ -60,7 +60,7 @@ export interface ProcessStat {
   pid: number;
   parentPid: number;
   command: string;
-  /** user + system CPU so far, in ms. */
+  /** user + system CPU so far, in ms, its children that exited and were reaped included. */
   cpuMs: number;
 }
 
@@ -80,47 +80,43 @@ function processes(): ProcessStat[] {
     } catch {
       continue; // exited since the listing
     }
-    // Fields after the command's closing parenthesis: state is 1st, ppid the 2nd, utime the 12th
-    // and stime the 13th, in clock ticks of 10 ms (USER_HZ = 100).
+    // Fields after the command's closing parenthesis: state is 1st, ppid the 2nd, utime, stime,
+    // cutime and cstime the 12th to 15th, in clock ticks of 10 ms (USER_HZ, 100 on Linux).
+    // cutime/cstime hold the children it reaped: a backend that exits moves to its postmaster.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     found.push({
       pid: Number(pid),
       parentPid: Number(fields[1]),
       command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
-      cpuMs: (Number(fields[11]) + Number(fields[12])) * 10,
+      cpuMs: (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * 10,
     });
   }
   return found;
 }
 
-/** CPU so far (ms) of each process a benchmark watches, by pid. */
-export type CpuReading = Map<number, number>;
-
 /** Which processes to watch: the machine's PostgreSQL, or a process and its children (workers). */
-export type Watched = (process: ProcessStat) => boolean;
+export type Watched = (entry: ProcessStat) => boolean;
 export const postgresProcesses: Watched = (entry) => entry.command === 'postgres';
 export const processTree =
   (rootPid: number): Watched =>
   (entry) =>
     entry.pid === rootPid || entry.parentPid === rootPid;
 
-export function readCpu(watched: Watched): CpuReading {
-  return new Map(
-    processes()
-      .filter(watched)
-      .map((entry) => [entry.pid, entry.cpuMs]),
-  );
+/**
+ * CPU ms so far of the watched processes, with the children they reaped, so a connection closed
+ * or an autovacuum worker finished between two readings still counts (its postmaster reaps it).
+ * null when this machine cannot say: no Linux /proc, or none of them runs here (a PostgreSQL
+ * server elsewhere).
+ */
+export function readCpu(watched: Watched): number | null {
+  const found = processes().filter(watched);
+  return found.length === 0 ? null : found.reduce((sum, entry) => sum + entry.cpuMs, 0);
 }
 
-/**
- * CPU ms the watched processes spent since `before` (Linux /proc; 0 elsewhere). A benchmark on
- * one machine shares its cores with the database, so its CPU counts too. A process started since
- * counts whole; one that exited since (an idle pool connection closed) takes its time with it.
- */
-export function cpuSpentSince(before: CpuReading, watched: Watched): number {
-  let spent = 0;
-  for (const [pid, cpuMs] of readCpu(watched)) spent += cpuMs - (before.get(pid) ?? 0);
-  return spent;
+/** CPU ms the watched processes spent since `before` (a readCpu), or null as readCpu. */
+export function cpuSpentSince(before: number | null, watched: Watched): number | null {
+  const now = readCpu(watched);
+  return before === null || now === null ? null : now - before;
 }
 
 /**
