@@ -202,12 +202,18 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
     );
   }
 
-  async function get(organizationId: string, id: string, executor: Executor = db): Promise<RewardRow> {
+  async function get(
+    organizationId: string,
+    id: string,
+    executor: Executor = db,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<RewardRow> {
     if (!UUID.test(id)) throw notFound('reward');
-    const [row] = await executor
+    const query = executor
       .select()
       .from(rewards)
       .where(and(eq(rewards.organizationId, organizationId), eq(rewards.id, id), isNull(rewards.deletedAt)));
+    const [row] = options.forUpdate ? await query.for('update') : await query;
     if (!row) throw notFound('reward');
     return row;
   }
@@ -241,14 +247,7 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
   ): Promise<RewardRow> {
     return guardPosCode(() =>
       transaction(db, async (tx) => {
-        const [current] = await tx
-          .select()
-          .from(rewards)
-          .where(
-            and(eq(rewards.organizationId, organizationId), eq(rewards.id, id), isNull(rewards.deletedAt)),
-          )
-          .for('update');
-        if (!current) throw notFound('reward');
+        const current = await get(organizationId, id, tx, { forUpdate: true });
         await check?.(tx);
         const values = build(current);
         checkReward({ ...current, ...values } as RewardRow);
