@@ -100,6 +100,10 @@ type Request = {
   body?: unknown;
 };
 
+function pathOf(step: Request, previous: Record<string, unknown>): string {
+  return typeof step.path === 'function' ? step.path(previous) : step.path;
+}
+
 interface FlowContext {
   flow?: Request[];
   previous?: Record<string, unknown>;
@@ -176,7 +180,7 @@ async function closedLoop(
           return {
             ...request,
             method: step.method as 'GET',
-            path: typeof step.path === 'function' ? step.path(context.previous ?? {}) : step.path,
+            path: pathOf(step, context.previous ?? {}),
             ...(step.body === undefined ? { body: undefined } : { body: JSON.stringify(step.body) }),
           };
         },
@@ -211,15 +215,12 @@ async function openLoop(
     let sent = due;
     for (const step of scenario.next()) {
       try {
-        const response = await fetch(
-          `${url}${typeof step.path === 'function' ? step.path(previous) : step.path}`,
-          {
-            method: step.method,
-            headers: { ...headers, 'content-type': 'application/json' },
-            ...(step.body === undefined ? {} : { body: JSON.stringify(step.body) }),
-            signal: AbortSignal.timeout(10_000),
-          },
-        );
+        const response = await fetch(`${url}${pathOf(step, previous)}`, {
+          method: step.method,
+          headers: { ...headers, 'content-type': 'application/json' },
+          ...(step.body === undefined ? {} : { body: JSON.stringify(step.body) }),
+          signal: AbortSignal.timeout(10_000),
+        });
         previous = (await response.json().catch(() => ({}))) as Record<string, unknown>;
         record.answered(performance.now() - sent, response.status);
         sent = performance.now();
