@@ -23,6 +23,12 @@ import { dinner, rewardsApi } from './support/rewards.ts';
  * bodies (the module tests' and the vendors' own examples, with real ids) and change one field
  * of it: to a hostile value, to another value its schema allows, or away.
  *
+ * Most runs put in the path the ids of the things it names, together (a location and one of its
+ * brands, an endpoint and one of its deliveries), the others each value on its own. An operation
+ * that uses up what its path names (a delete, a coupon's use, a reservation's commit: `FRESH`)
+ * gets a new one for each run, made through the API: otherwise only its first run would get past
+ * "not found" or "already used".
+ *
  * The seed is fixed so that a run is repeatable; `FUZZ_SEED` and `FUZZ_RUNS` explore further
  * (`FUZZ_RUNS=500 FUZZ_SEED=$RANDOM npx vitest run test/bad-input.test.ts`).
  */
@@ -114,7 +120,8 @@ type RealThing =
   | 'webhookEndpoint'
   | 'apiKey'
   | 'unassignedTicket'
-  | 'cardToken';
+  | 'cardToken'
+  | 'delivery';
 const realThings = new Map<RealThing, string>();
 /** The real thing a field names (`customerId` → the member), now and then any other real id. */
 const real = (thing: RealThing) =>
@@ -285,18 +292,26 @@ function bodyFor(document: OpenApiDocument, schema: Schema): fc.Arbitrary<unknow
 
 let unique = 0;
 
+/** Six digits no other run had: for names, codes and document numbers that must not repeat. */
+function uniqueDigits(): string {
+  return String(unique++ % 1_000_000).padStart(6, '0');
+}
+
+/** A text with its placeholders filled: the real things' ids, and `digits` for `<unique>`. */
+function fillText(value: string, digits: string): string {
+  return value.replace(/<(\w+)>/g, (placeholder, name: string) => {
+    if (name === 'unique') return digits;
+    return (PLACEHOLDERS as readonly string[]).includes(name)
+      ? realThings.get(name as Placeholder)!
+      : placeholder;
+  });
+}
+
 /** A valid body with its placeholders filled: the real things' ids, and six digits of its own. */
 function fill(base: Json): Json {
-  const digits = String(unique++ % 1_000_000).padStart(6, '0');
-  const text = (value: string) =>
-    value.replace(/<(\w+)>/g, (placeholder, name: string) => {
-      if (name === 'unique') return digits;
-      return (PLACEHOLDERS as readonly string[]).includes(name)
-        ? realThings.get(name as Placeholder)!
-        : placeholder;
-    });
+  const digits = uniqueDigits();
   const walk = (value: Json): Json => {
-    if (typeof value === 'string') return text(value);
+    if (typeof value === 'string') return fillText(value, digits);
     if (Array.isArray(value)) return value.map(walk);
     if (value !== null && typeof value === 'object')
       return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, walk(child)]));
@@ -346,7 +361,14 @@ function oneChange(
 
 interface Call {
   method: string;
-  url: string;
+  /** The path's values as made here: each on its own (a real thing's id, nothing's, garbage). */
+  pathValues: Record<string, string>;
+  /**
+   * Whether the things the path names go in instead, that belong together: taken when the call is
+   * sent, when those of FRESH operations are made.
+   */
+  together: boolean;
+  query: string;
   payload?: string;
   contentType?: string;
 }
@@ -376,6 +398,9 @@ const THING_OF_PARAMETER: Record<string, RealThing> = {
   brandId: 'brand',
   keyId: 'apiKey',
   token: 'cardToken',
+  // Comeback's scan takes a member's id, phone or email.
+  identifier: 'member',
+  deliveryId: 'delivery',
 };
 
 /** Paths whose `{id}` is a thing of its kind in a particular state. */
@@ -411,29 +436,35 @@ function callsFor(
   operation: Operation,
 ): fc.Arbitrary<Call> {
   const parameters = operation.parameters ?? [];
+  const inPath = parameters.filter((p) => p.in === 'path');
   const pathValues = fc.record(
     Object.fromEntries(
-      parameters
-        .filter((p) => p.in === 'path')
-        .map((p) => {
-          const thing = thingNamed(path, p.name);
-          const allowed = p.schema?.enum
-            ? fc.constantFrom(...p.schema.enum.map(String))
-            : thing
-              ? real(thing)
-              : realId;
-          return [p.name, fc.oneof({ arbitrary: allowed, weight: 3 }, hostileText)];
-        }),
+      inPath.map((p) => {
+        // Of another kind, or of a thing that does not go with the path's others.
+        const allowed = p.schema?.enum ? fc.constantFrom(...p.schema.enum.map(String)) : realId;
+        return [p.name, fc.oneof({ arbitrary: allowed, weight: 3 }, hostileText)];
+      }),
     ),
   );
-  const queryValues = fc.record(
-    Object.fromEntries(
-      parameters.filter((p) => p.in === 'query').map((p) => [p.name, queryValue(document, p)]),
-    ),
-    { requiredKeys: [] },
-  );
+  const together = inPath.some((p) => thingNamed(path, p.name) !== undefined)
+    ? fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, fc.constant(false))
+    : fc.constant(false);
+  const query = fc
+    .record(
+      Object.fromEntries(
+        parameters.filter((p) => p.in === 'query').map((p) => [p.name, queryValue(document, p)]),
+      ),
+      { requiredKeys: [] },
+    )
+    .map((values) =>
+      Object.entries(values as Record<string, string | undefined>)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => `${name}=${value}`)
+        .join('&'),
+    );
+  const key = `${method.toUpperCase()} ${path}`;
   const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
-  const bases = VALID_BODIES[`${method.toUpperCase()} ${path}`];
+  const bases = VALID_BODIES[key];
   const fromSchema = bodySchema ? bodyFor(document, bodySchema) : fc.constant(undefined);
   const value = bases
     ? fc.oneof(
@@ -444,38 +475,36 @@ function callsFor(
         { arbitrary: fromSchema, weight: 1 },
       )
     : fromSchema;
-  const body: fc.Arbitrary<{ payload?: string; contentType?: string }> = bodySchema
-    ? fc.oneof(
-        {
-          arbitrary: value.map((value) => ({ payload: JSON.stringify(value) })),
-          weight: 8,
-        },
-        {
-          arbitrary: fc
-            .constantFrom('{"a":', 'null', '[]', '"text"', '{"a":1}{')
-            .map((payload) => ({ payload })),
-          weight: 1,
-        },
-        { arbitrary: fc.constant({ payload: 'a=1', contentType: 'text/plain' }), weight: 1 },
-      )
-    : fc.constant({});
-  return fc.record({ pathValues, queryValues, body }).map(({ pathValues, queryValues, body }) => {
-    const filled = path.replace(
-      /\{(\w+)\}/g,
-      (_, name: string) => (pathValues as Record<string, string>)[name]!,
+  let body: fc.Arbitrary<{ payload?: string; contentType?: string }> = fc.constant({});
+  if (bodySchema)
+    body = fc.oneof(
+      {
+        arbitrary: value.map((value) => ({ payload: JSON.stringify(value) })),
+        weight: 8,
+      },
+      {
+        arbitrary: fc
+          .constantFrom('{"a":', 'null', '[]', '"text"', '{"a":1}{')
+          .map((payload) => ({ payload })),
+        weight: 1,
+      },
+      { arbitrary: fc.constant({ payload: 'a=1', contentType: 'text/plain' }), weight: 1 },
     );
-    const query = Object.entries(queryValues as Record<string, string | undefined>)
-      .filter(([, value]) => value !== undefined)
-      .map(([name, value]) => `${name}=${value}`)
-      .join('&');
-    return {
-      method: method.toUpperCase(),
-      url: query ? `${filled}?${query}` : filled,
-      ...(body.payload === undefined
-        ? {}
-        : { payload: body.payload, contentType: body.contentType ?? 'application/json' }),
-    };
-  });
+  return fc.record({ pathValues, together, query, body }).map(({ pathValues, together, query, body }) => ({
+    method: method.toUpperCase(),
+    pathValues: pathValues as Record<string, string>,
+    together,
+    query,
+    ...(body.payload === undefined
+      ? {}
+      : { payload: body.payload, contentType: body.contentType ?? 'application/json' }),
+  }));
+}
+
+/** The path with its values in, and the query. */
+function urlOf(path: string, values: Record<string, string>, query: string): string {
+  const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => values[name]!);
+  return query ? `${filled}?${query}` : filled;
 }
 
 /** Each API's own way of presenting the organization's key; the master key for the organizations API. */
@@ -490,20 +519,25 @@ let realThingsMade = 0;
 
 type Api = ReturnType<typeof rewardsApi>;
 
-/** How to make each thing besides the basic ones, given those (`things`). */
-const MAKE_THING: Record<
-  Exclude<RealThing, (typeof BASIC_THINGS)[number]>,
-  (api: Api, things: Map<RealThing, string>, organization: TestOrganization) => Promise<string>
-> = {
+/** How to make a thing, given the others (`things`). */
+type MakeThing = (
+  api: Api,
+  things: Map<RealThing, string>,
+  organization: TestOrganization,
+) => Promise<string>;
+
+/** How to make each thing besides the basic ones, given those; again and again for FRESH (unique names). */
+const MAKE_THING: Record<Exclude<RealThing, (typeof BASIC_THINGS)[number]>, MakeThing> = {
   otherMember: (api) => api.member(0),
   brand: async (api, things) =>
     (await api.ok(api.post(`/v1/locations/${things.get('location')}/brands`, { name: 'Burgers' }), 201)).id,
-  tier: async (api) => (await api.ok(api.post('/v1/tiers', { name: 'Gold', conditionValue: 1000 }), 201)).id,
+  tier: async (api) =>
+    (await api.ok(api.post('/v1/tiers', { name: `Gold ${uniqueDigits()}`, conditionValue: 1000 }), 201)).id,
   segment: async (api) =>
     (
       await api.ok(
         api.post('/v1/segments', {
-          name: 'Regulars',
+          name: `Regulars ${uniqueDigits()}`,
           parts: [{ criteria: [{ type: 'transaction_count', min: 1 }] }],
         }),
         201,
@@ -533,7 +567,7 @@ const MAKE_THING: Record<
       await api.ok(
         api.redeem({
           customerId: things.get('member'),
-          order: dinner('FUZZ-RESERVED'),
+          order: dinner(`FUZZ-RESERVED-${uniqueDigits()}`),
           rewards: [{ rewardId: things.get('reward') }],
           mode: 'reserve',
         }),
@@ -545,6 +579,13 @@ const MAKE_THING: Record<
   webhookEndpoint: async (api) =>
     (await api.ok(api.post('/v1/webhook-endpoints', { url: 'https://crm.example.com/hooks/regulars' }), 201))
       .id,
+  // No worker runs here: a replay of the endpoint's own creation leaves a delivery pending.
+  delivery: async (api, things) => {
+    const endpoint = things.get('webhookEndpoint');
+    const [created] = (await api.ok(api.get(`/v1/events?subjectId=${endpoint}&limit=1`), 200)).data;
+    await api.ok(api.post(`/v1/webhook-endpoints/${endpoint}/replay`, { sinceEventId: created.id }), 202);
+    return (await api.ok(api.get(`/v1/webhook-endpoints/${endpoint}/deliveries?limit=1`), 200)).data[0].id;
+  },
   apiKey: async (_, __, organization) => {
     const created = await ctx.app.inject({
       method: 'POST',
@@ -555,9 +596,79 @@ const MAKE_THING: Record<
     return created.json().id;
   },
   unassignedTicket: async (api) =>
-    (await api.ok(api.post('/v1/transactions', dinner('FUZZ-NOBODY')), 201)).transaction.id,
+    (await api.ok(api.post('/v1/transactions', dinner(`FUZZ-NOBODY-${uniqueDigits()}`)), 201)).transaction.id,
   cardToken: (_, things, organization) =>
     ctx.services.customers.cardToken(organization.id, things.get('member')!),
+};
+
+/** A coupon used by hand: what `unuse` gives back. */
+const usedCoupon: MakeThing = async (api, things, organization) => {
+  const id = await MAKE_THING.coupon(api, things, organization);
+  await api.ok(api.post(`/v1/coupons/${id}/use`, {}), 200);
+  return id;
+};
+
+let entriesMade = 0;
+
+/** One of the member's entries, an add, a spend and a block in turn: each is cancelled its own way. */
+const newEntry: MakeThing = async (api, things) => {
+  const kind = ['add', 'spend', 'block'][entriesMade++ % 3];
+  const made = await api.ok(
+    api.post(`/v1/customers/${things.get('member')}/points/${kind}`, { points: 5, reason: 'fuzz' }),
+    201,
+  );
+  return made.entry.id;
+};
+
+/**
+ * Operations that use up what their path names (delete it, use it, commit it, assign it): after
+ * one run, every later one would only get the 404 or 409 of a thing gone or used. Each run that
+ * names it gets one of its own, made here; the path's other things stay the operation's.
+ */
+const FRESH: Record<string, Partial<Record<RealThing, MakeThing>>> = {
+  'DELETE /v1/customers/{id}': { member: (api) => api.member() },
+  'DELETE /compat/comeback/v1/customers/{customerId}': { member: (api) => api.member() },
+  'POST /v1/customers/{id}/anonymize': { member: (api) => api.member(10) },
+  'DELETE /v1/locations/{id}': { location: (api) => api.location() },
+  'DELETE /v1/locations/{id}/brands/{brandId}': { brand: MAKE_THING.brand },
+  'DELETE /v1/earning-rules/{id}': { earningRule: MAKE_THING.earningRule },
+  'DELETE /v1/tiers/{id}': { tier: MAKE_THING.tier },
+  'DELETE /v1/segments/{id}': { segment: MAKE_THING.segment },
+  'DELETE /v1/rewards/{id}': {
+    reward: async (api) => (await api.reward({ type: 'amount_discount', value: 500, costPoints: 1 })).id,
+  },
+  'DELETE /v1/reward-categories/{id}': { rewardCategory: MAKE_THING.rewardCategory },
+  'DELETE /v1/webhook-endpoints/{id}': { webhookEndpoint: MAKE_THING.webhookEndpoint },
+  'DELETE /v1/organizations/{id}/api-keys/{keyId}': { apiKey: MAKE_THING.apiKey },
+  'POST /v1/coupons/{id}/use': { coupon: MAKE_THING.coupon },
+  'POST /v1/coupons/{id}/unuse': { coupon: usedCoupon },
+  'POST /v1/transactions/{id}/assign': { unassignedTicket: MAKE_THING.unassignedTicket },
+  'POST /v1/redemptions/{id}/commit': { redemption: MAKE_THING.redemption },
+  'POST /v1/redemptions/{id}/release': { redemption: MAKE_THING.redemption },
+  'POST /v1/points/entries/{entryId}/cancel': { entry: newEntry },
+};
+
+/** The ids of the things the path names, that belong together; new ones where the operation is FRESH. */
+async function thingsInPath(
+  operation: string,
+  path: string,
+  organization: TestOrganization,
+): Promise<Record<string, string>> {
+  const things = new Map(realThings);
+  const fresh = FRESH[operation] ?? {};
+  for (const thing of Object.keys(fresh) as RealThing[])
+    things.set(thing, await fresh[thing]!(rewardsApi(ctx, organization), things, organization));
+  return Object.fromEntries(
+    [...path.matchAll(/\{(\w+)\}/g)].flatMap(([, name]) => {
+      const thing = thingNamed(path, name!);
+      return thing ? [[name!, things.get(thing)!]] : [];
+    }),
+  );
+}
+
+/** Paths that list things of a kind the basic ones do not include: one real one in the list. */
+const THING_LISTED: Record<string, RealThing> = {
+  '/v1/webhook-endpoints/{id}/deliveries': 'delivery',
 };
 
 /** The things an operation's path or valid bodies name, besides the basic ones. */
@@ -565,7 +676,9 @@ function thingsNeeded(path: string, bases: Json[] = []): Set<RealThing> {
   const named = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => thingNamed(path, name!));
   const placed = [...JSON.stringify(bases).matchAll(/<(\w+)>/g)].map(([, name]) => name as RealThing);
   return new Set(
-    [...named, ...placed].filter((thing): thing is RealThing => thing !== undefined && thing in MAKE_THING),
+    [...named, ...placed, THING_LISTED[path]].filter(
+      (thing): thing is RealThing => thing !== undefined && thing in MAKE_THING,
+    ),
   );
 }
 
@@ -711,11 +824,10 @@ describe('requests a client can get wrong', () => {
       await makeRealThings(organization, thingsNeeded(path, bases));
       // Each valid body as it is, first: one that is refused would leave the fuzz of its operation
       // as shallow as the schema alone (the API changed; valid-bodies.ts must follow).
-      const url = path.replace(/\{(\w+)\}/g, (_, name: string) => realThings.get(thingNamed(path, name)!)!);
       for (const base of bases) {
         const response = await ctx.app.inject({
           method: method.toUpperCase() as 'POST',
-          url,
+          url: urlOf(path, await thingsInPath(tally.operation, path, organization), ''),
           headers: { authorization: authorizationFor(path, organization) },
           payload: fill(base) as object,
         });
@@ -724,9 +836,13 @@ describe('requests a client can get wrong', () => {
       }
       const outcome = await fc.check(
         fc.asyncProperty(callsFor(document, method, path, operation), async (call) => {
+          const values = call.together
+            ? { ...call.pathValues, ...(await thingsInPath(tally.operation, path, organization)) }
+            : call.pathValues;
+          const url = urlOf(path, values, call.query);
           const response = await ctx.app.inject({
             method: call.method as 'GET',
-            url: call.url,
+            url,
             headers: {
               authorization: authorizationFor(path, organization),
               ...(call.contentType ? { 'content-type': call.contentType } : {}),
@@ -737,7 +853,7 @@ describe('requests a client can get wrong', () => {
           if (response.statusCode < 300) tally.ok += 1;
           if (response.statusCode >= 500) {
             throw new Error(
-              `${call.method} ${call.url} ${call.payload ?? ''} answered ${response.statusCode}: ${response.body}`,
+              `${call.method} ${url} ${call.payload ?? ''} answered ${response.statusCode}: ${response.body}`,
             );
           }
         }),
