@@ -1,8 +1,16 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Json, PLACEHOLDERS, type Placeholder, VALID_BODIES } from './fixtures/valid-bodies.ts';
+import {
+  type Json,
+  PLACEHOLDERS,
+  type Placeholder,
+  type Upload,
+  VALID_BODIES,
+  VALID_UPLOADS,
+} from './fixtures/valid-bodies.ts';
 import {
   createTestContext,
+  expectStatus,
   masterHeaders,
   type TestContext,
   type TestOrganization,
@@ -21,7 +29,8 @@ import { dinner, rewardsApi } from './support/rewards.ts';
  * A body built from the schema alone seldom passes validation and the business checks together,
  * so for the operations of test/fixtures/valid-bodies.ts most runs start from one of its valid
  * bodies (the module tests' and the vendors' own examples, with real ids) and change one field
- * of it: to a hostile value, to another value its schema allows, or away.
+ * of it: to a hostile value, to another value its schema allows, or away. The CSV import starts
+ * likewise from valid uploads, with a cell, a row or the way the file is written changed.
  *
  * Most runs put in the path the ids of the things it names, together (a location and one of its
  * brands, an endpoint and one of its deliveries), the others each value on its own. An operation
@@ -121,7 +130,8 @@ type RealThing =
   | 'apiKey'
   | 'unassignedTicket'
   | 'cardToken'
-  | 'delivery';
+  | 'delivery'
+  | 'customerImport';
 const realThings = new Map<RealThing, string>();
 /** The real thing a field names (`customerId` → the member), now and then any other real id. */
 const real = (thing: RealThing) =>
@@ -359,6 +369,123 @@ function oneChange(
   return fc.oneof(...changes);
 }
 
+/** An upload with its placeholders filled, with six digits of its own for all its `<unique>`s. */
+function fillUpload(upload: Upload): Upload {
+  const digits = uniqueDigits();
+  return {
+    query: Object.fromEntries(
+      Object.entries(upload.query).map(([name, value]) => [name, fillText(value, digits)]),
+    ),
+    rows: upload.rows.map((row) => row.map((cell) => fillText(cell, digits))),
+  };
+}
+
+/** Cell texts that have broken CSV readers, besides the hostile values: quotes, separators, line ends. */
+const hostileCell = fc.oneof(
+  hostileValue.map((value) => (typeof value === 'string' ? value : JSON.stringify(value))),
+  fc.constantFrom(
+    '"',
+    'a"b',
+    '"unclosed',
+    'two\nlines',
+    '\r\n',
+    ',',
+    ';',
+    '\t',
+    '\uFEFF',
+    '=1+1',
+    ' padded ',
+  ),
+);
+
+/**
+ * A valid upload's rows as they are, or with one change: a cell (of the header too) hostile, a
+ * cell fewer or more in a row, a row repeated or gone.
+ */
+function rowsChange(rows: string[][]): fc.Arbitrary<string[][]> {
+  const changed = (index: number, change: (cells: string[]) => string[]) =>
+    rows.map((cells, i) => (i === index % rows.length ? change(cells) : cells));
+  return fc.oneof(
+    { arbitrary: fc.constant(rows), weight: 2 },
+    {
+      arbitrary: fc
+        .tuple(fc.nat(), fc.nat(), hostileCell)
+        .map(([row, column, text]) => changed(row, (cells) => cells.with(column % cells.length, text))),
+      weight: 3,
+    },
+    {
+      arbitrary: fc
+        .tuple(fc.nat(), fc.nat())
+        .map(([row, column]) => changed(row, (cells) => cells.toSpliced(column % cells.length, 1))),
+      weight: 1,
+    },
+    {
+      arbitrary: fc
+        .tuple(fc.nat(), hostileCell)
+        .map(([row, text]) => changed(row, (cells) => [...cells, text])),
+      weight: 1,
+    },
+    {
+      arbitrary: fc.nat().map((row) => rows.toSpliced(row % rows.length, 0, rows[row % rows.length]!)),
+      weight: 1,
+    },
+    { arbitrary: fc.nat().map((row) => rows.toSpliced(row % rows.length, 1)), weight: 1 },
+  );
+}
+
+/** The rows as CSV: cells quoted where they must be or (a malformed file) never; with a BOM, with CRLF. */
+function csvOf(rows: string[][], delimiter: string, style: { quoted: boolean; crlf: boolean; bom: boolean }) {
+  const cell = (text: string) =>
+    style.quoted && /["\r\n,;\t]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const lineEnd = style.crlf ? '\r\n' : '\n';
+  const lines = rows.map((cells) => cells.map(cell).join(delimiter));
+  return `${style.bom ? '\uFEFF' : ''}${lines.join(lineEnd)}${lineEnd}`;
+}
+
+/** The cell delimiter an upload's query names (`tab` for a tab), or the comma. */
+const delimiterOf = (query: Record<string, string>) =>
+  query.delimiter === 'tab' ? '\t' : (query.delimiter ?? ',');
+
+const queryText = (values: Record<string, string>) =>
+  Object.entries(values)
+    .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)
+    .join('&');
+
+/**
+ * A CSV upload made from a valid one: its rows with one change, written one way or another, with
+ * its own query most of the time (a mapping names the file's headers) or with one from the schema.
+ */
+function uploadFor(
+  uploads: Upload[],
+  schemaQuery: fc.Arbitrary<string>,
+): fc.Arbitrary<{ payload: string; contentType: string; query: string }> {
+  return fc
+    .constantFrom(...uploads)
+    .chain((base) => {
+      const upload = fillUpload(base);
+      const delimiter = delimiterOf(upload.query);
+      return fc.record({
+        rows: rowsChange(upload.rows),
+        delimiter: fc.constant(delimiter),
+        style: fc.record({
+          quoted: fc.oneof({ arbitrary: fc.constant(true), weight: 4 }, fc.constant(false)),
+          crlf: fc.boolean(),
+          bom: fc.oneof({ arbitrary: fc.constant(false), weight: 4 }, fc.constant(true)),
+        }),
+        query: fc.oneof({ arbitrary: fc.constant(queryText(upload.query)), weight: 3 }, schemaQuery),
+        contentType: fc.oneof(
+          { arbitrary: fc.constant('text/csv'), weight: 4 },
+          fc.constantFrom('text/csv; charset=utf-8', 'application/csv', 'application/json'),
+        ),
+      });
+    })
+    .map(({ rows, delimiter, style, query, contentType }) => ({
+      payload: csvOf(rows, delimiter, style),
+      contentType,
+      query,
+    }));
+}
+
 interface Call {
   method: string;
   /** The path's values as made here: each on its own (a real thing's id, nothing's, garbage). */
@@ -387,6 +514,7 @@ const THING_OF_COLLECTION: Record<string, RealThing> = {
   coupons: 'coupon',
   redemptions: 'redemption',
   'webhook-endpoints': 'webhookEndpoint',
+  'customer-imports': 'customerImport',
 };
 
 const THING_OF_PARAMETER: Record<string, RealThing> = {
@@ -465,6 +593,7 @@ function callsFor(
   const key = `${method.toUpperCase()} ${path}`;
   const bodySchema = operation.requestBody?.content?.['application/json']?.schema;
   const bases = VALID_BODIES[key];
+  const uploads = VALID_UPLOADS[key];
   const fromSchema = bodySchema ? bodyFor(document, bodySchema) : fc.constant(undefined);
   const value = bases
     ? fc.oneof(
@@ -475,8 +604,9 @@ function callsFor(
         { arbitrary: fromSchema, weight: 1 },
       )
     : fromSchema;
-  let body: fc.Arbitrary<{ payload?: string; contentType?: string }> = fc.constant({});
-  if (bodySchema)
+  let body: fc.Arbitrary<{ payload?: string; contentType?: string; query?: string }> = fc.constant({});
+  if (uploads) body = uploadFor(uploads, query);
+  else if (bodySchema)
     body = fc.oneof(
       {
         arbitrary: value.map((value) => ({ payload: JSON.stringify(value) })),
@@ -494,7 +624,7 @@ function callsFor(
     method: method.toUpperCase(),
     pathValues: pathValues as Record<string, string>,
     together,
-    query,
+    query: body.query ?? query,
     ...(body.payload === undefined
       ? {}
       : { payload: body.payload, contentType: body.contentType ?? 'application/json' }),
@@ -599,6 +729,17 @@ const MAKE_THING: Record<Exclude<RealThing, (typeof BASIC_THINGS)[number]>, Make
     (await api.ok(api.post('/v1/transactions', dinner(`FUZZ-NOBODY-${uniqueDigits()}`)), 201)).transaction.id,
   cardToken: (_, things, organization) =>
     ctx.services.customers.cardToken(organization.id, things.get('member')!),
+  // A row imported and a row refused: errors.csv has something to say.
+  customerImport: async (_, __, organization) => {
+    const uploaded = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/customers/import',
+      headers: { ...organization.headers, 'content-type': 'text/csv' },
+      payload: `firstName,email\nAna,ana.${uniqueDigits()}@example.com\nBea,not-an-email\n`,
+    });
+    expectStatus(uploaded, 201);
+    return uploaded.json().id;
+  },
 };
 
 /** A coupon used by hand: what `unuse` gives back. */
@@ -668,11 +809,12 @@ async function thingsInPath(
 
 /** Paths that list things of a kind the basic ones do not include: one real one in the list. */
 const THING_LISTED: Record<string, RealThing> = {
+  '/v1/customer-imports': 'customerImport',
   '/v1/webhook-endpoints/{id}/deliveries': 'delivery',
 };
 
 /** The things an operation's path or valid bodies name, besides the basic ones. */
-function thingsNeeded(path: string, bases: Json[] = []): Set<RealThing> {
+function thingsNeeded(path: string, bases: unknown[] = []): Set<RealThing> {
   const named = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => thingNamed(path, name!));
   const placed = [...JSON.stringify(bases).matchAll(/<(\w+)>/g)].map(([, name]) => name as RealThing);
   return new Set(
@@ -821,15 +963,35 @@ describe('requests a client can get wrong', () => {
       // reconfigured anything (its point type, its settings).
       const organization = await ctx.createOrganization();
       const bases = VALID_BODIES[tally.operation] ?? [];
-      await makeRealThings(organization, thingsNeeded(path, bases));
-      // Each valid body as it is, first: one that is refused would leave the fuzz of its operation
-      // as shallow as the schema alone (the API changed; valid-bodies.ts must follow).
-      for (const base of bases) {
+      const uploads = VALID_UPLOADS[tally.operation] ?? [];
+      await makeRealThings(organization, thingsNeeded(path, [...bases, ...uploads]));
+      // Each valid body and upload as it is, first: one that is refused would leave the fuzz of its
+      // operation as shallow as the schema alone (the API changed; valid-bodies.ts must follow).
+      const valid = [
+        ...bases.map((base) => ({
+          payload: JSON.stringify(fill(base)),
+          contentType: 'application/json',
+          query: '',
+        })),
+        ...uploads.map((base) => {
+          const upload = fillUpload(base);
+          return {
+            payload: csvOf(upload.rows, delimiterOf(upload.query), {
+              quoted: true,
+              crlf: false,
+              bom: false,
+            }),
+            contentType: 'text/csv',
+            query: queryText(upload.query),
+          };
+        }),
+      ];
+      for (const { payload, contentType, query } of valid) {
         const response = await ctx.app.inject({
           method: method.toUpperCase() as 'POST',
-          url: urlOf(path, await thingsInPath(tally.operation, path, organization), ''),
-          headers: { authorization: authorizationFor(path, organization) },
-          payload: fill(base) as object,
+          url: urlOf(path, await thingsInPath(tally.operation, path, organization), query),
+          headers: { authorization: authorizationFor(path, organization), 'content-type': contentType },
+          payload,
         });
         if (response.statusCode >= 300)
           refused.push(`${tally.operation} ${response.statusCode} ${response.body}`);
