@@ -1,0 +1,1 @@
+CREATE INDEX "transactions_kept_purchases_idx" ON "transactions" USING btree ("organization_id","customer_id","purchased_at","total","returned_amount","location_id") WHERE "transactions"."type" = 'sale' and "transactions"."status" = 'completed' and ("transactions"."returned_amount" = 0 or "transactions"."returned_amount" < "transactions"."total");
