@@ -14,8 +14,11 @@ import { validationFailed } from '../errors.ts';
 export async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
   const found =
     nulPath(request.params, 'params') ?? nulPath(request.query, 'query') ?? nulPath(request.body, 'body');
-  if (found) throw validationFailed(found, 'must not contain the NUL character (\\u0000)');
+  if (found) throw validationFailed(found, NUL_REFUSED);
 }
+
+/** Why a value with a NUL character is refused, wherever it came in (a CSV upload's cells too). */
+export const NUL_REFUSED = 'must not contain the NUL character (\\u0000)';
 
 /**
  * Numbers past what a double holds exactly (±2^53) or past the finite: Ajv coerces a query or path

@@ -1,6 +1,7 @@
 import { Compile } from 'typebox/compile';
 import { formatLabels, parseBoolean, parseLabels } from '../../domain/customers.ts';
 import type { FieldError } from '../../errors.ts';
+import { NUL_REFUSED } from '../../http/request-guards.ts';
 import { CreateCustomerBody } from './contract.ts';
 import type { Customer } from './input.ts';
 
@@ -128,6 +129,10 @@ export function planColumns(
   const ignored: string[] = [];
   const taken = new Map<string, string>();
   for (const [index, raw] of header.entries()) {
+    // Not a name PostgreSQL can store (the job keeps the mapping and the ignored columns).
+    if (raw.includes('\u0000')) {
+      return { path: 'body', message: `the header row's column ${index + 1} ${NUL_REFUSED}` };
+    }
     const name = raw.trim();
     const key = canonical(name);
     const named = BY_CANONICAL.get(key) ?? ALIASES[key];
@@ -172,6 +177,11 @@ export function rowToInput(
   for (const { index, field } of plan.columns) {
     const cell = cells[index]?.trim() ?? '';
     if (cell === '') continue;
+    // An upload's cells never pass the request's NUL guard, and PostgreSQL's text cannot hold one.
+    if (cell.includes('\u0000')) {
+      errors.push({ path: field, message: NUL_REFUSED });
+      continue;
+    }
     let value: unknown = cell;
     if (BOOLEAN_FIELDS.has(field)) {
       value = parseBoolean(cell);

@@ -290,6 +290,35 @@ describe('importing members from CSV', () => {
     expect(await listAll(org)).toEqual([]);
   });
 
+  // PostgreSQL's text cannot hold U+0000, and an upload's cells never pass the request's NUL guard.
+  it('refuses a NUL character in the header with a 422, and a row holding one as that row’s error', async () => {
+    const org = await ctx.createOrganization();
+    for (const header of ['Notes\u0000,email', 'e\u0000mail']) {
+      const response = await importCsv(org, `${header}\na@test.com\n`);
+      expectStatus(response, 422);
+      expect(response.json().errors).toEqual([
+        { path: 'body', message: expect.stringMatching(/^the header row.*NUL character/) },
+      ]);
+    }
+    const jobs = await ctx.app.inject({ method: 'GET', url: '/v1/customer-imports', headers: org.headers });
+    expect(jobs.json().data).toEqual([]);
+
+    const response = await importCsv(
+      org,
+      'email,firstName,labels\na@test.com,A\u0000na,\nb@test.com,Bea,vip:a\u0000\nc@test.com,Carla,\n',
+    );
+    expectStatus(response, 201);
+    expect(response.json()).toMatchObject({
+      created: 1,
+      failed: 2,
+      errors: [
+        { row: 2, field: 'firstName', reason: 'must not contain the NUL character (\\u0000)' },
+        { row: 3, field: 'labels', reason: 'must not contain the NUL character (\\u0000)' },
+      ],
+    });
+    expect((await listAll(org)).map((member) => member.email)).toEqual(['c@test.com']);
+  });
+
   it('answers 415 to a body that is not CSV', async () => {
     const org = await ctx.createOrganization();
     const response = await ctx.app.inject({
