@@ -683,9 +683,10 @@ const MAKE_THING: Record<Exclude<RealThing, (typeof BASIC_THINGS)[number]>, Make
     ).id,
   rewardCategory: async (api) =>
     (await api.ok(api.post('/v1/reward-categories', { name: 'Drinks' }), 201)).id,
-  // A gift's: the one kind of coupon that has a delivery status besides being used.
+  // A gift's: the one kind of coupon that has a delivery status besides being used. Free, so that
+  // one made for each run never leaves the member short of points.
   coupon: async (api, things) => {
-    const gift = await api.reward({ type: 'gift', name: 'Tote bag', costPoints: 1 });
+    const gift = await api.reward({ type: 'gift', name: 'Tote bag', costPoints: 0 });
     const claimed = await api.ok(
       api.post(`/v1/customers/${things.get('member')}/rewards/${gift.id}/claim`, {}),
       201,
@@ -751,11 +752,15 @@ const usedCoupon: MakeThing = async (api, things, organization) => {
 
 let entriesMade = 0;
 
-/** One of the member's entries, an add, a spend and a block in turn: each is cancelled its own way. */
-const newEntry: MakeThing = async (api, things) => {
+/**
+ * An add, a spend and a block in turn (each is cancelled its own way), of a member of its own:
+ * runs that cancel the member's adds would leave too few points to spend or block.
+ */
+const newEntry: MakeThing = async (api) => {
+  const member = await api.member(5);
   const kind = ['add', 'spend', 'block'][entriesMade++ % 3];
   const made = await api.ok(
-    api.post(`/v1/customers/${things.get('member')}/points/${kind}`, { points: 5, reason: 'fuzz' }),
+    api.post(`/v1/customers/${member}/points/${kind}`, { points: 5, reason: 'fuzz' }),
     201,
   );
   return made.entry.id;
