@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/connection.ts';
+import { maintainTables } from './db/maintenance.ts';
 import { runMigrations } from './db/migrate.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { buildServer, LOG_REDACTIONS } from './http/server.ts';
@@ -103,6 +104,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     intervalMs: 3_600_000,
     onError: (error) => running.log.error({ err: error }, 'birthday points failed'),
   });
+  // PostgreSQL's autovacuum keeps statistics current and pages all-visible; the embedded engine has none.
+  const embeddedMaintenance =
+    database.kind === 'embedded' && config.embeddedMaintenanceIntervalMs > 0
+      ? startPeriodicJob(() => maintainTables(database.db), {
+          intervalMs: config.embeddedMaintenanceIntervalMs,
+          onError: (error) => running.log.error({ err: error }, 'table maintenance failed'),
+          onRun: (result) => {
+            if (result.vacuumed.length + result.analyzed.length > 0)
+              running.log.info(result, 'tables vacuumed and analyzed');
+          },
+        })
+      : undefined;
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, {
         ...config.webhooks,
@@ -123,6 +136,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await audienceScheduler?.stop();
       await rewardsJob?.stop();
       await birthdays.stop();
+      await embeddedMaintenance?.stop();
       await database.close();
     },
   };
