@@ -229,8 +229,8 @@ try {
     let postgresBefore: number | null = null;
     if (path.setup) {
       for (const step of path.setup) await app.inject({ ...step, headers });
-      // Measured where autovacuum (or the embedded engine's maintenance) would have left the
-      // history: counted for the planner, its pages marked all-visible.
+      // Measured right after a vacuum, as autovacuum (or the embedded engine's maintenance) leaves
+      // the history at best: counted for the planner, its pages marked all-visible.
       await database.db.execute(sql`vacuum (analyze)`);
     }
     databaseNs = 0n;
