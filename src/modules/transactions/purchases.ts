@@ -44,7 +44,11 @@ export function isKeptPurchase(sale: { status: string; total: number; returnedAm
   return sale.status === 'completed' && (returned === 0 || returned < sale.total);
 }
 
-/** SQL: the ticket `t` counts as a purchase for segments (see isKeptPurchase). */
+/**
+ * SQL: the ticket `t` counts as a purchase for segments (see isKeptPurchase). The predicate of
+ * transactions_kept_purchases_idx (schema.ts) is this test: change both, or the segment snapshot
+ * reads the table again (segments/snapshot.test.ts fails).
+ */
 export const keptPurchase = sql`t.type = 'sale' and t.status = 'completed'
   and (t.returned_amount = 0 or t.returned_amount < t.total)`;
 
