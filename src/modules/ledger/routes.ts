@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { ENTRY_KINDS, parsePoints, toPoints } from '../../domain/points.ts';
 import { tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
@@ -283,6 +283,24 @@ function actorOf(request: FastifyRequest): Actor {
   return { type: 'api_key', id: tenantOf(request).apiKeyId };
 }
 
+type MemberOperationRequest = FastifyRequest & {
+  params: { id: string };
+  body: { pointTypeId?: string; source?: Static<typeof SourceInput>; locationId?: string };
+};
+
+/** What every points operation on a member takes from its request, besides its points and reason. */
+function memberOperation(request: MemberOperationRequest) {
+  const { body } = request;
+  return {
+    organizationId: tenantOf(request).organizationId,
+    customerId: request.params.id,
+    pointTypeId: body.pointTypeId,
+    actor: actorOf(request),
+    source: body.source,
+    locationId: body.locationId,
+  };
+}
+
 const date = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
 
 export function ledgerRoutes(app: App, ledger: LedgerService) {
@@ -329,14 +347,9 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     async (request, reply) => {
       const { body } = request;
       const result = await ledger.add({
-        organizationId: tenantOf(request).organizationId,
-        customerId: request.params.id,
-        pointTypeId: body.pointTypeId,
+        ...memberOperation(request),
         points: parsePoints(body.points, 'body.points'),
         reason: body.reason,
-        actor: actorOf(request),
-        source: body.source,
-        locationId: body.locationId,
         activeFrom: date(body.activeFrom),
         expiresAt: body.expiresAt === null ? null : date(body.expiresAt),
       });
@@ -354,14 +367,9 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     async (request, reply) => {
       const { body } = request;
       const result = await ledger.spend({
-        organizationId: tenantOf(request).organizationId,
-        customerId: request.params.id,
-        pointTypeId: body.pointTypeId,
+        ...memberOperation(request),
         points: parsePoints(body.points, 'body.points'),
         reason: body.reason,
-        actor: actorOf(request),
-        source: body.source,
-        locationId: body.locationId,
         blockEntryId: body.blockEntryId,
       });
       return reply.code(result.replayed ? 200 : 201).send(presentOperation(result));
@@ -374,14 +382,9 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     async (request, reply) => {
       const { body } = request;
       const result = await ledger.block({
-        organizationId: tenantOf(request).organizationId,
-        customerId: request.params.id,
-        pointTypeId: body.pointTypeId,
+        ...memberOperation(request),
         points: parsePoints(body.points, 'body.points'),
         reason: body.reason,
-        actor: actorOf(request),
-        source: body.source,
-        locationId: body.locationId,
       });
       return reply.code(result.replayed ? 200 : 201).send(presentOperation(result));
     },
@@ -397,14 +400,9 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     async (request, reply) => {
       const { body } = request;
       const result = await ledger.adjust({
-        organizationId: tenantOf(request).organizationId,
-        customerId: request.params.id,
-        pointTypeId: body.pointTypeId,
+        ...memberOperation(request),
         points: parsePoints(body.points, 'body.points', { signed: true }),
         reason: body.concept,
-        actor: actorOf(request),
-        source: body.source,
-        locationId: body.locationId,
       });
       return reply.code(result.replayed ? 200 : 201).send(presentOperation(result));
     },
@@ -416,15 +414,10 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     async (request, reply) => {
       const { body } = request;
       const result = await ledger.transfer({
-        organizationId: tenantOf(request).organizationId,
-        customerId: request.params.id,
+        ...memberOperation(request),
         to: body.to,
-        pointTypeId: body.pointTypeId,
         points: parsePoints(body.points, 'body.points'),
         reason: body.reason,
-        actor: actorOf(request),
-        source: body.source,
-        locationId: body.locationId,
       });
       return reply.code(result.replayed ? 200 : 201).send({
         ...presentOperation(result),
