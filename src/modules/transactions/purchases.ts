@@ -1,7 +1,8 @@
 import { type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import type { PartRead } from '../../db/together.ts';
 import type { TransactionContent } from './contract.ts';
-import { customerLines, customerStats, transactions } from './schema.ts';
+import { customerLines, customerStats, keptPurchaseOf, transactions } from './schema.ts';
 
 /**
  * What a member's purchases add up to, kept beside the tickets so that a ticket never reads the
@@ -44,13 +45,8 @@ export function isKeptPurchase(sale: { status: string; total: number; returnedAm
   return sale.status === 'completed' && (returned === 0 || returned < sale.total);
 }
 
-/**
- * SQL: the ticket `t` counts as a purchase for segments (see isKeptPurchase). The predicate of
- * transactions_kept_purchases_idx (schema.ts) is this test: change both, or the segment snapshot
- * reads the table again (segments/snapshot.test.ts fails).
- */
-export const keptPurchase = sql`t.type = 'sale' and t.status = 'completed'
-  and (t.returned_amount = 0 or t.returned_amount < t.total)`;
+/** SQL: the ticket `t` (the queries' alias for transactions) counts as a purchase for segments. */
+export const keptPurchase = keptPurchaseOf(alias(transactions, 't'));
 
 /** The distinct lines (sku, category, maker, labels) of a JSON array of ticket lines. */
 const distinctLines = (lines: SQL) =>

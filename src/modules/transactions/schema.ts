@@ -1,9 +1,10 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import {
   bigint,
   index,
   integer,
   jsonb,
+  type PgColumn,
   pgTable,
   primaryKey,
   text,
@@ -14,6 +15,20 @@ import {
 import { createdAt, organizationId, updatedAt } from '../../db/columns.ts';
 import type { BreakdownEntry } from '../../domain/earning/types.ts';
 import type { CustomerIdentification, TransactionContent } from './contract.ts';
+
+/**
+ * SQL: the ticket counts as a purchase for segments (isKeptPurchase in purchases.ts is the same
+ * test on a row). One text for the queries (purchases.ts `keptPurchase`) and the index of kept
+ * purchases below, whose predicate those queries must imply for PostgreSQL to use it.
+ */
+export function keptPurchaseOf(t: {
+  type: PgColumn;
+  status: PgColumn;
+  returnedAmount: PgColumn;
+  total: PgColumn;
+}): SQL {
+  return sql`${t.type} = 'sale' and ${t.status} = 'completed' and (${t.returnedAmount} = 0 or ${t.returnedAmount} < ${t.total})`;
+}
 
 /**
  * Tickets and orders from every POS, in one canonical shape. `content` keeps what the POS sent
@@ -55,15 +70,13 @@ export const transactions = pgTable(
     unique('transactions_document_unique').on(t.organizationId, t.source, t.documentNumber),
     index('transactions_customer_idx').on(t.organizationId, t.customerId, t.purchasedAt),
     index('transactions_location_idx').on(t.organizationId, t.locationId, t.purchasedAt),
-    // A member's kept purchases (keptPurchase in purchases.ts, the same test; anonymous tickets
-    // left out) with what segment criteria add up: a regular's ticket reads their totals from the
-    // index alone instead of one table page per earlier ticket. Its columns cost the tickets'
-    // status changes and returns their HOT updates (docs/performance.md).
+    // A member's kept purchases (anonymous tickets left out) with what segment criteria add up:
+    // a regular's ticket reads their totals from the index alone instead of one table page per
+    // earlier ticket. Its columns cost the tickets' status changes and returns their HOT updates
+    // (docs/performance.md).
     index('transactions_kept_purchases_idx')
       .on(t.organizationId, t.customerId, t.purchasedAt, t.total, t.returnedAmount, t.locationId)
-      .where(
-        sql`${t.customerId} is not null and ${t.type} = 'sale' and ${t.status} = 'completed' and (${t.returnedAmount} = 0 or ${t.returnedAmount} < ${t.total})`,
-      ),
+      .where(sql`${t.customerId} is not null and ${keptPurchaseOf(t)}`),
   ],
 );
 
