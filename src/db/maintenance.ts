@@ -59,33 +59,32 @@ function over(count: number, rows: number, threshold: { base: number; share: num
 }
 
 function needsVacuum(table: TableState): boolean {
-  const rows = Number(table.rows);
   return (
-    over(Number(table.dead), rows, VACUUM_DEAD) ||
-    over(Number(table.insertedSinceVacuum), rows, VACUUM_INSERTED) ||
-    (table.hasPages && Number(table.allVisiblePages) === 0) ||
-    Number(table.xidAge) > Number(table.freezeMaxAge)
+    over(table.dead, table.rows, VACUUM_DEAD) ||
+    over(table.insertedSinceVacuum, table.rows, VACUUM_INSERTED) ||
+    (table.hasPages && table.allVisiblePages === 0) ||
+    table.xidAge > table.freezeMaxAge
   );
 }
 
 function needsAnalyze(table: TableState): boolean {
-  const rows = Number(table.rows);
   return (
-    over(Number(table.changedSinceAnalyze), rows, ANALYZE_CHANGED) || (table.hasPages && !table.hasStatistics)
+    over(table.changedSinceAnalyze, table.rows, ANALYZE_CHANGED) || (table.hasPages && !table.hasStatistics)
   );
 }
 
 export async function maintainTables(db: Db): Promise<MaintenanceRun> {
   const started = performance.now();
+  // Every number as float8, which both drivers hand over as a JS number (int8 comes as a string).
   const tables = await rawRows<TableState>(
     db,
     sql`select s.schemaname as schema, s.relname as name, c.reltuples::float8 as rows,
-          pg_relation_size(c.oid) > 0 as "hasPages", c.relallvisible as "allVisiblePages",
+          pg_relation_size(c.oid) > 0 as "hasPages", c.relallvisible::float8 as "allVisiblePages",
           exists (select 1 from pg_statistic st where st.starelid = c.oid) as "hasStatistics",
-          age(c.relfrozenxid)::int8 as "xidAge",
-          current_setting('autovacuum_freeze_max_age')::int8 as "freezeMaxAge",
-          s.n_dead_tup::int8 as dead, s.n_ins_since_vacuum::int8 as "insertedSinceVacuum",
-          s.n_mod_since_analyze::int8 as "changedSinceAnalyze"
+          age(c.relfrozenxid)::float8 as "xidAge",
+          current_setting('autovacuum_freeze_max_age')::float8 as "freezeMaxAge",
+          s.n_dead_tup::float8 as dead, s.n_ins_since_vacuum::float8 as "insertedSinceVacuum",
+          s.n_mod_since_analyze::float8 as "changedSinceAnalyze"
         from pg_stat_all_tables s join pg_class c on c.oid = s.relid
         where s.schemaname in (current_schema(), 'pg_catalog')
         order by s.schemaname, s.relname`,
