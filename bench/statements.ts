@@ -72,22 +72,43 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
 } as typeof pg.Client.prototype.query;
 
 /**
- * PGlite runs a statement as several protocol messages; a Parse ('P': name, then text) or a
- * simple Query ('Q': text) starts one, and the messages after it are its own.
+ * PGlite runs a statement as several protocol messages. A simple Query ('Q': text) or an unnamed
+ * Parse ('P': name, then text) starts one, and the messages after it are its own; a named Parse
+ * prepares a text (src/db/embedded-prepared.ts) and a Bind ('B': portal, then statement name) of
+ * that name runs it again.
  */
 const PARSE = 0x50;
 const SIMPLE_QUERY = 0x51;
+const BIND = 0x42;
 let embeddedStatement = '?';
-function statementText(message: Uint8Array): string {
-  const textStart = message[0] === PARSE ? message.indexOf(0, 5) + 1 : 5;
-  return Buffer.from(message.subarray(textStart, message.indexOf(0, textStart))).toString();
+const preparedTexts = new Map<string, string>();
+/** The zero-terminated string at offset in message, and where the next one starts. */
+function cString(message: Uint8Array, offset: number): [string, number] {
+  const end = message.indexOf(0, offset);
+  return [Buffer.from(message.subarray(offset, end)).toString(), end + 1];
+}
+/** The statement a message starts, and whether it is a new one to count (a Parse that prepares is not). */
+function statementOf(message: Uint8Array): { text: string; counted: boolean } | undefined {
+  if (message[0] === SIMPLE_QUERY) return { text: cString(message, 5)[0], counted: true };
+  if (message[0] === PARSE) {
+    const [name, textStart] = cString(message, 5);
+    const text = cString(message, textStart)[0];
+    if (name !== '') preparedTexts.set(name, text);
+    return { text, counted: name === '' };
+  }
+  if (message[0] === BIND) {
+    const name = cString(message, cString(message, 5)[1])[0];
+    if (name !== '') return { text: preparedTexts.get(name) ?? name, counted: true };
+  }
+  return undefined;
 }
 const originalExecute = PGlite.prototype.execProtocolStream;
 PGlite.prototype.execProtocolStream = function countedExecute(this: PGlite, message, options) {
+  const started = statementOf(message);
   if (!counting) return originalExecute.call(this, message, options);
-  if (message[0] === PARSE || message[0] === SIMPLE_QUERY) {
-    embeddedStatement = statementText(message);
-    statements.push(embeddedStatement);
+  if (started) {
+    embeddedStatement = started.text;
+    if (started.counted) statements.push(embeddedStatement);
   }
   return timed(embeddedStatement, () => originalExecute.call(this, message, options));
 };

@@ -12,6 +12,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { type PreparedQuery, preparedStatements } from './embedded-prepared.ts';
 import { tuneConnection } from './wire.ts';
 
 /** The one query interface every store uses, whichever engine is underneath. */
@@ -53,7 +54,7 @@ export interface DatabaseOptions {
   /** Where PGlite keeps its files; absent = in memory (tests). */
   dataDir?: string | undefined;
   poolSize?: number;
-  /** PostgreSQL: prepare the statements this process repeats (default true; see src/db/prepared.ts). */
+  /** Prepare the statements this process repeats (default true; see src/db/prepared.ts). */
   preparedStatements?: boolean | undefined;
 }
 
@@ -62,7 +63,7 @@ export class DatabaseConnectionError extends Error {}
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const database = options.url
     ? await openPostgres(options.url, options.poolSize ?? 20, options.preparedStatements ?? true)
-    : await openEmbedded(options.dataDir);
+    : await openEmbedded(options.dataDir, options.preparedStatements ?? true);
   return closedOnce(database);
 }
 
@@ -157,11 +158,12 @@ function listenOnPostgres(url: string, channel: string, subscriber: Subscriber):
   };
 }
 
-async function openEmbedded(dataDir: string | undefined): Promise<Database> {
+async function openEmbedded(dataDir: string | undefined, prepareStatements: boolean): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
-  const db = drizzlePglite(takingTurns(client)) as unknown as Db;
+  const prepared = prepareStatements ? preparedStatements(client) : undefined;
+  const db = drizzlePglite(takingTurns(client, prepared, false)) as unknown as Db;
   return {
     kind: 'embedded',
     db,
@@ -194,15 +196,19 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * meanwhile is not even read until they all end, and under 32 busy tills the last ones to connect
  * waited seconds. A pause before each statement lets the server read and queue every request
  * between statements, so requests take turns in arrival order (PGlite's own lock is first come,
- * first served).
+ * first served). The texts this process repeats go prepared (src/db/embedded-prepared.ts).
  */
-function takingTurns<T extends Queryable>(target: T): T {
+function takingTurns<T extends Queryable>(
+  target: T,
+  prepared: PreparedQuery | undefined,
+  inTransaction: boolean,
+): T {
   const query = async (...args: Parameters<PGlite['query']>) => {
     await nextTurn();
-    return target.query(...args);
+    return prepared?.(args[0], args[1], args[2], inTransaction) ?? target.query(...args);
   };
   const transaction = (fn: (tx: Queryable) => Promise<unknown>) =>
-    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx)));
+    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx, prepared, true)));
   return new Proxy(target, {
     get(object, property) {
       if (property === 'query') return query;

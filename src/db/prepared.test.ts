@@ -1,12 +1,31 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { asc, sql } from 'drizzle-orm';
+import { bigint, boolean, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSingleConnection } from '../../test/support/context.ts';
 import { type Database, openDatabase, rawRows } from './connection.ts';
 import { transaction } from './transaction.ts';
 
-// Prepared statements are a node-postgres connection's; the embedded engine has no pool to prepare on.
-describe.runIf(process.env.TEST_DATABASE_URL)('prepared statements on PostgreSQL', () => {
+/** A row of every kind of value the API reads back, for comparing prepared answers with unprepared ones. */
+const probes = pgTable('prepared_probes', {
+  id: integer('id').primaryKey(),
+  name: text('name'),
+  doc: jsonb('doc'),
+  tags: text('tags').array(),
+  at: timestamp('at', { withTimezone: true, mode: 'string' }),
+  amount: bigint('amount', { mode: 'number' }),
+  active: boolean('active'),
+  ref: uuid('ref'),
+});
+
+async function createProbes(database: Database): Promise<void> {
+  await database.db.execute(sql`
+    create table prepared_probes (
+      id int primary key, name text, doc jsonb, tags text[], at timestamptz, amount bigint, active boolean, ref uuid
+    )`);
+}
+
+describe('prepared statements', () => {
   let test: Awaited<ReturnType<typeof openSingleConnection>>;
   /** One connection, so pg_prepared_statements (per session) sees what it prepared. */
   let single: Database;
@@ -78,5 +97,68 @@ describe.runIf(process.env.TEST_DATABASE_URL)('prepared statements on PostgreSQL
     await single.db.execute(sql`alter table ${table} add column tier text default 'gold'`);
     const inTransaction = await transaction(single.db, (tx) => rawRows(tx, read()));
     expect(inTransaction).toEqual([{ id: 1, name: 'Ana', tier: 'gold' }]);
+  });
+
+  it('answers a prepared statement exactly as an unprepared one, in rows and in arrays', async () => {
+    const unprepared = await openDatabase({ url: test.url, poolSize: 1, preparedStatements: false });
+    try {
+      // On the embedded engine each database is its own; on PostgreSQL both reach one.
+      await createProbes(single);
+      if (!test.url) await createProbes(unprepared);
+      const full = {
+        id: 1,
+        name: 'Ana',
+        doc: { visits: 3, tags: ['vip'] },
+        tags: ['a', 'b "quoted"'],
+        at: '2026-12-06 10:00:00.5+00',
+        amount: 9_007_199_254_740_991,
+        active: true,
+        ref: '0f8fad5b-d9cb-469f-a165-70867728950e',
+      };
+      const empty = {
+        id: 2,
+        name: null,
+        doc: null,
+        tags: null,
+        at: null,
+        amount: null,
+        active: null,
+        ref: null,
+      };
+      for (const database of test.url ? [single] : [single, unprepared]) {
+        for (const row of [full, empty]) await database.db.insert(probes).values(row);
+      }
+      const read = (database: Database) => database.db.select().from(probes).orderBy(asc(probes.id));
+      const readOne = (database: Database, id: number) =>
+        rawRows(database.db, sql`select * from prepared_probes where id = ${id}`);
+
+      const expected = await read(unprepared);
+      expect(expected).toEqual([full, empty]);
+      for (let i = 0; i < 4; i++) expect(await read(single)).toEqual(expected);
+      for (let i = 0; i < 4; i++) expect(await readOne(single, 1)).toEqual(await readOne(unprepared, 1));
+      const prepared = await preparedTexts(single);
+      expect(prepared.filter((text) => text.includes('"prepared_probes"'))).not.toEqual([]);
+      expect(prepared.filter((text) => text.includes('from prepared_probes where'))).not.toEqual([]);
+    } finally {
+      await unprepared.close();
+    }
+  });
+
+  it('rolls back a transaction whose prepared statement fails, and goes on answering', async () => {
+    const table = sql.raw(`failing_${randomBytes(4).toString('hex')}`);
+    await single.db.execute(sql`create table ${table} (id int primary key)`);
+    const insert = (id: number) => sql`insert into ${table} values (${id})`;
+    for (const id of [1, 2, 3]) await single.db.execute(insert(id));
+
+    const failed = transaction(single.db, async (tx) => {
+      await tx.execute(insert(4));
+      await tx.execute(insert(1));
+    });
+    await expect(failed).rejects.toThrow();
+    await expect(single.db.execute(insert(1))).rejects.toThrow();
+    await single.db.execute(insert(5));
+    expect(await rawRows(single.db, sql`select id from ${table} order by id`)).toEqual(
+      [1, 2, 3, 5].map((id) => ({ id })),
+    );
   });
 });

@@ -1,19 +1,19 @@
 /**
  * Named prepared statements for the statements this process sends again and again.
  *
- * node-postgres sends every parameterized query unnamed, so PostgreSQL parses, analyses and plans
- * it each time. The statements of a ticket or a redemption are long CTEs: that work was a third of
- * the database's CPU per request (`bench/statements.ts` reports it), on cores the API shares. A
- * text seen twice in this process is prepared under a name on each connection that sends it, and
- * later sends only bind it. One-off texts (an import's multi-row insert) stay unnamed, texts longer
- * than MAX_TEXT_LENGTH are neither counted nor prepared (a hot path's longest is under 2 KB), and
- * each connection prepares at most MAX_PER_CONNECTION texts: this process's and the server's
- * memory stay bounded.
+ * node-postgres and PGlite send every parameterized query unnamed, so PostgreSQL parses, analyses
+ * and plans it each time. The statements of a ticket or a redemption are long CTEs: that work was a
+ * third of the database's CPU per request on PostgreSQL and over half of the embedded engine's time
+ * (`bench/statements.ts` reports both). A text seen twice in this process is prepared under a name on
+ * each connection that sends it (src/db/wire.ts; src/db/embedded-prepared.ts on the embedded
+ * engine, one session), and later sends only bind it. One-off texts (an import's multi-row insert)
+ * stay unnamed, texts longer than MAX_TEXT_LENGTH are neither counted nor prepared (a hot path's
+ * longest is under 2 KB), and each connection prepares at most MAX_PER_CONNECTION texts: this
+ * process's and the server's memory stay bounded.
  *
  * A prepared `select *` whose table gained a column fails once with "cached plan must not change
  * result type" (a migration while the process runs). The connection then forgets the statement;
- * outside a transaction the query is sent again at once, inside one `transaction()` retries
- * (src/db/wire.ts).
+ * outside a transaction the query is sent again at once, inside one `transaction()` retries.
  */
 
 const MAX_PER_CONNECTION = 256;

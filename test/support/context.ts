@@ -48,16 +48,18 @@ export async function openTestDatabase(): Promise<{
 }
 
 /**
- * A fresh database on the PostgreSQL server of TEST_DATABASE_URL, and a connection pool of one on
- * it: what the connection did (prepared, held back) shows in every statement that follows.
+ * A fresh database and one connection to it: what the connection did (prepared, held back) shows in
+ * every statement that follows. On PostgreSQL (TEST_DATABASE_URL) a pool of one; the embedded
+ * engine is one session already.
  */
 export async function openSingleConnection(): Promise<{
   single: Database;
-  url: string;
+  /** The server database's URL; absent on the embedded engine. */
+  url: string | undefined;
   drop(): Promise<void>;
 }> {
   const test = await openTestDatabase();
-  if (!test.url) throw new Error('openSingleConnection needs TEST_DATABASE_URL');
+  if (!test.url) return { single: test.database, url: undefined, drop: test.drop };
   const single = await openDatabase({ url: test.url, poolSize: 1 });
   return {
     single,
