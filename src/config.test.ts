@@ -9,7 +9,7 @@ describe('startup configuration', () => {
     expect(config.dataDir).toMatch(/\/data$/);
   });
 
-  it('prepares repeated statements on PostgreSQL unless told not to (PgBouncer in transaction mode)', () => {
+  it('prepares repeated statements unless told not to (PgBouncer in transaction mode)', () => {
     expect(loadConfig({}).databasePreparedStatements).toBe(true);
     expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: 'false' }).databasePreparedStatements).toBe(false);
   });

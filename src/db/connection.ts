@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import {
   type Column,
   type ExtractTablesWithRelations,
@@ -163,7 +163,7 @@ async function openEmbedded(dataDir: string | undefined, prepareStatements: bool
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   await client.waitReady;
   const prepared = prepareStatements ? preparedStatements(client) : undefined;
-  const db = drizzlePglite(takingTurns(client, prepared, false)) as unknown as Db;
+  const db = drizzlePglite(takingTurns(client, prepared, undefined)) as unknown as Db;
   return {
     kind: 'embedded',
     db,
@@ -201,14 +201,14 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 function takingTurns<T extends Queryable>(
   target: T,
   prepared: PreparedQuery | undefined,
-  inTransaction: boolean,
+  openTransaction: Transaction | undefined,
 ): T {
   const query = async (...args: Parameters<PGlite['query']>) => {
     await nextTurn();
-    return prepared?.(args[0], args[1], args[2], inTransaction) ?? target.query(...args);
+    return prepared?.(args[0], args[1], args[2], openTransaction) ?? target.query(...args);
   };
   const transaction = (fn: (tx: Queryable) => Promise<unknown>) =>
-    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx, prepared, true)));
+    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx, prepared, tx)));
   return new Proxy(target, {
     get(object, property) {
       if (property === 'query') return query;

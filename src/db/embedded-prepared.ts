@@ -1,4 +1,11 @@
-import { type PGlite, parse, protocol, type QueryOptions, type Results } from '@electric-sql/pglite';
+import {
+  type PGlite,
+  parse,
+  protocol,
+  type QueryOptions,
+  type Results,
+  type Transaction,
+} from '@electric-sql/pglite';
 import { statementNames } from './prepared.ts';
 import { isStalePlan } from './transaction.ts';
 
@@ -12,12 +19,15 @@ interface Prepared {
   columns: BackendMessage | undefined;
 }
 
-/** Sends a statement prepared, or answers undefined when it is not one to prepare. */
+/**
+ * Sends a statement prepared, in transaction when given, or answers undefined when it is not one
+ * to prepare.
+ */
 export type PreparedQuery = <T>(
   text: string,
   params: unknown[] | undefined,
   options: QueryOptions | undefined,
-  inTransaction: boolean,
+  transaction: Transaction | undefined,
 ) => Promise<Results<T>> | undefined;
 
 /**
@@ -28,30 +38,35 @@ export type PreparedQuery = <T>(
  * of the engine's time. A text this process repeats (src/db/prepared.ts decides which) is parsed
  * once under a name, its parameter types and columns kept here; each later send is one call
  * (Bind, Execute, Sync) whose rows PGlite's own parser reads with the kept columns, so the result
- * is what `query` would have returned. The locks are PGlite's, taken as its `query` takes them.
+ * is what `query` would have returned. The locks are PGlite's, taken as its `query` takes them;
+ * a statement of a transaction that has ended fails, as PGlite's own does, and is checked under
+ * the lock, so it never runs inside the next transaction.
  *
- * A prepared `select *` whose table gained a column fails with a stale plan: the text is then
- * forgotten and, outside a transaction, sent again at once; inside one, `transaction()` retries.
+ * A prepared `select *` whose table gained a column fails with a stale plan: its text is sent
+ * again at once, unprepared, outside a transaction (inside one, `transaction()` retries), and the
+ * next send prepares it again under the same name (every prepare closes the name first).
  */
 export function preparedStatements(client: PGlite): PreparedQuery {
   const names = statementNames();
+  /** By name: a name always stands for one text, and its entry goes when its plan goes stale. */
   const prepared = new Map<string, Prepared>();
 
   async function prepare(text: string, name: string, options: QueryOptions | undefined): Promise<Prepared> {
     const messages = await client.execProtocolStream(
       Buffer.concat([
+        protocol.serialize.close({ type: 'S', name }),
         protocol.serialize.parse({ name, text, types: options?.paramTypes }),
         protocol.serialize.describe({ type: 'S', name }),
         protocol.serialize.sync(),
       ]),
-      { syncToFs: false },
+      { syncToFs: false, onNotice: options?.onNotice },
     );
     const statement = {
       name,
       parameterTypes: parse.parseDescribeStatementResults(messages),
       columns: messages.find((message) => message.name === 'rowDescription'),
     };
-    prepared.set(text, statement);
+    prepared.set(name, statement);
     return statement;
   }
 
@@ -66,14 +81,14 @@ export function preparedStatements(client: PGlite): PreparedQuery {
   }
 
   async function run<T>(text: string, name: string, params: unknown[], options: QueryOptions | undefined) {
-    const statement = prepared.get(text) ?? (await prepare(text, name, options));
+    const statement = prepared.get(name) ?? (await prepare(text, name, options));
     const messages = await client.execProtocolStream(
       Buffer.concat([
         protocol.serialize.bind({ statement: name, values: serialized(statement, params, options) }),
         protocol.serialize.execute({}),
         protocol.serialize.sync(),
       ]),
-      { syncToFs: false },
+      { syncToFs: false, onNotice: options?.onNotice },
     );
     const withColumns = statement.columns ? [statement.columns, ...messages] : messages;
     return parse.parseResults(withColumns, client.parsers, options)[0] as Results<T>;
@@ -83,24 +98,26 @@ export function preparedStatements(client: PGlite): PreparedQuery {
     text: string,
     params: unknown[] | undefined,
     options: QueryOptions | undefined,
-    inTransaction: boolean,
+    transaction: Transaction | undefined,
   ): Promise<Results<T>> | undefined {
     if (!params || params.length === 0 || options?.blob) return undefined;
     const name = names.nameFor(text);
     if (name === undefined) return undefined;
     const send = async () => {
       await client._checkReady();
-      const result = await client._runExclusiveQuery(() => run<T>(text, name, params, options));
-      if (!inTransaction) await client.syncToFs();
+      const result = await client._runExclusiveQuery(() => {
+        if (transaction?.closed) throw new Error('Transaction is closed');
+        return run<T>(text, name, params, options);
+      });
+      if (!transaction) await client.syncToFs();
       return result;
     };
     // Outside a transaction, wait for any open one to end, as PGlite's `query` does.
-    const sent = inTransaction ? send() : client._runExclusiveTransaction(send);
+    const sent = transaction ? send() : client._runExclusiveTransaction(send);
     return sent.catch((error: unknown) => {
       if (!isStalePlan(error)) throw error;
-      names.forget(text);
-      prepared.delete(text);
-      if (inTransaction) throw error;
+      prepared.delete(name);
+      if (transaction) throw error;
       return client.query<T>(text, params, options);
     });
   };

@@ -161,4 +161,53 @@ describe('prepared statements', () => {
       [1, 2, 3, 5].map((id) => ({ id })),
     );
   });
+
+  it('answers a statement that waited its turn while another found the same plan stale', async () => {
+    const table = sql.raw(`waiting_${randomBytes(4).toString('hex')}`);
+    await single.db.execute(sql`create table ${table} (id int primary key)`);
+    await single.db.execute(sql`insert into ${table} values (1)`);
+    const read = () => sql`select * from ${table} where id = ${1}`;
+    for (let i = 0; i < 3; i++) await rawRows(single.db, read());
+    await single.db.execute(sql`alter table ${table} add column name text default 'Ana'`);
+
+    // The transaction holds the engine while the read outside it waits, then meets the stale plan first.
+    const inside = transaction(single.db, async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return rawRows(tx, read());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const outside = rawRows(single.db, read());
+    const answers = await Promise.all([inside, outside, rawRows(single.db, read())]);
+    expect(answers).toEqual([1, 2, 3].map(() => [{ id: 1, name: 'Ana' }]));
+  });
+
+  // On PostgreSQL a transaction's connection goes back to the pool; the embedded engine has one session to guard.
+  it.runIf(!process.env.TEST_DATABASE_URL)(
+    'refuses a statement sent on a transaction that has ended, rather than running it in the next one',
+    async () => {
+      const table = sql.raw(`ended_${randomBytes(4).toString('hex')}`);
+      await single.db.execute(sql`create table ${table} (id int primary key)`);
+      const insert = (id: number) => sql`insert into ${table} values (${id})`;
+      for (const id of [1, 2]) await single.db.execute(insert(id));
+
+      let ended: Database['db'] | undefined;
+      await single.db.transaction(async (tx) => {
+        ended = tx as unknown as Database['db'];
+      });
+      const next = transaction(single.db, async (tx) => {
+        await tx.execute(insert(10));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await tx.execute(insert(11));
+      });
+      const refused = await ended?.execute(insert(3)).then(
+        () => undefined,
+        (error: Error) => error.cause,
+      );
+      expect(refused).toMatchObject({ message: 'Transaction is closed' });
+      await next;
+      expect(await rawRows(single.db, sql`select id from ${table} order by id`)).toEqual(
+        [1, 2, 10, 11].map((id) => ({ id })),
+      );
+    },
+  );
 });
