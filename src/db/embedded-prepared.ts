@@ -70,6 +70,16 @@ export function preparedStatements(client: PGlite): PreparedQuery {
     return statement;
   }
 
+  /**
+   * The query's own parsers over the client's. PGlite's parseResults would copy the client's
+   * parsers (hundreds of types, array types included) into a new object for every statement that
+   * brings its own (drizzle's always do); a prototype chain gives the same lookups for nothing.
+   */
+  function parsersFor(options: QueryOptions | undefined): PGlite['parsers'] {
+    if (!options?.parsers) return client.parsers;
+    return Object.assign(Object.create(client.parsers) as PGlite['parsers'], options.parsers);
+  }
+
   /** Parameters as PGlite's `query` sends them: text, by the serializer of the type PostgreSQL inferred. */
   function serialized(statement: Prepared, params: unknown[], options: QueryOptions | undefined) {
     return params.map((value, index) => {
@@ -91,7 +101,10 @@ export function preparedStatements(client: PGlite): PreparedQuery {
       { syncToFs: false, onNotice: options?.onNotice },
     );
     const withColumns = statement.columns ? [statement.columns, ...messages] : messages;
-    return parse.parseResults(withColumns, client.parsers, options)[0] as Results<T>;
+    return parse.parseResults(withColumns, parsersFor(options), {
+      ...options,
+      parsers: undefined,
+    })[0] as Results<T>;
   }
 
   return function query<T>(
