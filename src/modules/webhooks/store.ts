@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, lt, lte, notExists, type SQL, sql } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
+import { type AnyPgColumn, alias } from 'drizzle-orm/pg-core';
 import type { Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
@@ -82,12 +82,24 @@ export function deliveriesFor(
   return rows;
 }
 
-const subjectKey = (row: {
-  organizationId: string;
-  endpointId: string;
-  subjectType: string;
-  subjectId: string;
-}) => JSON.stringify([row.organizationId, row.endpointId, row.subjectType, row.subjectId]);
+/**
+ * A subject's queue: the deliveries of one subject (a member, a ticket…) to one endpoint, which go
+ * out one at a time in event order.
+ */
+type QueueOf<T> = Record<'organizationId' | 'endpointId' | 'subjectType' | 'subjectId', T>;
+
+const subjectKey = (row: QueueOf<string>) =>
+  JSON.stringify([row.organizationId, row.endpointId, row.subjectType, row.subjectId]);
+
+/** The deliveries (columns of webhookDeliveries or an alias) in the same queue as `of`, a delivery or a row. */
+function sameQueue(deliveries: QueueOf<AnyPgColumn>, of: QueueOf<string | AnyPgColumn>): SQL | undefined {
+  return and(
+    eq(deliveries.organizationId, of.organizationId),
+    eq(deliveries.endpointId, of.endpointId),
+    eq(deliveries.subjectType, of.subjectType),
+    eq(deliveries.subjectId, of.subjectId),
+  );
+}
 
 /**
  * Fan-out of freshly dispatched events: a delivery that already exists is left alone. Only the
@@ -213,10 +225,7 @@ export async function claimDue(tx: Tx, now: Date, leaseUntil: Date, limit: numbe
             .from(earlier)
             .where(
               and(
-                eq(earlier.organizationId, webhookDeliveries.organizationId),
-                eq(earlier.endpointId, webhookDeliveries.endpointId),
-                eq(earlier.subjectType, webhookDeliveries.subjectType),
-                eq(earlier.subjectId, webhookDeliveries.subjectId),
+                sameQueue(earlier, webhookDeliveries),
                 inArray(earlier.status, OPEN),
                 lt(earlier.eventId, webhookDeliveries.eventId),
               ),
@@ -333,10 +342,7 @@ export async function holdBackSuccessors(tx: Tx, delivery: DeliveryRow, until: D
     .set({ nextAttemptAt: until })
     .where(
       and(
-        eq(webhookDeliveries.organizationId, delivery.organizationId),
-        eq(webhookDeliveries.endpointId, delivery.endpointId),
-        eq(webhookDeliveries.subjectType, delivery.subjectType),
-        eq(webhookDeliveries.subjectId, delivery.subjectId),
+        sameQueue(webhookDeliveries, delivery),
         eq(webhookDeliveries.status, 'pending'),
         gt(webhookDeliveries.eventId, delivery.eventId),
         lt(webhookDeliveries.nextAttemptAt, until),
@@ -354,10 +360,7 @@ export async function wakeNext(tx: Tx, delivery: DeliveryRow, now: Date): Promis
     .from(webhookDeliveries)
     .where(
       and(
-        eq(webhookDeliveries.organizationId, delivery.organizationId),
-        eq(webhookDeliveries.endpointId, delivery.endpointId),
-        eq(webhookDeliveries.subjectType, delivery.subjectType),
-        eq(webhookDeliveries.subjectId, delivery.subjectId),
+        sameQueue(webhookDeliveries, delivery),
         inArray(webhookDeliveries.status, OPEN),
         gt(webhookDeliveries.eventId, delivery.eventId),
       ),
