@@ -13,15 +13,14 @@ type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
 
 /** What PGlite told us of a statement when it was prepared: its parameters' types and its columns. */
 interface Prepared {
-  name: string;
   parameterTypes: number[];
   /** Its RowDescription message; absent for a statement that returns no rows. */
   columns: BackendMessage | undefined;
 }
 
 /**
- * Sends a statement prepared, in transaction when given, or answers undefined when it is not one
- * to prepare.
+ * Sends a statement prepared (inside `transaction` when one is given), or answers undefined when
+ * it is not one to prepare.
  */
 export type PreparedQuery = <T>(
   text: string,
@@ -62,7 +61,6 @@ export function preparedStatements(client: PGlite): PreparedQuery {
       { syncToFs: false, onNotice: options?.onNotice },
     );
     const statement = {
-      name,
       parameterTypes: parse.parseDescribeStatementResults(messages),
       columns: messages.find((message) => message.name === 'rowDescription'),
     };
