@@ -111,8 +111,8 @@ export function preparedStatements(client: PGlite): PreparedQuery {
     options: QueryOptions | undefined,
     transaction: Transaction | undefined,
   ): Promise<Results<T>> | undefined {
-    if (!params || params.length === 0 || options?.blob) return undefined;
-    const name = names.nameFor(text);
+    if (!params || options?.blob) return undefined;
+    const name = names.nameFor(text, params.length);
     if (name === undefined) return undefined;
     const send = async () => {
       await client._checkReady();

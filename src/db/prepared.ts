@@ -32,8 +32,11 @@ function repeated(text: string): boolean {
 
 /** The names one connection gives the texts this process repeats (see above). */
 export interface StatementNames {
-  /** The name to send text under, or undefined to send it unnamed. */
-  nameFor(text: string): string | undefined;
+  /**
+   * The name to send text under, or undefined to send it unnamed. A statement without parameters
+   * (BEGIN, a migration's DDL) is never prepared.
+   */
+  nameFor(text: string, parameterCount: number): string | undefined;
   /** After a stale plan: the connection prepares the text again, under a new name. */
   forget(text: string): void;
 }
@@ -42,8 +45,8 @@ export function statementNames(): StatementNames {
   const names = new Map<string, string>();
   let prepared = 0;
   return {
-    nameFor(text) {
-      if (text.length > MAX_TEXT_LENGTH) return undefined;
+    nameFor(text, parameterCount) {
+      if (parameterCount === 0 || text.length > MAX_TEXT_LENGTH) return undefined;
       const known = names.get(text);
       if (known !== undefined || prepared >= MAX_PER_CONNECTION || !repeated(text)) return known;
       const name = `regulars_${++prepared}`;

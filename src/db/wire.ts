@@ -66,8 +66,8 @@ export function tuneConnection(client: pg.ClientBase, options: WireOptions): voi
   let held: Statement | undefined;
 
   function named(statement: Statement): Statement {
-    if (!names || statement.values.length === 0) return statement;
-    return { ...statement, name: names.nameFor(statement.text) };
+    if (!names) return statement;
+    return { ...statement, name: names.nameFor(statement.text, statement.values.length) };
   }
 
   /** Unnamed, or already prepared here: it can go in a batch without changing what pg records as parsed. */
