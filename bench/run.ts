@@ -138,11 +138,16 @@ interface Measured {
   /** CPU per request of the API processes, and of PostgreSQL; null where this machine cannot say. */
   apiCpuMsPerRequest: number | null;
   postgresCpuMsPerRequest: number | null;
+  /**
+   * The same percentiles as the server timed its requests (Server-Timing), without the load's
+   * own client and the loopback; paced scenarios only (autocannon does not hand over headers).
+   */
+  server: { p50Ms: number; p95Ms: number; p99Ms: number } | null;
 }
 
 /** Where a load reports each answer (its latency and status) and each request that got none. */
 interface Recorder {
-  answered(latencyMs: number, status: number): void;
+  answered(latencyMs: number, status: number, serverMs?: number): void;
   failed(): void;
 }
 
@@ -202,6 +207,12 @@ async function closedLoop(
  * the burst). A flow's first request is timed from when it was due, so a driver that fell behind
  * shows as latency rather than hiding it; an answer later than autocannon's 10 s is an error.
  */
+/** The server's own time for a request, from bench/server.ts's `Server-Timing: app;dur=<ms>`. */
+function serverTiming(response: Response): number | undefined {
+  const duration = /app;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1];
+  return duration === undefined ? undefined : Number(duration);
+}
+
 async function openLoop(
   url: string,
   headers: Record<string, string>,
@@ -222,7 +233,7 @@ async function openLoop(
           signal: AbortSignal.timeout(10_000),
         });
         previous = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-        record.answered(performance.now() - sent, response.status);
+        record.answered(performance.now() - sent, response.status, serverTiming(response));
         sent = performance.now();
       } catch {
         record.failed();
@@ -255,13 +266,15 @@ async function measure(
   workers: number,
 ): Promise<Measured> {
   const latencies: number[] = [];
+  const serverLatencies: number[] = [];
   const statusCodes: Record<number, number> = {};
   let errors = 0;
   let measuring = false;
   const record: Recorder = {
-    answered(latencyMs, status) {
+    answered(latencyMs, status, serverMs) {
       if (!measuring) return;
       latencies.push(latencyMs);
+      if (serverMs !== undefined) serverLatencies.push(serverMs);
       statusCodes[status] = (statusCodes[status] ?? 0) + 1;
     },
     failed() {
@@ -292,6 +305,7 @@ async function measure(
   const apiCpuMsPerRequest = perRequest(cpuSpentSince(apiCpuBefore, api));
   const postgresCpuMsPerRequest = perRequest(cpuSpentSince(postgresCpuBefore, postgresProcesses));
   latencies.sort((a, b) => a - b);
+  serverLatencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes)
     .filter(([status]) => Number(status) < 200 || Number(status) >= 300)
     .reduce((sum, [, count]) => sum + count, 0);
@@ -308,6 +322,14 @@ async function measure(
     requests: latencies.length,
     apiCpuMsPerRequest,
     postgresCpuMsPerRequest,
+    server:
+      serverLatencies.length === 0
+        ? null
+        : {
+            p50Ms: percentile(serverLatencies, 50),
+            p95Ms: percentile(serverLatencies, 95),
+            p99Ms: percentile(serverLatencies, 99),
+          },
   };
 }
 
@@ -441,6 +463,14 @@ function table(results: Measured[], ceilingOf: Map<string, string | null>): stri
       : '';
     lines.push(
       `| ${r.scenario} | ${r.workers} | ${r.requestsPerSecond} | ${r.p50Ms.toFixed(1)} | ${r.p95Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors + r.non2xx} | ${ratio} | ${r.apiCpuMsPerRequest ?? 'n/a'} | ${SERVER_URL ? (r.postgresCpuMsPerRequest ?? 'n/a') : 'in the API'} |`,
+    );
+  }
+  const serverTimed = results.filter((result) => result.server !== null);
+  if (serverTimed.length > 0) lines.push('');
+  for (const r of serverTimed) {
+    const { p50Ms, p95Ms, p99Ms } = r.server!;
+    lines.push(
+      `${r.scenario}, ${r.workers} worker${r.workers > 1 ? 's' : ''}, as the server timed it: p50 ${p50Ms.toFixed(1)} ms, p95 ${p95Ms.toFixed(1)}, p99 ${p99Ms.toFixed(1)}`,
     );
   }
   return lines.join('\n');

@@ -14,11 +14,17 @@ import type { App } from '../src/http/types.ts';
  * - GET /bench/read: one indexed read through the same driver and pool as the API;
  * - POST /bench/write: a 6-statement transaction holding a row lock (BEGIN, SELECT … FOR UPDATE,
  *   UPDATE, INSERT, SELECT, COMMIT), on tables bench/run.ts creates outside the schema.
+ * Every answer carries `Server-Timing: app;dur=<ms>`, the time the server itself spent on the
+ * request (Fastify's elapsedTime), so a load can tell its own share of a latency from the server's.
  * BENCH_WORKERS=N runs N processes (node:cluster), as `regulars serve --workers N` does.
  */
 
 function ceilingRoutes(app: App, database: Database) {
   const publicRoute = { config: { auth: 'public' as const }, schema: { hide: true } };
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('server-timing', `app;dur=${reply.elapsedTime.toFixed(2)}`);
+    return payload;
+  });
   app.get('/bench/noop', publicRoute, async () => ({ ok: true }));
   app.get(
     '/bench/read',
