@@ -16,6 +16,12 @@ export interface Seeded {
   members: Array<{ id: string; phoneAsTyped: string }>;
   /** Members with plenty of points, for spend and redemption. */
   richMembers: string[];
+  /**
+   * Members who have bought before: one large ticket put them in the top tier and in every
+   * segment a bench ticket can reach, so a ticket of theirs moves neither, as most tickets of an
+   * established program. The sample's other members start with no purchase.
+   */
+  regulars: string[];
   rewardIds: string[];
   ruleCount: number;
 }
@@ -24,17 +30,17 @@ export function pick<T>(items: T[]): T {
   return items[Math.floor(Math.random() * items.length)]!;
 }
 
-/** A bench order: 10 lines of 12.50 at a random location (SKU-0…SKU-9, food and drinks). */
-export function benchOrder(seeded: Seeded, documentNumber: string) {
+/** A bench order: 10 lines of 12.50 (or `lineTotal`) at a random location (SKU-0…SKU-9, food and drinks). */
+export function benchOrder(seeded: Pick<Seeded, 'locationIds'>, documentNumber: string, lineTotal = 1250) {
   return {
     documentNumber,
     locationId: pick(seeded.locationIds),
-    totals: { total: 10 * 1250 },
+    totals: { total: 10 * lineTotal },
     lines: Array.from({ length: 10 }, (_, i) => ({
       lineId: `L${i}`,
       sku: `SKU-${i}`,
       quantity: 1,
-      total: 1250,
+      total: lineTotal,
       category: i % 2 ? 'food' : 'drinks',
     })),
   };
@@ -148,7 +154,8 @@ function earningRules() {
 
 export async function seed(
   target: { databaseUrl?: string; dataDir?: string },
-  options: { members: number; masterKey: string },
+  /** `regulars`: how many members of the sample become regulars (see Seeded.regulars). */
+  options: { members: number; regulars: number; masterKey: string },
 ): Promise<Seeded> {
   const database = await openDatabase({ url: target.databaseUrl, dataDir: target.dataDir, poolSize: 8 });
   try {
@@ -205,6 +212,14 @@ export async function seed(
     for (const id of richMembers) {
       await call(app, 'POST', `/v1/customers/${id}/points/add`, headers, { points: 100000, reason: 'bench' });
     }
+    // 1,000.00 spent: the top tier's threshold, and every segment that spending reaches.
+    const regulars = sample.slice(1000, 1000 + options.regulars).map((member) => member.id);
+    for (const [index, id] of regulars.entries()) {
+      await call(app, 'POST', '/v1/transactions', headers, {
+        ...benchOrder({ locationIds }, `SEED-${index}`, TIERS.at(-1)!.conditionValue / 10),
+        customer: { customerId: id },
+      });
+    }
 
     await database.db.execute(
       sql`create table if not exists bench_counters (organization_id uuid, id int, value bigint not null default 0, primary key (organization_id, id))`,
@@ -227,6 +242,7 @@ export async function seed(
       // Stored as +346…; typed at the till as 0034 6…
       members: sample.map((member) => ({ id: member.id, phoneAsTyped: member.phone.replace('+', '00') })),
       richMembers,
+      regulars,
       rewardIds,
       ruleCount: rules.length,
     };
