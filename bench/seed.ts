@@ -154,8 +154,8 @@ function earningRules() {
 
 export async function seed(
   target: { databaseUrl?: string; dataDir?: string },
-  /** `regulars`: how many members of the sample become regulars (see Seeded.regulars). */
-  options: { members: number; regulars: number; masterKey: string },
+  /** `richMembers`, `regulars`: how many members of the sample become each (see Seeded). */
+  options: { members: number; richMembers: number; regulars: number; masterKey: string },
 ): Promise<Seeded> {
   const database = await openDatabase({ url: target.databaseUrl, dataDir: target.dataDir, poolSize: 8 });
   try {
@@ -208,12 +208,14 @@ export async function seed(
       database.db,
       sql`select id, phone from customers where organization_id = ${organization.id} order by random() limit 5000`,
     );
-    const richMembers = sample.slice(0, 1000).map((member) => member.id);
+    const richMembers = sample.slice(0, options.richMembers).map((member) => member.id);
     for (const id of richMembers) {
       await call(app, 'POST', `/v1/customers/${id}/points/add`, headers, { points: 100000, reason: 'bench' });
     }
     // 1,000.00 spent: the top tier's threshold, and every segment that spending reaches.
-    const regulars = sample.slice(1000, 1000 + options.regulars).map((member) => member.id);
+    const regulars = sample
+      .slice(options.richMembers, options.richMembers + options.regulars)
+      .map((member) => member.id);
     for (const [index, id] of regulars.entries()) {
       await call(app, 'POST', '/v1/transactions', headers, {
         ...benchOrder({ locationIds }, `SEED-${index}`, TIERS.at(-1)!.conditionValue / 10),

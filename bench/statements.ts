@@ -117,7 +117,7 @@ const target = await scratchDatabase(SERVER_URL);
 const masterKey = `rgm_bench_${randomBytes(12).toString('hex')}`;
 
 try {
-  const seeded = await seed(target, { members: 2_000, regulars: 0, masterKey });
+  const seeded = await seed(target, { members: 2_000, richMembers: 1_000, regulars: 0, masterKey });
   const database = await openDatabase({
     url: target.databaseUrl,
     dataDir: target.dataDir,
