@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import AjvCompiler from '@fastify/ajv-compiler';
 import cors from '@fastify/cors';
-import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -36,6 +35,7 @@ import { registerIdempotency } from './idempotency.ts';
 import { sendProblem, toAppError } from './problem.ts';
 import { refuseNulCharacters, refuseOutsizedNumbers } from './request-guards.ts';
 import { ProblemSchema } from './schemas.ts';
+import { lazySerializers } from './serializers.ts';
 import type { App } from './types.ts';
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -78,34 +78,17 @@ const buildValidator: AjvCompiler.BuildCompilerFromPool = (externalSchemas) => {
   return compile as unknown as ReturnType<AjvCompiler.BuildCompilerFromPool>;
 };
 
-const serializerPool = SerializerSelector();
-
-/**
- * A route's response serializer is compiled on its first answer rather than when the server
- * starts: compiling every route's response schemas (fast-json-stringify) was half of building the
- * server, ~1.9 s of 3.8 here, paid by every start, every worker and every test file for routes
- * most of them never answer. The first answer of each route and status pays its own compile.
- */
-const buildSerializer: typeof serializerPool = (externalSchemas, options) => {
-  const compile = serializerPool(externalSchemas, options);
-  return (route) => {
-    let serialize: ReturnType<typeof compile> | undefined;
-    return (payload) => {
-      serialize ??= compile(route);
-      return serialize(payload);
-    };
-  };
-};
-
 export async function buildServer(services: Services, options: ServerOptions = {}): Promise<App> {
+  const serializers = lazySerializers();
   const app = Fastify({
     logger: options.logger ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    schemaController: { compilersFactory: { buildValidator, buildSerializer } },
+    schemaController: { compilersFactory: { buildValidator, buildSerializer: serializers.buildSerializer } },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.decorate('compileSerializers', serializers.compileAll);
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toAppError(error, request)));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(

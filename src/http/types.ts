@@ -24,6 +24,10 @@ export interface Tenant {
 export type AuthMode = 'organization' | 'master' | 'public' | 'dialect';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Compiles the response serializers still waiting for their first answer (src/http/serializers.ts). */
+    compileSerializers(): number;
+  }
   interface FastifyContextConfig {
     auth?: AuthMode;
   }
