@@ -17,6 +17,7 @@ import { cpuSpentSince, postgresProcesses, readCpu, scratchDatabase, writeResult
 
 const SERVER_URL = process.env.DATABASE_URL;
 const SECONDS = Number(process.argv[2] ?? 8);
+if (!(SECONDS > 0)) throw new Error(`seconds must be a positive number, not ${process.argv[2]}`);
 const CONNECTIONS = 32;
 const COUNTERS = 1_000;
 
@@ -89,12 +90,12 @@ async function measure(databaseUrl: string, way: Way) {
     const elapsedS = (performance.now() - started) / 1000;
     const postgresMs = cpuSpentSince(postgresBefore, postgresProcesses);
     const client = process.cpuUsage(clientBefore);
-    const round = (ms: number) => Math.round((1000 * ms) / done) / 1000;
+    const perTransaction = (ms: number) => Math.round((1000 * ms) / done) / 1000;
     return {
       way,
       transactionsPerSecond: Math.round(done / elapsedS),
-      postgresCpuMsPerTransaction: postgresMs === null ? null : round(postgresMs),
-      clientCpuMsPerTransaction: round((client.user + client.system) / 1000),
+      postgresCpuMsPerTransaction: postgresMs === null ? null : perTransaction(postgresMs),
+      clientCpuMsPerTransaction: perTransaction((client.user + client.system) / 1000),
     };
   } finally {
     await Promise.all(clients.map((client) => client.end()));
@@ -107,8 +108,11 @@ async function main() {
   try {
     const setup = new pg.Client({ connectionString: target.databaseUrl });
     await setup.connect();
-    await setup.query(SCHEMA);
-    await setup.end();
+    try {
+      await setup.query(SCHEMA);
+    } finally {
+      await setup.end();
+    }
     const results = [];
     for (const way of ['statements', 'one call', 'statements', 'one call'] as const) {
       const result = await measure(target.databaseUrl!, way);

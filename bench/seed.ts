@@ -208,6 +208,8 @@ export async function seed(
       database.db,
       sql`select id, phone from customers where organization_id = ${organization.id} order by random() limit 5000`,
     );
+    if (sample.length < options.richMembers + options.regulars)
+      throw new Error(`a sample of ${sample.length} members cannot hold the rich members and the regulars`);
     const richMembers = sample.slice(0, options.richMembers).map((member) => member.id);
     for (const id of richMembers) {
       await call(app, 'POST', `/v1/customers/${id}/points/add`, headers, { points: 100000, reason: 'bench' });

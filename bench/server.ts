@@ -14,8 +14,10 @@ import type { App } from '../src/http/types.ts';
  * - GET /bench/read: one indexed read through the same driver and pool as the API;
  * - POST /bench/write: a 6-statement transaction holding a row lock (BEGIN, SELECT … FOR UPDATE,
  *   UPDATE, INSERT, SELECT, COMMIT), on tables bench/run.ts creates outside the schema.
- * Every answer carries `Server-Timing: app;dur=<ms>`, the time the server itself spent on the
- * request (Fastify's elapsedTime), so a load can tell its own share of a latency from the server's.
+ * Every answer of the API's own routes and of these carries `Server-Timing: app;dur=<ms>` (the
+ * dialects' plugins were registered before the hook): Fastify's elapsedTime, from when it began
+ * handling the request to its onSend hooks, without the wait for the event loop, the HTTP parsing
+ * or the write.
  * BENCH_WORKERS=N runs N processes (node:cluster), as `regulars serve --workers N` does.
  */
 
