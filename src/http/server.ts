@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import AjvCompiler from '@fastify/ajv-compiler';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -31,11 +30,11 @@ import { transactionRoutes } from '../modules/transactions/routes.ts';
 import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
+import { lazyCompilers } from './compilers.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { sendProblem, toAppError } from './problem.ts';
 import { refuseNulCharacters, refuseOutsizedNumbers } from './request-guards.ts';
 import { ProblemSchema } from './schemas.ts';
-import { lazySerializers } from './serializers.ts';
 import type { App } from './types.ts';
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -57,38 +56,22 @@ export const LOG_REDACTIONS = [
   '*.masterKey',
 ];
 
-const AJV_OPTIONS = {
-  allErrors: true,
-  removeAdditional: false,
-  useDefaults: true,
-  allowUnionTypes: true,
-} as const;
-const validatorPool = AjvCompiler();
-
-/**
- * Two validators: query strings and path parameters arrive as text and are coerced to their types;
- * JSON bodies are typed already, and coercing them would turn `null` into `""` for a nullable string.
- */
-const buildValidator: AjvCompiler.BuildCompilerFromPool = (externalSchemas) => {
-  const body = validatorPool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: false } });
-  const text = validatorPool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: 'array' } });
-  // Fastify calls a compiler with the route definition; the package's types say a bare schema.
-  const compile = (route: AjvCompiler.RouteDefinition) =>
-    route.httpPart === 'body' ? body(route as never) : text(route as never);
-  return compile as unknown as ReturnType<AjvCompiler.BuildCompilerFromPool>;
-};
-
 export async function buildServer(services: Services, options: ServerOptions = {}): Promise<App> {
-  const serializers = lazySerializers();
+  const compilers = lazyCompilers();
   const app = Fastify({
     logger: options.logger ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    schemaController: { compilersFactory: { buildValidator, buildSerializer: serializers.buildSerializer } },
+    schemaController: {
+      compilersFactory: {
+        buildValidator: compilers.buildValidator,
+        buildSerializer: compilers.buildSerializer,
+      },
+    },
     bodyLimit: 1024 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.decorate('compileSerializers', serializers.compileAll);
+  app.decorate('compileSchemas', compilers.compileAll);
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toAppError(error, request)));
   app.setNotFoundHandler((request, reply) =>
     sendProblem(

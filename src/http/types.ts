@@ -25,8 +25,8 @@ export type AuthMode = 'organization' | 'master' | 'public' | 'dialect';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Compiles the response serializers still waiting for their first answer (src/http/serializers.ts). */
-    compileSerializers(): number;
+    /** Compiles the validators and serializers still waiting for their first use (src/http/compilers.ts). */
+    compileSchemas(): number;
   }
   interface FastifyContextConfig {
     auth?: AuthMode;

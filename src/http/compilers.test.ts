@@ -1,0 +1,76 @@
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { lazyCompilers } from './compilers.ts';
+
+const NAMED = { type: 'object', properties: { name: { type: 'string' } } };
+
+function appWith(schemas: { body?: object; querystring?: object; response?: object }) {
+  const compilers = lazyCompilers();
+  const app = Fastify({
+    // One route, one set of compiles: no HEAD twin.
+    exposeHeadRoutes: false,
+    schemaController: {
+      compilersFactory: {
+        buildValidator: compilers.buildValidator,
+        buildSerializer: compilers.buildSerializer,
+      },
+    },
+  });
+  app.post(
+    '/thing',
+    {
+      schema: {
+        ...(schemas.body ? { body: schemas.body } : {}),
+        ...(schemas.querystring ? { querystring: schemas.querystring } : {}),
+        response: { 200: schemas.response ?? NAMED },
+      },
+    },
+    async (request) => ({ name: 'Ana', secret: 'x', query: request.query, body: request.body }),
+  );
+  return { app, compilers };
+}
+
+describe('lazy schema compilers', () => {
+  it('serialize an answer by its schema, dropping what the schema does not name', async () => {
+    const { app } = appWith({});
+    const response = await app.inject({ method: 'POST', url: '/thing', payload: {} });
+    expect(response.json()).toEqual({ name: 'Ana' });
+  });
+
+  it('refuse a body by its schema, naming the field, as compiled at start', async () => {
+    const { app } = appWith({
+      body: { type: 'object', required: ['points'], properties: { points: { type: 'integer' } } },
+    });
+    const response = await app.inject({ method: 'POST', url: '/thing', payload: { points: 'many' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('body/points must be integer');
+  });
+
+  it('coerce and default query values in place, as Ajv does at the root', async () => {
+    const { app } = appWith({
+      querystring: {
+        type: 'object',
+        properties: { limit: { type: 'integer', default: 20 }, page: { type: 'integer' } },
+      },
+      response: { type: 'object', properties: { query: { type: 'object', additionalProperties: true } } },
+    });
+    const response = await app.inject({ method: 'POST', url: '/thing?page=3', payload: {} });
+    expect(response.json().query).toEqual({ limit: 20, page: 3 });
+  });
+
+  it('let the server start with a schema that does not compile, and compileAll names its route', async () => {
+    const { app, compilers } = appWith({ response: { $ref: 'nowhere#/missing' } });
+    await app.ready();
+    expect(() => compilers.compileAll()).toThrow('the 200 response schema of POST /thing does not compile');
+  });
+
+  it('compile each schema once: after compileAll or a first request, nothing is left to compile', async () => {
+    const { app, compilers } = appWith({ body: NAMED });
+    await app.ready();
+    expect(compilers.compileAll()).toBe(2);
+    expect(compilers.compileAll()).toBe(0);
+    const served = appWith({ body: NAMED });
+    await served.app.inject({ method: 'POST', url: '/thing', payload: {} });
+    expect(served.compilers.compileAll()).toBe(0);
+  });
+});
