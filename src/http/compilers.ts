@@ -44,12 +44,13 @@ export function lazyCompilers(): LazyCompilers {
     let compiled: T | undefined;
     const compileNow = () => {
       if (compiled === undefined) {
-        waiting.delete(compileNow);
         try {
           compiled = compile();
         } catch (error) {
           throw new Error(`${what} does not compile`, { cause: error });
         }
+        // Only once compiled: one that failed is still waiting, for compileAll to name.
+        waiting.delete(compileNow);
       }
       return compiled;
     };
@@ -77,8 +78,8 @@ export function lazyCompilers(): LazyCompilers {
         validate.errors = ajvValidate.errors;
         return valid;
       };
-      // Fastify reads it before calling, and then passes the data's parent so that Ajv may set a
-      // root value in place (defaults, coercion): it must be the compiled function's.
+      // Fastify reads it before calling, and then passes the data's parent so that Ajv may replace
+      // a coerced root value in place: it must be the compiled function's.
       Object.defineProperty(validate, 'schemaEnv', { get: () => compiled().schemaEnv });
       return validate;
     };
