@@ -6,7 +6,8 @@ import { benchOrder, pick, type Seeded, seed } from './seed.ts';
 import {
   cpuSpentSince,
   machine,
-  percentile,
+  type Percentiles,
+  percentiles,
   postgresProcesses,
   processTree,
   readCpu,
@@ -128,13 +129,10 @@ interface Scenario {
   next(): Request[];
 }
 
-interface Measured {
+interface Measured extends Percentiles {
   scenario: string;
   workers: number;
   requestsPerSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
   errors: number;
   non2xx: number;
   statusCodes: Record<number, number>;
@@ -146,7 +144,7 @@ interface Measured {
    * The same percentiles as the server timed its requests (Server-Timing), without the load's
    * own client and the loopback; paced scenarios only (autocannon does not hand over headers).
    */
-  serverTimed: { p50Ms: number; p95Ms: number; p99Ms: number } | null;
+  serverTimed: Percentiles | null;
 }
 
 /** Where a load reports each answer (its latency and status) and each request that got none. */
@@ -317,23 +315,14 @@ async function measure(
     scenario: scenario.name,
     workers,
     requestsPerSecond: Math.round(latencies.length / windowSeconds),
-    p50Ms: percentile(latencies, 50),
-    p95Ms: percentile(latencies, 95),
-    p99Ms: percentile(latencies, 99),
+    ...percentiles(latencies),
     errors,
     non2xx,
     statusCodes,
     requests: latencies.length,
     apiCpuMsPerRequest,
     postgresCpuMsPerRequest,
-    serverTimed:
-      serverLatencies.length === 0
-        ? null
-        : {
-            p50Ms: percentile(serverLatencies, 50),
-            p95Ms: percentile(serverLatencies, 95),
-            p99Ms: percentile(serverLatencies, 99),
-          },
+    serverTimed: serverLatencies.length === 0 ? null : percentiles(serverLatencies),
   };
 }
 

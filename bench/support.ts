@@ -11,6 +11,21 @@ export function percentile(sortedMs: number[], p: number): number {
   return sortedMs[Math.max(0, index)]!;
 }
 
+export interface Percentiles {
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+/** The median, 95th and 99th percentiles of latencies sorted in ascending order. */
+export function percentiles(sortedMs: number[]): Percentiles {
+  return {
+    p50Ms: percentile(sortedMs, 50),
+    p95Ms: percentile(sortedMs, 95),
+    p99Ms: percentile(sortedMs, 99),
+  };
+}
+
 export interface Timing {
   runs: number;
   medianMs: number;
