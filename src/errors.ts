@@ -65,14 +65,17 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode | (string & {}),
     message: string,
-    options: { status?: number; errors?: FieldError[]; cause?: unknown } = {},
+    options: { status?: number; errors?: FieldError[]; errorsNotListed?: number; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.status = options.status ?? STATUS_BY_CODE[code as ErrorCode] ?? 400;
     this.errors = options.errors;
+    this.errorsNotListed = options.errorsNotListed ?? 0;
   }
 
   readonly errors: FieldError[] | undefined;
+  /** Failing fields a validation error counted but did not list. */
+  readonly errorsNotListed: number;
 }
 
 export function notFound(what: string): AppError {

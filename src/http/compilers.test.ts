@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { lazyCompilers } from './compilers.ts';
+import { lazyCompilers, THOROUGH_VALIDATION_MAX_VALUES } from './compilers.ts';
 
 const NAMED = { type: 'object', properties: { name: { type: 'string' } } };
 
@@ -89,10 +89,30 @@ describe('lazy schema compilers', () => {
   it('compile each schema once: after compileAll or a first request, nothing is left to compile', async () => {
     const { app, compilers } = appWith({ body: NAMED });
     await app.ready();
-    expect(compilers.compileAll()).toBe(2);
+    // The body's two passes (first error, all errors) and the answer's serializer.
+    expect(compilers.compileAll()).toBe(3);
     expect(compilers.compileAll()).toBe(0);
     const served = appWith({ body: NAMED });
     await served.app.inject({ method: 'POST', url: '/thing', payload: {} });
-    expect(served.compilers.compileAll()).toBe(0);
+    // A valid body never needed the pass that lists all errors.
+    expect(served.compilers.compileAll()).toBe(1);
+  });
+
+  it('list every error of a small value, and only the first of a large one', () => {
+    const compile = lazyCompilers().buildValidator({}) as unknown as (route: object) => {
+      (data: unknown): boolean;
+      errors?: unknown[] | null;
+    };
+    const validate = compile({
+      schema: { type: 'array', items: { type: 'string' } },
+      method: 'POST',
+      url: '/x',
+      httpPart: 'body',
+    });
+    expect(validate(['a'])).toBe(true);
+    expect(validate([1, 2, 3])).toBe(false);
+    expect(validate.errors).toHaveLength(3);
+    expect(validate(Array.from({ length: THOROUGH_VALIDATION_MAX_VALUES }, (_, index) => index))).toBe(false);
+    expect(validate.errors).toHaveLength(1);
   });
 });

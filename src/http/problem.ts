@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { sqlState, UNIQUE_VIOLATION } from '../db/transaction.ts';
 import { AppError, type FieldError } from '../errors.ts';
+import { type AjvError, fieldErrors, summary } from './validation-errors.ts';
 
 /** RFC 9457 problem details, the body of every error response of the native API. */
 export interface Problem {
@@ -11,6 +12,8 @@ export interface Problem {
   detail: string;
   instance?: string;
   errors?: FieldError[];
+  /** Failing fields beyond the ones listed in `errors`. */
+  errorsNotListed?: number;
 }
 
 const PROBLEM_TYPE_BASE = 'https://regulars.dev/problems/';
@@ -24,35 +27,8 @@ export function problemOf(error: AppError, instance?: string): Problem {
     detail: error.message,
     ...(instance ? { instance } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.errorsNotListed ? { errorsNotListed: error.errorsNotListed } : {}),
   };
-}
-
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
-const CONTEXT_PREFIX: Record<string, string> = {
-  querystring: 'query',
-  body: 'body',
-  params: 'params',
-  headers: 'headers',
-};
-
-/** Ajv's error list → field paths a client can act on (`body.address.city`, `query.limit`). */
-export function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
-  const prefix = CONTEXT_PREFIX[context ?? 'body'] ?? context ?? 'body';
-  return validation.map((issue) => {
-    const segments = issue.instancePath.split('/').filter(Boolean);
-    const missing = issue.params.missingProperty ?? issue.params.additionalProperty;
-    if (typeof missing === 'string') segments.push(missing);
-    const path = [prefix, ...segments].join('.');
-    const message =
-      issue.keyword === 'additionalProperties' ? 'is not a known field' : (issue.message ?? 'is invalid');
-    return { path, message };
-  });
 }
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -69,9 +45,11 @@ export function toAppError(error: unknown, request: FastifyRequest): AppError {
   if (error instanceof AppError) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) {
-    const errors = fieldErrors(fastifyError.validation as AjvError[], fastifyError.validationContext);
-    const summary = errors.map((e) => `${e.path} ${e.message}`).join('; ');
-    return new AppError('validation_failed', summary, { errors });
+    const listed = fieldErrors(fastifyError.validation as AjvError[], fastifyError.validationContext);
+    return new AppError('validation_failed', summary(listed), {
+      errors: listed.errors,
+      errorsNotListed: listed.notListed,
+    });
   }
   if (fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
     return new AppError('invalid_json', 'the request body is not valid JSON');

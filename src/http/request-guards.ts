@@ -2,23 +2,32 @@ import type { FastifyRequest } from 'fastify';
 import { validationFailed } from '../errors.ts';
 
 /**
- * Values a client can send that pass a JSON schema and still break what comes after it. Both are
- * refused with a 422 naming the field, as a schema's own errors are.
+ * Values a client can send that pass a JSON schema and still break what comes after it. Each is
+ * refused with a 422 naming the field, as a schema's own errors are. The walks are iterative, with
+ * their own stack: a body's depth is bounded already (json-body.ts), and they need not rely on it.
  */
-
-/**
- * PostgreSQL's text and jsonb cannot hold the NUL character (U+0000): a value carrying one fails
- * inside whatever statement first stores or compares it, which a client would see as a 500. Runs
- * before validation, on the path, the query string and the body.
- */
-export async function refuseNulCharacters(request: FastifyRequest): Promise<void> {
-  const found =
-    nulPath(request.params, 'params') ?? nulPath(request.query, 'query') ?? nulPath(request.body, 'body');
-  if (found) throw validationFailed(found, NUL_REFUSED);
-}
 
 /** Why a value with a NUL character is refused, wherever it came in (a CSV upload's cells too). */
 export const NUL_REFUSED = 'must not contain the NUL character (\\u0000)';
+
+/** Why a string holding half of a UTF-16 surrogate pair is refused: no UTF-8 text can hold it. */
+export const LONE_SURROGATE_REFUSED = 'must not contain a lone UTF-16 surrogate (\\ud800–\\udfff unpaired)';
+
+/**
+ * Runs before validation, on the path, the query string and the body: a NUL character
+ * (PostgreSQL's text and jsonb cannot hold U+0000) or a lone UTF-16 surrogate (PostgreSQL refuses
+ * it as invalid UTF-8; the embedded engine stores U+FFFD in its place) in any string or object
+ * key. Either would otherwise fail inside whatever statement first stores or compares it, which a
+ * client would see as a 500.
+ */
+export async function refuseUnstorableText(request: FastifyRequest): Promise<void> {
+  const found =
+    firstUnstorable(request.params, 'params') ??
+    firstUnstorable(request.query, 'query') ??
+    firstUnstorable(request.body, 'body');
+  if (found)
+    throw validationFailed(found.path, found.reason === 'nul' ? NUL_REFUSED : LONE_SURROGATE_REFUSED);
+}
 
 /**
  * Numbers past what a double holds exactly (±2^53) or past the finite: Ajv coerces a query or path
@@ -29,9 +38,9 @@ export const NUL_REFUSED = 'must not contain the NUL character (\\u0000)';
  */
 export async function refuseOutsizedNumbers(request: FastifyRequest): Promise<void> {
   const found =
-    outsizedPath(request.params, 'params') ??
-    outsizedPath(request.query, 'query') ??
-    outsizedPath(request.body, 'body');
+    firstOutsized(request.params, 'params') ??
+    firstOutsized(request.query, 'query') ??
+    firstOutsized(request.body, 'body');
   if (!found) return;
   throw validationFailed(
     found.path,
@@ -41,42 +50,66 @@ export async function refuseOutsizedNumbers(request: FastifyRequest): Promise<vo
 
 /** Where in value (object keys included) the first NUL character is, as a dotted path; else undefined. */
 export function nulPath(value: unknown, path: string): string | undefined {
-  return firstRefused(
-    value,
-    path,
-    (leaf) => typeof leaf === 'string' && leaf.includes('\u0000'),
-    (key) => key.includes('\u0000'),
-  )?.path;
+  const found = firstUnstorable(value, path);
+  return found?.reason === 'nul' ? found.path : undefined;
+}
+
+type Unstorable = { path: string; reason: 'nul' | 'lone_surrogate' };
+
+/** Depth first, the first string or object key that no database text can hold, and why. */
+function firstUnstorable(value: unknown, path: string): Unstorable | undefined {
+  let found: Unstorable | undefined;
+  walk(value, path, (node) => {
+    const reason =
+      (node.key === undefined ? undefined : unstorableText(node.key)) ??
+      (typeof node.value === 'string' ? unstorableText(node.value) : undefined);
+    if (reason) found = { path: node.path, reason };
+    return found === undefined;
+  });
+  return found;
+}
+
+function unstorableText(text: string): Unstorable['reason'] | undefined {
+  if (text.includes('\u0000')) return 'nul';
+  if (!text.isWellFormed()) return 'lone_surrogate';
+  return undefined;
 }
 
 /** The first number that is not finite, or is larger than 2^53 − 1 in size, and where it is. */
-function outsizedPath(value: unknown, path: string): Refused | undefined {
-  return firstRefused(
-    value,
-    path,
-    (leaf) =>
-      typeof leaf === 'number' && !(Number.isFinite(leaf) && Math.abs(leaf) <= Number.MAX_SAFE_INTEGER),
-  );
+function firstOutsized(value: unknown, path: string): { path: string; value: number } | undefined {
+  let found: { path: string; value: number } | undefined;
+  walk(value, path, (node) => {
+    const leaf = node.value;
+    if (typeof leaf === 'number' && !(Number.isFinite(leaf) && Math.abs(leaf) <= Number.MAX_SAFE_INTEGER)) {
+      found = { path: node.path, value: leaf };
+    }
+    return found === undefined;
+  });
+  return found;
 }
 
-interface Refused {
-  path: string;
+interface Node {
   value: unknown;
+  path: string;
+  /** The object key this value sits under, undefined for array items and the root. */
+  key: string | undefined;
 }
 
-/** Depth first, the first leaf (or object key) the tests refuse, with its dotted path. */
-function firstRefused(
-  value: unknown,
-  path: string,
-  refusesLeaf: (leaf: unknown) => boolean,
-  refusesKey: (key: string) => boolean = () => false,
-): Refused | undefined {
-  if (value === null || typeof value !== 'object') return refusesLeaf(value) ? { path, value } : undefined;
-  for (const [key, child] of Object.entries(value)) {
-    const childPath = `${path}.${key}`;
-    if (refusesKey(key)) return { path: childPath, value: key };
-    const found = firstRefused(child, childPath, refusesLeaf, refusesKey);
-    if (found) return found;
+/**
+ * Visits value and everything inside it, depth first in document order, with an explicit stack
+ * instead of recursion; stops as soon as visit returns false.
+ */
+function walk(value: unknown, path: string, visit: (node: Node) => boolean): void {
+  const stack: Node[] = [{ value, path, key: undefined }];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node;
+    if (!visit(node)) return;
+    const parent = node.value;
+    if (parent === null || typeof parent !== 'object') continue;
+    const entries = Object.entries(parent);
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const [key, child] = entries[index] as [string, unknown];
+      stack.push({ value: child, path: `${node.path}.${key}`, key: Array.isArray(parent) ? undefined : key });
+    }
   }
-  return undefined;
 }

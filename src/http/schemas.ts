@@ -28,7 +28,11 @@ export const ProblemSchema = Type.Object(
           path: Type.String({ description: 'The failing field', examples: ['body.email'] }),
           message: Type.String({ description: 'Why it failed' }),
         }),
+        { description: 'The failing fields, one entry each, at most 20' },
       ),
+    ),
+    errorsNotListed: Type.Optional(
+      Type.Integer({ description: 'How many more fields failed than `errors` lists', examples: [3] }),
     ),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details' },

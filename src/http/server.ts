@@ -32,10 +32,12 @@ import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { lazyCompilers } from './compilers.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { registerJsonBodyParser } from './json-body.ts';
 import { sendProblem, toAppError } from './problem.ts';
-import { refuseNulCharacters, refuseOutsizedNumbers } from './request-guards.ts';
+import { refuseOutsizedNumbers, refuseUnstorableText } from './request-guards.ts';
 import { ProblemSchema } from './schemas.ts';
 import type { App } from './types.ts';
+import { fieldErrors, summary } from './validation-errors.ts';
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -69,10 +71,13 @@ export async function buildServer(services: Services, options: ServerOptions = {
       },
     },
     bodyLimit: 1024 * 1024,
+    // Fastify's own joins every error into the message, which the dialects' error handlers show.
+    schemaErrorFormatter: (errors, context) => new Error(summary(fieldErrors(errors, context))),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('compileSchemas', compilers.compileAll);
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toAppError(error, request)));
+  registerJsonBodyParser(app);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       reply,
@@ -84,7 +89,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
     if (request.body === undefined && (request.method === 'POST' || request.method === 'PATCH'))
       request.body = {};
   });
-  app.addHook('preValidation', refuseNulCharacters);
+  app.addHook('preValidation', refuseUnstorableText);
   app.addHook('preHandler', refuseOutsizedNumbers);
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);

@@ -102,7 +102,9 @@ export const CheerfyTicket = Type.Object({
   client_data: Type.Optional(Type.Unknown()),
   scope: Type.Optional(
     Type.Union([
-      Type.Object({ locations: Type.Optional(Type.Array(Type.Union([Type.Integer(), Type.String()]))) }),
+      Type.Object({
+        locations: Type.Optional(Type.Array(Type.Union([Type.Integer(), Type.String()]), { maxItems: 1000 })),
+      }),
       Type.Null(),
     ]),
   ),

@@ -173,6 +173,8 @@ export const scopeFields = {
     description: 'Only for these brands; empty = all',
   }),
   channels: Type.Array(Type.Enum(CHANNELS), {
+    maxItems: CHANNELS.length,
+    uniqueItems: true,
     description: 'Only on these channels; empty = all',
   }),
   tierIds: Type.Array(Uuid('Tier id'), {

@@ -224,7 +224,10 @@ const EntryParams = Type.Object({ entryId: Uuid('Ledger entry id') });
 const HistoryQuery = Type.Object({
   ...PageQuery,
   kind: Type.Optional(
-    Type.Array(EntryKindSchema, { description: 'Only these kinds (repeat the parameter for several)' }),
+    Type.Array(EntryKindSchema, {
+      maxItems: 20,
+      description: 'Only these kinds (repeat the parameter for several)',
+    }),
   ),
   pointTypeId: Type.Optional(Uuid('Only this point type')),
   from: Type.Optional(Timestamp('Only entries written at or after this moment')),

@@ -10,6 +10,7 @@ export const ProgramSettingsSchema = Type.Object(
   {
     cheerfyEarningStatuses: Type.Optional(
       Type.Array(Type.Integer({ minimum: 1, maximum: 6 }), {
+        maxItems: 6,
         uniqueItems: true,
         description: 'Cheerfy ticket statuses that count as completed and earn (default [1], COMPLETED)',
       }),

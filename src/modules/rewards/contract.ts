@@ -184,6 +184,7 @@ export const rewardFields = {
   ),
   locationIds: Ids('location'),
   channels: Type.Array(Type.Enum(REWARD_CHANNELS), {
+    maxItems: REWARD_CHANNELS.length,
     uniqueItems: true,
     description: 'Where it can be taken: pos (till), online, shop (claimed for points), admin; empty = all',
   }),
