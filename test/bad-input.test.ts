@@ -44,6 +44,13 @@ import { dinner, rewardsApi } from './support/rewards.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261205);
+/**
+ * A refusal lists at most 20 fields, so its body stays small whatever was sent (a 400 KB body once
+ * answered 79.5 MB). And no refusal takes long: one of 20,000 wrong items took 8.6 s. The bound is
+ * loose because the machine may be busy; bench/hostile-input.ts measures the event loop's stalls.
+ */
+const MAX_PROBLEM_BYTES = 16 * 1024;
+const MAX_REFUSAL_MS = 2_000;
 /** `FUZZ_REPORT=1` prints, per operation, the share of runs that got a 2xx (that reached the end). */
 const REPORT = process.env.FUZZ_REPORT === '1';
 
@@ -111,7 +118,20 @@ const hostileValue = fc.constantFrom<unknown>(
   [[[[[[[[[[]]]]]]]]]],
   { $gt: '' },
   '00000000-0000-0000-0000-000000000000',
+  // Half of a UTF-16 surrogate pair: PostgreSQL refuses it, the embedded engine stores U+FFFD.
+  '\ud800',
+  'a\udc00b',
+  nested(40),
+  // Thousands of items that each fail a union's every branch: Ajv's allErrors listed them all.
+  Array.from({ length: 20_000 }, (_, index) => index),
 );
+
+/** Arrays inside arrays, `levels` deep (built without recursion). */
+function nested(levels: number): unknown[] {
+  let value: unknown[] = [];
+  for (let level = 1; level < levels; level++) value = [value];
+  return value;
+}
 
 /** Ids of things that exist, made afresh for each operation: path and body values that reach handlers. */
 const realIds: string[] = [];
@@ -614,7 +634,16 @@ function callsFor(
       },
       {
         arbitrary: fc
-          .constantFrom('{"a":', 'null', '[]', '"text"', '{"a":1}{')
+          .constantFrom(
+            '{"a":',
+            'null',
+            '[]',
+            '"text"',
+            '{"a":1}{',
+            // Nesting a parser takes over a second to read, and a recursive walk overflows on.
+            '['.repeat(200_000),
+            `{"a":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_001)}`,
+          )
           .map((payload) => ({ payload })),
         weight: 1,
       },
@@ -953,6 +982,105 @@ describe('requests a client can get wrong', () => {
     expect(comeback.statusCode).toBeLessThan(500);
   });
 
+  it('a body of thousands of wrong items is refused at once, listing at most 20 fields', async () => {
+    const body = {
+      name: 'Hostile',
+      type: 'product_purchase',
+      config: { skus: Array.from({ length: 100_000 }, (_, index) => index), points: 5, per: 'unit' },
+    };
+    const refused = await send('POST', '/v1/earning-rules', body);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.body.length).toBeLessThan(MAX_PROBLEM_BYTES);
+    const problem = refused.json();
+    expect(problem.errors.length).toBeLessThanOrEqual(20);
+    const segment = await send('POST', '/v1/segments', {
+      name: 'Hostile',
+      parts: [{ criteria: Array.from({ length: 50 }, (_, index) => index) }],
+    });
+    expect(segment.statusCode).toBe(422);
+    expect(segment.json().errors).toHaveLength(20);
+    expect(segment.json().errorsNotListed).toBe(30);
+    expect(segment.json().errors[0]).toEqual({
+      path: 'body.parts.0.criteria.0',
+      message: 'must be an object',
+    });
+  });
+
+  it('every failing field is named once, in words', async () => {
+    const refused = await send('POST', '/v1/customers', {
+      firstName: 5,
+      email: 'not an email',
+      birthDate: '12/31/1990',
+      gender: 'q',
+      address: { city: 'x'.repeat(1000) },
+    });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().errors).toEqual([
+      { path: 'body.firstName', message: 'must be a string or null' },
+      { path: 'body.email', message: 'must be an email address' },
+      { path: 'body.birthDate', message: 'must be a date (YYYY-MM-DD)' },
+      { path: 'body.gender', message: 'must be one of: "male", "female", "other", "not_disclosed"' },
+      { path: 'body.address.city', message: 'must be at most 100 characters long' },
+    ]);
+  });
+
+  it('a body nested deeper than 32 levels is refused with a 400 naming the limit, however deep', async () => {
+    for (const payload of [
+      '['.repeat(5_000) + ']'.repeat(5_000),
+      `{"firstName":${'['.repeat(400_000)}${']'.repeat(400_000)}}`,
+      `{"metadata":${'{"a":'.repeat(33)}1${'}'.repeat(34)}`,
+    ]) {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/customers',
+        headers: { authorization: tenant.headers.authorization, 'content-type': 'application/json' },
+        payload,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().detail).toContain('more than 32 levels deep');
+    }
+    const comeback = await ctx.app.inject({
+      method: 'POST',
+      url: '/compat/comeback/v1/customers',
+      headers: {
+        authorization: authorizationFor('/compat/comeback/v1/customers', tenant),
+        'content-type': 'application/json',
+      },
+      payload: '['.repeat(5_000),
+    });
+    expect(comeback.statusCode).toBe(400);
+  });
+
+  it('half of a UTF-16 surrogate pair is refused naming its field, and nothing is written', async () => {
+    const email = `surrogate-${Date.now()}@example.com`;
+    const created = await send('POST', '/v1/customers', { email, address: { city: 'Bar\ud800celona' } });
+    expect(created.statusCode).toBe(422);
+    expect(created.json().errors).toEqual([
+      {
+        path: 'body.address.city',
+        message: 'must not contain a lone UTF-16 surrogate (\\ud800–\\udfff unpaired)',
+      },
+    ]);
+    expect((await send('GET', `/v1/customers?email=${encodeURIComponent(email)}`)).json().data).toEqual([]);
+    const ticket = await send('POST', '/v1/transactions', {
+      documentNumber: 'T-\udc00',
+      totals: { total: 1000 },
+      lines: [{ name: 'Menu', total: 1000 }],
+    });
+    expect(ticket.statusCode).toBe(422);
+    expect(ticket.json().errors[0].path).toBe('body.documentNumber');
+    const endpoint = await send('POST', '/v1/webhook-endpoints', {
+      url: 'https://example.com/hooks',
+      headers: { 'x-token\ud83d': 'secret' },
+    });
+    expect(endpoint.statusCode).toBe(422);
+    expect(endpoint.json().errors[0].path).toBe('body.headers.x-token\ud83d');
+    // A whole pair is a character like any other.
+    const paired = await send('POST', '/v1/customers', { email, firstName: 'Ana \ud83d\ude00' });
+    expect(paired.statusCode).toBe(201);
+    expect(paired.json().firstName).toBe('Ana 😀');
+  });
+
   it('never make any operation answer with a 5xx', { timeout: 600_000 }, async () => {
     const operations = Object.entries(document.paths).flatMap(([path, byMethod]) =>
       Object.entries(byMethod).map(([method, operation]) => ({ path, method, operation })),
@@ -1007,6 +1135,7 @@ describe('requests a client can get wrong', () => {
             ? { ...call.pathValues, ...(await thingsInPath(tally.operation, path, organization)) }
             : call.pathValues;
           const url = urlOf(path, values, call.query);
+          const started = performance.now();
           const response = await ctx.app.inject({
             method: call.method as 'GET',
             url,
@@ -1016,12 +1145,18 @@ describe('requests a client can get wrong', () => {
             },
             ...(call.payload === undefined ? {} : { payload: call.payload }),
           });
+          const took = performance.now() - started;
           tally.runs += 1;
           if (response.statusCode < 300) tally.ok += 1;
+          const request = `${call.method} ${url} ${(call.payload ?? '').slice(0, 300)}`;
           if (response.statusCode >= 500) {
-            throw new Error(
-              `${call.method} ${url} ${call.payload ?? ''} answered ${response.statusCode}: ${response.body}`,
-            );
+            throw new Error(`${request} answered ${response.statusCode}: ${response.body}`);
+          }
+          if (response.statusCode >= 400 && response.body.length > MAX_PROBLEM_BYTES) {
+            throw new Error(`${request} answered a ${response.body.length}-byte ${response.statusCode}`);
+          }
+          if (response.statusCode >= 400 && took > MAX_REFUSAL_MS) {
+            throw new Error(`${request} took ${Math.round(took)} ms to be refused`);
           }
         }),
         { numRuns: RUNS, seed: SEED },

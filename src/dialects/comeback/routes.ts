@@ -41,22 +41,24 @@ const LIST_BATCH = 500;
 const tags = ['dialect: comeback'];
 
 /** Comeback's field names in error messages, for the Regulars paths the services report. */
-const FIELD_NAMES: Record<string, string> = {
-  firstName: 'name',
-  lastName: 'surname',
-  phone: 'phoneNumber',
-  marketingConsents: 'marketingCommunication',
-  value: 'discountAmount',
-  costPoints: 'pointsExpense',
-  posCode: 'code',
-  points: 'addedPoints',
-  'order.locationId': 'locationId',
-};
+const FIELD_NAMES = new Map<string, string>(
+  Object.entries({
+    firstName: 'name',
+    lastName: 'surname',
+    phone: 'phoneNumber',
+    marketingConsents: 'marketingCommunication',
+    value: 'discountAmount',
+    costPoints: 'pointsExpense',
+    posCode: 'code',
+    points: 'addedPoints',
+    'order.locationId': 'locationId',
+  }),
+);
 
 function comebackPath(path: string): string {
   const bare = path.replace(/^(body|query|params|headers)\./, '');
   if (bare.startsWith('rewards.')) return bare.replace('rewards.', 'promotionsApplied.');
-  return FIELD_NAMES[bare] ?? bare;
+  return FIELD_NAMES.get(bare) ?? bare;
 }
 
 function messageOf(error: AppError): string {

@@ -65,23 +65,29 @@ function canonical(header: string): string {
   return header.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-/** Header names other systems export (Comeback, Last.app, Open Loyalty, spreadsheets). */
-const ALIASES: Record<string, ImportableField> = {
-  name: 'firstName',
-  surname: 'lastName',
-  phonenumber: 'phone',
-  mobile: 'phone',
-  street: 'address.street',
-  postalcode: 'address.postalCode',
-  postal: 'address.postalCode',
-  zipcode: 'address.postalCode',
-  city: 'address.city',
-  province: 'address.province',
-  country: 'address.country',
-  taxid: 'company.taxId',
-  cardnumber: 'loyaltyCardNumber',
-  marketingcommunication: 'marketingConsents.email',
-};
+/**
+ * Header names other systems export (Comeback, Last.app, Open Loyalty, spreadsheets). A Map, as
+ * every lookup by a client's header must be: a header named `constructor` read an object's
+ * prototype.
+ */
+const ALIASES = new Map<string, ImportableField>(
+  Object.entries({
+    name: 'firstName',
+    surname: 'lastName',
+    phonenumber: 'phone',
+    mobile: 'phone',
+    street: 'address.street',
+    postalcode: 'address.postalCode',
+    postal: 'address.postalCode',
+    zipcode: 'address.postalCode',
+    city: 'address.city',
+    province: 'address.province',
+    country: 'address.country',
+    taxid: 'company.taxId',
+    cardnumber: 'loyaltyCardNumber',
+    marketingcommunication: 'marketingConsents.email',
+  } satisfies Record<string, ImportableField>),
+);
 
 const BY_CANONICAL = new Map<string, CsvColumn>(CSV_COLUMNS.map((column) => [canonical(column), column]));
 
@@ -125,7 +131,8 @@ export function planColumns(
   explicit: Map<string, ImportableField>,
 ): ColumnPlan | FieldError {
   const columns: ColumnPlan['columns'] = [];
-  const mapping: Record<string, string> = {};
+  // A Map, not an object: a header is data, and `constructor` in {} is true.
+  const mapping = new Map<string, ImportableField>();
   const ignored: string[] = [];
   const taken = new Map<string, string>();
   for (const [index, raw] of header.entries()) {
@@ -135,7 +142,7 @@ export function planColumns(
     }
     const name = raw.trim();
     const key = canonical(name);
-    const named = BY_CANONICAL.get(key) ?? ALIASES[key];
+    const named = BY_CANONICAL.get(key) ?? ALIASES.get(key);
     const field =
       explicit.get(name) ?? (named && !READ_ONLY.has(named) ? (named as ImportableField) : undefined);
     if (!field) {
@@ -149,17 +156,18 @@ export function planColumns(
     }
     taken.set(field, name);
     columns.push({ index, field });
-    mapping[name] = field;
+    mapping.set(name, field);
   }
   for (const header of explicit.keys()) {
-    if (!(header in mapping)) {
+    if (!mapping.has(header)) {
       return { path: 'query.mapping', message: `the CSV has no column "${header}"` };
     }
   }
   if (columns.length === 0) {
     return { path: 'body', message: 'no column of the header row maps to a customer field' };
   }
-  return { columns, mapping, ignored };
+  // fromEntries defines each key as an own property, `__proto__` included.
+  return { columns, mapping: Object.fromEntries(mapping), ignored };
 }
 
 const validator = Compile(CreateCustomerBody);

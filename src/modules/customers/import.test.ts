@@ -230,6 +230,29 @@ describe('importing members from CSV', () => {
     });
   });
 
+  it('reads headers named like an object’s own keys (constructor, __proto__, toString) as unknown columns', async () => {
+    const org = await ctx.createOrganization();
+    const csv = 'constructor,__proto__,toString,hasOwnProperty,email\nx,y,z,w,proto@test.com\n';
+    const response = await importCsv(org, csv);
+    expectStatus(response, 201);
+    expect(response.json()).toMatchObject({
+      created: 1,
+      failed: 0,
+      ignoredColumns: ['constructor', '__proto__', 'toString', 'hasOwnProperty'],
+    });
+    const mapped = await importCsv(
+      org,
+      'constructor\nmapped@test.com\n',
+      `?mapping=${encodeURIComponent('constructor:email')}`,
+    );
+    expectStatus(mapped, 201);
+    expect(mapped.json()).toMatchObject({ created: 1, mapping: { constructor: 'email' } });
+    expect((await listAll(org)).map((member) => member.email).sort()).toEqual([
+      'mapped@test.com',
+      'proto@test.com',
+    ]);
+  });
+
   it('reports a file’s duplicate rows in create mode and applies them in order in upsert mode', async () => {
     const org = await ctx.createOrganization();
     const csv = 'externalId,firstName\nx-1,Ann\nx-1,Anna\n';
