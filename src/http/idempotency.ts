@@ -67,8 +67,15 @@ function withheld(body: string, field: string): string {
  * operation's own transaction marks the key used just before it commits (src/db/transaction.ts
  * `guardCommits`), and refuses to commit if the claim was taken over. So an operation runs at most
  * once per key; a retry after a crash runs it if it had not committed, replays the stored answer if
- * one was stored, and answers 410 `idempotency_response_lost` in the window between the commit and
- * the storing of the answer (a few milliseconds) — never a second run.
+ * one was stored, and answers 410 `idempotency_response_lost` if the crash fell between the commit
+ * and the storing of the answer — never a second run. That window is the answer's presentation plus
+ * the wait for a database connection: milliseconds, but longer under overload (the kill -9 test,
+ * 100 requests on one member, sees a tenth to a third of those cut off land there).
+ *
+ * Storing the answer in the operation's transaction would close it, but the answer exists only
+ * after the service's transaction has committed, and holding that transaction open until onSend
+ * would make any later query of the request wait on it (PGlite has one connection) or read around
+ * it (a pool connection does not see its writes).
  */
 export function registerIdempotency(app: App, service: IdempotencyService) {
   app.decorateRequest('idempotency', null);
