@@ -17,6 +17,8 @@ const STATUS_BY_CODE = {
   external_id_taken: 409,
   customer_anonymized: 409,
   idempotency_in_progress: 409,
+  /** The key's operation happened, but the server stopped before storing its answer: it never runs again. */
+  idempotency_response_lost: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

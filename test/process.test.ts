@@ -1,58 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, cleanEnv, databaseEnv, removeTempDirs, startServe, tempDir } from './support/serve.ts';
 
-/** The built `regulars` binary, run as a user would. */
-const ROOT = join(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli.js');
 const run = promisify(execFile);
-const dirs: string[] = [];
-
-function tempDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'regulars-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Database settings of the suite: the same PostgreSQL server as the other tests, or a fresh embedded one. */
-function databaseEnv(): Record<string, string> {
-  const url = process.env.TEST_DATABASE_URL;
-  return url ? { DATABASE_URL: url } : { DATA_DIR: join(tempDir(), 'data') };
-}
-
-function cleanEnv(extra: Record<string, string>) {
-  const { DATABASE_URL, DATA_DIR, REGULARS_MASTER_KEY, TEST_DATABASE_URL, ...rest } = process.env;
-  return { ...rest, LOG_LEVEL: 'info', ...extra };
-}
-
-async function startServe(
-  env: Record<string, string>,
-  args: string[] = [],
-): Promise<{ child: ChildProcess; url: string; stdout: () => string; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-  return { child, url, stdout: () => stdout, stderr: () => stderr };
-}
+afterAll(removeTempDirs);
 
 /** Process ids of the servers that announced they listen (pino logs carry the pid). */
 function listeningPids(stdout: string): Set<number> {

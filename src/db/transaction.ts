@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db, Executor, Tx } from './connection.ts';
 
 /** The driver's error is wrapped by drizzle: an error and its causes, a few levels deep. */
@@ -91,6 +92,20 @@ export function afterCommit(executor: Executor, hook: () => void): void {
   else hook();
 }
 
+/** A last statement for every transaction opened under `guardCommits`; it may throw to roll back. */
+export type CommitGuard = (tx: Tx) => Promise<void>;
+
+const commitGuards = new AsyncLocalStorage<CommitGuard>();
+
+/**
+ * Runs fn so that every transaction it opens (and everything it starts, awaited or not) runs guard
+ * as its last statement before committing. This is how a request's `Idempotency-Key` is marked
+ * used in the same transaction as the operation (src/http/idempotency.ts): the two commit together.
+ */
+export function guardCommits<T>(guard: CommitGuard, fn: () => T): T {
+  return commitGuards.run(guard, fn);
+}
+
 /**
  * The one way to run a use case: everything inside fn commits or rolls back together
  * (including the event rows it emits). Serialization failures and deadlocks are retried
@@ -100,11 +115,13 @@ export function afterCommit(executor: Executor, hook: () => void): void {
 export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const hooks: Hooks = { beforeCommit: [], afterCommit: [] };
+    const guard = commitGuards.getStore();
     try {
       const result = await db.transaction(async (tx) => {
         hooksOf.set(tx, hooks);
         const answer = await fn(tx);
         for (const hook of hooks.beforeCommit) await hook();
+        if (guard) await guard(tx);
         return answer;
       });
       for (const hook of hooks.afterCommit) hook();

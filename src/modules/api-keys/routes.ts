@@ -51,7 +51,7 @@ export function apiKeyRoutes(app: App, apiKeys: ApiKeysService, organizations: O
   app.post(
     '/v1/organizations/:id/api-keys',
     {
-      config: { auth: 'master' },
+      config: { auth: 'master', mintsSecret: 'key' },
       schema: {
         tags: ['platform'],
         summary: 'Create an API key for an organization (master key); the key is shown once',

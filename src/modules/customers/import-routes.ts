@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts';
 import { tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
+import { StreamedBody } from '../../http/streamed-body.ts';
 import type { App } from '../../http/types.ts';
 import { IMPORTABLE_FIELDS } from './csv-columns.ts';
 import { type CustomerImport, type CustomerImportError, JOB_ERRORS_SHOWN } from './import.ts';
@@ -106,6 +107,14 @@ function presentImport(job: CustomerImport, errors: CustomerImportError[]) {
   };
 }
 
+/** The CSV body, as the parser above leaves it (any other content type is refused before the handler). */
+function uploadOf(body: unknown): StreamedBody {
+  if (!(body instanceof StreamedBody)) {
+    throw new AppError('unsupported_media_type', 'send the CSV as the body with Content-Type: text/csv');
+  }
+  return body;
+}
+
 export function importRoutes(app: App, customers: CustomersService) {
   const imports = customers.imports;
   app.addSchema(CustomerImportSchema);
@@ -114,8 +123,11 @@ export function importRoutes(app: App, customers: CustomersService) {
 
   // The CSV parser lives in this plugin only, so no other route accepts text/csv.
   app.register(async (scope: App) => {
-    // Leave the body unread: the handler streams request.raw into the CSV parser (the upload is never buffered).
-    scope.addContentTypeParser(['text/csv', 'application/csv'], (_request, _payload, done) => done(null));
+    // Leave the body unread: the handler streams it into the CSV parser (the upload is never buffered),
+    // hashed on the way for Idempotency-Key.
+    scope.addContentTypeParser(['text/csv', 'application/csv'], (_request, payload, done) =>
+      done(null, new StreamedBody(payload)),
+    );
 
     scope.post(
       '/v1/customers/import',
@@ -133,16 +145,10 @@ export function importRoutes(app: App, customers: CustomersService) {
         },
       },
       async (request, reply) => {
-        const contentType = request.headers['content-type'] ?? '';
-        if (!/^(text|application)\/csv\b/i.test(contentType)) {
-          throw new AppError(
-            'unsupported_media_type',
-            'send the CSV as the body with Content-Type: text/csv',
-          );
-        }
+        const upload = uploadOf(request.body);
         const organizationId = tenantOf(request).organizationId;
         const { mode = 'create', mapping, delimiter } = request.query;
-        const job = await imports.run(organizationId, request.raw, {
+        const job = await imports.run(organizationId, upload, {
           mode,
           mapping,
           delimiter: delimiter === 'tab' ? '\t' : delimiter,

@@ -254,6 +254,7 @@ export function webhookRoutes(app: App, webhooks: WebhooksService) {
   app.post(
     '/v1/webhook-endpoints',
     {
+      config: { mintsSecret: 'secret' },
       schema: {
         tags,
         summary: 'Subscribe a URL to events; the answer carries the signing secret, shown only this once',
@@ -335,6 +336,7 @@ export function webhookRoutes(app: App, webhooks: WebhooksService) {
   app.post(
     '/v1/webhook-endpoints/:id/rotate-secret',
     {
+      config: { mintsSecret: 'secret' },
       schema: {
         tags,
         summary: 'Replace the signing secret; the previous one keeps signing during the overlap',
