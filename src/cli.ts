@@ -5,6 +5,7 @@ import { openMigratedDatabase, startServer } from './app.ts';
 import { isClusterWorker, runPrimary } from './cluster.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DatabaseConnectionError } from './db/connection.ts';
+import { DataDirectoryLockedError } from './db/data-dir-lock.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
@@ -47,8 +48,30 @@ function optional(flags: Flags, name: string): string | undefined {
 
 class UsageError extends Error {}
 
-async function withServices<T>(fn: (services: ReturnType<typeof createServices>) => Promise<T>): Promise<T> {
-  const database = await openMigratedDatabase(loadConfig());
+/** What to do instead of a data command while a server holds the embedded database. */
+const WHILE_SERVING: Record<string, string> = {
+  'org create':
+    'or use the HTTP API: POST /v1/organizations with the master key, then POST /v1/organizations/<id>/api-keys for its first key',
+  'key create': 'or use the HTTP API: POST /v1/organizations/<id>/api-keys with the master key',
+  'key revoke': 'or use the HTTP API: DELETE /v1/organizations/<id>/api-keys/<keyId> with the master key',
+  'points process': 'or leave it to the server: it activates and expires due points every minute',
+  'tiers recompute': "or use the HTTP API: POST /v1/tiers/recompute with the organization's API key",
+  'segments recompute':
+    "or use the HTTP API: POST /v1/segments/<id>/recompute with the organization's API key",
+};
+
+/** A server holds the embedded database: the message says what to do instead. */
+class DatabaseInUseError extends Error {}
+
+async function withServices<T>(
+  command: string,
+  fn: (services: ReturnType<typeof createServices>) => Promise<T>,
+): Promise<T> {
+  const database = await openMigratedDatabase(loadConfig()).catch((error: unknown) => {
+    if (!(error instanceof DataDirectoryLockedError)) throw error;
+    const instead = WHILE_SERVING[command];
+    throw new DatabaseInUseError(`${error.message}\nStop the server${instead ? `, ${instead}` : ' first'}.`);
+  });
   try {
     return await fn(createServices(database));
   } finally {
@@ -145,7 +168,7 @@ async function main(argv: string[]) {
   }
   if (command === 'org' && action === 'create') {
     const name = required(flags, 'name');
-    return withServices(async (services) => {
+    return withServices(`${command} ${action}`, async (services) => {
       const organization = await services.organizations.create({
         name,
         currency: optional(flags, 'currency'),
@@ -162,7 +185,7 @@ async function main(argv: string[]) {
   }
   if (command === 'key' && action === 'create') {
     const organizationId = required(flags, 'org');
-    return withServices(async (services) => {
+    return withServices(`${command} ${action}`, async (services) => {
       await services.organizations.get(organizationId);
       const key = await services.apiKeys.create(organizationId, optional(flags, 'name'));
       print(
@@ -175,7 +198,7 @@ async function main(argv: string[]) {
   if (command === 'key' && action === 'revoke') {
     const organizationId = required(flags, 'org');
     const keyId = required(flags, 'key');
-    return withServices(async (services) => {
+    return withServices(`${command} ${action}`, async (services) => {
       const key = await services.apiKeys.revoke(organizationId, keyId);
       print(flags, key, `revoked ${key.prefix}`);
     });
@@ -184,7 +207,7 @@ async function main(argv: string[]) {
     const raw = optional(flags, 'now');
     const now = raw === undefined ? new Date() : new Date(raw);
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 time, got "${raw}"`);
-    return withServices(async (services) => {
+    return withServices(`${command} ${action}`, async (services) => {
       const result = await services.ledger.processDue({ now, organizationId: optional(flags, 'org') });
       print(
         flags,
@@ -195,7 +218,7 @@ async function main(argv: string[]) {
     });
   }
   if (command === 'ledger' && action === 'verify') {
-    return withServices(async (services) => {
+    return withServices(`${command} ${action}`, async (services) => {
       const report = await services.ledger.verify({ organizationId: optional(flags, 'org') });
       const lines = report.mismatches.map(
         (m) =>
@@ -212,7 +235,7 @@ async function main(argv: string[]) {
     const raw = optional(flags, 'now');
     const now = raw === undefined ? new Date() : new Date(raw);
     if (Number.isNaN(now.getTime())) throw new UsageError(`--now must be an ISO 8601 time, got "${raw}"`);
-    return withServices(async (services) => {
+    return withServices(`${command} ${action}`, async (services) => {
       const org = optional(flags, 'org');
       const segment = optional(flags, 'segment');
       if (segment !== undefined && org === undefined) throw new UsageError('--segment needs --org');
@@ -255,6 +278,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   } else if (
     error instanceof ConfigError ||
     error instanceof DatabaseConnectionError ||
+    error instanceof DataDirectoryLockedError ||
+    error instanceof DatabaseInUseError ||
     error instanceof AppError
   ) {
     process.stderr.write(`regulars: ${error.message}\n`);

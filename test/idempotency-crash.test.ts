@@ -1,6 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { databaseEnv, exited, removeTempDirs, type ServeProcess, startServe } from './support/serve.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killStartedProcesses, PROCESS_TEST_TIMEOUT_MS } from './support/processes.ts';
+import { databaseEnv, removeTempDirs, startServe } from './support/serve.ts';
 
+afterEach(killStartedProcesses);
 afterAll(removeTempDirs);
 
 const MASTER_KEY = 'rgm_crash_test_master_key_0000000';
@@ -75,12 +77,11 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 }
 
 describe('Idempotency-Key across a crash', () => {
-  it('completes every operation in flight at a kill -9 exactly once when retried, none stuck in progress', async () => {
-    const env = { ...databaseEnv(), REGULARS_MASTER_KEY: MASTER_KEY };
-    const servers: ServeProcess[] = [];
-    try {
+  it(
+    'completes every operation in flight at a kill -9 exactly once when retried, none stuck in progress',
+    async () => {
+      const env = { ...databaseEnv(), REGULARS_MASTER_KEY: MASTER_KEY };
       const first = await startServe(env);
-      servers.push(first);
       const member = await aMember(first.url);
 
       let answered = 0;
@@ -96,12 +97,11 @@ describe('Idempotency-Key across a crash', () => {
       await waitUntil(() => answered >= OPERATIONS / 5, REQUEST_TIMEOUT_MS);
       first.child.kill('SIGKILL');
       const outcomes = await Promise.all(firstTries);
-      await exited(first.child);
+      await first.exited;
       const cutOff = outcomes.filter((outcome) => outcome === 'cut off').length;
       expect(cutOff).toBeGreaterThan(0);
 
       const second = await startServe(env);
-      servers.push(second);
       const retries = await Promise.all(
         Array.from({ length: OPERATIONS }, async (_, operation) => {
           const response = await addPoints(second.url, member, operation);
@@ -125,9 +125,7 @@ describe('Idempotency-Key across a crash', () => {
           `${retries.filter((r) => r.status === 201 && !r.replayed).length} run, ` +
           `${statuses.filter((status) => status === 410).length} answer lost; each completed exactly once`,
       );
-    } finally {
-      for (const server of servers) server.child.kill('SIGKILL');
-      await Promise.all(servers.map((server) => exited(server.child)));
-    }
-  }, 300_000);
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });

@@ -1,11 +1,20 @@
-import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, cleanEnv, databaseEnv, removeTempDirs, startServe, tempDir } from './support/serve.ts';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killStartedProcesses, PROCESS_TEST_TIMEOUT_MS, type StartedProcess } from './support/processes.ts';
+import { cli, databaseEnv, removeTempDirs, startServe, tempDir } from './support/serve.ts';
 
-const run = promisify(execFile);
-afterAll(removeTempDirs);
+afterEach(killStartedProcesses);
+afterAll(async () => {
+  await killStartedProcesses();
+  removeTempDirs();
+});
+
+/** Asks the server to stop as an operator would, and answers its exit code. */
+async function stop(server: StartedProcess): Promise<number | null> {
+  server.child.kill('SIGTERM');
+  return server.exited;
+}
 
 /** Process ids of the servers that announced they listen (pino logs carry the pid). */
 function listeningPids(stdout: string): Set<number> {
@@ -16,33 +25,30 @@ function listeningPids(stdout: string): Set<number> {
   return pids;
 }
 
-describe('regulars serve', () => {
+const withTime = { timeout: PROCESS_TEST_TIMEOUT_MS };
+
+describe('regulars serve', withTime, () => {
   it('serves health, readiness and the API docs, then shuts down cleanly on SIGTERM', async () => {
     const masterKey = 'rgm_process_test_master_key_000000';
     const server = await startServe({ ...databaseEnv(), REGULARS_MASTER_KEY: masterKey });
-    try {
-      expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
-      expect((await fetch(`${server.url}/docs`)).status).toBe(200);
-      const root = await fetch(`${server.url}/`);
-      expect(await root.json()).toMatchObject({ name: 'regulars' });
-      expect(root.headers.get('x-request-id')).toBeTruthy();
-      const echoed = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'till-42' } });
-      expect(echoed.headers.get('x-request-id')).toBe('till-42');
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/docs`)).status).toBe(200);
+    const root = await fetch(`${server.url}/`);
+    expect(await root.json()).toMatchObject({ name: 'regulars' });
+    expect(root.headers.get('x-request-id')).toBeTruthy();
+    const echoed = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'till-42' } });
+    expect(echoed.headers.get('x-request-id')).toBe('till-42');
 
-      const organization = await fetch(`${server.url}/v1/organizations`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Over HTTP' }),
-      });
-      expect(organization.status).toBe(201);
-      // The log stream never carries credentials.
-      expect(server.stderr()).not.toContain(masterKey);
-    } finally {
-      server.child.kill('SIGTERM');
-    }
-    const code = await new Promise((resolve) => server.child.on('exit', resolve));
-    expect(code).toBe(0);
+    const organization = await fetch(`${server.url}/v1/organizations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${masterKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Over HTTP' }),
+    });
+    expect(organization.status).toBe(201);
+    // The log stream never carries credentials.
+    expect(server.stderr()).not.toContain(masterKey);
+    expect(await stop(server)).toBe(0);
   });
 
   // Needs a database of its own with no master key yet: a fresh embedded one.
@@ -50,32 +56,25 @@ describe('regulars serve', () => {
     const env = { DATA_DIR: join(tempDir(), 'data') };
     const first = await startServe(env);
     const key = /\n\s+(rgm_[0-9a-f]+)\n/.exec(first.stderr())?.[1];
-    first.child.kill('SIGTERM');
-    await new Promise((resolve) => first.child.on('exit', resolve));
+    await stop(first);
     expect(key).toBeDefined();
 
     const second = await startServe(env);
-    try {
-      expect(second.stderr()).not.toContain('rgm_');
-      const list = await fetch(`${second.url}/v1/organizations`, {
-        headers: { authorization: `Bearer ${key}` },
-      });
-      expect(list.status).toBe(200);
-    } finally {
-      second.child.kill('SIGTERM');
-    }
+    expect(second.stderr()).not.toContain('rgm_');
+    const list = await fetch(`${second.url}/v1/organizations`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(list.status).toBe(200);
   });
 
   it('exits non-zero and says why when DATABASE_URL points nowhere', async () => {
-    const failure = await run(process.execPath, [CLI, 'serve'], {
-      env: cleanEnv({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '0' }),
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect('code' in failure && failure.code).toBe(1);
-    expect((failure as { stderr: string }).stderr).toMatch(/cannot connect to DATABASE_URL/);
+    const failure = await cli(['serve'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '0' });
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toMatch(/cannot connect to DATABASE_URL/);
   });
 });
 
-describe('regulars serve --workers', () => {
+describe('regulars serve --workers', withTime, () => {
   // node:cluster shares one port between processes; the embedded database cannot be shared.
   it.runIf(process.env.TEST_DATABASE_URL)(
     'runs several API processes on PostgreSQL and stops them all on SIGTERM',
@@ -89,59 +88,78 @@ describe('regulars serve --workers', () => {
         },
         ['--workers', '2'],
       );
-      try {
-        await expect.poll(() => listeningPids(server.stdout()).size, { timeout: 20_000 }).toBe(2);
-        const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/readyz`)));
-        expect(answers.every((answer) => answer.status === 200)).toBe(true);
-      } finally {
-        server.child.kill('SIGTERM');
-      }
-      expect(await new Promise((resolve) => server.child.on('exit', resolve))).toBe(0);
+      await expect.poll(() => listeningPids(server.stdout()).size, { timeout: 120_000 }).toBe(2);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${server.url}/readyz`)));
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      expect(await stop(server)).toBe(0);
     },
   );
 
   it('refuses several workers on the embedded database', async () => {
-    const failure = await run(process.execPath, [CLI, 'serve', '--workers', '2'], {
-      env: cleanEnv({ DATA_DIR: join(tempDir(), 'data'), PORT: '0' }),
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect((failure as { stderr: string }).stderr).toContain('--workers needs DATABASE_URL');
+    const failure = await cli(['serve', '--workers', '2'], { DATA_DIR: join(tempDir(), 'data'), PORT: '0' });
+    expect(failure.code).toBe(1);
+    expect(failure.stderr).toContain('--workers needs DATABASE_URL');
   });
 });
 
-describe('regulars CLI', () => {
+describe('regulars CLI', withTime, () => {
   it('creates an organization with a first API key, then more keys, and revokes one', async () => {
-    const env = cleanEnv(databaseEnv());
-    const { stdout } = await run(
-      process.execPath,
-      [CLI, 'org', 'create', '--name', 'CLI Tasca', '--timezone', 'Europe/Madrid', '--json'],
-      { env },
+    const env = databaseEnv();
+    const created = JSON.parse(
+      (await cli(['org', 'create', '--name', 'CLI Tasca', '--timezone', 'Europe/Madrid', '--json'], env))
+        .stdout,
     );
-    const created = JSON.parse(stdout);
     expect(created.organization).toMatchObject({ name: 'CLI Tasca', timeZone: 'Europe/Madrid' });
     expect(created.apiKey.key).toMatch(/^rgl_[0-9a-f]{8}_[0-9a-f]{40}$/);
 
     const key = JSON.parse(
-      (
-        await run(process.execPath, [CLI, 'key', 'create', '--org', created.organization.id, '--json'], {
-          env,
-        })
-      ).stdout,
+      (await cli(['key', 'create', '--org', created.organization.id, '--json'], env)).stdout,
     );
-    const revoked = await run(
-      process.execPath,
-      [CLI, 'key', 'revoke', '--org', created.organization.id, '--key', key.id],
-      { env },
-    );
+    const revoked = await cli(['key', 'revoke', '--org', created.organization.id, '--key', key.id], env);
     expect(revoked.stdout).toContain(`revoked ${key.prefix}`);
   });
 
   it('prints usage and exits non-zero for an unknown command or a missing flag', async () => {
-    const unknown = await run(process.execPath, [CLI, 'frobnicate'], { env: cleanEnv({}) }).catch((e) => e);
+    const unknown = await cli(['frobnicate'], {});
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('unknown command');
-    const missing = await run(process.execPath, [CLI, 'org', 'create'], { env: cleanEnv({}) }).catch(
-      (e) => e,
-    );
+    const missing = await cli(['org', 'create'], {});
     expect(missing.stderr).toContain('--name is required');
+  });
+});
+
+describe('one embedded data directory, one process', withTime, () => {
+  it('refuses the CLI and a second server while a server runs on the directory, and says what to do', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const env = { DATA_DIR: dataDir, REGULARS_MASTER_KEY: 'rgm_lock_test_master_key_0000000' };
+    const server = await startServe(env);
+    const orgCreate = await cli(['org', 'create', '--name', 'Behind its back'], env);
+    expect(orgCreate.code).toBe(1);
+    expect(orgCreate.stderr).toContain(
+      `the embedded database in ${dataDir} is in use by process ${server.child.pid}`,
+    );
+    expect(orgCreate.stderr).toContain('Stop the server, or use the HTTP API: POST /v1/organizations');
+
+    const secondServer = await cli(['serve'], { ...env, PORT: '0' });
+    expect(secondServer.code).toBe(1);
+    expect(secondServer.stderr).toContain(`is in use by process ${server.child.pid}`);
+    expect(await stop(server)).toBe(0);
+
+    const afterStop = await cli(['org', 'create', '--name', 'Once it stopped', '--json'], env);
+    expect(afterStop.code).toBe(0);
+    expect(JSON.parse(afterStop.stdout).organization.name).toBe('Once it stopped');
+  });
+
+  it('takes the directory over from a server that was killed', async () => {
+    const dataDir = join(tempDir(), 'data');
+    const env = { DATA_DIR: dataDir, REGULARS_MASTER_KEY: 'rgm_lock_test_master_key_0000000' };
+    const server = await startServe(env);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    expect(readFileSync(join(dataDir, 'regulars.lock'), 'utf8')).toBe(`${server.child.pid}\n`);
+
+    const orgCreate = await cli(['org', 'create', '--name', 'After a crash'], env);
+    expect(orgCreate.stderr).toBe('');
+    expect(orgCreate.code).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import type { PgDatabase, PgQueryResultHKT, PgTable, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import pg from 'pg';
+import { lockDataDirectory } from './data-dir-lock.ts';
 import { type PreparedQuery, preparedStatements } from './embedded-prepared.ts';
 import { tuneConnection } from './wire.ts';
 
@@ -160,8 +161,15 @@ function listenOnPostgres(url: string, channel: string, subscriber: Subscriber):
 
 async function openEmbedded(dataDir: string | undefined, prepareStatements: boolean): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  // Before PGlite reads a file: a second process would see only its own changes and overwrite the first's.
+  const lock = dataDir ? lockDataDirectory(dataDir) : undefined;
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const prepared = prepareStatements ? preparedStatements(client) : undefined;
   const db = drizzlePglite(takingTurns(client, prepared, undefined)) as unknown as Db;
   return {
@@ -178,7 +186,13 @@ async function openEmbedded(dataDir: string | undefined, prepareStatements: bool
     },
     // PGlite runs inside this one process and serializes every query, so there is nobody to lock out.
     withAdvisoryLock: (_lockId, fn) => fn(db),
-    close: () => client.close(),
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 

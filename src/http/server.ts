@@ -46,8 +46,20 @@ const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.met
 
 export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
-  rateLimit?: { max: number; windowMs: number; redisUrl?: string | undefined };
+  rateLimit?: RateLimitOptions;
 }
+
+export interface RateLimitOptions {
+  /** Requests per key per window; 0 turns the limit off. */
+  max: number;
+  windowMs: number;
+  /** Counters in Redis, shared by every process using it; absent = in this process's memory. */
+  redisUrl?: string | undefined;
+  /** Start of the counters' Redis keys, and the connection's name: one per deployment sharing a Redis. */
+  redisKeyPrefix?: string;
+}
+
+const DEFAULT_REDIS_KEY_PREFIX = 'regulars-rate-limit:';
 
 /** Never let a credential reach the logs. */
 export const LOG_REDACTIONS = [
@@ -123,18 +135,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  if (options.rateLimit && options.rateLimit.max > 0) {
-    await app.register(rateLimit, {
-      // After authentication, so the limit is per API key rather than per shared POS gateway IP.
-      hook: 'preHandler',
-      max: options.rateLimit.max,
-      timeWindow: options.rateLimit.windowMs,
-      keyGenerator: (request) => request.tenant?.apiKeyId ?? request.ip,
-      ...(options.rateLimit.redisUrl ? { redis: new Redis(options.rateLimit.redisUrl) } : {}),
-      errorResponseBuilder: (_request, context) =>
-        new AppError('rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
-    });
-  }
+  if (options.rateLimit && options.rateLimit.max > 0) await registerRateLimit(app, options.rateLimit);
 
   app.addSchema(ProblemSchema);
   metaRoutes(app, services);
@@ -157,6 +158,35 @@ export async function buildServer(services: Services, options: ServerOptions = {
   webhookRoutes(app, services.webhooks);
 
   return app;
+}
+
+async function registerRateLimit(app: App, options: RateLimitOptions) {
+  const keyPrefix = options.redisKeyPrefix ?? DEFAULT_REDIS_KEY_PREFIX;
+  await app.register(rateLimit, {
+    // After authentication, so the limit is per API key rather than per shared POS gateway IP.
+    hook: 'preHandler',
+    max: options.max,
+    timeWindow: options.windowMs,
+    keyGenerator: (request) => request.tenant?.apiKeyId ?? request.ip,
+    ...(options.redisUrl
+      ? { redis: connectRedis(app, options.redisUrl, keyPrefix), nameSpace: keyPrefix }
+      : {}),
+    errorResponseBuilder: (_request, context) =>
+      new AppError('rate_limited', `rate limit of ${context.max} requests per ${context.after} exceeded`),
+  });
+}
+
+/** A Redis connection for the app's lifetime: the plugin never closes the client it is given. */
+function connectRedis(app: App, url: string, name: string): Redis {
+  const redis = new Redis(url, { connectionName: name });
+  // ioredis reconnects by itself; unheard, each failed attempt would print "Unhandled error event".
+  redis.on('error', (error) => app.log.warn({ err: error }, 'rate-limit Redis connection failed'));
+  app.addHook('onClose', async () => {
+    // QUIT waits for Redis to answer, which a connection that is down never does.
+    if (redis.status === 'ready') await redis.quit();
+    else redis.disconnect();
+  });
+  return redis;
 }
 
 function metaRoutes(app: App, services: Services) {

@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runProcess, type StartedProcess, startProcess } from './processes.ts';
 
 /** The built `regulars` binary, run as a user would. */
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli.js');
@@ -27,51 +27,43 @@ export function databaseEnv(): Record<string, string> {
   return url ? { DATABASE_URL: url } : { DATA_DIR: join(tempDir(), 'data') };
 }
 
-export function cleanEnv(extra: Record<string, string>): Record<string, string | undefined> {
+export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const { DATABASE_URL, DATA_DIR, REGULARS_MASTER_KEY, TEST_DATABASE_URL, ...rest } = process.env;
   return { ...rest, LOG_LEVEL: 'info', ...extra };
 }
 
-export interface ServeProcess {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-  stderr: () => string;
-}
+/** `regulars <args>` run to its end. */
+export const cli = (args: string[], env: Record<string, string>) =>
+  runProcess(process.execPath, [CLI, ...args], cleanEnv(env));
 
-/** Starts `regulars serve` and waits until it listens (killed if it does not within START_TIMEOUT_MS). */
+export type ServeProcess = StartedProcess & { url: string };
+
+/**
+ * `regulars serve`, once it says where it listens; killed if it does not within START_TIMEOUT_MS.
+ * Started with startProcess: killStartedProcesses (afterEach) ends it whatever the test did.
+ */
 export async function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...args], {
-    env: cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk) => {
-    stderr += chunk;
-  });
+  const server = startProcess(
+    process.execPath,
+    [CLI, 'serve', ...args],
+    cleanEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`serve did not listen within ${START_TIMEOUT_MS} ms: ${stderr}`));
+      server.child.kill('SIGKILL');
+      reject(new Error(`serve did not listen within ${START_TIMEOUT_MS} ms: ${server.stderr()}`));
     }, START_TIMEOUT_MS);
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk;
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+    server.child.stdout?.on('data', () => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(server.stdout());
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve(match[1] as string);
       }
     });
-    child.on('exit', (code) => {
+    server.exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${stderr}`));
+      reject(new Error(`serve exited with ${code}: ${server.stderr()}`));
     });
   });
-  return { child, url, stdout: () => stdout, stderr: () => stderr };
-}
-
-/** Resolves once the process has exited (at once if it already has). */
-export function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', resolve));
+  return { ...server, url };
 }

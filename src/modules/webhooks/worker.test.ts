@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,11 @@ import {
   type TestContext,
   type TestOrganization,
 } from '../../../test/support/context.ts';
+import {
+  killStartedProcesses,
+  PROCESS_TEST_TIMEOUT_MS,
+  startProcess,
+} from '../../../test/support/processes.ts';
 import { startReceiver, type WebhookReceiver } from '../../../test/support/webhook-receiver.ts';
 import { type RunningServer, startServer } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
@@ -26,10 +30,14 @@ beforeAll(async () => {
   ctx = await createTestContext({ webhooks: { allowPrivate: true } });
 });
 afterEach(async () => {
+  await killStartedProcesses();
   await Promise.all(workers.splice(0).map((worker) => worker.stop()));
   await Promise.all(receivers.splice(0).map((receiver) => receiver.close()));
 });
-afterAll(() => ctx.close());
+afterAll(async () => {
+  await killStartedProcesses();
+  await ctx.close();
+});
 
 function newWorker(options: Partial<WebhookWorkerOptions> = {}, database: Database = ctx.database) {
   const worker = createWebhookWorker(database, {
@@ -213,7 +221,7 @@ describe('the webhook worker process', () => {
   );
 });
 
-describe('regulars serve', () => {
+describe('regulars serve', { timeout: PROCESS_TEST_TIMEOUT_MS }, () => {
   it('loses nothing when stopped mid-delivery and started again', async () => {
     const receiver = await newReceiver();
     const masterKey = 'rgm_webhooks_restart_test_key_0000';
@@ -280,7 +288,7 @@ describe('regulars serve', () => {
   });
 });
 
-describe('regulars worker', () => {
+describe('regulars worker', { timeout: PROCESS_TEST_TIMEOUT_MS }, () => {
   it('delivers webhooks without an HTTP server and exits cleanly on SIGTERM', async () => {
     const receiver = await newReceiver();
     const dataDir = mkdtempSync(join(tmpdir(), 'regulars-worker-'));
@@ -299,34 +307,29 @@ describe('regulars worker', () => {
       const location = await services.locations.create(organization.id, { name: 'Queued before start' });
       if (!test) await database.close();
 
-      const child = spawn(
+      const worker = startProcess(
         process.execPath,
         [join(import.meta.dirname, '..', '..', '..', 'dist', 'cli.js'), 'worker'],
         {
-          env: {
-            PATH: process.env.PATH,
-            ...(test?.url ? { DATABASE_URL: test.url } : { DATA_DIR: dataDir }),
-            LOG_LEVEL: 'info',
-            WEBHOOKS_ALLOW_PRIVATE: 'true',
-            WEBHOOKS_POLL_INTERVAL_MS: '50',
-          },
+          PATH: process.env.PATH,
+          ...(test?.url ? { DATABASE_URL: test.url } : { DATA_DIR: dataDir }),
+          LOG_LEVEL: 'info',
+          WEBHOOKS_ALLOW_PRIVATE: 'true',
+          WEBHOOKS_POLL_INTERVAL_MS: '50',
         },
       );
-      let output = '';
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        output += chunk;
-      });
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      await receiver.waitFor(1, 20_000);
+      // The worker process loads the embedded engine before its first poll: slow on a busy machine.
+      await receiver.waitFor(1, 120_000);
       expect(receiver.received[0]).toMatchObject({ verified: true, event: { subject: { id: location.id } } });
-      child.kill('SIGTERM');
-      expect(await exited, output).toBe(0);
+      worker.child.kill('SIGTERM');
+      const code = await worker.exited;
+      const output = worker.stdout() + worker.stderr();
+      expect(code, output).toBe(0);
       expect(output).toContain('webhook worker started');
       expect(output).not.toContain(endpoint.secret);
     } finally {
+      // Before its database goes: a worker left running by a failed expectation.
+      await killStartedProcesses();
       await test?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
