@@ -10,7 +10,7 @@ import { readsMemberHistory } from '../../domain/earning/limits.ts';
 import { pointsToReverse } from '../../domain/earning/returns.ts';
 import type { BreakdownEntry, EarningRule, Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import { isCurrency } from '../../domain/locale.ts';
-import { AppError, notFound, validationFailed } from '../../errors.ts';
+import { AppError, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { type AudienceProvider, type EarningRulesService, NO_AUDIENCE } from '../earning-rules/service.ts';
 import { emit } from '../events/service.ts';
@@ -555,7 +555,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     if (input.currency && !isCurrency(input.currency))
       throw validationFailed('body.currency', 'must be an ISO 4217 currency code');
     if (input.locationId) {
-      const location = await locations.get(organizationId, input.locationId, tx).catch(() => null);
+      const location = await nullIfNotFound(locations.get(organizationId, input.locationId, tx));
       if (!location) throw validationFailed('body.locationId', 'is not a location of this organization');
       if (input.brandId && !location.brands.some((brand) => brand.id === input.brandId)) {
         throw validationFailed('body.brandId', 'is not a brand of this location');
