@@ -84,6 +84,20 @@ export function notFound(what: string): AppError {
   return new AppError('not_found', `${what} not found`);
 }
 
+/**
+ * What a lookup found, or null when it answered `not_found`. Any other failure (a lost connection,
+ * a lock timeout, a deadlock) says nothing about the id: it propagates, to be retried or answered
+ * 5xx, never turned into a 4xx that an Idempotency-Key would then keep for good.
+ */
+export async function nullIfNotFound<T>(lookup: Promise<T>): Promise<T | null> {
+  try {
+    return await lookup;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'not_found') return null;
+    throw error;
+  }
+}
+
 export function validationFailed(path: string, message: string): AppError {
   return new AppError('validation_failed', `${path}: ${message}`, { errors: [{ path, message }] });
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestContext,
@@ -411,6 +412,45 @@ describe('Comeback: promotions and orders', () => {
     expect(keys(applied.appliedPromotions[0])).toEqual(keys(appliedExample.appliedPromotions[0]));
     const report = await verifyLedger(ctx.database.db, { organizationId: p.org.id });
     expect(report.mismatches).toEqual([]);
+  });
+
+  it('POST /v1/orders charges the promotion with the ticket or not at all: a ticket that fails leaves nothing charged', async () => {
+    const p = await program();
+    await promotion(p, {
+      name: 'El tenedor',
+      discountType: 'percentage',
+      discountAmount: 10,
+      pointsExpense: 3,
+      code: COMEBACK.promotion,
+    });
+    const created = await bruce(p, 50);
+    // The ticket's insert, which comes after the promotion is charged, fails as a CHECK would.
+    const { db } = ctx.database;
+    await db.execute(
+      sql.raw(`create function refuse_ticket() returns trigger language plpgsql as $$
+        begin raise exception 'ticket refused' using errcode = 'check_violation'; end $$`),
+    );
+    await db.execute(
+      sql.raw(`create trigger refuse_ticket before insert on transactions for each row
+        when (new.organization_id = '${p.org.id}') execute function refuse_ticket()`),
+    );
+    let failed: Awaited<ReturnType<typeof comeback>>;
+    try {
+      failed = await comeback(p.org, 'POST', '/v1/orders', orderExample);
+    } finally {
+      await db.execute(sql.raw('drop trigger refuse_ticket on transactions'));
+      await db.execute(sql.raw('drop function refuse_ticket()'));
+    }
+    expect(failed.statusCode).toBe(500);
+    const untouched = await ok(comeback(p.org, 'GET', `/v1/customers/${created.id}`));
+    expect(untouched.points[0].amount).toBe(50);
+    expect((await ok(native(p.org, 'GET', '/v1/redemptions?orderId=h230he02'))).data).toEqual([]);
+
+    // Sent again, the order is charged once and earns: 50 − 3 + 2 per euro on 29.50.
+    await ok(comeback(p.org, 'POST', '/v1/orders', orderExample));
+    const charged = await ok(comeback(p.org, 'GET', `/v1/customers/${created.id}`));
+    expect(charged.points[0].amount).toBe(106);
+    expect((await ok(native(p.org, 'GET', '/v1/redemptions?orderId=h230he02'))).data).toHaveLength(1);
   });
 
   it('the example as printed (broken JSON) is a 400; a promotion the member cannot pay is a 400 and writes nothing', async () => {

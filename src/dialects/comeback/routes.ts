@@ -5,6 +5,7 @@ import { type AppError, notFound, validationFailed } from '../../errors.ts';
 import { toAppError } from '../../http/problem.ts';
 import type { App, Tenant } from '../../http/types.ts';
 import type { Actor } from '../../modules/ledger/service.ts';
+import type { TicketRedemption } from '../../modules/transactions/service.ts';
 import {
   ComebackAddPoints,
   ComebackCustomerInput,
@@ -157,25 +158,21 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
       const customer =
         order.customerId != null ? await find.customer(organizationId, order.customerId) : null;
       const promotions = order.promotionsApplied ?? [];
+      let redeem: TicketRedemption | undefined;
       if (promotions.length > 0) {
         if (!customer) throw validationFailed('body.customerId', 'is needed to apply promotions');
         const rewards = [];
         for (const promotion of promotions) {
           rewards.push({ rewardId: (await find.promotion(organizationId, promotion.id)).id });
         }
-        // Before the ticket, so the ticket finds its order's redemption. One per order: a retry is free.
-        await services.rewards.redemptions.redeem(organizationId, {
-          customerId: customer.id,
-          order: toRedemptionOrder(order, location?.id ?? null),
-          rewards,
-          mode: 'commit',
-          actor,
-        });
+        // Charged with the ticket, in its transaction. One per order: a retry is free.
+        redeem = { customerId: customer.id, order: toRedemptionOrder(order, location?.id ?? null), rewards };
       }
       const { transaction } = await services.transactions.ingest(
         organizationId,
         toTransaction(order, { locationId: location?.id ?? null, customerId: customer?.id ?? null }),
         actor,
+        { redeem },
       );
       return toOrderResponse(order, transaction);
     },

@@ -351,6 +351,23 @@ export function createEarningRulesService(
 
     usagePart,
 
+    /**
+     * Whether a source (an occurrence of a custom event, say) already earned the member something,
+     * as a part of the read its award makes anyway.
+     */
+    awardedPart(
+      organizationId: string,
+      customerId: string,
+      source: { type: string; id: string },
+    ): PartRead<boolean> {
+      return {
+        json: sql`select exists (select 1 from ${ruleAwards} a
+                    where a.organization_id = ${organizationId} and a.customer_id = ${customerId}
+                      and a.source_type = ${source.type} and a.source_id = ${source.id})`,
+        decode: (value) => value === true,
+      };
+    },
+
     /** Remembers which rules earned (once per rule per source), for limits and reporting. */
     async recordAwards(
       tx: Executor,

@@ -1,15 +1,23 @@
 import { Type } from 'typebox';
-import type { Evaluation } from '../../domain/earning/types.ts';
 import { toPoints } from '../../domain/points.ts';
 import { tenantOf } from '../../http/auth.ts';
 import { errorResponses, IdParams, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
 import { BreakdownEntrySchema } from '../transactions/contract.ts';
-import type { TriggerService } from './trigger-service.ts';
+import type { TriggerAward, TriggerService } from './trigger-service.ts';
 
 const AwardResponse = Type.Object({
-  pointsEarned: Type.Number({ description: 'Points the member earned (two decimals)', examples: [10] }),
-  breakdown: Type.Array(BreakdownEntrySchema),
+  pointsEarned: Type.Number({
+    description: 'Points the member earned with this request (two decimals); 0 for a duplicate',
+    examples: [10],
+  }),
+  breakdown: Type.Array(BreakdownEntrySchema, { description: 'What each rule gave; empty for a duplicate' }),
+  duplicate: Type.Boolean({
+    description:
+      'True when this eventId had already earned the member points: the event was received before, ' +
+      'so nothing was earned now (what it earned then is in the points history)',
+    examples: [false],
+  }),
 });
 
 const occurrence = {
@@ -23,10 +31,11 @@ const occurrence = {
   locationId: Type.Optional(Uuid('Where it happened (for location-restricted rules)')),
 };
 
-function present(evaluation: Evaluation) {
+function present(award: TriggerAward) {
   return {
-    pointsEarned: toPoints(evaluation.total),
-    breakdown: evaluation.entries.map((entry) => ({ ...entry, points: toPoints(entry.points) })),
+    pointsEarned: toPoints(award.total),
+    breakdown: award.entries.map((entry) => ({ ...entry, points: toPoints(entry.points) })),
+    duplicate: award.duplicate,
   };
 }
 

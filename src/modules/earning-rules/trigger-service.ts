@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
-import { readTogether } from '../../db/together.ts';
+import { answered, readTogether } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { readsMemberHistory } from '../../domain/earning/limits.ts';
 import { evaluateTrigger, type Trigger } from '../../domain/earning/triggers.ts';
@@ -17,6 +17,17 @@ export interface TriggerDependencies {
   organizations: OrganizationsService;
   audience?: AudienceProvider;
 }
+
+/** What a trigger earned the member now. */
+export interface TriggerAward extends Evaluation {
+  /**
+   * The occurrence (its source id) had earned before: this call earned nothing (`entries` empty,
+   * `total` 0), whatever the rules would say now.
+   */
+  duplicate: boolean;
+}
+
+const DUPLICATE: TriggerAward = { entries: [], total: 0, duplicate: true };
 
 export interface TriggerInput {
   organizationId: string;
@@ -40,7 +51,7 @@ export interface TriggerInput {
 export function createTriggerService(db: Db, deps: TriggerDependencies) {
   const { customers, ledger, earningRules, organizations } = deps;
 
-  async function award(input: TriggerInput, tx: Tx): Promise<Evaluation> {
+  async function award(input: TriggerInput, tx: Tx): Promise<TriggerAward> {
     const now = input.now ?? new Date();
     const { organizationId } = input;
     const rules = await earningRules.activeRules(organizationId, tx);
@@ -48,12 +59,20 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
       forUpdate: readsMemberHistory(rules),
     });
     const organization = await organizations.get(organizationId, tx);
-    const { audience, ruleUsage } = await readTogether(tx, {
+    const sourceId = input.sourceId ?? newId();
+    const source = { type: `trigger:${input.trigger.kind}`, id: sourceId };
+    const { audience, ruleUsage, seen } = await readTogether(tx, {
       audience: deps.audience
         ? await deps.audience.describePart(tx, organizationId, customer.id)
         : NO_AUDIENCE,
       ruleUsage: earningRules.usagePart(organizationId, customer.id, rules, now, organization.timeZone),
+      // Asked before the rules decide: a limit reached by the first time must not hide a retry.
+      seen:
+        input.sourceId === undefined
+          ? answered(false)
+          : earningRules.awardedPart(organizationId, customer.id, source),
     });
+    if (seen) return DUPLICATE;
     const member: MemberContext = {
       customerId: customer.id,
       ...audience,
@@ -66,8 +85,6 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
       timeZone: organization.timeZone,
       locationId: input.locationId ?? null,
     });
-    const sourceId = input.sourceId ?? newId();
-    const source = { type: `trigger:${input.trigger.kind}`, id: sourceId };
     let replayed = false;
     for (const entry of evaluation.entries) {
       const beneficiary = entry.beneficiary === 'member' ? customer.id : customer.referredBy;
@@ -89,15 +106,15 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
       );
       replayed ||= result.replayed;
     }
-    // A retry of an occurrence already awarded changes nothing, limits included.
-    if (!replayed)
-      await earningRules.recordAwards(tx, organizationId, customer.id, source, evaluation.entries, now);
-    return evaluation;
+    // A retry of an occurrence already awarded (one that raced this one) changes nothing, limits included.
+    if (replayed) return DUPLICATE;
+    await earningRules.recordAwards(tx, organizationId, customer.id, source, evaluation.entries, now);
+    return { ...evaluation, duplicate: false };
   }
 
   return {
     /** Awards a trigger in its own transaction, or in the caller's (e.g. the customer's creation). */
-    award(input: TriggerInput, tx?: Tx): Promise<Evaluation> {
+    award(input: TriggerInput, tx?: Tx): Promise<TriggerAward> {
       return tx ? award(input, tx) : transaction(db, (t) => award(input, t));
     },
   };

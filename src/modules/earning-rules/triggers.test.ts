@@ -50,13 +50,35 @@ describe('custom events, QR codes and check-ins', () => {
     const url = `/v1/customers/${customerId}/custom-events`;
     const first = await post(org, url, { name: 'left_review', eventId: 'review-1' });
     expectStatus(first, 200);
-    expect(first.json()).toMatchObject({ pointsEarned: 10, breakdown: [{ ruleName: 'Review', points: 10 }] });
-    expect((await post(org, url, { name: 'left_review', eventId: 'review-1' })).json().pointsEarned).toBe(10);
+    expect(first.json()).toMatchObject({
+      pointsEarned: 10,
+      breakdown: [{ ruleName: 'Review', points: 10 }],
+      duplicate: false,
+    });
     expect(await active(org, customerId)).toBe(10);
     expect((await post(org, url, { name: 'left_review', eventId: 'review-2' })).json().pointsEarned).toBe(10);
     expect((await post(org, url, { name: 'left_review', eventId: 'review-3' })).json().pointsEarned).toBe(0);
     expect((await post(org, url, { name: 'other_event' })).json().pointsEarned).toBe(0);
     expect(await active(org, customerId)).toBe(20);
+  });
+
+  it('answer an event id sent again with what it earned now: nothing, flagged as a duplicate', async () => {
+    const { org, customerId } = await setup({
+      name: 'Review',
+      type: 'custom_event',
+      config: { eventName: 'left_review', points: 10 },
+      limit: { count: 1, period: 'day' },
+    });
+    const url = `/v1/customers/${customerId}/custom-events`;
+    const review = { name: 'left_review', eventId: 'review-1' };
+    expect((await post(org, url, review)).json()).toMatchObject({ pointsEarned: 10, duplicate: false });
+    const again = await post(org, url, review);
+    expectStatus(again, 200);
+    expect(again.json()).toEqual({ pointsEarned: 0, breakdown: [], duplicate: true });
+    // A new occurrence that the limit stops is no duplicate: it earns nothing for another reason.
+    const limited = await post(org, url, { ...review, eventId: 'review-2' });
+    expect(limited.json()).toEqual({ pointsEarned: 0, breakdown: [], duplicate: false });
+    expect(await active(org, customerId)).toBe(10);
   });
 
   it("award each member for their own event id, even when another member's event had the same id", async () => {

@@ -5,7 +5,7 @@ import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
 import type { ExpiryRounding } from '../../domain/points.ts';
-import { conflict, notFound, validationFailed } from '../../errors.ts';
+import { conflict, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
 import type { Organization } from '../organizations/service.ts';
 import { pointTypes } from './schema.ts';
@@ -105,11 +105,9 @@ export function createPointTypesService(db: Db, configCache: ConfigCache) {
       path = 'body.pointTypeId',
     ): Promise<PointType> {
       if (id === undefined) return getDefault(organizationId, executor);
-      try {
-        return await get(organizationId, id, executor);
-      } catch {
-        throw validationFailed(path, 'is not a point type of this organization');
-      }
+      const found = await nullIfNotFound(get(organizationId, id, executor));
+      if (!found) throw validationFailed(path, 'is not a point type of this organization');
+      return found;
     },
 
     all,

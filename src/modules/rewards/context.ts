@@ -3,7 +3,7 @@ import type { Db, Executor } from '../../db/connection.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import type { Audience, Blocker, RewardTerms } from '../../domain/rewards.ts';
-import { AppError, validationFailed } from '../../errors.ts';
+import { AppError, nullIfNotFound, validationFailed } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
 import type { LedgerService } from '../ledger/service.ts';
 import type { LocationsService } from '../locations/service.ts';
@@ -84,7 +84,7 @@ export async function timeZoneAt(
 ): Promise<string> {
   const organization = await context.organizations.get(organizationId, executor);
   if (!locationId) return organization.timeZone;
-  const location = await context.locations.get(organizationId, locationId, executor).catch(() => null);
+  const location = await nullIfNotFound(context.locations.get(organizationId, locationId, executor));
   if (!location) throw validationFailed(path, 'is not a location of this organization');
   return location.timeZone ?? organization.timeZone;
 }

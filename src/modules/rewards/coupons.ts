@@ -15,7 +15,7 @@ import {
   offerBlockers,
   type RewardChannel,
 } from '../../domain/rewards.ts';
-import { AppError, notFound, validationFailed } from '../../errors.ts';
+import { AppError, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
 import type { Actor } from '../ledger/service.ts';
 import { generateCode, type RewardRow, toTerms } from './catalog.ts';
@@ -395,9 +395,7 @@ export function createCoupons(
       return transaction(db, async (tx) => {
         const current = await get(organizationId, id, tx);
         if (input.locationId) {
-          const location = await context.locations
-            .get(organizationId, input.locationId, tx)
-            .catch(() => null);
+          const location = await nullIfNotFound(context.locations.get(organizationId, input.locationId, tx));
           if (!location) throw validationFailed('body.locationId', 'is not a location of this organization');
         }
         const [row] = await tx

@@ -329,15 +329,16 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
    * Reserve or commit, in one transaction; the first request for an order wins, later ones get its
    * result. Reservations whose time is up must be released before anything is counted; unless
    * `swept` (just now), the transaction checks for them on its way, without a statement of its
-   * own, and throws SweepFirst when there are.
+   * own, and throws SweepFirst when there are. `within`: a transaction the caller opened instead.
    */
   async function writeOnce(
     organizationId: string,
     input: RedeemInput,
     now: Date,
     swept: boolean,
+    within?: Tx,
   ): Promise<RedemptionView> {
-    return transaction(db, async (tx) => {
+    const work = async (tx: Tx): Promise<RedemptionView> => {
       // The order locked and the member read in one statement (the member is not needed on a replay).
       const read = await readTogether(tx, {
         existing: orderPart(organizationId, input.order.documentNumber),
@@ -569,7 +570,8 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         if (!(await takeSlots(tx, organizationId, rewardId, slots.get(rewardId)!))) throw refused(rewardId);
       }
       return view(saved);
-    });
+    };
+    return within ? work(within) : transaction(db, work);
   }
 
   return {
@@ -646,6 +648,17 @@ export function createRedemptions(context: RewardsContext, planner: Planner) {
         transactionId: null,
         createdAt: null,
       };
+    },
+
+    /**
+     * Commits rewards on an order inside the caller's transaction, so that what else it writes
+     * (the order's ticket) and the charge are kept together or not at all. Like `redeem`, one
+     * redemption per order: asking again charges nothing. Reservations whose time is up must have
+     * been released just before, outside the transaction (`sweep`).
+     */
+    redeemIn(tx: Tx, organizationId: string, input: Omit<RedeemInput, 'mode' | 'ttlSeconds'>) {
+      const now = input.now ?? new Date();
+      return writeOnce(organizationId, { ...input, mode: 'commit' }, now, true, tx);
     },
 
     /** Commits a reservation. Committing twice is harmless; an expired or released one answers 409. */

@@ -15,7 +15,7 @@ import {
   type SegmentPart,
 } from '../../domain/segments/criteria.ts';
 import { segmentMatches } from '../../domain/segments/match.ts';
-import { AppError, conflict, notFound, validationFailed } from '../../errors.ts';
+import { AppError, conflict, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { emit, emitMany, type NewEvent } from '../events/service.ts';
 import type { LocationsService } from '../locations/service.ts';
@@ -143,7 +143,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
       case 'bought_at_locations': {
         const ids = [...new Set((input.locationIds as string[]).map((id) => id.toLowerCase()))];
         for (const [k, id] of ids.entries()) {
-          const found = await deps.locations.get(organizationId, id).catch(() => null);
+          const found = await nullIfNotFound(deps.locations.get(organizationId, id));
           if (!found)
             throw validationFailed(`${path}.locationIds.${k}`, 'is not a location of this organization');
         }
@@ -200,7 +200,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
         };
         const pointTypeId = typeof input.pointTypeId === 'string' ? input.pointTypeId.toLowerCase() : null;
         if (pointTypeId !== null) {
-          const found = await deps.pointTypes.get(organizationId, pointTypeId).catch(() => null);
+          const found = await nullIfNotFound(deps.pointTypes.get(organizationId, pointTypeId));
           if (!found)
             throw validationFailed(`${path}.pointTypeId`, 'is not a point type of this organization');
         }
@@ -241,7 +241,9 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
 
   async function compileContext(executor: Executor, organizationId: string, now: Date) {
     const organization = await deps.organizations.get(organizationId, executor as Db);
-    const pointType = await deps.pointTypes.getDefault(organizationId, executor).catch(() => null);
+    // No default type at all compares balances with 0, as a member's live check does (snapshot.ts);
+    // a default that could not be read fails the recompute instead of counting every balance as 0.
+    const pointType = await nullIfNotFound(deps.pointTypes.getDefault(organizationId, executor));
     return {
       organizationId,
       now,

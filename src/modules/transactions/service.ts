@@ -3,14 +3,14 @@ import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { answered, type PartRead, readTogether, withWrites } from '../../db/together.ts';
-import { transaction } from '../../db/transaction.ts';
+import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
 import { readsMemberHistory } from '../../domain/earning/limits.ts';
 import { pointsToReverse } from '../../domain/earning/returns.ts';
 import type { BreakdownEntry, EarningRule, Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import { isCurrency } from '../../domain/locale.ts';
-import { AppError, notFound, validationFailed } from '../../errors.ts';
+import { AppError, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { type AudienceProvider, type EarningRulesService, NO_AUDIENCE } from '../earning-rules/service.ts';
 import { emit } from '../events/service.ts';
@@ -18,6 +18,7 @@ import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
 import type { LocationsService } from '../locations/service.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
 import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
+import type { RedeemInput } from '../rewards/redemptions.ts';
 import type { CustomerIdentification, TransactionInput } from './contract.ts';
 import { isKeptPurchase, linesBoughtWrite, purchasesPart, statsWrite } from './purchases.ts';
 import { customerStats, transactions } from './schema.ts';
@@ -55,7 +56,14 @@ export interface RedemptionHook {
   ): Promise<GivenDiscount[]>;
   /** The order's redemption, locked, as a part of the member's read (then handed to syncTicket as known). */
   orderPart(organizationId: string, documentNumber: string): PartRead<unknown>;
+  /** Commits rewards on the order in the ticket's transaction (one redemption per order). */
+  redeemIn(tx: Tx, organizationId: string, redemption: TicketRedemption & { actor: Actor }): Promise<unknown>;
+  /** Releases reservations whose time is up: before redeemIn, outside the ticket's transaction. */
+  sweep(organizationId: string, now: Date): Promise<number>;
 }
+
+/** Rewards the member takes at the till on the ticket's own order. */
+export type TicketRedemption = Pick<RedeemInput, 'customerId' | 'order' | 'rewards'>;
 
 /** The organization, its settings and its active rules, as one ticket sees them. */
 interface SaleContext {
@@ -80,6 +88,12 @@ export interface IngestResult {
 export interface IngestOptions {
   /** Refuse (422 `customer_inactive`, nothing written) a ticket whose member is inactive or blocked. */
   rejectInactiveMember?: boolean;
+  /**
+   * Rewards to charge on this order in the ticket's own transaction: the ticket is recorded with
+   * them charged, or neither is (a POS that sends the order and its promotions in one request).
+   * A ticket received before is answered as before and charges nothing.
+   */
+  redeem?: TicketRedemption | undefined;
 }
 
 export interface TransactionFilter {
@@ -109,6 +123,12 @@ function memberPoints(entries: BreakdownEntry[]): number {
  */
 export function createTransactionsService(db: Db, deps: TransactionsDependencies) {
   const { customers, ledger, earningRules, organizations, locations } = deps;
+
+  function redemptionHook(): RedemptionHook {
+    if (!deps.redemptions)
+      throw new Error('rewards cannot be redeemed on a ticket without the rewards module');
+    return deps.redemptions;
+  }
 
   async function purchasesChanged(tx: Tx, organizationId: string, customerIds: Iterable<string>) {
     for (const customerId of new Set(customerIds)) {
@@ -555,7 +575,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     if (input.currency && !isCurrency(input.currency))
       throw validationFailed('body.currency', 'must be an ISO 4217 currency code');
     if (input.locationId) {
-      const location = await locations.get(organizationId, input.locationId, tx).catch(() => null);
+      const location = await nullIfNotFound(locations.get(organizationId, input.locationId, tx));
       if (!location) throw validationFailed('body.locationId', 'is not a location of this organization');
       if (input.brandId && !location.brands.some((brand) => brand.id === input.brandId)) {
         throw validationFailed('body.brandId', 'is not a brand of this location');
@@ -650,6 +670,8 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           `the member is ${customer.status}: the ticket was not recorded`,
         );
       }
+      // Before the ticket's own reads, so that the ticket finds its order's redemption.
+      if (options.redeem) await redemptionHook().redeemIn(tx, organizationId, { ...options.redeem, actor });
       const ticket = {
         organizationId,
         id: newId(),
@@ -708,12 +730,15 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       actor: Actor = SYSTEM,
       options: IngestOptions = {},
     ): Promise<IngestResult> {
+      if (options.redeem) await redemptionHook().sweep(organizationId, new Date());
       try {
         return await ingestOnce(organizationId, input, actor, options, false);
       } catch (error) {
         // The document number was taken (a retry, a status change, two tills at once), or the
-        // ticket was refused: checking first, an earlier ticket answers as it always does.
-        if (error instanceof DocumentTaken || error instanceof AppError)
+        // ticket was refused, or another till redeemed on the same order at the same moment:
+        // checking first, an earlier ticket answers as it always does.
+        const orderRaced = options.redeem !== undefined && sqlState(error) === UNIQUE_VIOLATION;
+        if (error instanceof DocumentTaken || error instanceof AppError || orderRaced)
           return ingestOnce(organizationId, input, actor, options, true);
         throw error;
       }
