@@ -98,6 +98,22 @@ describe('master key', () => {
   it('does not open tenant routes: they need an organization key', async () => {
     const response = await ctx.app.inject({ method: 'GET', url: '/v1/locations', headers: masterHeaders });
     expect(response.statusCode).toBe(401);
+    expect(response.json().detail).toMatch(
+      /^this route takes an organization's API key .*master key only reaches/,
+    );
+  });
+
+  it('says which key a route takes when it is given the other kind', async () => {
+    const org = await ctx.createOrganization();
+    const platform = await ctx.app.inject({ method: 'GET', url: '/v1/organizations', headers: org.headers });
+    expect(platform.statusCode).toBe(401);
+    expect(platform.json().detail).toBe(
+      "this route takes the platform master key (Authorization: Bearer <REGULARS_MASTER_KEY>): an organization's API key (rgl_…) does not reach the platform routes",
+    );
+    const none = await ctx.app.inject({ method: 'GET', url: '/v1/organizations' });
+    expect(none.json().detail).toBe(
+      'this route takes the platform master key (Authorization: Bearer <REGULARS_MASTER_KEY>)',
+    );
   });
 
   it('answers 404 for keys of an organization that does not exist', async () => {
