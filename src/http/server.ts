@@ -43,18 +43,10 @@ const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.met
 };
 
 export interface ServerOptions {
+  /** Logger options: `loggerOptions` of src/logging.ts (redactions, error serializer), or false. */
   logger?: FastifyServerOptions['logger'];
   rateLimit?: { max: number; windowMs: number; redisUrl?: string | undefined };
 }
-
-/** Never let a credential reach the logs. */
-export const LOG_REDACTIONS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  '*.key',
-  '*.apiKey',
-  '*.masterKey',
-];
 
 export async function buildServer(services: Services, options: ServerOptions = {}): Promise<App> {
   const compilers = lazyCompilers();
