@@ -102,6 +102,23 @@ describe('logs of failed statements', () => {
   });
 });
 
+describe('request lines', () => {
+  it('show the path and the names of the query, not its values (a till looks members up by email)', async () => {
+    const from = logs.lines.length;
+    await app.inject({
+      method: 'GET',
+      url: '/v1/customers/lookup?identifier=lucia.fernandez%40example.org&x=1',
+      headers,
+    });
+    const urls = logs.lines
+      .slice(from)
+      .map((line) => (line.req as { url?: string } | undefined)?.url)
+      .filter(Boolean);
+    expect(urls).toContain('/v1/customers/lookup?identifier=…&x=…');
+    expect(logs.text()).not.toContain('lucia.fernandez');
+  });
+});
+
 describe('the error serializer', () => {
   it('keeps the names a database message quotes and blanks the values', () => {
     const driverError = Object.assign(new Error('invalid input syntax for type uuid: "lucia@example.org"'), {
