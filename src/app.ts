@@ -3,9 +3,10 @@ import { type Database, openDatabase } from './db/connection.ts';
 import { maintainTables } from './db/maintenance.ts';
 import { runMigrations } from './db/migrate.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
-import { buildServer, LOG_REDACTIONS } from './http/server.ts';
+import { buildServer } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
+import { loggerOptions } from './logging.ts';
 import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -45,7 +46,7 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const database = await openMigratedDatabase(config);
-  const logger = { level: config.logLevel, redact: LOG_REDACTIONS };
+  const logger = loggerOptions(config.logLevel);
   let app: App | undefined;
   const services = createServices(database, {
     masterKey: config.masterKey,

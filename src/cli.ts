@@ -8,6 +8,7 @@ import { DatabaseConnectionError } from './db/connection.ts';
 import { DataDirectoryLockedError } from './db/data-dir-lock.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
+import { loggerOptions } from './logging.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
 
@@ -109,7 +110,7 @@ async function serve(flags: Flags) {
 /** The webhook worker alone (serve runs one too unless WEBHOOKS_WORKER=false). */
 async function worker() {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  const logger = pino(loggerOptions(config.logLevel));
   const database = await openMigratedDatabase(config);
   // The dialects' formats (Comeback's) read members, points and rewards through the services.
   const services = createServices(database, { webhooks: config.webhooks });

@@ -3,20 +3,24 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standInDns } from '../../test/support/dns.ts';
 import {
   checkDestination,
   createOutboundClient,
   isPublicAddress,
   OutboundError,
+  vetDestination,
   vettingLookup,
 } from './outbound.ts';
 
 let server: Server;
 let base: string;
 let redirectedHits = 0;
+let hits = 0;
 
 beforeAll(async () => {
   server = createServer((request, response) => {
+    hits++;
     if (request.url === '/redirect') {
       response.writeHead(302, { location: `${base}/target` }).end();
     } else if (request.url === '/target') {
@@ -76,6 +80,18 @@ describe('the outbound HTTP wrapper', () => {
     ['1.1.1.1', true],
     ['2606:4700:4700::1111', true],
     ['::ffff:8.8.8.8', true],
+    ['::127.0.0.1', false],
+    ['0:0:0:0:0:0:7F00:0001', false],
+    ['::ffff:0:7f00:1', false],
+    ['64:ff9b::7f00:1', false],
+    ['64:ff9b::a9fe:a9fe', false],
+    ['64:ff9b::808:808', true],
+    ['2002:7f00:1::1', false],
+    ['2002:c0a8:101::1', false],
+    ['2002:808:808::1', true],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', false],
+    ['2001:0:4136:e378:8000:63bf:f7f7:f7f7', true],
+    ['::', false],
     ['not an address', false],
   ])('judges %s public: %s', (address, expected) => {
     expect(isPublicAddress(address)).toBe(expected);
@@ -97,6 +113,81 @@ describe('the outbound HTTP wrapper', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('refuses loopback wrapped in IPv6 or spelled with a trailing dot, and nothing reaches the server', async () => {
+    const client = createOutboundClient({ allowPrivate: false, resolve: standInDns() });
+    const port = (server.address() as AddressInfo).port;
+    const before = hits;
+    try {
+      for (const url of [
+        `http://[::127.0.0.1]:${port}/`,
+        `http://[64:ff9b::7f00:1]:${port}/`,
+        `http://[2002:7f00:1::1]:${port}/`,
+        `http://localhost.:${port}/`,
+        `http://LOCALHOST..:${port}/`,
+      ]) {
+        const error = await failure(client.send({ method: 'POST', url, headers: {}, body: '{}' }));
+        expect(error.kind, url).toBe('blocked_address');
+      }
+    } finally {
+      await client.close();
+    }
+    expect(hits).toBe(before);
+  });
+
+  it('connects only to the address its lookup vetted: a name answering loopback is refused, even after a public answer', async () => {
+    const port = (server.address() as AddressInfo).port;
+    let answers = 0;
+    // Rebinding: public for the check at registration, loopback when the delivery connects.
+    const rebinding = async (hostname: string) =>
+      answers++ === 0
+        ? standInDns({ [hostname]: ['93.184.215.14'] })(hostname)
+        : [{ address: '127.0.0.1', family: 4 }];
+    const url = `http://rebound.example.test:${port}/`;
+    expect((await vetDestination(url, { allowPrivate: false, resolve: rebinding })).hostname).toBe(
+      'rebound.example.test',
+    );
+    const before = hits;
+    const guarded = createOutboundClient({ allowPrivate: false, resolve: rebinding });
+    try {
+      const error = await failure(guarded.send({ method: 'POST', url, headers: {}, body: '{}' }));
+      expect(error.kind).toBe('blocked_address');
+      expect(error.message).toMatch(
+        /rebound\.example\.test resolves to a non-public address \(127\.0\.0\.1\)/,
+      );
+    } finally {
+      await guarded.close();
+    }
+    expect(hits).toBe(before);
+    // The same stand-in DNS with private destinations allowed does reach the server: the lookup is the connection's.
+    const allowed = createOutboundClient({
+      allowPrivate: true,
+      resolve: standInDns({ 'rebound.example.test': ['127.0.0.1'] }),
+    });
+    try {
+      expect((await allowed.send({ method: 'POST', url, headers: {}, body: '{}' })).status).toBe(201);
+    } finally {
+      await allowed.close();
+    }
+  });
+
+  it('checks at registration every address a name resolves to, and lets a name that does not resolve (yet) pass', async () => {
+    const dns = standInDns({
+      'mixed.example.test': ['93.184.215.14', '10.0.0.7'],
+      'public.example.test': ['93.184.215.14', '2606:2800:21f:cb07:6820:80da:af6b:8b2c'],
+      'nat64.example.test': ['64:ff9b::a9fe:a9fe'],
+    });
+    const vet = (url: string, allowPrivate = false) => vetDestination(url, { allowPrivate, resolve: dns });
+    await expect(vet('https://mixed.example.test/')).rejects.toThrow(/non-public address \(10\.0\.0\.7\)/);
+    await expect(vet('https://nat64.example.test/')).rejects.toThrow(/non-public address/);
+    await expect(vet('https://public.example.test/')).resolves.toBeInstanceOf(URL);
+    await expect(vet('https://nowhere.example.test/')).resolves.toBeInstanceOf(URL);
+    await expect(vet('https://mixed.example.test/', true)).resolves.toBeInstanceOf(URL);
+    const silent = () => new Promise<never>(() => {});
+    await expect(
+      vetDestination('https://slow.example.test/', { allowPrivate: false, resolve: silent, timeoutMs: 50 }),
+    ).resolves.toBeInstanceOf(URL);
   });
 
   it('refuses a host name whose DNS answer is private, in the lookup the connection itself uses', async () => {

@@ -1,4 +1,5 @@
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupAddress } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { Agent, fetch } from 'undici';
 
@@ -46,17 +47,47 @@ for (const [network, prefix] of [
   NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
 }
 
-/** `::ffff:127.0.0.1` and `::ffff:7f00:1` are IPv4 addresses in IPv6 clothing: judge them as IPv4. */
-function embeddedIpv4(address: string): string | undefined {
-  const match = /^::ffff:(?:0:)?([0-9a-f.:]+)$/i.exec(address);
-  if (!match) return undefined;
-  const tail = match[1]!;
-  if (isIP(tail) === 4) return tail;
-  const hex = /^([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(tail);
-  if (!hex) return undefined;
-  const high = Number.parseInt(hex[1]!, 16);
-  const low = Number.parseInt(hex[2]!, 16);
+/**
+ * An IPv6 address as its eight 16-bit groups. WHATWG URL parsing serializes every spelling of an
+ * address (`::127.0.0.1`, `0:0::7F00:0001`, a trailing dotted quad) to one compressed hex form,
+ * so only that form needs reading here.
+ */
+function ipv6Groups(address: string): number[] | undefined {
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined;
+  }
+  const [head = '', tail] = canonical.split('::');
+  const read = (part: string) =>
+    part === '' ? [] : part.split(':').map((group) => Number.parseInt(group, 16));
+  const start = read(head);
+  const end = tail === undefined ? [] : read(tail);
+  return [...start, ...new Array<number>(8 - start.length - end.length).fill(0), ...end];
+}
+
+function ipv4Of(high: number, low: number): string {
   return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
+const zeros = (groups: number[], from: number, to: number) =>
+  groups.slice(from, to).every((group) => group === 0);
+
+/**
+ * The IPv4 addresses an IPv6 address carries and that a stack or a gateway may end up
+ * connecting to: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`, deprecated but
+ * still parsed), IPv4-translated (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::/96`), 6to4
+ * (`2002:AABB:CCDD::/48`) and Teredo (`2001:0::/32`: server, and client with its bits flipped).
+ */
+function embeddedIpv4(groups: number[]): string[] {
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0] = groups;
+  if (zeros(groups, 0, 5) && (g5 === 0xffff || g5 === 0)) return [ipv4Of(g6, g7)];
+  if (zeros(groups, 0, 4) && g4 === 0xffff && g5 === 0) return [ipv4Of(g6, g7)];
+  if (g0 === 0x64 && g1 === 0xff9b && zeros(groups, 2, 6)) return [ipv4Of(g6, g7)];
+  if (g0 === 0x2002) return [ipv4Of(g1, g2)];
+  if (g0 === 0x2001 && g1 === 0) return [ipv4Of(g2, g3), ipv4Of(g6 ^ 0xffff, g7 ^ 0xffff)];
+  return [];
 }
 
 /** Whether an IP address is on the public internet (false for private, loopback, link-local, …). */
@@ -65,9 +96,9 @@ export function isPublicAddress(address: string): boolean {
   const version = isIP(bare);
   if (version === 4) return !NON_PUBLIC.check(bare, 'ipv4');
   if (version !== 6) return false;
-  const ipv4 = embeddedIpv4(bare);
-  if (ipv4 !== undefined) return !NON_PUBLIC.check(ipv4, 'ipv4');
-  return !NON_PUBLIC.check(bare, 'ipv6');
+  const groups = ipv6Groups(bare);
+  if (groups === undefined || NON_PUBLIC.check(bare, 'ipv6')) return false;
+  return embeddedIpv4(groups).every((ipv4) => !NON_PUBLIC.check(ipv4, 'ipv4'));
 }
 
 export type OutboundErrorKind =
@@ -96,6 +127,8 @@ export interface OutboundOptions {
   timeoutMs?: number;
   /** At most this many bytes of the response body are read; the rest is discarded unread. */
   maxResponseBytes?: number;
+  /** Where host names are resolved: the system resolver, or a stand-in DNS in tests. */
+  resolve?: Resolver;
 }
 
 export interface OutboundRequest {
@@ -124,32 +157,56 @@ class BlockedAddressError extends Error {
   readonly code = 'EREGULARSBLOCKED';
 }
 
+/** Every address a host name resolves to. */
+export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+
+/** The system's resolver (hosts file, then DNS), in the order the system prefers. */
+export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+/** The first address of `addresses` that is not public, unless private ones are allowed. */
+function refusedAddress(addresses: LookupAddress[], allowPrivate: boolean): LookupAddress | undefined {
+  return allowPrivate ? undefined : addresses.find((entry) => !isPublicAddress(entry.address));
+}
+
 /**
  * A lookup for net.connect that resolves every address of the host and refuses the connection
  * when any of them is not public (refusing on "any" rather than "all" means a mixed answer
- * cannot be used to pick the private address by retrying).
+ * cannot be used to pick the private address by retrying). The socket connects only to the
+ * addresses this lookup answers, so what was checked is what is used.
  */
-export function vettingLookup(allowPrivate: boolean): LookupFunction {
+export function vettingLookup(allowPrivate: boolean, resolve: Resolver = systemResolver): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error, '', 0);
-      const refused = allowPrivate ? undefined : addresses.find((entry) => !isPublicAddress(entry.address));
-      if (refused !== undefined || addresses.length === 0) {
-        const blocked = new BlockedAddressError(
-          addresses.length === 0
-            ? `${hostname} has no address`
-            : `${hostname} resolves to a non-public address (${refused!.address})`,
-        );
-        return callback(blocked as NodeJS.ErrnoException, '', 0);
-      }
-      if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
-      const first = addresses[0]!;
-      callback(null, first.address, first.family);
-    });
+    resolve(hostname).then(
+      (answer) => {
+        const addresses = answer.filter((entry) => !options.family || entry.family === options.family);
+        const refused = refusedAddress(addresses, allowPrivate);
+        if (refused !== undefined || addresses.length === 0) {
+          const blocked = new BlockedAddressError(
+            refused === undefined
+              ? `${hostname} has no address`
+              : `${hostname} resolves to a non-public address (${refused.address})`,
+          );
+          return callback(blocked as NodeJS.ErrnoException, '', 0);
+        }
+        if (options.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
+        const first = addresses[0]!;
+        callback(null, first.address, first.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    );
   };
 }
 
-/** Checks a URL before anything is sent; hostnames are checked again, for real, at connect time. */
+/** `localhost`, `LOCALHOST.`, `api.localhost`: names that mean this machine without asking DNS. */
+function isLocalName(host: string): boolean {
+  const name = host.replace(/\.+$/, '').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+/**
+ * Checks a URL before anything is sent: its form, and an address or a name that is private
+ * whatever DNS says. Host names are checked again, for real, at connect time (vettingLookup).
+ */
 export function checkDestination(rawUrl: string, allowPrivate: boolean): URL {
   let url: URL;
   try {
@@ -165,12 +222,45 @@ export function checkDestination(rawUrl: string, allowPrivate: boolean): URL {
   }
   if (!allowPrivate) {
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) !== 0 && !isPublicAddress(host)) {
+    const literal = isIP(host) !== 0;
+    if ((literal && !isPublicAddress(host)) || (!literal && isLocalName(host))) {
       throw new OutboundError('blocked_address', `${host} is not a public address`);
     }
-    if (host === 'localhost' || host.endsWith('.localhost')) {
-      throw new OutboundError('blocked_address', `${host} is not a public address`);
-    }
+  }
+  return url;
+}
+
+export interface VetOptions {
+  allowPrivate: boolean;
+  resolve?: Resolver;
+  /** How long to wait for DNS; a host that does not answer in time passes (delivery checks again). */
+  timeoutMs?: number;
+}
+
+const VET_DNS_TIMEOUT_MS = 3000;
+
+/**
+ * The check at registration: checkDestination, then every address the host resolves to now.
+ * A host that does not resolve (yet) passes; a delivery to it is checked again at connect time.
+ */
+export async function vetDestination(rawUrl: string, options: VetOptions): Promise<URL> {
+  const url = checkDestination(rawUrl, options.allowPrivate);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (options.allowPrivate || isIP(host) !== 0) return url;
+  const resolve = options.resolve ?? systemResolver;
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<LookupAddress[]>((settle) => {
+    timer = setTimeout(() => settle([]), options.timeoutMs ?? VET_DNS_TIMEOUT_MS);
+  });
+  const addresses = await Promise.race([resolve(host).catch(() => []), gaveUp]).finally(() =>
+    clearTimeout(timer),
+  );
+  const refused = refusedAddress(addresses, false);
+  if (refused !== undefined) {
+    throw new OutboundError(
+      'blocked_address',
+      `${host} resolves to a non-public address (${refused.address})`,
+    );
   }
   return url;
 }
@@ -244,7 +334,7 @@ export function createOutboundClient(options: OutboundOptions): OutboundClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const agent = new Agent({
-    connect: { lookup: vettingLookup(options.allowPrivate), timeout: timeoutMs },
+    connect: { lookup: vettingLookup(options.allowPrivate, options.resolve), timeout: timeoutMs },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });

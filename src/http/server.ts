@@ -45,6 +45,7 @@ const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.met
 };
 
 export interface ServerOptions {
+  /** Logger options: `loggerOptions` of src/logging.ts (redactions, error serializer), or false. */
   logger?: FastifyServerOptions['logger'];
   rateLimit?: RateLimitOptions;
 }
@@ -60,15 +61,6 @@ export interface RateLimitOptions {
 }
 
 const DEFAULT_REDIS_KEY_PREFIX = 'regulars-rate-limit:';
-
-/** Never let a credential reach the logs. */
-export const LOG_REDACTIONS = [
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  '*.key',
-  '*.apiKey',
-  '*.masterKey',
-];
 
 export async function buildServer(services: Services, options: ServerOptions = {}): Promise<App> {
   const compilers = lazyCompilers();

@@ -6,6 +6,8 @@ import { runMigrations } from '../../src/db/migrate.ts';
 import { buildServer } from '../../src/http/server.ts';
 import type { App } from '../../src/http/types.ts';
 import { createServices, type Services, type ServicesOptions } from '../../src/services.ts';
+import { standInDns } from './dns.ts';
+import { captureLogs } from './log-capture.ts';
 
 export const TEST_MASTER_KEY = 'rgm_test_master_key_0123456789abcdef';
 export const masterHeaders = { authorization: `Bearer ${TEST_MASTER_KEY}` };
@@ -94,8 +96,13 @@ export async function createTestContext(
   options: Omit<ServicesOptions, 'masterKey'> = {},
 ): Promise<TestContext> {
   const { database, url, drop } = await openTestDatabase();
-  const services = createServices(database, { masterKey: TEST_MASTER_KEY, ...options });
-  const app = await buildServer(services);
+  // Host names of webhook endpoints resolve through a stand-in DNS: tests never ask the network.
+  const webhooks = { resolve: standInDns(), ...options.webhooks };
+  const services = createServices(database, { masterKey: TEST_MASTER_KEY, ...options, webhooks });
+  // The app's real logger, every line checked: a key, a webhook secret or a statement's
+  // parameters in any log of any test fails that test file (at close).
+  const logs = captureLogs('info', { keep: false });
+  const app = await buildServer(services, { logger: logs.options });
   await app.ready();
   return {
     app,
@@ -123,6 +130,7 @@ export async function createTestContext(
     async close() {
       await app.close();
       await drop();
+      logs.assertNothingSecret();
     },
   };
 }

@@ -1,12 +1,15 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, expectStatus, type TestContext } from '../../../test/support/context.ts';
+import { standInDns } from '../../../test/support/dns.ts';
 import { webhookEndpoints } from './schema.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
   // The default: endpoints must be on the public internet.
-  ctx = await createTestContext();
+  ctx = await createTestContext({
+    webhooks: { resolve: standInDns({ 'loopback.example.test': ['127.0.0.1', '93.184.215.14'] }) },
+  });
 });
 afterAll(() => ctx.close());
 
@@ -97,6 +100,14 @@ describe('webhook endpoints API', () => {
     [{ url: 'http://[::ffff:10.0.0.1]/hook' }, 'body.url', /not a public address/],
     [{ url: 'http://localhost:3000/hook' }, 'body.url', /not a public address/],
     [{ url: 'http://169.254.169.254/latest/meta-data' }, 'body.url', /not a public address/],
+    [{ url: 'http://[::127.0.0.1]/' }, 'body.url', /not a public address.*WEBHOOKS_ALLOW_PRIVATE=true/],
+    [{ url: 'http://[64:ff9b::7f00:1]/' }, 'body.url', /not a public address.*WEBHOOKS_ALLOW_PRIVATE=true/],
+    [{ url: 'http://localhost./hook' }, 'body.url', /not a public address.*WEBHOOKS_ALLOW_PRIVATE=true/],
+    [
+      { url: 'https://loopback.example.test/hook' },
+      'body.url',
+      /resolves to a non-public address \(127\.0\.0\.1\).*WEBHOOKS_ALLOW_PRIVATE=true/,
+    ],
     [{ url: 'https://user:pw@example.com/' }, 'body.url', /credentials/],
     [{ eventTypes: ['points*'] }, 'body.eventTypes.0', /pattern/],
     [{ eventTypes: [] }, 'body.eventTypes', /fewer than 1/],
@@ -116,6 +127,21 @@ describe('webhook endpoints API', () => {
     expectStatus(response, 422);
     const error = response.json().errors.find((entry: { path: string }) => entry.path === path);
     expect(error?.message, response.body).toMatch(message);
+  });
+
+  it('refuses to move an endpoint to a loopback address, naming the setting that would allow it', async () => {
+    const org = await ctx.createOrganization();
+    const { id } = await createEndpoint(org.headers);
+    const response = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/webhook-endpoints/${id}`,
+      headers: org.headers,
+      payload: { url: 'http://[::127.0.0.1]:8080/' },
+    });
+    expectStatus(response, 422);
+    expect(response.json().errors).toEqual([
+      { path: 'body.url', message: expect.stringMatching(/WEBHOOKS_ALLOW_PRIVATE=true/) },
+    ]);
   });
 
   it('rotates the secret: the new one is shown once, the old one keeps signing during the overlap', async () => {

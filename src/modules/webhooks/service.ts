@@ -4,7 +4,7 @@ import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { transaction } from '../../db/transaction.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
-import { checkDestination, OutboundError } from '../../http/outbound.ts';
+import { OutboundError, type Resolver, vetDestination } from '../../http/outbound.ts';
 import { emit, eventsFrom } from '../events/service.ts';
 import { isWebhookFormat, type WebhookFormat } from './formats.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS } from './retry-schedule.ts';
@@ -29,6 +29,8 @@ export interface WebhookSettings {
   allowPrivate: boolean;
   /** Waits between attempts (see retry-schedule.ts). */
   retrySchedule: number[];
+  /** Where an endpoint's host name is resolved when it is registered (tests: a stand-in DNS). */
+  resolve?: Resolver;
 }
 
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
@@ -91,17 +93,25 @@ function checkHeaders(headers: Record<string, string>) {
 export function createWebhooksService(db: Db, settings: WebhookSettings = DEFAULT_WEBHOOK_SETTINGS) {
   const retries = settings.retrySchedule.length;
 
-  function checkUrl(url: string) {
+  /** The URL's form, and every address its host resolves to now (delivery checks again). */
+  async function checkUrl(url: string) {
     try {
-      checkDestination(url, settings.allowPrivate);
+      await vetDestination(url, {
+        allowPrivate: settings.allowPrivate,
+        ...(settings.resolve ? { resolve: settings.resolve } : {}),
+      });
     } catch (error) {
-      if (error instanceof OutboundError) throw validationFailed('body.url', error.message);
-      throw error;
+      if (!(error instanceof OutboundError)) throw error;
+      const hint =
+        error.kind === 'blocked_address'
+          ? '; private, loopback and link-local destinations are allowed only when the server runs with WEBHOOKS_ALLOW_PRIVATE=true'
+          : '';
+      throw validationFailed('body.url', error.message + hint);
     }
   }
 
-  function checkInput(input: EndpointPatch) {
-    if (input.url !== undefined) checkUrl(input.url);
+  async function checkInput(input: EndpointPatch) {
+    if (input.url !== undefined) await checkUrl(input.url);
     if (input.format !== undefined && !isWebhookFormat(input.format)) {
       throw validationFailed('body.format', 'is not a known payload format');
     }
@@ -145,7 +155,7 @@ export function createWebhooksService(db: Db, settings: WebhookSettings = DEFAUL
     settings,
 
     async create(organizationId: string, input: EndpointInput): Promise<EndpointWithSecret> {
-      checkInput(input);
+      await checkInput(input);
       return transaction(db, async (tx) => {
         const [row] = await tx
           .insert(webhookEndpoints)
@@ -183,7 +193,7 @@ export function createWebhooksService(db: Db, settings: WebhookSettings = DEFAUL
     },
 
     async update(organizationId: string, id: string, patch: EndpointPatch): Promise<Endpoint> {
-      checkInput(patch);
+      await checkInput(patch);
       return transaction(db, async (tx) => {
         const now = new Date();
         const [row] = await tx

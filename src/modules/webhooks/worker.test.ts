@@ -9,6 +9,7 @@ import {
   type TestContext,
   type TestOrganization,
 } from '../../../test/support/context.ts';
+import { standInDns } from '../../../test/support/dns.ts';
 import {
   killStartedProcesses,
   PROCESS_TEST_TIMEOUT_MS,
@@ -90,6 +91,43 @@ async function deliveries(org: TestOrganization, endpointId: string) {
 }
 
 describe('the webhook worker process', () => {
+  it('refuses at delivery loopback in IPv6 clothing, with a trailing dot, or behind a host name, and sends nothing', async () => {
+    const receiver = await newReceiver();
+    const org = await ctx.createOrganization();
+    // Registered while private destinations were allowed; delivered by a worker that refuses them.
+    const urls = [
+      `http://[::127.0.0.1]:${receiver.port}/`,
+      `http://[64:ff9b::7f00:1]:${receiver.port}/`,
+      `http://localhost.:${receiver.port}/`,
+      `http://loopback.example.test:${receiver.port}/`,
+    ];
+    const endpointIds: string[] = [];
+    for (const url of urls) {
+      const response = await ctx.app.inject({
+        method: 'POST',
+        url: '/v1/webhook-endpoints',
+        headers: org.headers,
+        payload: { url, eventTypes: ['location.*'] },
+      });
+      expectStatus(response, 201);
+      endpointIds.push(response.json().id);
+    }
+    await createLocation(org, 'Refused');
+    const worker = newWorker({
+      allowPrivate: false,
+      resolve: standInDns({ 'loopback.example.test': ['127.0.0.1'] }),
+    });
+    await worker.runOnce();
+    for (const [index, endpointId] of endpointIds.entries()) {
+      const [delivery] = await deliveries(org, endpointId);
+      expect(delivery?.lastError, urls[index]).toMatch(/^blocked_address: /);
+    }
+    expect(receiver.received).toHaveLength(0);
+    // Their retries would otherwise be due during the tests that follow.
+    for (const endpointId of endpointIds) await ctx.services.webhooks.remove(org.id, endpointId);
+    await worker.runOnce();
+  });
+
   it('finishes a delivery in flight when stopped within the grace period', async () => {
     const receiver = await newReceiver();
     const { org, endpointId } = await setUp(receiver);

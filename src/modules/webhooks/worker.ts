@@ -6,6 +6,7 @@ import {
   DEFAULT_TIMEOUT_MS,
   OutboundError,
   type OutboundResponse,
+  type Resolver,
 } from '../../http/outbound.ts';
 import { claimUndispatched, emit, markDispatched } from '../events/service.ts';
 import { renderBodies, type WebhookFormatters } from './formats.ts';
@@ -38,6 +39,8 @@ export interface WorkerLogger {
 export interface WebhookWorkerOptions {
   /** WEBHOOKS_ALLOW_PRIVATE. */
   allowPrivate: boolean;
+  /** Where receivers' host names are resolved (tests: a stand-in DNS); checked at connect time. */
+  resolve?: Resolver;
   retrySchedule?: number[];
   /** Deliveries in flight at once in this process. */
   concurrency?: number;
@@ -103,7 +106,11 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
   const random = options.random ?? Math.random;
   const logger = options.logger ?? quietLogger;
   const formats = options.formats ?? {};
-  const outbound = createOutboundClient({ allowPrivate: options.allowPrivate, timeoutMs });
+  const outbound = createOutboundClient({
+    allowPrivate: options.allowPrivate,
+    timeoutMs,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+  });
 
   const inFlight = new Set<Promise<void>>();
   const shutdown = new AbortController();
