@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { ownRowIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
@@ -285,6 +286,10 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
   return {
     get,
     activeSegments,
+
+    /** Which of these ids are the organization's segments: for checking references. */
+    ownIds: (organizationId: string, ids: readonly string[], executor: Executor = db) =>
+      ownRowIds(executor, segments, organizationId, ids),
 
     list: (organizationId: string, filter: { active?: boolean | undefined }, page: PageRequest) =>
       store.listSegments(db, organizationId, filter, page),
