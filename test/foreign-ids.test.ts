@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRows } from '../src/db/connection.ts';
 import {
   createTestContext,
   expectStatus,
@@ -25,6 +27,10 @@ interface Things {
   tier: string;
   segment: string;
   reward: string;
+  pointType: string;
+  category: string;
+  /** One of the organization's events (what a webhook replay starts from). */
+  event: string;
 }
 
 let ours: Things;
@@ -53,6 +59,17 @@ async function makeThings(organization: TestOrganization): Promise<Things> {
     name: '3 € off',
     value: 300,
   });
+  const category = await post(organization, '/v1/reward-categories', { name: 'Drinks' });
+  const types = await ctx.app.inject({
+    method: 'GET',
+    url: '/v1/point-types',
+    headers: organization.headers,
+  });
+  const pointType = (types.json() as { data: { id: string; isDefault: boolean }[] }).data.find(
+    (type) => type.isDefault,
+  )!;
+  const events = await ctx.app.inject({ method: 'GET', url: '/v1/events', headers: organization.headers });
+  const event = (events.json() as { data: { id: string }[] }).data[0]!;
   return {
     organization,
     location: location.id,
@@ -61,6 +78,9 @@ async function makeThings(organization: TestOrganization): Promise<Things> {
     tier: tier.id,
     segment: segment.id,
     reward: reward.id,
+    pointType: pointType.id,
+    category: category.id,
+    event: event.id,
   };
 }
 
@@ -160,5 +180,293 @@ describe.each(RESOURCES)('updating $name', ({ url, body, fields }) => {
     const updated = await send('PATCH', `${url}/${id}`, own(field));
     expectStatus(updated, 200);
     expect(updated.json()).toMatchObject(own(field));
+  });
+});
+
+/** How many events the organization has: every change writes one in its own transaction. */
+async function eventCount(organization: TestOrganization): Promise<number> {
+  const [row] = await rawRows<{ n: number }>(
+    ctx.database.db,
+    sql`select count(*)::int as n from events where organization_id = ${organization.id}`,
+  );
+  return Number(row!.n);
+}
+
+/**
+ * A request whose body (or query) names one thing: sent naming the other organization's it must
+ * answer 422 on `path` and write nothing; naming the caller's own, it must succeed. URLs always
+ * name the caller's things (a stranger's id in a path is a 404, tested by each module's security
+ * suite).
+ */
+interface BodyCase {
+  route: string;
+  path: string;
+  message: string;
+  request(names: Things): { method: 'POST' | 'PATCH' | 'GET'; url: string; payload?: object };
+}
+
+let unique = 0;
+const next = () => `${Date.now()}-${++unique}`;
+const ticket = (fields: object) => ({
+  documentNumber: `FOREIGN-${next()}`,
+  currency: 'EUR',
+  totals: { total: 1250 },
+  lines: [{ lineId: 'L1', sku: 'BURGER', quantity: 1, total: 1250 }],
+  ...fields,
+});
+const segment = (criterion: object) => ({ name: `Segment ${next()}`, parts: [{ criteria: [criterion] }] });
+/** What a custom event, a scanned QR code and a check-in say besides where they happened. */
+function triggerBody(trigger: 'custom-events' | 'qr-codes' | 'check-ins'): object {
+  if (trigger === 'custom-events') return { name: 'left_review', eventId: `EV-${next()}` };
+  if (trigger === 'qr-codes') return { code: 'TABLE-7', eventId: `QR-${next()}` };
+  return { latitude: 40.4168, longitude: -3.7038 };
+}
+const criterionPath = 'body.parts.0.criteria.0';
+const not = (noun: string) => `is not ${noun} of this organization`;
+
+/** Made once the organizations exist: things of the caller's own that the requests act on. */
+let mine: { otherMember: string; segment: string; endpoint: string; coupon: string };
+
+const BODY_CASES: BodyCase[] = [
+  {
+    route: 'POST /v1/transactions',
+    path: 'body.locationId',
+    message: not('a location'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/transactions',
+      payload: ticket({ locationId: names.location }),
+    }),
+  },
+  {
+    route: 'POST /v1/transactions',
+    path: 'body.brandId',
+    message: not('a brand'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/transactions',
+      payload: ticket({ brandId: names.brand }),
+    }),
+  },
+  {
+    route: 'POST /v1/transactions/simulate',
+    path: 'body.locationId',
+    message: not('a location'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/transactions/simulate',
+      payload: ticket({ locationId: names.location }),
+    }),
+  },
+  ...(['custom-events', 'qr-codes', 'check-ins'] as const).map(
+    (trigger): BodyCase => ({
+      route: `POST /v1/customers/{id}/${trigger}`,
+      path: 'body.locationId',
+      message: not('a location'),
+      request: (names) => ({
+        method: 'POST',
+        url: `/v1/customers/${ours.member}/${trigger}`,
+        payload: { ...triggerBody(trigger), locationId: names.location },
+      }),
+    }),
+  ),
+  {
+    route: 'POST /v1/customers/{id}/points/add',
+    path: 'body.locationId',
+    message: not('a location'),
+    request: (names) => ({
+      method: 'POST',
+      url: `/v1/customers/${ours.member}/points/add`,
+      payload: { points: 1, reason: 'goodwill', locationId: names.location },
+    }),
+  },
+  {
+    route: 'POST /v1/customers/{id}/points/add',
+    path: 'body.pointTypeId',
+    message: not('a point type'),
+    request: (names) => ({
+      method: 'POST',
+      url: `/v1/customers/${ours.member}/points/add`,
+      payload: { points: 1, reason: 'goodwill', pointTypeId: names.pointType },
+    }),
+  },
+  {
+    route: 'POST /v1/customers/{id}/points/transfer',
+    path: 'body.to',
+    message: 'matches no customer of this organization',
+    request: (names) => ({
+      method: 'POST',
+      url: `/v1/customers/${ours.member}/points/transfer`,
+      payload: { to: names === ours ? mine.otherMember : names.member, points: 1 },
+    }),
+  },
+  {
+    route: 'POST /v1/customers/{id}/tier',
+    path: 'body.tierId',
+    message: not('a tier'),
+    request: (names) => ({
+      method: 'POST',
+      url: `/v1/customers/${ours.member}/tier`,
+      payload: { tierId: names.tier },
+    }),
+  },
+  {
+    route: 'POST /v1/earning-rules',
+    path: 'body.pointTypeId',
+    message: not('a point type'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      payload: { ...spendRule, pointTypeId: names.pointType },
+    }),
+  },
+  {
+    route: 'POST /v1/rewards',
+    path: 'body.pointTypeId',
+    message: not('a point type'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/rewards',
+      payload: { ...discount, pointTypeId: names.pointType },
+    }),
+  },
+  {
+    route: 'POST /v1/rewards',
+    path: 'body.categoryIds.0',
+    message: not('a reward category'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/rewards',
+      payload: { ...discount, categoryIds: [names.category] },
+    }),
+  },
+  ...(['POST', 'PATCH'] as const).flatMap((method): BodyCase[] => {
+    const url = () => (method === 'POST' ? '/v1/segments' : `/v1/segments/${mine.segment}`);
+    const route = method === 'POST' ? 'POST /v1/segments' : 'PATCH /v1/segments/{id}';
+    return [
+      {
+        route,
+        path: `${criterionPath}.locationIds.0`,
+        message: not('a location'),
+        request: (names) => ({
+          method,
+          url: url(),
+          payload: segment({ type: 'bought_at_locations', locationIds: [names.location] }),
+        }),
+      },
+      {
+        route,
+        path: `${criterionPath}.tierIds.0`,
+        message: not('a tier'),
+        request: (names) => ({
+          method,
+          url: url(),
+          payload: segment({ type: 'tier_in', tierIds: [names.tier] }),
+        }),
+      },
+      {
+        route,
+        path: `${criterionPath}.pointTypeId`,
+        message: not('a point type'),
+        request: (names) => ({
+          method,
+          url: url(),
+          payload: segment({ type: 'points_balance', min: 1, pointTypeId: names.pointType }),
+        }),
+      },
+      {
+        route,
+        path: `${criterionPath}.customers.0`,
+        message: 'matches no member of this organization',
+        request: (names) => ({
+          method,
+          url: url(),
+          payload: segment({ type: 'customer_list', customers: [names.member] }),
+        }),
+      },
+    ];
+  }),
+  {
+    route: 'POST /v1/coupons/{id}/use',
+    path: 'body.locationId',
+    message: not('a location'),
+    request: (names) => ({
+      method: 'POST',
+      url: `/v1/coupons/${mine.coupon}/use`,
+      payload: { usedOn: `T-${next()}`, locationId: names.location },
+    }),
+  },
+  {
+    route: 'POST /v1/redemptions',
+    path: 'body.order.locationId',
+    message: not('a location'),
+    request: (names) => ({
+      method: 'POST',
+      url: '/v1/redemptions',
+      payload: {
+        customerId: ours.member,
+        mode: 'reserve',
+        order: { ...ticket({ locationId: names.location }) },
+        rewards: [{ rewardId: ours.reward }],
+      },
+    }),
+  },
+  {
+    route: 'GET /v1/customers/{id}/rewards',
+    path: 'query.locationId',
+    message: not('a location'),
+    request: (names) => ({
+      method: 'GET',
+      url: `/v1/customers/${ours.member}/rewards?locationId=${names.location}`,
+    }),
+  },
+  {
+    route: 'POST /v1/webhook-endpoints/{id}/replay',
+    path: 'body.sinceEventId',
+    message: not('an event'),
+    request: (names) => ({
+      method: 'POST',
+      url: `/v1/webhook-endpoints/${mine.endpoint}/replay`,
+      payload: { sinceEventId: names.event },
+    }),
+  },
+];
+
+describe('ids inside other bodies', () => {
+  beforeAll(async () => {
+    const organization = ours.organization;
+    const otherMember = await post(organization, '/v1/customers', { firstName: 'Ana' });
+    await post(organization, `/v1/customers/${ours.member}/points/add`, { points: 500, reason: 'opening' });
+    const own = await post(organization, '/v1/segments', segment({ type: 'transaction_count', min: 1 }));
+    const endpoint = await post(organization, '/v1/webhook-endpoints', {
+      url: 'https://crm.example.com/hooks',
+    });
+    const claim = await ctx.app.inject({
+      method: 'POST',
+      url: `/v1/customers/${ours.member}/rewards/${ours.reward}/claim`,
+      headers: organization.headers,
+      payload: { quantity: 1 },
+    });
+    expectStatus(claim, 201);
+    const coupon = (claim.json() as { coupons: { id: string }[] }).coupons[0]!;
+    mine = { otherMember: otherMember.id, segment: own.id, endpoint: endpoint.id, coupon: coupon.id };
+  });
+
+  it.each(BODY_CASES)("$route refuses another organization's id in $path and writes nothing", async (c) => {
+    const before = await eventCount(ours.organization);
+    const { method, url, payload } = c.request(theirs);
+    const response = await send(method, url, payload);
+    expectStatus(response, 422);
+    expect(response.json()).toMatchObject({
+      code: 'validation_failed',
+      errors: [{ path: c.path, message: c.message }],
+    });
+    expect(await eventCount(ours.organization)).toBe(before);
+  });
+
+  it.each(BODY_CASES)('$route accepts its own id in $path', async (c) => {
+    const { method, url, payload } = c.request(ours);
+    const response = await send(method, url, payload);
+    expect(response.statusCode, response.body).toBeLessThan(300);
   });
 });
