@@ -36,15 +36,28 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const pointTypes = createPointTypesService(db, configCache);
   const organizationSetup: OrganizationSetupStep[] = [pointTypes.createDefault];
   const organizations = createOrganizationsService(db, configCache, organizationSetup);
+  const customers = createCustomersService(db, organizations);
+  const locations = createLocationsService(db, configCache);
+  // Tiers and segments: every member's audience, kept current after tickets, profile and points
+  // changes. Made before earning rules, which check that the tiers and segments they name exist.
+  const tiers = createTiersService(db, { configCache, organizations, pointTypes, customers });
+  const segments = createSegmentsService(db, {
+    configCache,
+    organizations,
+    pointTypes,
+    customers,
+    locations,
+    tiers,
+  });
   const services = {
     database,
     configCache,
     apiKeys: createApiKeysService(db, options),
-    customers: createCustomersService(db, organizations),
-    earningRules: createEarningRulesService(db, configCache, pointTypes),
+    customers,
+    earningRules: createEarningRulesService(db, configCache, { pointTypes, locations, tiers, segments }),
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
-    locations: createLocationsService(db, configCache),
+    locations,
     organizations,
     webhooks: createWebhooksService(db, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks }),
   };
@@ -53,14 +66,13 @@ export function createServices(database: Database, options: ServicesOptions = {}
     pointTypes,
     organizations: services.organizations,
   });
-  // Tiers and segments: every member's audience, kept current after tickets, profile and points changes.
-  const tiers = createTiersService(db, { ...services, pointTypes });
-  const segments = createSegmentsService(db, { ...services, pointTypes, tiers });
   const audience = createAudience(db, { ...services, tiers, segments, onError: options.onBackgroundError });
   const rewards = createRewardsService(db, {
     ...services,
     ledger,
     pointTypes,
+    tiers,
+    segments,
     audience: rewardAudience(audience, tiers),
   });
   const triggers = audience.watchTriggers(createTriggerService(db, { ...services, ledger, audience }));

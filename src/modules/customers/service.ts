@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db, Executor } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { ownRowIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { emailKey, isUuid, needsDefaultCountry, normalizePhone } from '../../domain/customers.ts';
@@ -183,6 +184,10 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
   return {
     get,
     lookup,
+
+    /** Which of these ids are the organization's members (anonymized ones too): for checking references. */
+    ownIds: (organizationId: string, ids: readonly string[], executor: Executor = db) =>
+      ownRowIds(executor, customers, organizationId, ids),
     lookupPart,
 
     /**

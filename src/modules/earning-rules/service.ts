@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import { arrayParam, type Db, type Executor, periodStartsParam } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { type OwnIds, requireOwnIds } from '../../db/references.ts';
 import { answered, type PartRead, readPart } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { periodStart } from '../../domain/earning/limits.ts';
@@ -170,14 +171,40 @@ function awardsWrite(
              values ${sql.join(rows, sql`, `)}`;
 }
 
-export function createEarningRulesService(
-  db: Db,
-  configCache: ConfigCache,
-  pointTypes: Pick<PointTypesService, 'resolve' | 'all'>,
-) {
-  /** A rule credits one of the organization's point types (a stranger's id would fail every ticket). */
-  async function checkPointType(organizationId: string, pointTypeId: string | null | undefined) {
-    if (pointTypeId) await pointTypes.resolve(organizationId, pointTypeId);
+/** The other modules a rule names rows of: each says which ids are the organization's. */
+export interface EarningRulesDependencies {
+  pointTypes: Pick<PointTypesService, 'resolve' | 'all'>;
+  locations: { ownIds: OwnIds; ownBrandIds: OwnIds };
+  tiers: { ownIds: OwnIds };
+  segments: { ownIds: OwnIds };
+}
+
+export function createEarningRulesService(db: Db, configCache: ConfigCache, deps: EarningRulesDependencies) {
+  const { pointTypes } = deps;
+
+  /**
+   * Every row a rule names is the organization's: a stranger's point type would fail every
+   * ticket, and a stranger's location, tier or segment would leak into this program. Checked
+   * before anything is written, so a refused rule leaves nothing behind.
+   */
+  async function checkReferences(organizationId: string, input: RuleScopeInput) {
+    if (input.pointTypeId) await pointTypes.resolve(organizationId, input.pointTypeId);
+    await requireOwnIds(deps.locations.ownIds, organizationId, input.locationIds, {
+      path: 'body.locationIds',
+      noun: 'a location',
+    });
+    await requireOwnIds(deps.locations.ownBrandIds, organizationId, input.brandIds, {
+      path: 'body.brandIds',
+      noun: 'a brand',
+    });
+    await requireOwnIds(deps.tiers.ownIds, organizationId, input.tierIds, {
+      path: 'body.tierIds',
+      noun: 'a tier',
+    });
+    await requireOwnIds(deps.segments.ownIds, organizationId, input.segmentIds, {
+      path: 'body.segmentIds',
+      noun: 'a segment',
+    });
   }
 
   async function get(
@@ -256,7 +283,7 @@ export function createEarningRulesService(
       const { type, config, ...scope } = input;
       const values = { ...scopeValues(scope), type, config: configFromApi(type, config) };
       checkWindow({ startsAt: values.startsAt ?? null, endsAt: values.endsAt ?? null });
-      await checkPointType(organizationId, input.pointTypeId);
+      await checkReferences(organizationId, input);
       // A visit is a stamp: once per day per member unless the rule says otherwise.
       if (type === 'visit' && values.limit === undefined) values.limit = { count: 1, period: 'day' };
       return transaction(db, async (tx) => {
@@ -278,7 +305,7 @@ export function createEarningRulesService(
     async update(organizationId: string, id: string, input: UpdateRuleInput): Promise<EarningRuleRow> {
       const { config, ...scope } = input;
       const values: Partial<typeof earningRules.$inferInsert> = scopeValues(scope);
-      await checkPointType(organizationId, input.pointTypeId);
+      await checkReferences(organizationId, input);
       return change(
         organizationId,
         id,

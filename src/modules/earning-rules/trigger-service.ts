@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
+import { type OwnIds, requireOwnId } from '../../db/references.ts';
 import { answered, readTogether } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { readsMemberHistory } from '../../domain/earning/limits.ts';
@@ -15,6 +16,7 @@ export interface TriggerDependencies {
   ledger: LedgerService;
   earningRules: EarningRulesService;
   organizations: OrganizationsService;
+  locations: { ownIds: OwnIds };
   audience?: AudienceProvider;
 }
 
@@ -54,6 +56,14 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
   async function award(input: TriggerInput, tx: Tx): Promise<TriggerAward> {
     const now = input.now ?? new Date();
     const { organizationId } = input;
+    // Checked even when no rule earns: a stranger's location is refused, not silently ignored.
+    await requireOwnId(
+      deps.locations.ownIds,
+      organizationId,
+      input.locationId,
+      { path: 'body.locationId', noun: 'a location' },
+      tx,
+    );
     const rules = await earningRules.activeRules(organizationId, tx);
     const customer = await customers.get(organizationId, input.customerId, tx, {
       forUpdate: readsMemberHistory(rules),

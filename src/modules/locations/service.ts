@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { ownRowIds } from '../../db/references.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isCountry, isTimeZone } from '../../domain/locale.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
@@ -98,6 +99,14 @@ export function createLocationsService(db: Db, configCache: ConfigCache) {
 
   return {
     get,
+
+    /** Which of these ids are the organization's locations (deleted ones too): for checking references. */
+    ownIds: (organizationId: string, ids: readonly string[], executor: Executor = db) =>
+      ownRowIds(executor, locations, organizationId, ids),
+
+    /** Which of these ids are brands of the organization's locations. */
+    ownBrandIds: (organizationId: string, ids: readonly string[], executor: Executor = db) =>
+      ownRowIds(executor, brands, organizationId, ids),
 
     async list(organizationId: string, filter: LocationFilter, page: PageRequest): Promise<Location[]> {
       const rows = await db

@@ -4,6 +4,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { type OwnIds, requireOwnIds } from '../../db/references.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import type { LimitPeriod } from '../../domain/earning/types.ts';
 import type { RewardChannel, RewardConfig, RewardTerms, RewardType } from '../../domain/rewards.ts';
@@ -183,7 +184,25 @@ function indexOf(rows: readonly RewardRow[]): Map<string, RewardRow> {
   return index;
 }
 
-export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; configCache: ConfigCache }) {
+/** What the catalogue reads of other modules: point types, and which ids are the organization's. */
+export interface CatalogDependencies {
+  pointTypes: PointTypesService;
+  configCache: ConfigCache;
+  locations: { ownIds: OwnIds };
+  customers: { ownIds: OwnIds };
+  tiers: { ownIds: OwnIds };
+  segments: { ownIds: OwnIds };
+}
+
+/** The id lists a reward is restricted by, with the module that owns their rows. */
+const RESTRICTIONS = [
+  { field: 'locationIds', noun: 'a location', owner: 'locations' },
+  { field: 'tierIds', noun: 'a tier', owner: 'tiers' },
+  { field: 'segmentIds', noun: 'a segment', owner: 'segments' },
+  { field: 'customerIds', noun: 'a customer', owner: 'customers' },
+] as const;
+
+export function createCatalog(db: Db, deps: CatalogDependencies) {
   const { configCache } = deps;
 
   /**
@@ -219,12 +238,23 @@ export function createCatalog(db: Db, deps: { pointTypes: PointTypesService; con
   }
 
   /**
-   * The point type and categories a reward names are the organization's. The categories are read
-   * FOR SHARE: a category deleted at that moment waits for the reward's commit and then takes
-   * itself off it, or is gone first and the reward is refused; never a dangling id.
+   * The point type, categories, locations, tiers, segments and members a reward names are the
+   * organization's: a stranger's id is refused (422 naming it) before anything is written. The
+   * categories are read FOR SHARE: a category deleted at that moment waits for the reward's
+   * commit and then takes itself off it, or is gone first and the reward is refused; never a
+   * dangling id.
    */
   async function checkReferences(tx: Tx, organizationId: string, input: RewardFieldsInput) {
     if (input.pointTypeId) await deps.pointTypes.resolve(organizationId, input.pointTypeId, tx);
+    for (const { field, noun, owner } of RESTRICTIONS) {
+      await requireOwnIds(
+        deps[owner].ownIds,
+        organizationId,
+        input[field],
+        { path: `body.${field}`, noun },
+        tx,
+      );
+    }
     const ids = input.categoryIds ?? [];
     if (ids.length === 0) return;
     const found = await tx

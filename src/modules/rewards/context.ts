@@ -1,5 +1,6 @@
 import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor } from '../../db/connection.ts';
+import type { OwnIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import type { Audience, Blocker, RewardTerms } from '../../domain/rewards.ts';
@@ -30,6 +31,9 @@ export interface RewardsDependencies {
   organizations: OrganizationsService;
   locations: LocationsService;
   pointTypes: PointTypesService;
+  /** Say which of the ids a reward is restricted to are the organization's. */
+  tiers: { ownIds: OwnIds };
+  segments: { ownIds: OwnIds };
   /** Keeps the catalogue's definitions in memory (see catalog.active). */
   configCache: ConfigCache;
   /** Absent until the tiers/segments module is wired: then nobody is in a tier or segment. */

@@ -15,7 +15,7 @@ export type { RewardAudienceProvider, RewardsDependencies } from './context.ts';
  * redeem) translate their shapes and call these, and nothing else.
  */
 export function createRewardsService(db: Db, deps: RewardsDependencies) {
-  const catalog = createCatalog(db, { pointTypes: deps.pointTypes, configCache: deps.configCache });
+  const catalog = createCatalog(db, deps);
   const context: RewardsContext = { ...deps, db, catalog };
   // Claims and coupon uses release expired reservations first (redemptions owns that sweep).
   const coupons = createCoupons(context, (organizationId, now) => redemptions.sweep(organizationId, now));

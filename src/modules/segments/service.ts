@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { ownRowIds, requireOwnIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
@@ -35,7 +36,7 @@ export interface SegmentsDependencies {
   customers: Pick<CustomersService, 'lookup'>;
   tiers: Pick<TiersService, 'ladderOf'>;
   pointTypes: Pick<PointTypesService, 'get' | 'getDefault'>;
-  locations: Pick<LocationsService, 'get'>;
+  locations: Pick<LocationsService, 'ownIds'>;
   organizations: Pick<OrganizationsService, 'get'>;
 }
 
@@ -142,11 +143,10 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
     switch (input.type) {
       case 'bought_at_locations': {
         const ids = [...new Set((input.locationIds as string[]).map((id) => id.toLowerCase()))];
-        for (const [k, id] of ids.entries()) {
-          const found = await nullIfNotFound(deps.locations.get(organizationId, id));
-          if (!found)
-            throw validationFailed(`${path}.locationIds.${k}`, 'is not a location of this organization');
-        }
+        await requireOwnIds(deps.locations.ownIds, organizationId, ids, {
+          path: `${path}.locationIds`,
+          noun: 'a location',
+        });
         return { type: input.type, locationIds: ids };
       }
       case 'transaction_count':
@@ -287,6 +287,10 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
   return {
     get,
     activeSegments,
+
+    /** Which of these ids are the organization's segments: for checking references. */
+    ownIds: (organizationId: string, ids: readonly string[], executor: Executor = db) =>
+      ownRowIds(executor, segments, organizationId, ids),
 
     list: (organizationId: string, filter: { active?: boolean | undefined }, page: PageRequest) =>
       store.listSegments(db, organizationId, filter, page),

@@ -3,6 +3,7 @@ import type { ConfigCache } from '../../db/config-cache.ts';
 import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import type { PageRequest } from '../../db/pagination.ts';
+import { ownRowIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { parsePoints } from '../../domain/points.ts';
@@ -312,6 +313,10 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
   return {
     get,
     ladderOf,
+
+    /** Which of these ids are the organization's tiers: for checking references. */
+    ownIds: (organizationId: string, ids: readonly string[], executor: Executor = db) =>
+      ownRowIds(executor, tiers, organizationId, ids),
     programOf,
     reevaluate,
 

@@ -2,6 +2,7 @@ import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { requireOwnId } from '../../db/references.ts';
 import { answered, type PartRead, readTogether, withWrites } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
@@ -580,6 +581,14 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       if (input.brandId && !location.brands.some((brand) => brand.id === input.brandId)) {
         throw validationFailed('body.brandId', 'is not a brand of this location');
       }
+    } else {
+      await requireOwnId(
+        locations.ownBrandIds,
+        organizationId,
+        input.brandId,
+        { path: 'body.brandId', noun: 'a brand' },
+        tx,
+      );
     }
   }
 

@@ -418,7 +418,10 @@ describe('webhook delivery', () => {
       headers: org.headers,
       payload: { sinceEventId: '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f' },
     });
-    expectStatus(missing, 404);
+    expectStatus(missing, 422);
+    expect(missing.json().errors).toEqual([
+      { path: 'body.sinceEventId', message: 'is not an event of this organization' },
+    ]);
   });
 
   it('signs with both secrets while a rotation overlaps, then with the new one only', async () => {

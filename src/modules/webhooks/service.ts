@@ -296,7 +296,9 @@ export function createWebhooksService(db: Db, settings: WebhookSettings = DEFAUL
     ): Promise<{ scheduled: number; nextEventId: string | null }> {
       const endpoint = await getRow(organizationId, endpointId);
       const [first] = await eventsFrom(db, organizationId, sinceEventId, 1);
-      if (!first || first.id !== sinceEventId) throw notFound('event');
+      // An id in the body, unlike the endpoint's in the path, is the caller's mistake to fix: 422.
+      if (!first || first.id !== sinceEventId)
+        throw validationFailed('body.sinceEventId', 'is not an event of this organization');
       let scheduled = 0;
       let from: string | null = sinceEventId;
       let scanned = 0;
