@@ -58,6 +58,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
   });
   await options.configureApp?.(app, services);
+  const url = await app.listen({ port: config.port, host: config.host });
+  // Only once listening: a start that fails (a port in use) must not show, and lose, a key that
+  // would never be shown again. Until it is stored, the platform routes answer 401.
   const generatedMasterKey = await services.apiKeys.ensureMasterKey();
   if (generatedMasterKey) {
     // Printed once, to the terminal only (never to the log stream): only its hash is stored.
@@ -65,7 +68,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       `\nNo REGULARS_MASTER_KEY was set, so one was generated. It is shown only this once:\n\n  ${generatedMasterKey}\n\nUse it as "Authorization: Bearer <key>" on /v1/organizations.\n\n`,
     );
   }
-  const url = await app.listen({ port: config.port, host: config.host });
   const running = app;
   // Pending points become spendable and expired points leave balances without anyone calling the API.
   const pointsScheduler =

@@ -284,6 +284,11 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     error instanceof AppError
   ) {
     process.stderr.write(`regulars: ${error.message}\n`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    const { address, port } = error as { address?: string; port?: number };
+    process.stderr.write(
+      `regulars: ${address}:${port} is already in use, by another server perhaps: stop it, or set PORT (or HOST)\n`,
+    );
   } else {
     process.stderr.write(
       `regulars: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,

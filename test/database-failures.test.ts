@@ -34,6 +34,11 @@ function locationsTimeOut() {
       throw await lockTimeoutOn(executor ?? db);
     },
   );
+  vi.spyOn(ctx.services.locations, 'ownIds').mockImplementation(
+    async (_organizationId, _ids, executor?: Executor) => {
+      throw await lockTimeoutOn(executor ?? db);
+    },
+  );
 }
 
 /** A POST sent twice with one Idempotency-Key, the database failing the first time only. */

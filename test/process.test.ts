@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { killStartedProcesses, PROCESS_TEST_TIMEOUT_MS, type StartedProcess } from './support/processes.ts';
@@ -67,6 +68,24 @@ describe('regulars serve', withTime, () => {
     expect(list.status).toBe(200);
   });
 
+  it('says a port is in use, and shows no master key it would then lose, when it cannot listen', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const failure = await cli(['serve'], {
+        DATA_DIR: join(tempDir(), 'data'),
+        PORT: port,
+        HOST: '127.0.0.1',
+      });
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toContain(`127.0.0.1:${port} is already in use`);
+      expect(failure.stderr).not.toContain('rgm_');
+    } finally {
+      taken.close();
+    }
+  });
+
   it('exits non-zero and says why when DATABASE_URL points nowhere', async () => {
     const failure = await cli(['serve'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '0' });
     expect(failure.code).toBe(1);
@@ -117,6 +136,19 @@ describe('regulars CLI', withTime, () => {
     );
     const revoked = await cli(['key', 'revoke', '--org', created.organization.id, '--key', key.id], env);
     expect(revoked.stdout).toContain(`revoked ${key.prefix}`);
+  });
+
+  it('says an organization or a key is not found, whatever was typed, without a stack trace', async () => {
+    const env = databaseEnv();
+    for (const args of [
+      ['key', 'create', '--org', 'nope'],
+      ['key', 'create', '--org', '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f'],
+      ['key', 'revoke', '--org', 'nope', '--key', 'nope'],
+    ]) {
+      const failure = await cli(args, env);
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toMatch(/^regulars: (organization|API key) not found\n$/);
+    }
   });
 
   it('prints usage and exits non-zero for an unknown command or a missing flag', async () => {

@@ -1,5 +1,6 @@
 import AjvCompiler from '@fastify/ajv-compiler';
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { countedValues } from './request-guards.ts';
 
 type ValidatorFactory = AjvCompiler.BuildCompilerFromPool;
 type SerializerFactory = ReturnType<typeof SerializerSelector>;
@@ -67,44 +68,37 @@ export function lazyCompilers(): LazyCompilers {
   /**
    * Two validators: query strings and path parameters arrive as text and are coerced to their
    * types; JSON bodies are typed already, and coercing them would turn `null` into `""` for a
-   * nullable string.
-   */
-  /**
-   * Two validators: query strings and path parameters arrive as text and are coerced to their
-   * types; JSON bodies are typed already, and coercing them would turn `null` into `""` for a
    * nullable string. Each validates in two passes: a first that stops at the first error (a valid
    * request never pays for more), then, for a small value only, one that lists every error.
+   * The pools are looked up on first use too: each lookup serializes the external schemas.
    */
   const buildValidator: ValidatorFactory = (externalSchemas) => {
+    const pool = (coerceTypes: false | 'array', allErrors: boolean) =>
+      once(() =>
+        validatorPool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes, allErrors } }),
+      );
     const pools = {
-      body: {
-        firstError: validatorPool(externalSchemas, { customOptions: { ...AJV_OPTIONS, coerceTypes: false } }),
-        allErrors: validatorPool(externalSchemas, {
-          customOptions: { ...AJV_OPTIONS, coerceTypes: false, allErrors: true },
-        }),
-      },
-      text: {
-        firstError: validatorPool(externalSchemas, {
-          customOptions: { ...AJV_OPTIONS, coerceTypes: 'array' },
-        }),
-        allErrors: validatorPool(externalSchemas, {
-          customOptions: { ...AJV_OPTIONS, coerceTypes: 'array', allErrors: true },
-        }),
-      },
+      body: { firstError: pool(false, false), allErrors: pool(false, true) },
+      text: { firstError: pool('array', false), allErrors: pool('array', true) },
     };
     // Fastify calls a compiler with the route definition; the package's types say a bare schema.
     const compile = (route: AjvCompiler.RouteDefinition) => {
-      const pool = route.httpPart === 'body' ? pools.body : pools.text;
+      const passes = route.httpPart === 'body' ? pools.body : pools.text;
       const what = `the ${route.httpPart} schema of ${route.method} ${route.url}`;
-      const firstError = deferred(what, () => pool.firstError(route as never) as Validate);
-      const allErrors = deferred(what, () => pool.allErrors(route as never) as Validate);
+      const firstError = deferred(what, () => passes.firstError()(route as never) as Validate);
+      const allErrors = deferred(what, () => passes.allErrors()(route as never) as Validate);
       const validate: Validate = (data, context) => {
         const fast = firstError();
         if (fast(data, context)) {
           validate.errors = null;
           return true;
         }
-        const listing = holdsAtMost(data, THOROUGH_VALIDATION_MAX_VALUES) ? allErrors() : fast;
+        const values = countedValues(data);
+        const small =
+          values === undefined
+            ? holdsAtMost(data, THOROUGH_VALIDATION_MAX_VALUES)
+            : values <= THOROUGH_VALIDATION_MAX_VALUES;
+        const listing = small ? allErrors() : fast;
         if (listing !== fast) listing(data, context);
         validate.errors = listing.errors;
         return false;
@@ -152,4 +146,13 @@ function holdsAtMost(value: unknown, limit: number): boolean {
     for (const child of children) stack.push(child);
   }
   return true;
+}
+
+/** fn's value, computed on the first call only. */
+function once<T>(fn: () => T): () => T {
+  let value: { computed: T } | undefined;
+  return () => {
+    value ??= { computed: fn() };
+    return value.computed;
+  };
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { isUuid } from '../../domain/customers.ts';
 import { notFound } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
 import { apiKeys, platformSecrets } from './schema.ts';
@@ -109,6 +110,7 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
     },
 
     async revoke(organizationId: string, id: string) {
+      if (!isUuid(organizationId) || !isUuid(id)) throw notFound('API key');
       const [row] = await db
         .update(apiKeys)
         .set({ revokedAt: new Date() })

@@ -4,6 +4,7 @@ import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { transaction } from '../../db/transaction.ts';
+import { isUuid } from '../../domain/customers.ts';
 import { isCountry, isCurrency, isTimeZone } from '../../domain/locale.ts';
 import { notFound, validationFailed } from '../../errors.ts';
 import { emit } from '../events/service.ts';
@@ -47,6 +48,8 @@ export function createOrganizationsService(
     executor: Executor,
     options: { forUpdate?: boolean } = {},
   ): Promise<Organization> {
+    // The HTTP routes check an id's form; the CLI's --org arrives as typed, and PostgreSQL would refuse it.
+    if (!isUuid(organizationId)) throw notFound('organization');
     const query = executor.select().from(organizations).where(eq(organizations.id, organizationId));
     const [row] = options.forUpdate ? await query.for('update') : await query;
     if (!row) throw notFound('organization');
