@@ -18,8 +18,9 @@ import {
  *
  * The conventions the README follows for this test:
  * - Every ```sh block runs, top to bottom, each in its own `bash` with `set -euo pipefail`, as if
- *   pasted into one terminal: what a block `export`s (MASTER, KEY, LOCATION, CUSTOMER…), the
- *   blocks after it see. Nothing else carries over, so a block that needs a value must export it.
+ *   pasted into one terminal: what a block `export`s (MASTER, KEY, LOCATION, CUSTOMER…) and the
+ *   functions it defines (`json`), the blocks after it see. Variables that a block sets without
+ *   `export` stay in it, so a block that captures a value for a later one must export it.
  * - A block that is not meant to run here (installing, starting a server, the test suite itself)
  *   has, on the line right before its fence, `<!-- readme-test: skip, <why> -->`. The reason is
  *   required; MAX_SKIPPED_BLOCKS keeps the count small.
@@ -105,8 +106,8 @@ const PRELUDE = String.raw`set -euo pipefail
 readme_state=$1 readme_statuses=$2
 cd "$3"
 source "$readme_state"
-# What the block exported, for the blocks after it, even when it fails half-way.
-trap 'export -p > "$readme_state"' EXIT
+# What the block exported and the functions it defined, for the blocks after it, even when it fails.
+trap '{ export -p; declare -f; } > "$readme_state"' EXIT
 curl() {
   local headers exit_code=0
   headers=$(mktemp)
