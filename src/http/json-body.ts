@@ -9,11 +9,21 @@ export const MAX_NESTING_DEPTH = 32;
  * has found them no deeper than MAX_NESTING_DEPTH. The scan must come first: V8's JSON.parse takes
  * over a second for a 1 MB body of nested `[`, and every recursive walk after it can overflow the
  * stack (5,000 levels answered a 500).
+ *
+ * An empty or whitespace-only body is no body, whatever its content type says: clients that set
+ * `Content-Type: application/json` on every call (curl with a shared header list, HTTP libraries
+ * configured once) send it on action routes such as `POST /v1/redemptions/{id}/commit` too, and
+ * Fastify's parser refuses that with a 400. The server's preValidation hook then reads a missing
+ * POST or PATCH body as `{}`.
  */
 export function registerJsonBodyParser(app: App): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') {
+      done(null, undefined);
+      return;
+    }
     if (nestsDeeperThan(body as string, MAX_NESTING_DEPTH)) {
       done(
         new AppError(
