@@ -47,7 +47,9 @@ const CASES: Record<string, { url: string; body: string }> = {
     url: '/v1/segments',
     body: JSON.stringify({
       name: 'x',
-      parts: Array.from({ length: 10 }, () => ({ criteria: Array.from({ length: 50 }, () => ({ type: 'x' })) })),
+      parts: Array.from({ length: 10 }, () => ({
+        criteria: Array.from({ length: 50 }, () => ({ type: 'x' })),
+      })),
     }),
   },
   '1 MB of nested arrays': { url: '/v1/customers', body: nested('[', ']', 1_000_000) },
@@ -121,7 +123,9 @@ async function main() {
 
   const honest = Math.max(...results.filter((r) => r.name.startsWith('honest')).map((r) => r.worstStallMs));
   console.table(results.map((r) => ({ ...r, 'worst / honest': (r.worstStallMs / honest).toFixed(2) })));
-  console.log(`written to ${writeResult('hostile-input', { rounds: ROUNDS, honestWorstStallMs: honest, results })}`);
+  console.log(
+    `written to ${writeResult('hostile-input', { rounds: ROUNDS, honestWorstStallMs: honest, results })}`,
+  );
 }
 
 await main();

@@ -147,10 +147,8 @@ describe('README shell examples', () => {
 
   for (const block of blocks) {
     const name = `README.md line ${block.line} (${block.heading})`;
-    if (block.skipReason !== null) {
-      it.skip(`${name} is not run: ${block.skipReason}`, () => {});
-      continue;
-    }
+    // Not a skipped test: a block marked so is not one (the test above counts them and their reasons).
+    if (block.skipReason !== null) continue;
     it(`${name} runs as written, every call answering as documented`, async () => {
       const statusesPath = join(workDir, `.statuses-${block.line}`);
       writeFileSync(statusesPath, '');
