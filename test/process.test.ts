@@ -56,7 +56,10 @@ describe('regulars serve', withTime, () => {
   it('generates a master key on first start, prints it once, and accepts it afterwards', async () => {
     const env = { DATA_DIR: join(tempDir(), 'data') };
     const first = await startServe(env);
-    const key = /\n\s+(rgm_[0-9a-f]+)\n/.exec(first.stderr())?.[1];
+    // Printed once the server listens (a start that cannot listen must not print, and lose, one).
+    const printedKey = () => /\n\s+(rgm_[0-9a-f]+)\n/.exec(first.stderr())?.[1];
+    await expect.poll(printedKey, { timeout: 30_000 }).toBeDefined();
+    const key = printedKey();
     await stop(first);
     expect(key).toBeDefined();
 
