@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { POINTS_PRECISIONS, POINTS_ROUNDINGS } from '../../domain/points.ts';
 import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
 
 /**
@@ -16,8 +17,13 @@ export const ProgramSettingsSchema = Type.Object(
       }),
     ),
     pointsRounding: Type.Optional(
-      Type.Union([Type.Literal('down'), Type.Literal('half_up'), Type.Literal('up')], {
+      Type.Enum(POINTS_ROUNDINGS, {
         description: 'How computed points are rounded to hundredths (default down)',
+      }),
+    ),
+    pointsPrecision: Type.Optional(
+      Type.Enum(POINTS_PRECISIONS, {
+        description: 'The smallest amount a rule awards (default hundredths)',
       }),
     ),
     loyaltyCardNumberLength: Type.Optional(
@@ -97,6 +103,8 @@ export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
 export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
   cheerfyEarningStatuses: [1],
   pointsRounding: 'down',
+  // Hundredths, as programs earned before the setting existed; restaurants mostly want `whole`.
+  pointsPrecision: 'hundredths',
   loyaltyCardNumberLength: 10,
   inactiveCustomersEarn: false,
   tierBasis: 'total_spent',

@@ -235,6 +235,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     return evaluateTicket(ticket, context.member, rules, {
       timeZone: context.timeZone,
       rounding: settings.pointsRounding,
+      precision: settings.pointsPrecision,
     });
   }
 
