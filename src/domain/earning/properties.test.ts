@@ -101,7 +101,8 @@ describe('earning engine invariants', () => {
         fc.integer({ min: 0, max: 1_000_000 }),
         fc.integer({ min: 1, max: 100_000 }),
         fc.array(fc.integer({ min: 1, max: 50_000 }), { minLength: 1, maxLength: 10 }),
-        (earned, sold, returns) => {
+        fc.constantFrom('hundredths' as const, 'whole' as const),
+        (earned, sold, returns, precision) => {
           let returnedBefore = 0;
           let reversed = 0;
           for (const returnedNow of returns) {
@@ -111,8 +112,10 @@ describe('earning engine invariants', () => {
               sold,
               returnedBefore,
               returnedNow,
+              precision,
             });
             expect(now).toBeGreaterThanOrEqual(0);
+            if (precision === 'whole' && earned % 100 === 0) expect(now % 100).toBe(0);
             reversed += now;
             returnedBefore += returnedNow;
             expect(reversed).toBeLessThanOrEqual(earned);

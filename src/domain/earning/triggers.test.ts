@@ -103,6 +103,7 @@ describe('returns', () => {
       sold: 300,
       returnedBefore: 0,
       returnedNow: 150,
+      precision: 'hundredths',
     });
     expect(first).toBe(345);
     const second = pointsToReverse({
@@ -111,7 +112,17 @@ describe('returns', () => {
       sold: 300,
       returnedBefore: 150,
       returnedNow: 150,
+      precision: 'hundredths',
     });
     expect(second).toBe(345);
+  });
+
+  it('take back whole points for a partial return in a whole-points program, and all of it with the rest', () => {
+    // 45 points earned on 45.50: returning 10.00 takes back 9.89 exactly, 9 whole points.
+    const sale = { earned: 4500, sold: 4550, precision: 'whole' as const };
+    const first = pointsToReverse({ ...sale, alreadyReversed: 0, returnedBefore: 0, returnedNow: 1000 });
+    expect(first).toBe(900);
+    const rest = pointsToReverse({ ...sale, alreadyReversed: 900, returnedBefore: 1000, returnedNow: 3550 });
+    expect(rest).toBe(3600);
   });
 });

@@ -427,6 +427,21 @@ describe('point precision', () => {
     expect(response.json().pointsEarned).toBe(46);
   });
 
+  it('takes back whole points when part of a whole-points sale is returned, and the rest with the rest', async () => {
+    const { org, ana } = await programEarning({ pointsPrecision: 'whole' });
+    expectStatus(await send(org, ticketOf('P-1', 4550, { customer: { customerId: ana.id } })), 201);
+    // 10.00 of 45.50 returned: 45 × 10 / 45.5 = 9.89 points, 9 whole points taken back.
+    const part = await send(org, ticketOf('R-1', 1000, { type: 'return', revisedDocumentNumber: 'P-1' }));
+    expect(part.json().transaction).toMatchObject({ pointsReversed: 9 });
+    expect(await activePoints(org, ana.id)).toBe(36);
+    expectStatus(
+      await send(org, ticketOf('R-2', 3550, { type: 'return', revisedDocumentNumber: 'P-1' })),
+      201,
+    );
+    expect(await activePoints(org, ana.id)).toBe(0);
+    await expectLedgerConsistent(org);
+  });
+
   it('keeps 45.5 points on €45.50 in a program that keeps hundredths, the default', async () => {
     const { org, ana } = await programEarning({});
     const response = await send(org, ticketOf('P-1', 4550, { customer: { customerId: ana.id } }));
