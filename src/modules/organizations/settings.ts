@@ -18,12 +18,16 @@ export const ProgramSettingsSchema = Type.Object(
     ),
     pointsRounding: Type.Optional(
       Type.Enum(POINTS_ROUNDINGS, {
-        description: 'How computed points are rounded to hundredths (default down)',
+        description:
+          'How each award a rule computes is rounded to the `pointsPrecision`: `down`, `half_up` or `up` (default down)',
+        examples: ['down'],
       }),
     ),
     pointsPrecision: Type.Optional(
       Type.Enum(POINTS_PRECISIONS, {
-        description: 'The smallest amount a rule awards (default hundredths)',
+        description:
+          'The smallest amount a rule awards: `whole` points or `hundredths`. Every award (spend, products, visits, events, referrals, QR codes, check-ins, multipliers, the tier multiplier, simulations) is rounded once to it with `pointsRounding`: at 1 point per euro, 45.50 EUR earns 45 whole points rounding down, 46 half up, 45.5 in hundredths. Partial returns take back points rounded down to it; manual additions and spends are not rounded (default hundredths)',
+        examples: ['whole'],
       }),
     ),
     loyaltyCardNumberLength: Type.Optional(
