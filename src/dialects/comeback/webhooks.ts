@@ -6,9 +6,9 @@ import { type ComebackServices, comebackCustomers } from './customers.ts';
 
 /**
  * Comeback's webhooks, `{type, eventTime, created, data}`, from Regulars' events. The document's
- * table names the time `eventTime`, its examples `created`: both are sent, with the same value. An endpoint gets them with
- * `format: "comeback"` and Comeback's token as a static header (`headers: {"Authorization":
- * "<token>"}`): Comeback authenticates webhooks as it does its API.
+ * table names the time `eventTime`, its examples `created`: both are sent, with the same value.
+ * An endpoint gets them with `format: "comeback"` and Comeback's token as a static header
+ * (`headers: {"Authorization": "<token>"}`): Comeback authenticates webhooks as it does its API.
  *
  *   customer.created                                    → customer:created (the customer object)
  *   customer.updated, .status_changed, .anonymized,
