@@ -85,7 +85,7 @@ const member: MemberContext = {
   ruleUsage: {},
   tierMultiplier: 120,
 };
-const settings = { timeZone: 'Europe/Madrid', rounding: 'down' as const };
+const settings = { timeZone: 'Europe/Madrid', rounding: 'down' as const, precision: 'hundredths' as const };
 
 const rules = Array.from({ length: 1000 }, (_, i) => ruleNumber(i));
 const baseline = time(() => evaluateTicket(ticket, member, rules.slice(0, 1), settings), 5000);

@@ -7,10 +7,13 @@ import {
   ENTRY_KINDS,
   expiresAtFor,
   formatPoints,
+  fromPoints,
   type LotView,
   MAX_HUNDREDTHS,
   parsePoints,
+  roundAward,
   toPoints,
+  toWholePoints,
 } from './points.ts';
 
 /** Seeded PRNG (mulberry32): property tests that fail the same way every run. */
@@ -84,6 +87,33 @@ describe('parsePoints', () => {
     expect(formatPoints(5)).toBe('0.05');
     expect(formatPoints(-5)).toBe('-0.05');
     expect(JSON.stringify({ points: toPoints(1234) })).toBe('{"points":12.34}');
+  });
+});
+
+describe('roundAward', () => {
+  // 45.5 points exactly: 4550 hundredths of 1000 units each.
+  const units = 4_550_000n;
+  it('keeps hundredths, or rounds to whole points down, half up or up', () => {
+    expect(roundAward(units, 1000n, { precision: 'hundredths', rounding: 'down' })).toBe(4550);
+    expect(roundAward(units, 1000n, { precision: 'whole', rounding: 'down' })).toBe(4500);
+    expect(roundAward(units, 1000n, { precision: 'whole', rounding: 'half_up' })).toBe(4600);
+    expect(roundAward(units, 1000n, { precision: 'whole', rounding: 'up' })).toBe(4600);
+    expect(roundAward(4_549_999n, 1000n, { precision: 'whole', rounding: 'half_up' })).toBe(4500);
+    expect(roundAward(4_500_000n, 1000n, { precision: 'whole', rounding: 'up' })).toBe(4500);
+  });
+});
+
+describe('whole points for integer-only readers', () => {
+  it('drop the fraction toward zero, or count it as one more point', () => {
+    expect([4550, 4599, 4500, -350, 0].map((h) => toWholePoints(h))).toEqual([45, 45, 45, -3, 0]);
+    expect([950, 901, 900, 0].map((h) => toWholePoints(h, 'up'))).toEqual([10, 10, 9, 0]);
+    expect(toWholePoints(MAX_HUNDREDTHS)).toBe(90_071_992_547_409);
+  });
+
+  it('read back exactly the hundredths toPoints printed', () => {
+    for (const hundredths of [0, 1, 1234, -5, 4550, 10, 123_456_789_012_345, -123_456_789_012_399]) {
+      expect(fromPoints(toPoints(hundredths))).toBe(hundredths);
+    }
   });
 });
 

@@ -70,6 +70,64 @@ export function formatPoints(hundredths: Hundredths): string {
   return `${sign}${Math.trunc(magnitude / 100)}.${String(magnitude % 100).padStart(2, '0')}`;
 }
 
+/**
+ * Whole points of an amount for a reader that only takes integers, the fraction dropped (toward
+ * zero: 45.5 → 45, −3.5 → −3) or, with `up`, counted as one more point (9.5 → 10): exact integer
+ * arithmetic on hundredths.
+ */
+export function toWholePoints(hundredths: Hundredths, rounding: 'down' | 'up' = 'down'): number {
+  const fraction = hundredths % 100;
+  const truncated = (hundredths - fraction) / 100;
+  if (rounding === 'down' || fraction === 0) return truncated;
+  return truncated + Math.sign(fraction);
+}
+
+/**
+ * The inverse of toPoints, exact (12.34 → 1234): for amounts Regulars printed itself, such as event
+ * payloads. API input goes through parsePoints, which validates.
+ */
+export function fromPoints(points: number): Hundredths {
+  const match = DECIMAL.exec(String(points));
+  if (!match) throw new Error(`not an amount of points: ${points}`);
+  const [, sign, whole, fraction = ''] = match;
+  return Number(BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0'))) * (sign === '-' ? -1 : 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rounding what rules award
+
+export const POINTS_ROUNDINGS = ['down', 'half_up', 'up'] as const;
+export type PointsRounding = (typeof POINTS_ROUNDINGS)[number];
+
+/** The smallest amount a rule awards: a hundredth of a point, or a whole point. */
+export const POINTS_PRECISIONS = ['hundredths', 'whole'] as const;
+export type PointsPrecision = (typeof POINTS_PRECISIONS)[number];
+
+/** How a program rounds what its rules award. */
+export interface AwardRounding {
+  rounding: PointsRounding;
+  precision: PointsPrecision;
+}
+
+const HUNDREDTHS_PER_STEP: Record<PointsPrecision, bigint> = { hundredths: 1n, whole: 100n };
+
+/**
+ * The one place an award becomes an amount of points: an exact award of `units` / `unitsPerHundredth`
+ * hundredths (a bigint fraction, so no binary floating point) rounded once, to the program's
+ * precision, with its mode. At 1 point per euro, €45.50 is 45.5 points: 45 whole points rounding
+ * down, 46 rounding half up. `units` ≥ 0.
+ */
+export function roundAward(units: bigint, unitsPerHundredth: bigint, policy: AwardRounding): Hundredths {
+  const step = HUNDREDTHS_PER_STEP[policy.precision];
+  const divisor = unitsPerHundredth * step;
+  const steps = units / divisor;
+  const remainder = units % divisor;
+  let rounded = steps;
+  if (remainder !== 0n && policy.rounding === 'up') rounded = steps + 1n;
+  if (remainder !== 0n && policy.rounding === 'half_up' && remainder * 2n >= divisor) rounded = steps + 1n;
+  return Number(rounded * step);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lots and FIFO
 

@@ -102,6 +102,23 @@ describe('Cheerfy POST /ticket/', () => {
     expect(stored.metadata).toMatchObject({ rectificationId: '12345AAAAA', ticketNumber: 12345 });
   });
 
+  it('answers the pick-up name and phone of the documented answer: the POS’s own, else the location’s name', async () => {
+    const { org } = await setup();
+    const documentedDelivery = documentedResponse.ticket.ticket_delivery;
+    const answered = (await postTicket(org, example)).json().ticket.ticket_delivery;
+    expect(Object.keys(answered)).toEqual(expect.arrayContaining(Object.keys(documentedDelivery)));
+    expect(answered).toMatchObject({ ...example.delivery, pick_up_name: 'Charles rue', pick_up_phone: null });
+
+    const { pick_up_name, pick_up_phone } = documentedDelivery;
+    const withPickUp = {
+      ...example,
+      id: 'PICK-UP-1',
+      delivery: { ...example.delivery, pick_up_name, pick_up_phone },
+    };
+    const echoed = (await postTicket(org, withPickUp)).json().ticket.ticket_delivery;
+    expect(echoed).toMatchObject({ pick_up_name: 'Restaurante SinBarril', pick_up_phone: '+3491254578' });
+  });
+
   it('earns once when the POS retries the same ticket three times', async () => {
     const { org, memberId } = await setup();
     const responses = [];

@@ -128,6 +128,16 @@ export function toTransaction(ticket: CheerfyTicket, context: TranslationContext
 
 const unix = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/**
+ * The delivery as sent, with the pick-up place's name and phone that the documented answer shows
+ * although the request carries neither: the POS's own when it sent them, else the location's name.
+ * Regulars keeps no phone for a location, so that one is null unless the POS sent it.
+ */
+function deliveryOf(delivery: CheerfyTicket['delivery'], location: { name: string } | null) {
+  if (!delivery) return null;
+  return { pick_up_name: location?.name ?? null, pick_up_phone: null, ...delivery };
+}
+
 /** The documented 200 answer: the ticket as Cheerfy stores it, plus the request's scope. */
 export function toResponse(
   ticket: CheerfyTicket,
@@ -146,7 +156,7 @@ export function toResponse(
       name: ticket.name ?? null,
       notes: ticket.additional_data ?? null,
       ticket_service: ticket.service ?? null,
-      ticket_delivery: ticket.delivery ?? null,
+      ticket_delivery: deliveryOf(ticket.delivery, location),
       ticket_summary: ticket.summary,
       ticket_payment_list: ticket.payments ?? [],
       ticket_item_list: ticket.items,

@@ -517,6 +517,35 @@ describe('Comeback: points, point types and passes', () => {
     expect(badType.json().message).toBe('pointTypeId is not a point type of this organization');
   });
 
+  it('answers whole points, as Comeback’s Integer says, for a program that keeps hundredths', async () => {
+    const p = await program();
+    const created = await bruce(p);
+    const { products: _products, promotionsApplied: _promotions, ...bare } = orderExample;
+    // 2 points per euro on 22.75 is 45.5 points: the POS is shown 45, the ledger keeps 45.5.
+    await ok(
+      comeback(p.org, 'POST', '/v1/orders', {
+        ...bare,
+        externalId: 'H-1',
+        amount: 2275,
+        customerId: created.id,
+      }),
+    );
+    await promotion(p, {
+      name: 'Half a coffee',
+      discountType: 'currency',
+      discountAmount: 100,
+      pointsExpense: 9.5,
+    });
+    const customer = await ok(comeback(p.org, 'GET', `/v1/customers/${created.id}`));
+    expect(customer.points).toEqual([{ amount: 45, pointTypeId: p.pointTypeId, pointTypeName: 'Burgers' }]);
+    // A cost shows any fraction as one more point, so 45 shown never looks short of what 45.5 can pay.
+    expect(customer.availablePromotions).toMatchObject([{ name: 'Half a coffee', pointsExpense: 10 }]);
+    const [listed] = (await ok(comeback(p.org, 'GET', '/v1/promotions'))).promotions;
+    expect(listed).toMatchObject({ pointsExpense: 10, pointsRequired: 10 });
+    const balances = (await ok(native(p.org, 'GET', `/v1/customers/${created.id}/points`))).balances;
+    expect(balances[0].active).toBe(45.5);
+  });
+
   it('GET /v1/pointTypes answers the example’s shape; the pass is the member’s one card', async () => {
     const p = await program();
     const body = await ok(comeback(p.org, 'GET', '/v1/pointTypes'));

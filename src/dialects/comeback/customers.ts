@@ -1,4 +1,4 @@
-import { toPoints } from '../../domain/points.ts';
+import { toWholePoints } from '../../domain/points.ts';
 import type { Customer } from '../../modules/customers/service.ts';
 import type { Services } from '../../services.ts';
 import { type ComebackCustomer, toAvailablePromotion, toCustomer } from './translate.ts';
@@ -45,7 +45,7 @@ export function comebackCustomers(services: ComebackServices) {
     ]);
     return toCustomer(customer, {
       points: balances.map((balance) => ({
-        amount: toPoints(balance.active),
+        amount: toWholePoints(balance.active),
         pointTypeId: balance.pointType.id,
         pointTypeName: balance.pointType.name,
       })),

@@ -1,4 +1,4 @@
-import { toPoints } from '../../domain/points.ts';
+import { type Hundredths, toWholePoints } from '../../domain/points.ts';
 import type { RewardChannel } from '../../domain/rewards.ts';
 import type { CreateCustomerBody } from '../../modules/customers/contract.ts';
 import type { Customer } from '../../modules/customers/service.ts';
@@ -20,6 +20,12 @@ import type {
 /**
  * Comeback ⇄ Regulars, both ways. Shapes only: what a member earns, what a promotion takes off
  * and who may use it are the engine's answers, which these functions only rename.
+ *
+ * Comeback types every amount of points as an Integer, and a POS that reads one breaks on 45.5.
+ * A program that keeps hundredths is shown in whole points: what a member holds or gained with the
+ * fraction dropped (45.5 → 45), what a promotion costs with any fraction counted as a point
+ * (9.5 → 10), so a POS that compares the two never offers a promotion the member cannot pay for.
+ * The ledger keeps the hundredths; only the display is whole.
  */
 
 export const SOURCE = 'comeback';
@@ -164,12 +170,15 @@ export function discountOf(reward: Pick<RewardRow, 'type' | 'config' | 'value'>)
   }
 }
 
+/** A cost in Comeback's Integer points: a fraction counts as one more point (see the top). */
+const costOf = (points: Hundredths) => toWholePoints(points, 'up');
+
 const onlineToo = (reward: Pick<RewardRow, 'channels'>) =>
   reward.channels.length === 0 || reward.channels.includes('online');
 
 /** GET /v1/promotions: the document's example says `pointsExpense`, its table `pointsRequired`: both are sent. */
 export function toPromotion(reward: RewardRow, defaultPointTypeId: string) {
-  const points = toPoints(reward.costPoints);
+  const points = costOf(reward.costPoints);
   return {
     id: reward.id,
     name: reward.name,
@@ -184,13 +193,13 @@ export function toPromotion(reward: RewardRow, defaultPointTypeId: string) {
 }
 
 /** An entry of a customer's `availablePromotions`: `pointsExpense` is what taking it costs this member now. */
-export function toAvailablePromotion(reward: RewardRow, pointsRequired: number) {
+export function toAvailablePromotion(reward: RewardRow, pointsRequired: Hundredths) {
   return {
     id: reward.id,
     name: reward.name,
     description: reward.description ?? '',
     ...discountOf(reward),
-    pointsExpense: toPoints(pointsRequired),
+    pointsExpense: costOf(pointsRequired),
     code: reward.posCode,
     availableOnline: onlineToo(reward),
   };

@@ -13,7 +13,7 @@ import { dialectWebhookFormats } from '../webhook-formats.ts';
 
 /**
  * Comeback's webhooks reach a real receiver on 127.0.0.1: the four types, in Comeback's
- * `{type, created, data}` shape (test/fixtures/comeback/webhook-*.json), with the endpoint's
+ * `{type, created, data}` shape plus the `eventTime` its table names (test/fixtures/comeback/webhook-*.json), with the endpoint's
  * static Authorization header, driven by a webhook worker that has the dialects' formats.
  */
 
@@ -132,8 +132,9 @@ describe('Comeback webhooks', () => {
     }
     const bodies = received.map((hook) => JSON.parse(hook.body));
     for (const body of bodies) {
-      expect(keys(body)).toEqual(keys(customerWebhookExample));
+      expect(keys(body)).toEqual(keys({ ...customerWebhookExample, eventTime: null }));
       expect(body.created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      expect(body.eventTime).toBe(body.created);
     }
     const ofType = (type: string) => bodies.filter((body) => body.type === type);
 
@@ -179,6 +180,31 @@ describe('Comeback webhooks', () => {
     expect(new Set(deliveries.data.map((delivery: { status: string }) => delivery.status))).toEqual(
       new Set(['delivered']),
     );
+  });
+
+  it('sends whole addedPoints and newPointsValue for a program that keeps hundredths, the fraction dropped', async () => {
+    const org = await ctx.createOrganization();
+    const endpoint = await call(org, 'POST', '/v1/webhook-endpoints', {
+      url: receiver.url,
+      format: 'comeback',
+      eventTypes: ['points.added', 'points.spent'],
+    });
+    receiver.secrets = [endpoint.secret];
+    const alfred = await call(org, 'POST', '/compat/comeback/v1/customers', { name: 'Alfred' });
+    for (const addedPoints of [45.5, 0.75, -3.5]) {
+      await call(org, 'POST', `/compat/comeback/v1/customers/${alfred.id}/addPoints`, { addedPoints });
+    }
+    await worker.drain();
+    const points = receiver.received
+      .map((hook) => JSON.parse(hook.body))
+      .filter((body) => body.data.customerId === alfred.id)
+      .map((body) => body.data);
+    // 45.5, then 46.25, then 42.75 points held: shown as 45, 46 and 42.
+    expect(points.map(({ addedPoints, newPointsValue }) => ({ addedPoints, newPointsValue }))).toEqual([
+      { addedPoints: 45, newPointsValue: 45 },
+      { addedPoints: 0, newPointsValue: 46 },
+      { addedPoints: -3, newPointsValue: 42 },
+    ]);
   });
 
   it('a worker without the dialects’ formats fails a comeback delivery and says why', async () => {

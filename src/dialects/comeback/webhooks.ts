@@ -1,12 +1,14 @@
+import { fromPoints, toWholePoints } from '../../domain/points.ts';
 import { AppError } from '../../errors.ts';
 import type { EventRow } from '../../modules/events/service.ts';
 import type { WebhookFormatter } from '../../modules/webhooks/formats.ts';
 import { type ComebackServices, comebackCustomers } from './customers.ts';
 
 /**
- * Comeback's webhooks, `{type, created, data}`, from Regulars' events. An endpoint gets them with
- * `format: "comeback"` and Comeback's token as a static header (`headers: {"Authorization":
- * "<token>"}`): Comeback authenticates webhooks as it does its API.
+ * Comeback's webhooks, `{type, eventTime, created, data}`, from Regulars' events. The document's
+ * table names the time `eventTime`, its examples `created`: both are sent, with the same value.
+ * An endpoint gets them with `format: "comeback"` and Comeback's token as a static header
+ * (`headers: {"Authorization": "<token>"}`): Comeback authenticates webhooks as it does its API.
  *
  *   customer.created                                    → customer:created (the customer object)
  *   customer.updated, .status_changed, .anonymized,
@@ -25,6 +27,7 @@ const CUSTOMER_UPDATED = new Set([
   'tier.changed',
 ]);
 
+/** The payload of a points event, amounts as the API prints them (45.5 points). */
 interface PointsPayload {
   customerId: string;
   pointTypeId: string;
@@ -38,14 +41,17 @@ interface RedemptionPayload {
   rewards: Array<{ rewardId: string | null }>;
 }
 
-/** customer-points:updated: what the points event changed and the spendable balance after it. */
+/**
+ * customer-points:updated: what the points event changed and the spendable balance after it, in
+ * whole points as the document's Integer says, the fraction dropped (see translate.ts).
+ */
 export function pointsData(payload: PointsPayload) {
   return {
     customerId: payload.customerId,
     locationId: payload.locationId ?? null,
     // Activations (pending points becoming spendable) carry no delta: they were counted when earned.
-    addedPoints: payload.delta ?? 0,
-    newPointsValue: payload.balance.active,
+    addedPoints: toWholePoints(fromPoints(payload.delta ?? 0)),
+    newPointsValue: toWholePoints(fromPoints(payload.balance.active)),
     pointTypeId: payload.pointTypeId,
   };
 }
@@ -72,11 +78,8 @@ export function comebackWebhookFormat(services: ComebackServices): WebhookFormat
   }
 
   return async (event) => {
-    const message = (type: string) => (data: unknown) => ({
-      type,
-      created: event.createdAt.toISOString(),
-      data,
-    });
+    const at = event.createdAt.toISOString();
+    const message = (type: string) => (data: unknown) => ({ type, eventTime: at, created: at, data });
     if (event.subjectType === 'customer' && CUSTOMER_CREATED.has(event.type)) {
       return (await customerData(event)).map(message('customer:created'));
     }

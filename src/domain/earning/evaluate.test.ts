@@ -3,7 +3,7 @@ import { evaluateTicket } from './evaluate.ts';
 import { line, member, rule, spend, ticket } from './fixtures.ts';
 import type { EvaluationSettings, RuleScope } from './types.ts';
 
-const madrid: EvaluationSettings = { timeZone: 'Europe/Madrid', rounding: 'down' };
+const madrid: EvaluationSettings = { timeZone: 'Europe/Madrid', rounding: 'down', precision: 'hundredths' };
 
 describe('spend rules', () => {
   it("earn 6.9 points on a 3.00 ticket at 2.3 points per unit (Open Loyalty's demo figure)", () => {
@@ -91,6 +91,21 @@ describe('spend rules', () => {
     expect(evaluateTicket(t, member(), rules, { ...madrid, rounding: 'down' }).total).toBe(49);
     expect(evaluateTicket(t, member(), rules, { ...madrid, rounding: 'half_up' }).total).toBe(50);
     expect(evaluateTicket(t, member(), rules, { ...madrid, rounding: 'up' }).total).toBe(50);
+  });
+
+  it('earn 45 whole points on €45.50 at 1 point per euro rounding down, 46 rounding half up', () => {
+    const t = ticket([line('menu', 4550)]);
+    const whole: EvaluationSettings = { ...madrid, precision: 'whole' };
+    expect(evaluateTicket(t, member(), [rule(spend(100))], whole).total).toBe(4500);
+    expect(evaluateTicket(t, member(), [rule(spend(100))], { ...whole, rounding: 'half_up' }).total).toBe(
+      4600,
+    );
+    expect(evaluateTicket(t, member(), [rule(spend(100))], { ...whole, rounding: 'up' }).total).toBe(4600);
+  });
+
+  it('keep 45.5 points on €45.50 when the program keeps hundredths', () => {
+    const t = ticket([line('menu', 4550)]);
+    expect(evaluateTicket(t, member(), [rule(spend(100))], madrid).total).toBe(4550);
   });
 
   it('use the currency minor unit: 300 JPY at 1 point per yen is 300 points', () => {

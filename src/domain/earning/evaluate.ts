@@ -1,5 +1,5 @@
 import { allocateProportionally, currencyExponent } from '../money.ts';
-import type { Hundredths } from '../points.ts';
+import { type AwardRounding, type Hundredths, roundAward } from '../points.ts';
 import { applies, byPriority, hasLabel, type Occasion } from './scope.ts';
 import type {
   BreakdownEntry,
@@ -7,7 +7,6 @@ import type {
   Evaluation,
   EvaluationSettings,
   MemberContext,
-  Rounding,
   SpendConfig,
   Ticket,
   TicketLine,
@@ -23,8 +22,9 @@ import type {
  *  2. multiplier rules (multiply_by_product, multiply_by_label) add (multiplier − 1) × what
  *     base rules earned on the lines they match; several multipliers add up, they do not compound;
  *  3. the member's tier multiplier adds (multiplier − 1) × everything the member earned in 1–2.
- * Every entry is computed exactly (bigint fractions of a hundredth) and rounded once, with the
- * program's rounding mode; the total is the sum of the rounded entries, so the breakdown adds up.
+ * Every entry is computed exactly (bigint fractions of a hundredth) and rounded once, to the
+ * program's precision (hundredths or whole points) with its rounding mode (roundAward); the total
+ * is the sum of the rounded entries, so the breakdown adds up.
  */
 
 /** Exact amounts: 1 hundredth of a point = `scale` units (10^currency exponent × 10^4). */
@@ -46,14 +46,6 @@ interface Context {
 }
 
 const HUNDRED = 100n;
-
-function round(units: bigint, scale: bigint, mode: Rounding): Hundredths {
-  const whole = units / scale;
-  const remainder = units % scale;
-  if (remainder === 0n || mode === 'down') return Number(whole);
-  if (mode === 'up') return Number(whole + 1n);
-  return Number(remainder * 2n >= scale ? whole + 1n : whole);
-}
 
 function spendEligible(line: TicketLine, config: SpendConfig): boolean {
   if (line.sku !== null && config.excludedSkus.includes(line.sku)) return false;
@@ -246,12 +238,12 @@ export function evaluateTicket(
   const baseOfLine = multipliers.length > 0 ? baseByLine(base, context) : new Map<string, bigint>();
   const extras = multipliers.flatMap((rule) => multiplierEarnings(rule, baseOfLine, context));
   const all = [...base, ...extras].filter((entry) => entry.units > 0n);
-  const entries = all.map((entry) => toEntry(entry, context.scale, settings.rounding));
+  const entries = all.map((entry) => toEntry(entry, context.scale, settings));
 
   if (member && member.tierMultiplier > 100) {
     const memberUnits = all.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.units, 0n);
     const units = (memberUnits * BigInt(member.tierMultiplier - 100)) / HUNDRED;
-    const points = round(units, context.scale, settings.rounding);
+    const points = roundAward(units, context.scale, settings);
     if (points > 0) {
       entries.push({
         ruleId: member.tierId ?? 'tier',
@@ -266,13 +258,13 @@ export function evaluateTicket(
   return summarize(entries.filter((entry) => entry.points > 0));
 }
 
-function toEntry(earned: Earned, scale: bigint, rounding: Rounding): BreakdownEntry {
+function toEntry(earned: Earned, scale: bigint, rounding: AwardRounding): BreakdownEntry {
   return {
     ruleId: earned.rule.id,
     ruleName: earned.rule.name,
     ruleType: earned.rule.type,
     lineId: earned.lineId,
-    points: round(earned.units, scale, rounding),
+    points: roundAward(earned.units, scale, rounding),
     beneficiary: earned.beneficiary,
   };
 }

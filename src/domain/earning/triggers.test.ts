@@ -1,11 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { member, rule } from './fixtures.ts';
 import { pointsToReverse } from './returns.ts';
-import { distanceMeters, evaluateTrigger } from './triggers.ts';
+import { distanceMeters, evaluateTrigger, type TriggerOccasion } from './triggers.ts';
 
-const occasion = { at: new Date('2026-11-20T12:00:00Z'), timeZone: 'Europe/Madrid', locationId: null };
+const occasion: TriggerOccasion = {
+  at: new Date('2026-11-20T12:00:00Z'),
+  timeZone: 'Europe/Madrid',
+  locationId: null,
+  rounding: 'down',
+  precision: 'hundredths',
+};
 
 describe('non-ticket triggers', () => {
+  it('round a fixed award to whole points when the program earns whole points', () => {
+    const review = rule({ type: 'custom_event', config: { eventName: 'review', points: 250 } });
+    const trigger = { kind: 'custom_event', name: 'review' } as const;
+    const whole: TriggerOccasion = { ...occasion, precision: 'whole' };
+    expect(evaluateTrigger(trigger, member(), [review], whole).total).toBe(200);
+    expect(evaluateTrigger(trigger, member(), [review], { ...whole, rounding: 'half_up' }).total).toBe(300);
+    expect(evaluateTrigger(trigger, member(), [review], occasion).total).toBe(250);
+  });
+
+  it('award nothing for a fixed award that rounds to zero whole points', () => {
+    const tiny = rule({ type: 'qr_code', config: { code: 'Q', points: 50 } });
+    const result = evaluateTrigger({ kind: 'qr_code', code: 'Q' }, member(), [tiny], {
+      ...occasion,
+      precision: 'whole',
+    });
+    expect(result).toEqual({ entries: [], total: 0 });
+  });
+
   it('give system-event points for the matching event only', () => {
     const birthday = rule({ type: 'event', config: { event: 'birthday', points: 1000 } });
     const optIn = rule({ type: 'event', config: { event: 'marketing_opt_in', points: 300 } });
@@ -79,6 +103,7 @@ describe('returns', () => {
       sold: 300,
       returnedBefore: 0,
       returnedNow: 150,
+      precision: 'hundredths',
     });
     expect(first).toBe(345);
     const second = pointsToReverse({
@@ -87,7 +112,17 @@ describe('returns', () => {
       sold: 300,
       returnedBefore: 150,
       returnedNow: 150,
+      precision: 'hundredths',
     });
     expect(second).toBe(345);
+  });
+
+  it('take back whole points for a partial return in a whole-points program, and all of it with the rest', () => {
+    // 45 points earned on 45.50: returning 10.00 takes back 9.89 exactly, 9 whole points.
+    const sale = { earned: 4500, sold: 4550, precision: 'whole' as const };
+    const first = pointsToReverse({ ...sale, alreadyReversed: 0, returnedBefore: 0, returnedNow: 1000 });
+    expect(first).toBe(900);
+    const rest = pointsToReverse({ ...sale, alreadyReversed: 900, returnedBefore: 1000, returnedNow: 3550 });
+    expect(rest).toBe(3600);
   });
 });

@@ -1,3 +1,4 @@
+import { type AwardRounding, type Hundredths, roundAward } from '../points.ts';
 import { summarize } from './evaluate.ts';
 import { applies, byPriority } from './scope.ts';
 import type { BreakdownEntry, EarningRule, Evaluation, MemberContext, SystemEvent } from './types.ts';
@@ -9,7 +10,7 @@ export type Trigger =
   | { kind: 'qr_code'; code: string }
   | { kind: 'geolocation'; latitude: number; longitude: number };
 
-export interface TriggerOccasion {
+export interface TriggerOccasion extends AwardRounding {
   at: Date;
   timeZone: string;
   locationId: string | null;
@@ -31,15 +32,28 @@ export function distanceMeters(
   return 2 * EARTH_RADIUS_METERS * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-function entry(
-  rule: EarningRule,
-  points: number,
-  beneficiary: 'member' | 'referrer' = 'member',
-): BreakdownEntry {
-  return { ruleId: rule.id, ruleName: rule.name, ruleType: rule.type, lineId: null, points, beneficiary };
+/** A rule's fixed award, rounded like a ticket's: a whole-points program never credits 2.5. */
+function awarder(rounding: AwardRounding) {
+  return (
+    rule: EarningRule,
+    points: Hundredths,
+    beneficiary: 'member' | 'referrer' = 'member',
+  ): BreakdownEntry => ({
+    ruleId: rule.id,
+    ruleName: rule.name,
+    ruleType: rule.type,
+    lineId: null,
+    points: roundAward(BigInt(points), 1n, rounding),
+    beneficiary,
+  });
 }
 
-function earnings(rule: EarningRule, trigger: Trigger, member: MemberContext): BreakdownEntry[] {
+function earnings(
+  rule: EarningRule,
+  trigger: Trigger,
+  member: MemberContext,
+  entry: ReturnType<typeof awarder>,
+): BreakdownEntry[] {
   switch (rule.type) {
     case 'event':
       return trigger.kind === 'event' &&
@@ -90,9 +104,10 @@ export function evaluateTrigger(
   occasion: TriggerOccasion,
 ): Evaluation {
   const scope = { ...occasion, brandId: null, channel: null };
+  const award = awarder(occasion);
   const entries = rules
     .filter((rule) => applies(rule, scope, member))
     .sort(byPriority)
-    .flatMap((rule) => earnings(rule, trigger, member));
-  return summarize(entries);
+    .flatMap((rule) => earnings(rule, trigger, member, award));
+  return summarize(entries.filter((entry) => entry.points > 0));
 }

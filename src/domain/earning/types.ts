@@ -1,4 +1,4 @@
-import type { Hundredths } from '../points.ts';
+import type { AwardRounding, Hundredths } from '../points.ts';
 
 /**
  * What the earning engine reads. Money is an integer in minor units of `currency`; points are
@@ -151,10 +151,8 @@ export interface Evaluation {
   total: Hundredths;
 }
 
-export type Rounding = 'down' | 'half_up' | 'up';
-
-export interface EvaluationSettings {
+/** Where and how a program earns: its rounding of awards, and the zone of its schedules. */
+export interface EvaluationSettings extends AwardRounding {
   /** IANA zone of the location (or organization) for weekday and hour windows. */
   timeZone: string;
-  rounding: Rounding;
 }

@@ -65,7 +65,7 @@ export function earningRuleRoutes(app: App, rules: EarningRulesService) {
         tags,
         summary: 'Create an earning rule',
         description:
-          'Base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn in priority order; an exclusive rule that earns drops the others; multipliers then add (multiplier − 1) × what base rules earned on matching lines; the tier multiplier applies last. Each breakdown entry is rounded once with the program rounding.',
+          'Base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn in priority order; an exclusive rule that earns drops the others; multipliers then add (multiplier − 1) × what base rules earned on matching lines; the tier multiplier applies last. Each breakdown entry is rounded once to the program precision (`pointsPrecision`) with its rounding (`pointsRounding`).',
         body: CreateRuleBody,
         response: { 201: RuleRef, ...errorResponses(401, 422) },
       },

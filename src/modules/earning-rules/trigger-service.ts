@@ -9,6 +9,7 @@ import type { Evaluation, MemberContext } from '../../domain/earning/types.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
+import { effectiveSettings } from '../organizations/settings.ts';
 import { type AudienceProvider, type EarningRulesService, NO_AUDIENCE } from './service.ts';
 
 export interface TriggerDependencies {
@@ -90,7 +91,10 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
       referredBy: customer.referredBy ?? null,
       ruleUsage,
     };
+    const settings = effectiveSettings(organization.settings);
     const evaluation = evaluateTrigger(input.trigger, member, rules, {
+      rounding: settings.pointsRounding,
+      precision: settings.pointsPrecision,
       at: now,
       timeZone: organization.timeZone,
       locationId: input.locationId ?? null,

@@ -85,6 +85,23 @@ describe('organizations', () => {
     expect(again.json().settings).toMatchObject({ loyaltyCardNumberLength: 12, pointsRounding: 'half_up' });
   });
 
+  it('earns in hundredths unless the program asks for whole points, and refuses any other precision', async () => {
+    const org = await ctx.createOrganization();
+    const patch = (settings: Record<string, unknown>) =>
+      ctx.app.inject({
+        method: 'PATCH',
+        url: '/v1/organization',
+        headers: org.headers,
+        payload: { settings },
+      });
+    const own = await ctx.app.inject({ method: 'GET', url: '/v1/organization', headers: org.headers });
+    expect(own.json().settings).toMatchObject({ pointsPrecision: 'hundredths' });
+    expect((await patch({ pointsPrecision: 'whole' })).json().settings).toMatchObject({
+      pointsPrecision: 'whole',
+    });
+    expect((await patch({ pointsPrecision: 'tenths' })).statusCode).toBe(422);
+  });
+
   it('keeps both settings when two changes of different settings arrive at once', async () => {
     const orgs = await Promise.all(Array.from({ length: 20 }, () => ctx.createOrganization()));
     const patch = (headers: { authorization: string }, settings: Record<string, unknown>) =>

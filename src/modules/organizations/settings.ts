@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { POINTS_PRECISIONS, POINTS_ROUNDINGS } from '../../domain/points.ts';
 import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
 
 /**
@@ -16,8 +17,17 @@ export const ProgramSettingsSchema = Type.Object(
       }),
     ),
     pointsRounding: Type.Optional(
-      Type.Union([Type.Literal('down'), Type.Literal('half_up'), Type.Literal('up')], {
-        description: 'How computed points are rounded to hundredths (default down)',
+      Type.Enum(POINTS_ROUNDINGS, {
+        description:
+          'How each award a rule computes is rounded to the `pointsPrecision`: `down`, `half_up` or `up` (default down)',
+        examples: ['down'],
+      }),
+    ),
+    pointsPrecision: Type.Optional(
+      Type.Enum(POINTS_PRECISIONS, {
+        description:
+          'The smallest amount a rule awards: `whole` points or `hundredths`. Every award (spend, products, visits, events, referrals, QR codes, check-ins, multipliers, the tier multiplier, simulations) is rounded once to it with `pointsRounding`: at 1 point per euro, 45.50 EUR earns 45 whole points rounding down, 46 half up, 45.5 in hundredths. Partial returns take back points rounded down to it; manual additions and spends are not rounded (default hundredths)',
+        examples: ['whole'],
       }),
     ),
     loyaltyCardNumberLength: Type.Optional(
@@ -97,6 +107,8 @@ export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
 export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
   cheerfyEarningStatuses: [1],
   pointsRounding: 'down',
+  // Hundredths, as programs earned before the setting existed; restaurants mostly want `whole`.
+  pointsPrecision: 'hundredths',
   loyaltyCardNumberLength: 10,
   inactiveCustomersEarn: false,
   tierBasis: 'total_spent',

@@ -236,6 +236,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     return evaluateTicket(ticket, context.member, rules, {
       timeZone: context.timeZone,
       rounding: settings.pointsRounding,
+      precision: settings.pointsPrecision,
     });
   }
 
@@ -496,7 +497,12 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
     return current!;
   }
 
-  async function applyReturn(tx: Tx, row: TransactionRow, actor: Actor): Promise<TransactionRow> {
+  async function applyReturn(
+    tx: Tx,
+    row: TransactionRow,
+    actor: Actor,
+    organization: Organization,
+  ): Promise<TransactionRow> {
     const revised = row.content.revisedDocumentNumber;
     if (!revised) throw validationFailed('body.revisedDocumentNumber', 'is required for a return');
     const sale = await lockDocument(tx, row.organizationId, row.source, revised);
@@ -522,6 +528,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       sold: sale.total,
       returnedBefore: sale.returnedAmount,
       returnedNow: row.total,
+      precision: effectiveSettings(organization.settings).pointsPrecision,
     });
     const { reversed, shortfall } = await takeBack(
       tx,
@@ -727,7 +734,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       if (!row) throw new DocumentTaken();
       if (program && customer) await creditSale(tx, row, customer, evaluation, program, actor, true);
       if (row.type === 'return' && row.status === 'completed')
-        return { transaction: await applyReturn(tx, row, actor), created: true };
+        return { transaction: await applyReturn(tx, row, actor, organization), created: true };
       return { transaction: row, created: true };
     });
   }

@@ -388,6 +388,67 @@ describe('POST /v1/transactions', () => {
   });
 });
 
+describe('point precision', () => {
+  async function programEarning(settings: Record<string, unknown>) {
+    const org = await ctx.createOrganization();
+    const patched = await ctx.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: org.headers,
+      payload: { settings },
+    });
+    expectStatus(patched, 200);
+    await rule(org, { name: '1 per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    return { org, ana: await member(org) };
+  }
+
+  const simulate = (org: TestOrganization, ticket: Record<string, unknown>) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/v1/transactions/simulate',
+      headers: org.headers,
+      payload: ticket,
+    });
+
+  it('earns 45 whole points on €45.50 at 1 point per euro, simulated and ingested alike', async () => {
+    const { org, ana } = await programEarning({ pointsPrecision: 'whole' });
+    const ticket = ticketOf('P-1', 4550, { customer: { customerId: ana.id } });
+    expect((await simulate(org, ticket)).json().pointsEarned).toBe(45);
+    const response = await send(org, ticket);
+    expectStatus(response, 201);
+    expect(response.json()).toMatchObject({ pointsEarned: 45, breakdown: [{ points: 45 }] });
+    expect(await activePoints(org, ana.id)).toBe(45);
+    await expectLedgerConsistent(org);
+  });
+
+  it('earns 46 whole points on €45.50 when the program rounds half up', async () => {
+    const { org, ana } = await programEarning({ pointsPrecision: 'whole', pointsRounding: 'half_up' });
+    const response = await send(org, ticketOf('P-1', 4550, { customer: { customerId: ana.id } }));
+    expect(response.json().pointsEarned).toBe(46);
+  });
+
+  it('takes back whole points when part of a whole-points sale is returned, and the rest with the rest', async () => {
+    const { org, ana } = await programEarning({ pointsPrecision: 'whole' });
+    expectStatus(await send(org, ticketOf('P-1', 4550, { customer: { customerId: ana.id } })), 201);
+    // 10.00 of 45.50 returned: 45 × 10 / 45.5 = 9.89 points, 9 whole points taken back.
+    const part = await send(org, ticketOf('R-1', 1000, { type: 'return', revisedDocumentNumber: 'P-1' }));
+    expect(part.json().transaction).toMatchObject({ pointsReversed: 9 });
+    expect(await activePoints(org, ana.id)).toBe(36);
+    expectStatus(
+      await send(org, ticketOf('R-2', 3550, { type: 'return', revisedDocumentNumber: 'P-1' })),
+      201,
+    );
+    expect(await activePoints(org, ana.id)).toBe(0);
+    await expectLedgerConsistent(org);
+  });
+
+  it('keeps 45.5 points on €45.50 in a program that keeps hundredths, the default', async () => {
+    const { org, ana } = await programEarning({});
+    const response = await send(org, ticketOf('P-1', 4550, { customer: { customerId: ana.id } }));
+    expect(response.json().pointsEarned).toBe(45.5);
+  });
+});
+
 describe('POST /v1/transactions/simulate', () => {
   it('shows the breakdown ingestion then earns, and writes nothing', async () => {
     const org = await ctx.createOrganization();
