@@ -5,19 +5,33 @@ import {
   type TestContext,
   type TestOrganization,
 } from '../../test/support/context.ts';
-import { nestsDeeperThan } from './json-body.ts';
+import { MAX_NESTING_DEPTH, MAX_OBJECT_FIELDS, shapeProblem } from './json-body.ts';
 
-describe('nestsDeeperThan', () => {
+const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+const objectOf = (fields: number) =>
+  `{${Array.from({ length: fields }, (_, index) => `"k${index}":${index}`).join(',')}}`;
+
+describe('shapeProblem', () => {
   it('counts arrays and objects opened inside one another', () => {
-    expect(nestsDeeperThan('{"a":[{"b":[]}]}', 4)).toBe(false);
-    expect(nestsDeeperThan('{"a":[{"b":[]}]}', 3)).toBe(true);
-    expect(nestsDeeperThan('[[],[],[],[]]', 2)).toBe(false);
+    expect(shapeProblem(nested(MAX_NESTING_DEPTH))).toBeUndefined();
+    expect(shapeProblem(nested(MAX_NESTING_DEPTH + 1))).toBe('too_deep');
+    expect(shapeProblem(`[${nested(MAX_NESTING_DEPTH - 1).repeat(100)}]`)).toBeUndefined();
   });
 
-  it('skips brackets inside strings, escaped quotes included', () => {
-    expect(nestsDeeperThan('{"note":"[[[[{{{{"}', 1)).toBe(false);
-    expect(nestsDeeperThan('{"note":"say \\"[[[[\\" twice"}', 1)).toBe(false);
-    expect(nestsDeeperThan('{"path":"C:\\\\","list":[[1]]}', 2)).toBe(true);
+  it('skips brackets and colons inside strings, escaped quotes included', () => {
+    const brackets = '['.repeat(MAX_NESTING_DEPTH + 1);
+    expect(shapeProblem(`{"note":"${brackets}"}`)).toBeUndefined();
+    expect(shapeProblem(`{"note":"say \\"${brackets}\\" twice"}`)).toBeUndefined();
+    expect(shapeProblem(`{"path":"C:\\\\","list":${nested(MAX_NESTING_DEPTH)}}`)).toBe('too_deep');
+    expect(shapeProblem(`{"a":"${':'.repeat(MAX_OBJECT_FIELDS + 1)}"}`)).toBeUndefined();
+  });
+
+  it('counts the fields of each object on its own', () => {
+    expect(shapeProblem(objectOf(MAX_OBJECT_FIELDS))).toBeUndefined();
+    expect(shapeProblem(objectOf(MAX_OBJECT_FIELDS + 1))).toBe('too_wide');
+    const many = `[${Array.from({ length: 5 }, () => objectOf(MAX_OBJECT_FIELDS)).join(',')}]`;
+    expect(shapeProblem(many)).toBeUndefined();
+    expect(shapeProblem(`{"a":${objectOf(10)},${objectOf(MAX_OBJECT_FIELDS + 1).slice(1)}`)).toBe('too_wide');
   });
 });
 
@@ -59,9 +73,7 @@ describe('an empty JSON body', () => {
     const id = await member(org);
     const patched = await jsonCall(org, 'PATCH', `/v1/customers/${id}`, '');
     expectStatus(patched, 422);
-    expect(patched.json().errors).toEqual([
-      { path: 'body', message: 'must NOT have fewer than 1 properties' },
-    ]);
+    expect(patched.json().errors).toEqual([{ path: 'body', message: 'must have at least 1 field' }]);
   });
 
   it('still answers 422 naming the missing fields where a body is required', async () => {

@@ -128,6 +128,10 @@ function words(issue: AjvError): string {
       return `must have at least ${params.limit} ${params.limit === 1 ? 'item' : 'items'}`;
     case 'maxItems':
       return `must have at most ${params.limit} items`;
+    case 'minProperties':
+      return `must have at least ${params.limit} ${params.limit === 1 ? 'field' : 'fields'}`;
+    case 'maxProperties':
+      return `must have at most ${params.limit} fields`;
     case 'minimum':
       return `must be at least ${params.limit}`;
     case 'maximum':
