@@ -75,6 +75,8 @@ function settleScope(route: RouteOptions) {
   const reach = mode === 'organization' && methods.every(isRead) && scope !== 'read' ? ` (or \`read\`)` : '';
   const needs = `Needs an API key with the \`${scope}\` scope${reach}.`;
   const schema = route.schema as typeof route.schema & { description?: string; 'x-scope'?: ApiKeyScope };
+  // A GET's HEAD route shares its schema: it is settled once.
+  if (schema['x-scope'] === scope) return;
   schema['x-scope'] = scope;
   schema.description = schema.description ? `${schema.description}\n\n${needs}` : needs;
 }
