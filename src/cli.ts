@@ -9,6 +9,7 @@ import { DataDirectoryLockedError } from './db/data-dir-lock.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
 import { loggerOptions } from './logging.ts';
+import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
 
@@ -20,7 +21,8 @@ Usage:
   regulars worker                        deliver webhooks only, no HTTP API (PostgreSQL: run as many as you like)
   regulars org create --name <name> [--currency EUR] [--timezone Europe/Madrid] [--country ES] [--json]
                                          create an organization and its first API key
-  regulars key create --org <id> [--name <name>] [--json]
+  regulars key create --org <id> [--name <name>] [--scopes till,integration,read,admin] [--json]
+                                         scopes default to admin (everything); see the README's scope table
   regulars key revoke --org <id> --key <keyId>
   regulars points process [--now <ISO time>] [--org <id>] [--json]
                                          activate and expire the points that are due (serve does it every minute)
@@ -134,6 +136,19 @@ async function worker() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
+/** `--scopes till,read`: each one known, none twice; left out, the service's default (admin). */
+function scopesFlag(flags: Flags): ApiKeyScope[] | undefined {
+  const raw = optional(flags, 'scopes');
+  if (raw === undefined) return undefined;
+  const named = raw.split(',').map((scope) => scope.trim());
+  const scopes = named.filter(isApiKeyScope);
+  if (scopes.length < named.length)
+    throw new UsageError(
+      `--scopes takes a comma-separated list of ${API_KEY_SCOPES.join(', ')}; got "${raw}"`,
+    );
+  return [...new Set(scopes)];
+}
+
 async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -146,6 +161,7 @@ async function main(argv: string[]) {
       country: { type: 'string' },
       org: { type: 'string' },
       key: { type: 'string' },
+      scopes: { type: 'string' },
       segment: { type: 'string' },
       now: { type: 'string' },
       json: { type: 'boolean' },
@@ -186,13 +202,14 @@ async function main(argv: string[]) {
   }
   if (command === 'key' && action === 'create') {
     const organizationId = required(flags, 'org');
+    const scopes = scopesFlag(flags);
     return withServices(`${command} ${action}`, async (services) => {
       await services.organizations.get(organizationId);
-      const key = await services.apiKeys.create(organizationId, optional(flags, 'name'));
+      const key = await services.apiKeys.create(organizationId, optional(flags, 'name'), scopes);
       print(
         flags,
-        { id: key.id, prefix: key.prefix, key: key.key, createdAt: key.createdAt },
-        `API key (shown once): ${key.key}`,
+        { id: key.id, prefix: key.prefix, key: key.key, scopes: key.scopes, createdAt: key.createdAt },
+        `API key (shown once, scopes ${key.scopes.join(',')}): ${key.key}`,
       );
     });
   }

@@ -7,6 +7,8 @@ const STATUS_BY_CODE = {
   bad_request: 400,
   invalid_json: 400,
   unauthorized: 401,
+  /** The API key is valid but lacks the scope the route needs. */
+  forbidden: 403,
   not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,

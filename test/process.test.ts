@@ -135,8 +135,10 @@ describe('regulars CLI', withTime, () => {
     expect(created.apiKey.key).toMatch(/^rgl_[0-9a-f]{8}_[0-9a-f]{40}$/);
 
     const key = JSON.parse(
-      (await cli(['key', 'create', '--org', created.organization.id, '--json'], env)).stdout,
+      (await cli(['key', 'create', '--org', created.organization.id, '--scopes', 'till,read', '--json'], env))
+        .stdout,
     );
+    expect(key.scopes).toEqual(['till', 'read']);
     const revoked = await cli(['key', 'revoke', '--org', created.organization.id, '--key', key.id], env);
     expect(revoked.stdout).toContain(`revoked ${key.prefix}`);
   });
@@ -160,6 +162,11 @@ describe('regulars CLI', withTime, () => {
     expect(unknown.stderr).toContain('unknown command');
     const missing = await cli(['org', 'create'], {});
     expect(missing.stderr).toContain('--name is required');
+    const unknownScope = await cli(['key', 'create', '--org', 'any', '--scopes', 'till,cashier'], {});
+    expect(unknownScope.code).toBe(1);
+    expect(unknownScope.stderr).toContain(
+      '--scopes takes a comma-separated list of till, integration, read, admin',
+    );
   });
 });
 

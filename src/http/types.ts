@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { ApiKeyScope } from '../modules/api-keys/scopes.ts';
 
 /** The Fastify instance every route module registers on; request/response types come from TypeBox schemas. */
 export type App = FastifyInstance<
@@ -15,6 +16,8 @@ export type App = FastifyInstance<
 export interface Tenant {
   organizationId: string;
   apiKeyId: string;
+  /** What the key may reach (src/modules/api-keys/scopes.ts). */
+  scopes: readonly ApiKeyScope[];
 }
 
 /**
@@ -30,6 +33,12 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     auth?: AuthMode;
+    /**
+     * The scope an API key needs for the route. Left out, it is `read` for a GET and `admin` for
+     * anything else; dialect routes (POS systems) need `till`. Routes without an organization key
+     * (master, public) have none. src/http/auth.ts fills it in and enforces it.
+     */
+    scope?: ApiKeyScope;
   }
   interface FastifyRequest {
     tenant: Tenant | null;

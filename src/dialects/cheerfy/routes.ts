@@ -28,6 +28,8 @@ export async function cheerfyDialect(app: App, options: { services: Services }) 
 
   app.setErrorHandler((error, request, reply) => {
     const status = error instanceof AppError ? error.status : (error as { statusCode?: number }).statusCode;
+    // A key without the till scope: Django REST framework's permission answer, with the scope named.
+    if (status === 403 && error instanceof AppError) return reply.code(403).send({ detail: error.message });
     if (status !== undefined && status >= 400 && status < 500) return reply.code(400).send(INVALID);
     request.log.error({ err: error }, 'cheerfy ticket failed');
     return reply.code(500).send(INTERNAL);

@@ -37,6 +37,7 @@ export async function posGatewayDialect(app: App, options: { services: Services 
       if (error.code === 'not_found' && error.message.startsWith('customer')) {
         return reply.code(404).send(problem('CUSTOMER_NOT_FOUND', 'No customers found.'));
       }
+      if (error.code === 'forbidden') return reply.code(403).send(problem('FORBIDDEN', error.message));
       return reply
         .code(error.status === 404 ? 404 : 400)
         .send(problem(error.code.toUpperCase(), error.message));

@@ -3,7 +3,13 @@ import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
+import { API_KEY_SCOPES, ApiKeyScope, DEFAULT_API_KEY_SCOPES } from './scopes.ts';
 import type { ApiKeyRow, ApiKeysService } from './service.ts';
+
+const Scopes = Type.Array(ApiKeyScope, {
+  description: "What the key may reach (see the README's scope table)",
+  examples: [['till']],
+});
 
 const ApiKeySchema = Type.Object(
   {
@@ -13,6 +19,7 @@ const ApiKeySchema = Type.Object(
       examples: ['Till integration'],
     }),
     prefix: Type.String({ description: 'The visible start of the key', examples: ['rgl_1a2b3c4d'] }),
+    scopes: Scopes,
     createdAt: Timestamp('When the key was created'),
     lastUsedAt: Type.Union([Timestamp('Last use, to the minute'), Type.Null()]),
     revokedAt: Type.Union([Timestamp('When the key was revoked'), Type.Null()]),
@@ -28,6 +35,7 @@ const CreatedApiKeySchema = Type.Object({
     description: 'The secret key. Shown only in this response; store it now.',
     examples: ['rgl_1a2b3c4d_0123456789abcdef0123456789abcdef01234567'],
   }),
+  scopes: Scopes,
   createdAt: Timestamp('When the key was created'),
 });
 
@@ -39,6 +47,7 @@ function presentApiKey(row: ApiKeyRow) {
     id: row.id,
     name: row.name,
     prefix: row.prefix,
+    scopes: row.scopes,
     createdAt: row.createdAt.toISOString(),
     lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
     revokedAt: row.revokedAt?.toISOString() ?? null,
@@ -57,7 +66,19 @@ export function apiKeyRoutes(app: App, apiKeys: ApiKeysService, organizations: O
         summary: 'Create an API key for an organization (master key); the key is shown once',
         params: OrganizationParams,
         body: Type.Object(
-          { name: Type.Optional(Type.String({ maxLength: 200, description: 'What the key is for' })) },
+          {
+            name: Type.Optional(Type.String({ maxLength: 200, description: 'What the key is for' })),
+            scopes: Type.Optional(
+              Type.Array(ApiKeyScope, {
+                minItems: 1,
+                maxItems: API_KEY_SCOPES.length,
+                uniqueItems: true,
+                default: [...DEFAULT_API_KEY_SCOPES],
+                description: 'What the key may reach; default `["admin"]` (everything)',
+                examples: [['till'], ['integration', 'read']],
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 201: CreatedApiKeySchema, ...errorResponses(401, 404, 422) },
@@ -65,12 +86,13 @@ export function apiKeyRoutes(app: App, apiKeys: ApiKeysService, organizations: O
     },
     async (request, reply) => {
       await organizations.get(request.params.id);
-      const created = await apiKeys.create(request.params.id, request.body.name);
+      const created = await apiKeys.create(request.params.id, request.body.name, request.body.scopes);
       return reply.code(201).send({
         id: created.id,
         name: created.name,
         prefix: created.prefix,
         key: created.key,
+        scopes: created.scopes,
         createdAt: created.createdAt.toISOString(),
       });
     },

@@ -1,6 +1,7 @@
 import { index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, organizationId } from '../../db/columns.ts';
 import { organizations } from '../organizations/schema.ts';
+import type { ApiKeyScope } from './scopes.ts';
 
 export const apiKeys = pgTable(
   'api_keys',
@@ -12,6 +13,8 @@ export const apiKeys = pgTable(
     prefix: text('prefix').notNull(),
     /** SHA-256 of the whole key; the key itself is never stored. */
     keyHash: text('key_hash').notNull(),
+    /** What the key may reach; keys from before scopes existed reach everything. */
+    scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull().default(['admin']),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

@@ -6,6 +6,7 @@ import { isUuid } from '../../domain/customers.ts';
 import { notFound } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
 import { apiKeys, platformSecrets } from './schema.ts';
+import { type ApiKeyScope, DEFAULT_API_KEY_SCOPES } from './scopes.ts';
 import { generateApiKey, generateMasterKey, hashSecret, sameHash } from './secrets.ts';
 
 const MASTER_KEY_SECRET = 'master_key';
@@ -77,25 +78,36 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
         return cached.tenant;
       }
       const [row] = await db
-        .select({ organizationId: apiKeys.organizationId, id: apiKeys.id })
+        .select({ organizationId: apiKeys.organizationId, id: apiKeys.id, scopes: apiKeys.scopes })
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
       if (!row) {
         verified.delete(hash);
         return null;
       }
-      const tenant = { organizationId: row.organizationId, apiKeyId: row.id };
+      const tenant = { organizationId: row.organizationId, apiKeyId: row.id, scopes: row.scopes };
       if (verified.size >= CACHE_MAX_ENTRIES) verified.clear();
       verified.set(hash, { tenant, until: now + CACHE_TTL_MS });
       stampLastUsed(tenant, now);
       return tenant;
     },
 
-    async create(organizationId: string, name?: string) {
+    async create(
+      organizationId: string,
+      name?: string,
+      scopes: readonly ApiKeyScope[] = DEFAULT_API_KEY_SCOPES,
+    ) {
       const { key, prefix } = generateApiKey();
       const [row] = await db
         .insert(apiKeys)
-        .values({ organizationId, id: newId(), name: name ?? null, prefix, keyHash: hashSecret(key) })
+        .values({
+          organizationId,
+          id: newId(),
+          name: name ?? null,
+          prefix,
+          keyHash: hashSecret(key),
+          scopes: [...scopes],
+        })
         .returning();
       return { ...row!, key };
     },

@@ -132,6 +132,7 @@ export function importRoutes(app: App, customers: CustomersService) {
     scope.post(
       '/v1/customers/import',
       {
+        config: { scope: 'integration' },
         schema: {
           tags,
           summary: 'Import members from a CSV upload (Content-Type: text/csv), streamed',
@@ -165,6 +166,7 @@ export function importRoutes(app: App, customers: CustomersService) {
   app.get(
     '/v1/customer-imports',
     {
+      config: { scope: 'integration' },
       schema: {
         tags,
         summary: 'List CSV imports, oldest first',
@@ -186,6 +188,7 @@ export function importRoutes(app: App, customers: CustomersService) {
   app.get(
     '/v1/customer-imports/:id',
     {
+      config: { scope: 'integration' },
       schema: {
         tags,
         summary: 'An import: its progress and its first row errors',
@@ -203,6 +206,7 @@ export function importRoutes(app: App, customers: CustomersService) {
   app.get(
     '/v1/customer-imports/:id/errors.csv',
     {
+      config: { scope: 'integration' },
       schema: {
         tags,
         summary: 'Every row error of an import as CSV (row, field, reason), streamed',

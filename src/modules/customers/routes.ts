@@ -148,6 +148,7 @@ export function customerRoutes(app: App, customers: CustomersService) {
   app.post(
     '/v1/customers',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Create a member; a loyalty card number is generated when none is given',
@@ -183,6 +184,7 @@ export function customerRoutes(app: App, customers: CustomersService) {
   app.get(
     '/v1/customers/lookup',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Find the member behind whatever the till has (card, phone, email, id, external id)',
@@ -201,6 +203,7 @@ export function customerRoutes(app: App, customers: CustomersService) {
   app.get(
     '/v1/customers/export.csv',
     {
+      config: { scope: 'integration' },
       schema: {
         tags,
         summary: 'Every member (or the filtered ones) as CSV, streamed',
@@ -234,6 +237,7 @@ export function customerRoutes(app: App, customers: CustomersService) {
   app.get(
     '/v1/customers/:id',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Get a member',

@@ -103,6 +103,8 @@ export function triggerRoutes(app: App, triggers: TriggerService) {
     app.post(
       `/v1/customers/:id/${route.path}`,
       {
+        // Reported by the member's app, through its backend: an integration, not a till.
+        config: { scope: 'integration' },
         schema: {
           tags,
           summary: route.summary,

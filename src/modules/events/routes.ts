@@ -44,6 +44,7 @@ export function eventRoutes(app: App, events: EventsService) {
   app.get(
     '/v1/events',
     {
+      config: { scope: 'integration' },
       schema: {
         tags: ['events'],
         summary: "The organization's event stream, oldest first",

@@ -5,6 +5,7 @@ import { tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
+import type { ApiKeyScope } from '../api-keys/scopes.ts';
 import type {
   Actor,
   BalanceRow,
@@ -314,7 +315,10 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     summary: string,
     body: Body,
     response: Response,
+    // What a till does to points (add, spend, block); the rest stays with the default, admin.
+    config: { scope?: ApiKeyScope } = {},
   ) => ({
+    config,
     schema: {
       tags,
       summary,
@@ -327,6 +331,7 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
   app.get(
     '/v1/customers/:id/points',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: "A customer's balances, one per point type, with what expires in the next 30 days",
@@ -346,6 +351,7 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
       'Add points by hand (active now or at activeFrom; expiry per point type unless given)',
       AddBody,
       OperationResponse,
+      { scope: 'till' },
     ),
     async (request, reply) => {
       const { body } = request;
@@ -366,6 +372,7 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
       'Spend active points, earliest-expiring first; 422 insufficient_points when short',
       SpendBody,
       OperationResponse,
+      { scope: 'till' },
     ),
     async (request, reply) => {
       const { body } = request;
@@ -381,7 +388,9 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
 
   app.post(
     '/v1/customers/:id/points/block',
-    operation('Hold active points until the block is spent or cancelled', BlockBody, OperationResponse),
+    operation('Hold active points until the block is spent or cancelled', BlockBody, OperationResponse, {
+      scope: 'till',
+    }),
     async (request, reply) => {
       const { body } = request;
       const result = await ledger.block({

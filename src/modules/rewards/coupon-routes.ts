@@ -119,6 +119,7 @@ export function couponRoutes(app: App, rewards: RewardsService) {
   app.get(
     '/v1/customers/:id/rewards',
     {
+      config: { scope: 'till' },
       schema: {
         tags: ['rewards'],
         summary: 'What the member can use now',
@@ -161,6 +162,7 @@ export function couponRoutes(app: App, rewards: RewardsService) {
   app.post(
     '/v1/customers/:id/rewards/:rewardId/claim',
     {
+      config: { scope: 'till' },
       schema: {
         tags: ['rewards'],
         summary: 'Claim a reward: spend its points, get coupons',
@@ -210,6 +212,7 @@ export function couponRoutes(app: App, rewards: RewardsService) {
   app.get(
     '/v1/coupons/:id',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Get a coupon',
@@ -224,6 +227,7 @@ export function couponRoutes(app: App, rewards: RewardsService) {
   app.post(
     '/v1/coupons/:id/use',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Mark a coupon used (outside a checkout redemption)',

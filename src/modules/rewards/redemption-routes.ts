@@ -112,6 +112,7 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
   app.post(
     '/v1/redemptions',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Apply rewards to an order: validate, reserve or commit',
@@ -153,6 +154,7 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
   app.get(
     '/v1/redemptions/:id',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Get a redemption',
@@ -167,6 +169,7 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
   app.post(
     '/v1/redemptions/:id/commit',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Commit a reservation: spend its points, use its coupons',
@@ -185,6 +188,7 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
   app.post(
     '/v1/redemptions/:id/release',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Release a redemption: points, limits and coupons come back (refunded if committed)',

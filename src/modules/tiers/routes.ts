@@ -371,6 +371,7 @@ export function tierRoutes(app: App, tiers: TiersService, audience: Audience) {
   app.get(
     '/v1/customers/:id/tier',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'The member’s tier, its origin (automatic or manual) and the basis value',

@@ -114,6 +114,7 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
   app.post(
     '/v1/transactions',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Send a ticket; a matched member earns at once',
@@ -141,6 +142,7 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
   app.post(
     '/v1/transactions/simulate',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'What a ticket would earn, rule by rule; writes nothing',
@@ -161,6 +163,7 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
   app.post(
     '/v1/transactions/:id/assign',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary:
@@ -215,6 +218,7 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
   app.get(
     '/v1/transactions/:id',
     {
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'Get a transaction with its points breakdown',

@@ -1,0 +1,286 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../src/db/ids.ts';
+import { generateApiKey, hashSecret } from '../src/modules/api-keys/secrets.ts';
+import {
+  createTestContext,
+  expectStatus,
+  masterHeaders,
+  type TestContext,
+  type TestOrganization,
+} from './support/context.ts';
+
+type Scope = 'till' | 'integration' | 'read' | 'admin';
+
+/**
+ * The routes a till or an integration reaches: the specification this file checks the server
+ * against. Every other route under /v1 needs `read` when it is a GET and `admin` otherwise.
+ */
+const DECLARED: Record<string, Scope> = {
+  'POST /v1/customers': 'till',
+  'GET /v1/customers/lookup': 'till',
+  'GET /v1/customers/:id': 'till',
+  'GET /v1/customers/:id/points': 'till',
+  'POST /v1/customers/:id/points/add': 'till',
+  'POST /v1/customers/:id/points/spend': 'till',
+  'POST /v1/customers/:id/points/block': 'till',
+  'GET /v1/customers/:id/rewards': 'till',
+  'POST /v1/customers/:id/rewards/:rewardId/claim': 'till',
+  'GET /v1/customers/:id/tier': 'till',
+  'POST /v1/transactions': 'till',
+  'POST /v1/transactions/simulate': 'till',
+  'POST /v1/transactions/:id/assign': 'till',
+  'GET /v1/transactions/:id': 'till',
+  'GET /v1/coupons/:id': 'till',
+  'POST /v1/coupons/:id/use': 'till',
+  'POST /v1/redemptions': 'till',
+  'GET /v1/redemptions/:id': 'till',
+  'POST /v1/redemptions/:id/commit': 'till',
+  'POST /v1/redemptions/:id/release': 'till',
+  'GET /v1/events': 'integration',
+  'GET /v1/customers/export.csv': 'integration',
+  'POST /v1/customers/import': 'integration',
+  'GET /v1/customer-imports': 'integration',
+  'GET /v1/customer-imports/:id': 'integration',
+  'GET /v1/customer-imports/:id/errors.csv': 'integration',
+  'POST /v1/customers/:id/custom-events': 'integration',
+  'POST /v1/customers/:id/qr-codes': 'integration',
+  'POST /v1/customers/:id/check-ins': 'integration',
+};
+
+/** The scopes each key scope reaches (admin ⊇ integration ⊇ till; admin ⊇ read). */
+const REACHES: Record<Scope, Scope[]> = {
+  till: ['till'],
+  integration: ['integration', 'till'],
+  read: ['read'],
+  admin: ['admin', 'integration', 'till', 'read'],
+};
+
+interface ScopedRoute {
+  method: string;
+  path: string;
+  scope: Scope;
+  dialect: boolean;
+}
+
+/** Every `METHOD /path` the server answers (test/openapi.test.ts rebuilds them the same way). */
+function servedRoutes(ctx: TestContext): { method: string; path: string }[] {
+  const routes: { method: string; path: string }[] = [];
+  const prefixes: string[] = [];
+  for (const line of ctx.app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+) \(([A-Z, ]+)\)/.exec(line);
+    if (!match) continue;
+    const depth = match[1]!.length / 4;
+    const path = (prefixes[depth - 1] ?? '') + match[2]!;
+    prefixes[depth] = path;
+    for (const method of match[3]!.split(', ')) {
+      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, path });
+    }
+  }
+  return routes;
+}
+
+/** The routes an organization's key calls, each with the scope it should need. */
+function scopedRoutes(ctx: TestContext): ScopedRoute[] {
+  return servedRoutes(ctx).flatMap(({ method, path }) => {
+    const dialect = path.startsWith('/compat/');
+    const tenant = path.startsWith('/v1/') && !path.startsWith('/v1/organizations');
+    if (!dialect && !tenant) return [];
+    const scope = dialect ? 'till' : (DECLARED[`${method} ${path}`] ?? (method === 'GET' ? 'read' : 'admin'));
+    return [{ method, path, scope, dialect }];
+  });
+}
+
+/** A key reaches a route when one of its scopes includes the route's, or it reads and the route is a /v1 GET. */
+function reaches(keyScope: Scope, route: ScopedRoute): boolean {
+  const held = REACHES[keyScope];
+  return held.includes(route.scope) || (!route.dialect && route.method === 'GET' && held.includes('read'));
+}
+
+const someId = '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f';
+
+let ctx: TestContext;
+let org: TestOrganization;
+const keys = {} as Record<Scope, string>;
+let routes: ScopedRoute[];
+
+async function createKey(organizationId: string, body: object) {
+  const response = await ctx.app.inject({
+    method: 'POST',
+    url: `/v1/organizations/${organizationId}/api-keys`,
+    headers: masterHeaders,
+    payload: body,
+  });
+  return response;
+}
+
+function call(route: ScopedRoute, key: string) {
+  // Cheerfy authenticates with `Token <key>`; the others take a bearer key.
+  const scheme = route.path.startsWith('/compat/cheerfy') ? 'Token' : 'Bearer';
+  return ctx.app.inject({
+    method: route.method,
+    url: route.path.replace(/:\w+/g, someId),
+    headers: { authorization: `${scheme} ${key}` },
+  });
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  org = await ctx.createOrganization();
+  // The organization's first key was created without scopes: it is the admin key.
+  keys.admin = org.apiKey;
+  for (const scope of ['till', 'integration', 'read'] as const) {
+    const created = await createKey(org.id, { name: scope, scopes: [scope] });
+    expectStatus(created, 201);
+    keys[scope] = created.json().key;
+  }
+  routes = scopedRoutes(ctx);
+});
+afterAll(() => ctx.close());
+
+describe('the scope matrix', () => {
+  it('covers every organization and dialect route the server answers', () => {
+    expect(routes.length).toBeGreaterThan(120);
+    expect(routes.filter((route) => route.dialect).length).toBeGreaterThanOrEqual(15);
+    const served = new Set(routes.map((route) => `${route.method} ${route.path}`));
+    expect(Object.keys(DECLARED).filter((route) => !served.has(route))).toEqual([]);
+  });
+
+  for (const keyScope of ['till', 'integration', 'read', 'admin'] as const) {
+    it(`${keyScope === 'till' || keyScope === 'read' ? 'a' : 'an'} ${keyScope} key gets 403 naming the missing scope exactly where its scopes do not reach`, async () => {
+      const wrong: string[] = [];
+      for (const route of routes) {
+        const response = await call(route, keys[keyScope]);
+        const shown = `${route.method} ${route.path}`;
+        if (!reaches(keyScope, route)) {
+          const named = `this API key lacks the '${route.scope}' scope needed by ${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`;
+          if (response.statusCode !== 403 || !response.body.includes(named)) {
+            wrong.push(`${shown}: ${response.statusCode} ${response.body.slice(0, 200)} (expected 403)`);
+          } else if (!route.dialect && response.json().code !== 'forbidden') {
+            wrong.push(`${shown}: code ${response.json().code}`);
+          }
+        } else if (response.statusCode === 403 || response.statusCode === 401 || response.statusCode >= 500) {
+          wrong.push(`${shown}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  it('shows each operation its scope in the OpenAPI document', async () => {
+    const document = (await ctx.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const wrong: string[] = [];
+    for (const route of routes) {
+      const operation = document.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
+      const said = operation?.description?.split(`Needs an API key with the \`${route.scope}\` scope`) ?? [];
+      if (operation?.['x-scope'] !== route.scope || said.length !== 2)
+        wrong.push(`${route.method} ${route.path}: ${operation?.['x-scope']}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(document.paths['/v1/organizations'].post['x-scope']).toBeUndefined();
+  });
+});
+
+describe('a till key', () => {
+  it('cannot create or change an earning rule', async () => {
+    const headers = { authorization: `Bearer ${keys.till}` };
+    const create = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      headers,
+      payload: { name: 'Double points', type: 'spend', config: { pointsPerUnit: 2 } },
+    });
+    expect(create.statusCode).toBe(403);
+    expect(create.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(create.json()).toMatchObject({
+      code: 'forbidden',
+      detail: "this API key lacks the 'admin' scope needed by POST /v1/earning-rules",
+    });
+    const patch = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/earning-rules/${someId}`,
+      headers,
+      payload: { name: 'Triple points' },
+    });
+    expect(patch.statusCode).toBe(403);
+    expect(patch.json().detail).toBe(
+      "this API key lacks the 'admin' scope needed by PATCH /v1/earning-rules/{id}",
+    );
+  });
+
+  it('posts a ticket for a member it created and looks the member up', async () => {
+    const headers = { authorization: `Bearer ${keys.till}` };
+    const member = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers,
+      payload: { email: 'till-scope@example.com', firstName: 'Ana' },
+    });
+    expectStatus(member, 201);
+    const lookup = await ctx.app.inject({
+      method: 'GET',
+      url: '/v1/customers/lookup?identifier=till-scope@example.com',
+      headers,
+    });
+    expectStatus(lookup, 200);
+    expect(lookup.json().id).toBe(member.json().id);
+    const ticket = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/transactions',
+      headers,
+      payload: {
+        documentNumber: 'T-1',
+        totals: { total: 1250 },
+        lines: [{ sku: 'MENU', total: 1250 }],
+        customer: { customerId: member.json().id },
+      },
+    });
+    expectStatus(ticket, 201);
+  });
+});
+
+describe('keys without scopes', () => {
+  it('a key stored before scopes existed still reaches configuration', async () => {
+    // What migration 0013 leaves an existing row: no scopes written, the column's default.
+    const { key, prefix } = generateApiKey();
+    await ctx.database.db.execute(
+      sql`insert into api_keys (organization_id, id, prefix, key_hash) values (${org.id}, ${newId()}, ${prefix}, ${hashSecret(key)})`,
+    );
+    const response = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/point-types',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { name: 'Stars' },
+    });
+    expect(response.statusCode).not.toBe(403);
+    expect(response.statusCode).toBeLessThan(500);
+  });
+});
+
+describe('creating keys with scopes', () => {
+  it('answers the scopes given, admin when none, and lists them', async () => {
+    const scoped = await createKey(org.id, { scopes: ['till', 'read'] });
+    expectStatus(scoped, 201);
+    expect(scoped.json().scopes).toEqual(['till', 'read']);
+    const plain = await createKey(org.id, {});
+    expect(plain.json().scopes).toEqual(['admin']);
+    const list = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/organizations/${org.id}/api-keys?limit=100`,
+      headers: masterHeaders,
+    });
+    const listed = new Map(
+      list.json().data.map((key: { id: string; scopes: string[] }) => [key.id, key.scopes]),
+    );
+    expect(listed.get(scoped.json().id)).toEqual(['till', 'read']);
+    expect(listed.get(plain.json().id)).toEqual(['admin']);
+  });
+
+  it('refuses unknown, repeated and empty scopes with 422 naming the field', async () => {
+    for (const scopes of [['cashier'], ['till', 'till'], []]) {
+      const response = await createKey(org.id, { scopes });
+      expect(response.statusCode).toBe(422);
+      expect(JSON.stringify(response.json().errors)).toContain('body.scopes');
+    }
+  });
+});
