@@ -189,22 +189,15 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
    */
   async function checkReferences(organizationId: string, input: RuleScopeInput) {
     if (input.pointTypeId) await pointTypes.resolve(organizationId, input.pointTypeId);
-    await requireOwnIds(deps.locations.ownIds, organizationId, input.locationIds, {
-      path: 'body.locationIds',
-      noun: 'a location',
-    });
-    await requireOwnIds(deps.locations.ownBrandIds, organizationId, input.brandIds, {
-      path: 'body.brandIds',
-      noun: 'a brand',
-    });
-    await requireOwnIds(deps.tiers.ownIds, organizationId, input.tierIds, {
-      path: 'body.tierIds',
-      noun: 'a tier',
-    });
-    await requireOwnIds(deps.segments.ownIds, organizationId, input.segmentIds, {
-      path: 'body.segmentIds',
-      noun: 'a segment',
-    });
+    const restrictions = [
+      { field: 'locationIds', noun: 'a location', ownIds: deps.locations.ownIds },
+      { field: 'brandIds', noun: 'a brand', ownIds: deps.locations.ownBrandIds },
+      { field: 'tierIds', noun: 'a tier', ownIds: deps.tiers.ownIds },
+      { field: 'segmentIds', noun: 'a segment', ownIds: deps.segments.ownIds },
+    ] as const;
+    for (const { field, noun, ownIds } of restrictions) {
+      await requireOwnIds(ownIds, organizationId, input[field], { path: `body.${field}`, noun });
+    }
   }
 
   async function get(
