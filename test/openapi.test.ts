@@ -1,31 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from './support/context.ts';
+import { servedRoutes } from './support/routes.ts';
 
 let ctx: TestContext;
 beforeAll(async () => {
   ctx = await createTestContext();
 });
 afterAll(() => ctx.close());
-
-/**
- * Every `METHOD /path` the server answers, rebuilt from Fastify's route tree: each line holds
- * a path segment that continues its parent's (`/v1/organization` + `s` = `/v1/organizations`).
- */
-function servedRoutes(): string[] {
-  const routes: string[] = [];
-  const prefixes: string[] = [];
-  for (const line of ctx.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+) \(([A-Z, ]+)\)/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    const path = (prefixes[depth - 1] ?? '') + match[2]!;
-    prefixes[depth] = path;
-    for (const method of match[3]!.split(', ')) {
-      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push(`${method} ${path}`);
-    }
-  }
-  return routes;
-}
 
 describe('schemas', () => {
   // Validators and serializers compile on a route's first use (src/http/compilers.ts): one that
@@ -46,7 +27,7 @@ describe('OpenAPI document', () => {
         documented.add(`${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`);
       }
     }
-    const served = servedRoutes();
+    const served = servedRoutes(ctx.app).map(({ method, path }) => `${method} ${path}`);
     expect(served).toContain('PATCH /v1/locations/:id/brands/:brandId');
     const undocumented = served.filter(
       (route) => !route.includes('/docs') && !route.endsWith(' /openapi.json') && !documented.has(route),

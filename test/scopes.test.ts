@@ -9,6 +9,7 @@ import {
   type TestContext,
   type TestOrganization,
 } from './support/context.ts';
+import { servedRoutes } from './support/routes.ts';
 
 type Scope = 'till' | 'integration' | 'read' | 'admin';
 
@@ -63,26 +64,9 @@ interface ScopedRoute {
   dialect: boolean;
 }
 
-/** Every `METHOD /path` the server answers (test/openapi.test.ts rebuilds them the same way). */
-function servedRoutes(ctx: TestContext): { method: string; path: string }[] {
-  const routes: { method: string; path: string }[] = [];
-  const prefixes: string[] = [];
-  for (const line of ctx.app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+) \(([A-Z, ]+)\)/.exec(line);
-    if (!match) continue;
-    const depth = match[1]!.length / 4;
-    const path = (prefixes[depth - 1] ?? '') + match[2]!;
-    prefixes[depth] = path;
-    for (const method of match[3]!.split(', ')) {
-      if (method !== 'HEAD' && method !== 'OPTIONS') routes.push({ method, path });
-    }
-  }
-  return routes;
-}
-
 /** The routes an organization's key calls, each with the scope it should need. */
 function scopedRoutes(ctx: TestContext): ScopedRoute[] {
-  return servedRoutes(ctx).flatMap(({ method, path }) => {
+  return servedRoutes(ctx.app).flatMap(({ method, path }) => {
     const dialect = path.startsWith('/compat/');
     const tenant = path.startsWith('/v1/') && !path.startsWith('/v1/organizations');
     if (!dialect && !tenant) return [];
