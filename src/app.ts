@@ -2,11 +2,28 @@ import type { Config } from './config.ts';
 import { type Database, openDatabase } from './db/connection.ts';
 import { maintainTables } from './db/maintenance.ts';
 import { runMigrations } from './db/migrate.ts';
+import { cheerfyDialect } from './dialects/cheerfy/routes.ts';
+import { comebackDialect } from './dialects/comeback/routes.ts';
+import { posGatewayDialect } from './dialects/pos-gateway/routes.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
-import { buildServer } from './http/server.ts';
+import { buildServer, type ServerOptions } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
 import { loggerOptions } from './logging.ts';
+import { apiKeyRoutes } from './modules/api-keys/routes.ts';
+import { customerRoutes } from './modules/customers/routes.ts';
+import { earningRuleRoutes } from './modules/earning-rules/routes.ts';
+import { triggerRoutes } from './modules/earning-rules/trigger-routes.ts';
+import { eventRoutes } from './modules/events/routes.ts';
+import { ledgerRoutes } from './modules/ledger/routes.ts';
+import { locationRoutes } from './modules/locations/routes.ts';
+import { organizationRoutes } from './modules/organizations/routes.ts';
+import { pointTypeRoutes } from './modules/point-types/routes.ts';
+import { registerRewardRoutes } from './modules/rewards/routes.ts';
+import { segmentRoutes } from './modules/segments/routes.ts';
+import { tierRoutes } from './modules/tiers/routes.ts';
+import { transactionRoutes } from './modules/transactions/routes.ts';
+import { webhookRoutes } from './modules/webhooks/routes.ts';
 import { createWebhookWorker, type WebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices, type Services } from './services.ts';
 
@@ -25,6 +42,32 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
     throw error;
   }
   return database;
+}
+
+/** Every module's native routes and every dialect: the one list of what the API serves. */
+export async function registerRoutes(app: App, services: Services): Promise<void> {
+  organizationRoutes(app, services.organizations);
+  apiKeyRoutes(app, services.apiKeys, services.organizations);
+  locationRoutes(app, services.locations);
+  customerRoutes(app, services.customers);
+  earningRuleRoutes(app, services.earningRules);
+  triggerRoutes(app, services.triggers);
+  eventRoutes(app, services.events);
+  pointTypeRoutes(app, services.pointTypes);
+  ledgerRoutes(app, services.ledger);
+  transactionRoutes(app, services.transactions);
+  tierRoutes(app, services.tiers, services.audience);
+  segmentRoutes(app, services.segments, services.customers);
+  await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
+  await app.register(comebackDialect, { prefix: '/compat/comeback', services });
+  await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
+  registerRewardRoutes(app, services.rewards);
+  webhookRoutes(app, services.webhooks);
+}
+
+/** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */
+export function buildApp(services: Services, options: Omit<ServerOptions, 'routes'> = {}): Promise<App> {
+  return buildServer(services, { ...options, routes: registerRoutes });
 }
 
 const MAINTENANCE_PAUSE_WORTH_LOGGING_MS = 100;
@@ -53,7 +96,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
     webhooks: config.webhooks,
   });
-  app = await buildServer(services, {
+  app = await buildApp(services, {
     logger,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
   });

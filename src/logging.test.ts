@@ -3,8 +3,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectStatus, masterHeaders, openTestDatabase, TEST_MASTER_KEY } from '../test/support/context.ts';
 import { captureLogs, type LogCapture } from '../test/support/log-capture.ts';
+import { buildApp } from './app.ts';
 import type { Database } from './db/connection.ts';
-import { buildServer } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { LOG_REDACTIONS, loggableError, loggerOptions } from './logging.ts';
 import { createServices } from './services.ts';
@@ -19,7 +19,7 @@ beforeAll(async () => {
   ({ database, drop } = await openTestDatabase());
   logs = captureLogs();
   const services = createServices(database, { masterKey: TEST_MASTER_KEY, webhooks: { allowPrivate: true } });
-  app = await buildServer(services, { logger: logs.options });
+  app = await buildApp(services, { logger: logs.options });
   const organization = await app.inject({
     method: 'POST',
     url: '/v1/organizations',

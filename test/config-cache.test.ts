@@ -1,8 +1,8 @@
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { type Database, openDatabase } from '../src/db/connection.ts';
-import { buildServer } from '../src/http/server.ts';
 import type { App } from '../src/http/types.ts';
 import { createServices } from '../src/services.ts';
 import {
@@ -26,7 +26,7 @@ let second: App;
 beforeAll(async () => {
   ctx = await createTestContext();
   secondDatabase = ctx.url ? await openDatabase({ url: ctx.url, poolSize: 4 }) : ctx.database;
-  second = await buildServer(createServices(secondDatabase));
+  second = await buildApp(createServices(secondDatabase));
   await second.ready();
 });
 

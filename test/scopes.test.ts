@@ -156,7 +156,7 @@ describe('the scope matrix', () => {
     const wrong: string[] = [];
     for (const route of routes) {
       const operation = document.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method.toLowerCase()];
-      const said = operation?.description?.split(`Needs an API key with the \`${route.scope}\` scope`) ?? [];
+      const said = operation?.description?.split(`Needs the \`${route.scope}\` scope`) ?? [];
       if (operation?.['x-scope'] !== route.scope || said.length !== 2)
         wrong.push(`${route.method} ${route.path}: ${operation?.['x-scope']}`);
     }

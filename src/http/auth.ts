@@ -1,11 +1,12 @@
 import type { FastifyRequest, RouteOptions } from 'fastify';
+import type { Actor } from '../domain/actors.ts';
 import { AppError } from '../errors.ts';
-import { type ApiKeyScope, grants } from '../modules/api-keys/scopes.ts';
+import { grants, type RouteScope } from '../modules/api-keys/scopes.ts';
 import { API_KEY_PREFIX } from '../modules/api-keys/secrets.ts';
 import type { ApiKeysService } from '../modules/api-keys/service.ts';
-import type { App, AuthMode, Tenant } from './types.ts';
+import type { App, Authenticator, AuthMode, Tenant } from './types.ts';
 
-function bearerToken(request: FastifyRequest): string | undefined {
+export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
   const [scheme, token] = header.split(' ');
@@ -18,7 +19,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
  * caller holds already (the master key itself, or an organization key's `rgl_` form), so saying so
  * reveals nothing either.
  */
-function unauthorized(mode: 'organization' | 'master' = 'organization', token?: string): AppError {
+function unauthorized(mode: 'organization' | 'member' | 'master' = 'organization', token?: string): AppError {
   if (mode === 'master') {
     const other = token?.startsWith(API_KEY_PREFIX)
       ? ": an organization's API key (rgl_…) does not reach the platform routes"
@@ -28,9 +29,12 @@ function unauthorized(mode: 'organization' | 'master' = 'organization', token?: 
       `this route takes the platform master key (Authorization: Bearer <REGULARS_MASTER_KEY>)${other}`,
     );
   }
+  if (mode === 'member') {
+    return new AppError('unauthorized', "this route takes a member's session: sign in at /v1/me/sign-in");
+  }
   return new AppError(
     'unauthorized',
-    'a valid API key of the organization is required (Authorization: Bearer rgl_…)',
+    'a valid API key of the organization (Authorization: Bearer rgl_…) or a staff session is required',
   );
 }
 
@@ -54,7 +58,7 @@ export function authModeOf(request: FastifyRequest): AuthMode {
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
 
 /** The scope a route needs when it declares none; undefined for routes no organization key calls. */
-function defaultScope(mode: AuthMode, methods: readonly string[]): ApiKeyScope | undefined {
+function defaultScope(mode: AuthMode, methods: readonly string[]): RouteScope | undefined {
   if (mode === 'dialect') return 'till';
   if (mode !== 'organization') return undefined;
   return methods.every(isRead) ? 'read' : 'admin';
@@ -73,19 +77,26 @@ function settleScope(route: RouteOptions) {
   route.config = { ...route.config, scope };
   if (!route.schema) return;
   const reach = mode === 'organization' && methods.every(isRead) && scope !== 'read' ? ` (or \`read\`)` : '';
-  const needs = `Needs an API key with the \`${scope}\` scope${reach}.`;
-  const schema = route.schema as typeof route.schema & { description?: string; 'x-scope'?: ApiKeyScope };
+  const needs = `Needs the \`${scope}\` scope${reach} (an API key's, or a staff role's).`;
+  const schema = route.schema as typeof route.schema & { description?: string; 'x-scope'?: RouteScope };
   // A GET's HEAD route shares its schema: it is settled once.
   if (schema['x-scope'] === scope) return;
   schema['x-scope'] = scope;
   schema.description = schema.description ? `${schema.description}\n\n${needs}` : needs;
 }
 
-function forbidden(request: FastifyRequest, scope: ApiKeyScope): AppError {
+const CALLER_NAMES: Record<Actor['type'], string> = {
+  api_key: 'this API key',
+  staff: "this staff user's role",
+  member: 'a member',
+  system: 'the system',
+};
+
+function forbidden(request: FastifyRequest, tenant: Tenant, scope: RouteScope): AppError {
   const route = (request.routeOptions.url ?? '').replace(/:(\w+)/g, '{$1}');
   return new AppError(
     'forbidden',
-    `this API key lacks the '${scope}' scope needed by ${request.method} ${route}`,
+    `${CALLER_NAMES[tenant.actor.type]} lacks the '${scope}' scope needed by ${request.method} ${route}`,
   );
 }
 
@@ -95,7 +106,32 @@ export function tenantOf(request: FastifyRequest): Tenant {
   return request.tenant;
 }
 
-export function registerAuth(app: App, apiKeys: ApiKeysService) {
+/** Who made the change a request asks for: its API key, staff user or member. */
+export function actorOf(request: FastifyRequest): Actor {
+  return tenantOf(request).actor;
+}
+
+export interface Credentials {
+  apiKeys: ApiKeysService;
+  /** Staff sessions and tokens, tried in order on organization routes when no `rgl_` key is given. */
+  staff?: readonly Authenticator[];
+  /** Members' sessions, for `member` routes (`/v1/me…`). */
+  members?: readonly Authenticator[];
+}
+
+async function firstRecognized(
+  authenticators: readonly Authenticator[],
+  request: FastifyRequest,
+): Promise<Tenant | undefined> {
+  for (const authenticate of authenticators) {
+    const tenant = await authenticate(request);
+    if (tenant) return tenant;
+  }
+  return undefined;
+}
+
+export function registerAuth(app: App, credentials: Credentials) {
+  const { apiKeys } = credentials;
   app.decorateRequest('tenant', null);
   app.decorateRequest('isMaster', false);
 
@@ -105,16 +141,24 @@ export function registerAuth(app: App, apiKeys: ApiKeysService) {
     const mode = authModeOf(request);
     if (mode === 'public' || mode === 'dialect') return;
     const token = bearerToken(request);
+    if (mode === 'member') {
+      request.tenant = (await firstRecognized(credentials.members ?? [], request)) ?? null;
+      if (!request.tenant) throw unauthorized('member');
+      return;
+    }
     if (mode === 'master') {
       if (!token || !apiKeys.isMasterKey(token)) throw unauthorized('master', token);
       request.isMaster = true;
       return;
     }
-    if (!token) throw unauthorized();
-    if (apiKeys.isMasterKey(token)) throw masterKeyOnTenantRoute();
-    const tenant = await apiKeys.authenticate(token);
-    if (!tenant) throw unauthorized();
-    request.tenant = tenant;
+    if (token?.startsWith(API_KEY_PREFIX)) {
+      request.tenant = await apiKeys.authenticate(token);
+      if (!request.tenant) throw unauthorized();
+      return;
+    }
+    if (token && apiKeys.isMasterKey(token)) throw masterKeyOnTenantRoute();
+    request.tenant = (await firstRecognized(credentials.staff ?? [], request)) ?? null;
+    if (!request.tenant) throw unauthorized();
   });
 
   // After every onRequest hook, so that it covers the dialects too: they authenticate in their
@@ -123,6 +167,6 @@ export function registerAuth(app: App, apiKeys: ApiKeysService) {
     const scope = request.routeOptions.config.scope;
     if (!request.tenant || !scope) return;
     const readable = authModeOf(request) === 'organization' && isRead(request.method);
-    if (!grants(request.tenant.scopes, { scope, readable })) throw forbidden(request, scope);
+    if (!grants(request.tenant.reach, { scope, readable })) throw forbidden(request, request.tenant, scope);
   });
 }

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, masterHeaders, type TestContext } from '../../test/support/context.ts';
-import { buildServer, type RateLimitOptions } from './server.ts';
+import { buildApp } from '../app.ts';
+import type { RateLimitOptions } from './server.ts';
 import type { App } from './types.ts';
 
 /** The Redis the suite needs (CI runs one); a test that needs it fails, never skips, when it is down. */
@@ -21,7 +22,7 @@ afterAll(() => ctx.close());
 
 /** A server on the test's services with a rate limit of its own. */
 async function limitedApp(rateLimit: RateLimitOptions): Promise<App> {
-  const app = await buildServer(ctx.services, { rateLimit });
+  const app = await buildApp(ctx.services, { rateLimit });
   apps.push(app);
   await app.ready();
   return app;
@@ -112,7 +113,7 @@ describe('the rate limit on Redis', () => {
     expect((await listLocations(first, organization.headers)).statusCode).toBe(200);
     expect((await listLocations(second, organization.headers)).statusCode).toBe(200);
     expect((await listLocations(first, organization.headers)).statusCode).toBe(429);
-    expect(await redis.get(`${shared.redisKeyPrefix}${organization.apiKeyId}`)).toBe('3');
+    expect(await redis.get(`${shared.redisKeyPrefix}api_key:${organization.apiKeyId}`)).toBe('3');
   });
 
   it('closes its Redis connection when the app closes', async () => {

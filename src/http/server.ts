@@ -10,24 +10,7 @@ import { sql } from 'drizzle-orm';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
-import { cheerfyDialect } from '../dialects/cheerfy/routes.ts';
-import { comebackDialect } from '../dialects/comeback/routes.ts';
-import { posGatewayDialect } from '../dialects/pos-gateway/routes.ts';
 import { AppError } from '../errors.ts';
-import { apiKeyRoutes } from '../modules/api-keys/routes.ts';
-import { customerRoutes } from '../modules/customers/routes.ts';
-import { earningRuleRoutes } from '../modules/earning-rules/routes.ts';
-import { triggerRoutes } from '../modules/earning-rules/trigger-routes.ts';
-import { eventRoutes } from '../modules/events/routes.ts';
-import { ledgerRoutes } from '../modules/ledger/routes.ts';
-import { locationRoutes } from '../modules/locations/routes.ts';
-import { organizationRoutes } from '../modules/organizations/routes.ts';
-import { pointTypeRoutes } from '../modules/point-types/routes.ts';
-import { registerRewardRoutes } from '../modules/rewards/routes.ts';
-import { segmentRoutes } from '../modules/segments/routes.ts';
-import { tierRoutes } from '../modules/tiers/routes.ts';
-import { transactionRoutes } from '../modules/transactions/routes.ts';
-import { webhookRoutes } from '../modules/webhooks/routes.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { lazyCompilers } from './compilers.ts';
@@ -48,6 +31,8 @@ export interface ServerOptions {
   /** Logger options: `loggerOptions` of src/logging.ts (redactions, error serializer), or false. */
   logger?: FastifyServerOptions['logger'];
   rateLimit?: RateLimitOptions;
+  /** Registers the modules' and dialects' routes (src/app.ts `registerRoutes`), after the shared hooks and plugins. */
+  routes?: (app: App, services: Services) => Promise<void>;
 }
 
 export interface RateLimitOptions {
@@ -101,7 +86,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   });
 
   // Request decorators and hooks first, so that every route (plugins' included) sees them.
-  registerAuth(app, services.apiKeys);
+  registerAuth(app, { apiKeys: services.apiKeys });
   registerIdempotency(app, services.idempotency);
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cors);
@@ -131,23 +116,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
 
   app.addSchema(ProblemSchema);
   metaRoutes(app, services);
-  organizationRoutes(app, services.organizations);
-  apiKeyRoutes(app, services.apiKeys, services.organizations);
-  locationRoutes(app, services.locations);
-  customerRoutes(app, services.customers);
-  earningRuleRoutes(app, services.earningRules);
-  triggerRoutes(app, services.triggers);
-  eventRoutes(app, services.events);
-  pointTypeRoutes(app, services.pointTypes);
-  ledgerRoutes(app, services.ledger);
-  transactionRoutes(app, services.transactions);
-  tierRoutes(app, services.tiers, services.audience);
-  segmentRoutes(app, services.segments, services.customers);
-  await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
-  await app.register(comebackDialect, { prefix: '/compat/comeback', services });
-  await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
-  registerRewardRoutes(app, services.rewards);
-  webhookRoutes(app, services.webhooks);
+  await options.routes?.(app, services);
 
   return app;
 }
@@ -159,7 +128,8 @@ async function registerRateLimit(app: App, options: RateLimitOptions) {
     hook: 'preHandler',
     max: options.max,
     timeWindow: options.windowMs,
-    keyGenerator: (request) => request.tenant?.apiKeyId ?? request.ip,
+    keyGenerator: (request) =>
+      request.tenant ? `${request.tenant.actor.type}:${request.tenant.actor.id}` : request.ip,
     ...(options.redisUrl
       ? { redis: connectRedis(app, options.redisUrl, keyPrefix), nameSpace: keyPrefix }
       : {}),

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import type { ApiKeyScope } from '../modules/api-keys/scopes.ts';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type { Actor } from '../domain/actors.ts';
+import type { RouteScope } from '../modules/api-keys/scopes.ts';
 
 /** The Fastify instance every route module registers on; request/response types come from TypeBox schemas. */
 export type App = FastifyInstance<
@@ -12,19 +13,26 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-/** Who is calling: decided by the auth hook from the route's `config.auth`. */
+/** Who is calling, for which organization, and what they may reach: decided by the auth hook. */
 export interface Tenant {
   organizationId: string;
-  apiKeyId: string;
-  /** What the key may reach (src/modules/api-keys/scopes.ts). */
-  scopes: readonly ApiKeyScope[];
+  /** The API key, staff user or member calling, as the ledger and the audit log record it. */
+  actor: Actor;
+  /** The route scopes the caller reaches (a key's scopes expanded, or a staff role's). */
+  reach: readonly RouteScope[];
+  /** The locations the caller may act at; null = every location of the organization. */
+  locationIds: readonly string[] | null;
 }
 
+/** Recognizes one kind of credential: its tenant, or undefined when the request carries none of its kind. */
+export type Authenticator = (request: FastifyRequest) => Promise<Tenant | undefined>;
+
 /**
- * `organization` (default under /v1): a tenant's API key. `master`: the platform master key.
- * `public`: no key. Dialects set their own value and authenticate in their plugin.
+ * `organization` (default under /v1): a tenant's API key or a staff user. `member`: a member's own
+ * session (`/v1/me…`). `master`: the platform master key. `public`: nobody. Dialects set their
+ * own value and authenticate in their plugin.
  */
-export type AuthMode = 'organization' | 'master' | 'public' | 'dialect';
+export type AuthMode = 'organization' | 'member' | 'master' | 'public' | 'dialect';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,7 +46,7 @@ declare module 'fastify' {
      * anything else; dialect routes (POS systems) need `till`. Routes without an organization key
      * (master, public) have none. src/http/auth.ts fills it in and enforces it.
      */
-    scope?: ApiKeyScope;
+    scope?: RouteScope;
   }
   interface FastifyRequest {
     tenant: Tenant | null;

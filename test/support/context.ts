@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
+import { buildApp } from '../../src/app.ts';
 import { type Database, openDatabase } from '../../src/db/connection.ts';
 import { runMigrations } from '../../src/db/migrate.ts';
-import { buildServer } from '../../src/http/server.ts';
 import type { App } from '../../src/http/types.ts';
 import { createServices, type Services, type ServicesOptions } from '../../src/services.ts';
 import { standInDns } from './dns.ts';
@@ -102,7 +102,7 @@ export async function createTestContext(
   // The app's real logger, every line checked: a key, a webhook secret or a statement's
   // parameters in any log of any test fails that test file (at close).
   const logs = captureLogs('info', { keep: false });
-  const app = await buildServer(services, { logger: logs.options });
+  const app = await buildApp(services, { logger: logs.options });
   await app.ready();
   return {
     app,

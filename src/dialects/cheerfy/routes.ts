@@ -57,12 +57,9 @@ export async function cheerfyDialect(app: App, options: { services: Services }) 
       earningStatuses: effectiveSettings(organization.settings).cheerfyEarningStatuses,
       rectifiesKnownTicket: rectified !== null,
     });
-    const { transaction } = await services.transactions.ingest(
-      tenant.organizationId,
-      input,
-      { type: 'api_key', id: tenant.apiKeyId },
-      { rejectInactiveMember: true },
-    );
+    const { transaction } = await services.transactions.ingest(tenant.organizationId, input, tenant.actor, {
+      rejectInactiveMember: true,
+    });
     return reply
       .code(200)
       .send(

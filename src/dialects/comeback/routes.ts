@@ -119,7 +119,7 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
   );
 
   const tenant = (request: FastifyRequest): Tenant => request.tenant!;
-  const actorOf = (request: FastifyRequest): Actor => ({ type: 'api_key', id: tenant(request).apiKeyId });
+  const actorOf = (request: FastifyRequest): Actor => tenant(request).actor;
   const guarded = {
     config: { auth: 'dialect' as const },
     onRequest: (request: FastifyRequest, reply: FastifyReply) => authenticate(services, request, reply),

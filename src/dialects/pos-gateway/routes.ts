@@ -95,7 +95,7 @@ export async function posGatewayDialect(app: App, options: { services: Services 
         rewards: requested,
         mode: 'commit',
         channel: 'pos',
-        actor: { type: 'api_key', id: tenant.apiKeyId },
+        actor: tenant.actor,
       });
       return reply
         .code(200)

@@ -21,24 +21,33 @@ export function isApiKeyScope(candidate: string): candidate is ApiKeyScope {
 /** Keys created without scopes, and keys that existed before scopes did, reach everything. */
 export const DEFAULT_API_KEY_SCOPES: readonly ApiKeyScope[] = ['admin'];
 
-/** The scopes each scope includes: admin ⊇ integration ⊇ till, and admin ⊇ read. */
-const INCLUDED: Record<ApiKeyScope, readonly ApiKeyScope[]> = {
+/**
+ * What a route may need: a key scope, or `access` (staff accounts and API keys), which only `admin`
+ * keys and owners reach. A caller's reach is the set of these it holds, already expanded.
+ */
+export const ROUTE_SCOPES = [...API_KEY_SCOPES, 'access'] as const;
+export type RouteScope = (typeof ROUTE_SCOPES)[number];
+
+/** The route scopes each key scope reaches: admin ⊇ integration ⊇ till, and admin ⊇ read, access. */
+const INCLUDED: Record<ApiKeyScope, readonly RouteScope[]> = {
   till: ['till'],
   integration: ['integration', 'till'],
   read: ['read'],
-  admin: ['admin', 'integration', 'till', 'read'],
+  admin: ['admin', 'integration', 'till', 'read', 'access'],
 };
 
-/** What a route needs, as its `config.scope` says, with `read` letting a key reach it too when it is a GET. */
+/** Everything a key with these scopes reaches, each route scope once. */
+export function reachOfScopes(keyScopes: readonly ApiKeyScope[]): readonly RouteScope[] {
+  return [...new Set(keyScopes.flatMap((held) => INCLUDED[held]))];
+}
+
+/** What a route needs, as its `config.scope` says, with `read` letting a caller reach it too when it is a GET. */
 export interface ScopeRequirement {
-  scope: ApiKeyScope;
-  /** GETs under /v1: a `read` key reaches them whatever their scope (a till's GETs say `till`). */
+  scope: RouteScope;
+  /** GETs under /v1: a `read` caller reaches them whatever their scope (a till's GETs say `till`). */
   readable: boolean;
 }
 
-export function grants(keyScopes: readonly ApiKeyScope[], requirement: ScopeRequirement): boolean {
-  return keyScopes.some(
-    (held) =>
-      INCLUDED[held].includes(requirement.scope) || (requirement.readable && INCLUDED[held].includes('read')),
-  );
+export function grants(reach: readonly RouteScope[], requirement: ScopeRequirement): boolean {
+  return reach.includes(requirement.scope) || (requirement.readable && reach.includes('read'));
 }

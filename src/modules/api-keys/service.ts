@@ -6,7 +6,7 @@ import { isUuid } from '../../domain/customers.ts';
 import { notFound } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
 import { apiKeys, platformSecrets } from './schema.ts';
-import { type ApiKeyScope, DEFAULT_API_KEY_SCOPES } from './scopes.ts';
+import { type ApiKeyScope, DEFAULT_API_KEY_SCOPES, reachOfScopes } from './scopes.ts';
 import { generateApiKey, generateMasterKey, hashSecret, sameHash } from './secrets.ts';
 
 const MASTER_KEY_SECRET = 'master_key';
@@ -30,11 +30,12 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
   let masterKeyHash = options.masterKey ? hashSecret(options.masterKey) : undefined;
 
   function stampLastUsed(tenant: Tenant, now: number) {
-    if (now - (lastStamped.get(tenant.apiKeyId) ?? 0) < LAST_USED_RESOLUTION_MS) return;
-    lastStamped.set(tenant.apiKeyId, now);
+    const keyId = tenant.actor.id ?? '';
+    if (now - (lastStamped.get(keyId) ?? 0) < LAST_USED_RESOLUTION_MS) return;
+    lastStamped.set(keyId, now);
     db.update(apiKeys)
       .set({ lastUsedAt: new Date(now) })
-      .where(and(eq(apiKeys.organizationId, tenant.organizationId), eq(apiKeys.id, tenant.apiKeyId)))
+      .where(and(eq(apiKeys.organizationId, tenant.organizationId), eq(apiKeys.id, keyId)))
       .catch((error: unknown) => options.onBackgroundError?.(error));
   }
 
@@ -85,7 +86,12 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
         verified.delete(hash);
         return null;
       }
-      const tenant = { organizationId: row.organizationId, apiKeyId: row.id, scopes: row.scopes };
+      const tenant: Tenant = {
+        organizationId: row.organizationId,
+        actor: { type: 'api_key', id: row.id },
+        reach: reachOfScopes(row.scopes),
+        locationIds: null,
+      };
       if (verified.size >= CACHE_MAX_ENTRIES) verified.clear();
       verified.set(hash, { tenant, until: now + CACHE_TTL_MS });
       stampLastUsed(tenant, now);
@@ -136,7 +142,7 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
         if (!existing) throw notFound('API key');
         return existing;
       }
-      for (const [hash, entry] of verified) if (entry.tenant.apiKeyId === id) verified.delete(hash);
+      for (const [hash, entry] of verified) if (entry.tenant.actor.id === id) verified.delete(hash);
       return row;
     },
   };

@@ -124,7 +124,7 @@ export function triggerRoutes(app: App, triggers: TriggerService) {
           // The client's event id names an occurrence of this member's: another member may use it too.
           sourceId:
             body.eventId === undefined ? undefined : `${request.params.id.toLowerCase()}:${body.eventId}`,
-          actor: { type: 'api_key', id: tenant.apiKeyId },
+          actor: tenant.actor,
         });
         return present(evaluation);
       },

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { ENTRY_KINDS, parsePoints, toPoints } from '../../domain/points.ts';
-import { tenantOf } from '../../http/auth.ts';
+import { actorOf, tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
@@ -281,10 +281,6 @@ function presentBalance(balance: PointTypeBalance) {
     ...presentCounters(balance),
     expiring: balance.expiring.map(({ date, points }) => ({ date, points: toPoints(points) })),
   };
-}
-
-function actorOf(request: FastifyRequest): Actor {
-  return { type: 'api_key', id: tenantOf(request).apiKeyId };
 }
 
 type MemberOperationRequest = FastifyRequest & {

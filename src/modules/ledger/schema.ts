@@ -12,6 +12,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { createdAt, organizationId, updatedAt } from '../../db/columns.ts';
+import { ACTOR_TYPES } from '../../domain/actors.ts';
 import { ENTRY_KINDS } from '../../domain/points.ts';
 import { customers } from '../customers/schema.ts';
 import { locations } from '../locations/schema.ts';
@@ -77,8 +78,8 @@ export const ledgerEntries = pgTable(
     points: points('points'),
     delta: points('delta'),
     reason: text('reason'),
-    /** `api_key` (actorId = the key's id) or `system`. */
-    actorType: text('actor_type', { enum: ['api_key', 'system'] }).notNull(),
+    /** Who made the entry (src/domain/actors.ts); actorId is null for the system. */
+    actorType: text('actor_type', { enum: ACTOR_TYPES }).notNull(),
     actorId: text('actor_id'),
     /** What caused it: a ticket, a redemption, an earning rule, an import line, another entry. */
     sourceType: text('source_type'),

@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
+import { type Actor, SYSTEM } from '../../domain/actors.ts';
 import { counterDeltas, type EntryKind, toPoints } from '../../domain/points.ts';
 import { emit } from '../events/service.ts';
 import {
@@ -24,13 +25,8 @@ import {
  * are written together. Nothing here decides *whether* an operation is allowed: service.ts does.
  */
 
-/** Who did it: an API key (its id) or the engine itself (scheduler, expiry). */
-export interface Actor {
-  type: 'api_key' | 'system';
-  id: string | null;
-}
-
-export const SYSTEM: Actor = { type: 'system', id: null };
+export type { Actor } from '../../domain/actors.ts';
+export { SYSTEM };
 
 /** What caused an entry: `transaction` (ticket), `redemption`, `rule`, `import`, `entry`, `external`… */
 export interface SourceRef {

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { toPoints } from '../../domain/points.ts';
 import { DELIVERY_STATUSES, REWARD_CHANNELS } from '../../domain/rewards.ts';
-import { tenantOf } from '../../http/auth.ts';
+import { actorOf, tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
@@ -105,10 +105,6 @@ const DeliveryBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-function actorOf(request: FastifyRequest): Actor {
-  return { type: 'api_key', id: tenantOf(request).apiKeyId };
-}
 
 /** What a member can use now, claims, and the coupons they produce. */
 export function couponRoutes(app: App, rewards: RewardsService) {

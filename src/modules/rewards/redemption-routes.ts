@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { REWARD_CHANNELS } from '../../domain/rewards.ts';
-import { tenantOf } from '../../http/auth.ts';
+import { actorOf, tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
@@ -97,10 +97,6 @@ const ListQuery = Type.Object({
   orderId: Type.Optional(Type.String({ maxLength: 200, description: 'Redemptions of this order' })),
   status: Type.Optional(Type.Enum(REDEMPTION_STATUSES)),
 });
-
-function actorOf(request: FastifyRequest): Actor {
-  return { type: 'api_key', id: tenantOf(request).apiKeyId };
-}
 
 /** Checkout: rewards applied to an order, validated, reserved, committed, released. */
 export function redemptionRoutes(app: App, rewards: RewardsService) {

@@ -126,10 +126,11 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
     },
     async (request, reply) => {
       const tenant = tenantOf(request);
-      const { transaction, created } = await transactions.ingest(tenant.organizationId, request.body, {
-        type: 'api_key',
-        id: tenant.apiKeyId,
-      });
+      const { transaction, created } = await transactions.ingest(
+        tenant.organizationId,
+        request.body,
+        tenant.actor,
+      );
       return reply.code(created ? 201 : 200).send({
         transaction: presentTransaction(transaction),
         customerId: transaction.customerId,
@@ -188,10 +189,7 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
         tenant.organizationId,
         request.params.id,
         request.body.identifier,
-        {
-          type: 'api_key',
-          id: tenant.apiKeyId,
-        },
+        tenant.actor,
       );
       return presentTransaction(row);
     },
