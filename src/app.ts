@@ -95,6 +95,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     masterKey: config.masterKey,
     onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
     webhooks: config.webhooks,
+    // Bound late: the app's logger exists once the app does, before any request can send a message.
+    messaging: { ...config.messaging, logger: { info: (fields, message) => app?.log.info(fields, message) } },
   });
   app = await buildApp(services, {
     logger,
@@ -193,6 +195,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         birthdays.stop(),
         embeddedMaintenance?.stop(),
       ]);
+      await services.messaging.close();
       await database.close();
     },
   };

@@ -9,6 +9,7 @@ import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
+import { createMessenger, type MessengerOptions } from './modules/messaging/messenger.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
 import { rewardAudience } from './modules/rewards/audience.ts';
@@ -27,6 +28,8 @@ export interface ServicesOptions {
   masterKey?: string | undefined;
   onBackgroundError?: (error: unknown) => void;
   webhooks?: Partial<WebhookSettings>;
+  /** SMTP and SMS provider; without them messages are refused (or logged, in development). */
+  messaging?: MessengerOptions;
 }
 
 /** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
@@ -58,6 +61,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
     locations,
+    messaging: createMessenger(options.messaging),
     organizations,
     webhooks: createWebhooksService(db, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks }),
   };
