@@ -288,7 +288,8 @@ describe('changing a key', () => {
     expect(upgraded.json()).toMatchObject({ id, name: 'Bar till', scopes: ['admin'], locationIds: null });
     expectStatus(await call('POST', '/v1/earning-rules', key, rule), 201);
 
-    expectStatus(await changeByMaster(id, { scopes: ['till'] }), 200);
+    // The id as a client may write it: the cached key is still the one dropped.
+    expectStatus(await changeByMaster(id.toUpperCase(), { scopes: ['till'] }), 200);
     expect((await call('POST', '/v1/earning-rules', key, rule)).statusCode).toBe(403);
   });
 

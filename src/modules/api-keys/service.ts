@@ -229,7 +229,7 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
           .returning();
         return updated!;
       });
-      forget(id);
+      forget(row.id); // the stored id: the one cached tenants carry, whatever case the caller wrote
       return row;
     },
 
@@ -255,7 +255,7 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
         .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .returning();
       if (!row) return find(organizationId, id);
-      forget(id);
+      forget(row.id);
       return row;
     },
   };
