@@ -80,7 +80,7 @@ async function main() {
       country: 'ES',
       timeZone: 'Europe/Madrid',
     });
-    const { key } = await services.apiKeys.create(organization.id, 'bench');
+    const { key } = await services.apiKeys.create(organization.id, { name: 'bench' });
     const headers = { authorization: `Bearer ${key}` };
 
     // Baselines of this run.

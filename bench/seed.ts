@@ -168,7 +168,7 @@ export async function seed(
       country: 'ES',
       timeZone: 'Europe/Madrid',
     });
-    const { key } = await services.apiKeys.create(organization.id, 'bench');
+    const { key } = await services.apiKeys.create(organization.id, { name: 'bench' });
     const headers = { authorization: `Bearer ${key}` };
 
     const locationIds: string[] = [];

@@ -186,7 +186,7 @@ async function main() {
     );
 
     // --- context: the same in a whole ticket, and the baselines --------------------------------
-    const key = await services.apiKeys.create(org, 'bench');
+    const key = await services.apiKeys.create(org, { name: 'bench' });
     const headers = { authorization: `Bearer ${key.key}` };
     let document = 0;
     const ticket = await timeEach(Math.min(RUNS, 200), async (i) => {

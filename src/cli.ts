@@ -21,8 +21,10 @@ Usage:
   regulars worker                        deliver webhooks only, no HTTP API (PostgreSQL: run as many as you like)
   regulars org create --name <name> [--currency EUR] [--timezone Europe/Madrid] [--country ES] [--json]
                                          create an organization and its first API key
-  regulars key create --org <id> [--name <name>] [--scopes till,integration,read,admin] [--json]
-                                         scopes default to admin (everything); see the README's scope table
+  regulars key create --org <id> [--name <name>] [--scopes till,integration,read,admin]
+                      [--locations <locationId>,<locationId>] [--json]
+                                         scopes default to admin (everything), locations to every location;
+                                         see the README's table of roles and scopes
   regulars key revoke --org <id> --key <keyId>
   regulars points process [--now <ISO time>] [--org <id>] [--json]
                                          activate and expire the points that are due (serve does it every minute)
@@ -154,6 +156,27 @@ function scopesFlag(flags: Flags): ApiKeyScope[] | undefined {
   return [...new Set(scopes)];
 }
 
+/** `--locations a,b`: the location ids a key is restricted to; left out, every location. */
+function locationsFlag(flags: Flags): string[] | undefined {
+  const raw = optional(flags, 'locations');
+  if (raw === undefined) return undefined;
+  const ids = [...new Set(raw.split(',').map((id) => id.trim()))];
+  if (ids.some((id) => id === ''))
+    throw new UsageError(`--locations takes comma-separated location ids; got "${raw}"`);
+  return ids;
+}
+
+/** The service names `body.locationIds.N`: the CLI says which of --locations it was. */
+function locationsRefused(error: unknown, ids: readonly string[] | undefined): unknown {
+  const path = error instanceof AppError ? error.errors?.[0]?.path : undefined;
+  const index = path?.startsWith('body.locationIds.') ? Number(path.split('.')[2]) : Number.NaN;
+  if (!ids || Number.isNaN(index)) return error;
+  return new AppError(
+    'validation_failed',
+    `--locations: ${ids[index]} is not a location of this organization`,
+  );
+}
+
 async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -167,6 +190,7 @@ async function main(argv: string[]) {
       org: { type: 'string' },
       key: { type: 'string' },
       scopes: { type: 'string' },
+      locations: { type: 'string' },
       segment: { type: 'string' },
       now: { type: 'string' },
       json: { type: 'boolean' },
@@ -197,7 +221,7 @@ async function main(argv: string[]) {
         timeZone: optional(flags, 'timezone'),
         country: optional(flags, 'country'),
       });
-      const key = await services.apiKeys.create(organization.id, 'created by regulars org create');
+      const key = await services.apiKeys.create(organization.id, { name: 'created by regulars org create' });
       print(
         flags,
         { organization, apiKey: { id: key.id, prefix: key.prefix, key: key.key, createdAt: key.createdAt } },
@@ -208,13 +232,26 @@ async function main(argv: string[]) {
   if (command === 'key' && action === 'create') {
     const organizationId = required(flags, 'org');
     const scopes = scopesFlag(flags);
+    const locationIds = locationsFlag(flags);
     return withServices(`${command} ${action}`, async (services) => {
       await services.organizations.get(organizationId);
-      const key = await services.apiKeys.create(organizationId, optional(flags, 'name'), scopes);
+      const key = await services.apiKeys
+        .create(organizationId, { name: optional(flags, 'name'), scopes, locationIds })
+        .catch((error: unknown) => {
+          throw locationsRefused(error, locationIds);
+        });
+      const where = key.locationIds ? `, locations ${key.locationIds.join(',')}` : '';
       print(
         flags,
-        { id: key.id, prefix: key.prefix, key: key.key, scopes: key.scopes, createdAt: key.createdAt },
-        `API key (shown once, scopes ${key.scopes.join(',')}): ${key.key}`,
+        {
+          id: key.id,
+          prefix: key.prefix,
+          key: key.key,
+          scopes: key.scopes,
+          locationIds: key.locationIds,
+          createdAt: key.createdAt,
+        },
+        `API key (shown once, scopes ${key.scopes.join(',')}${where}): ${key.key}`,
       );
     });
   }

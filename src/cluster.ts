@@ -12,9 +12,13 @@ import { createApiKeysService } from './modules/api-keys/service.ts';
 export async function runPrimary(workers: number, config: Config): Promise<void> {
   const database = await openMigratedDatabase(config);
   try {
-    const generated = await createApiKeysService(database.db, {
-      masterKey: config.masterKey,
-    }).ensureMasterKey();
+    // Only the master key is settled here: no key is created, so no location is ever checked.
+    const noLocations = async () => new Set<string>();
+    const generated = await createApiKeysService(
+      database.db,
+      { ownLocationIds: noLocations },
+      { masterKey: config.masterKey },
+    ).ensureMasterKey();
     if (generated) {
       process.stderr.write(
         `\nNo REGULARS_MASTER_KEY was set, so one was generated. It is shown only this once:\n\n  ${generated}\n\n`,

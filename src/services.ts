@@ -55,7 +55,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const services = {
     database,
     configCache,
-    apiKeys: createApiKeysService(db, options),
+    apiKeys: createApiKeysService(db, { ownLocationIds: locations.ownIds }, options),
     customers,
     earningRules: createEarningRulesService(db, configCache, { pointTypes, locations, tiers, segments }),
     events: createEventsService(db),

@@ -139,6 +139,14 @@ describe('regulars CLI', withTime, () => {
         .stdout,
     );
     expect(key.scopes).toEqual(['till', 'read']);
+    expect(key.locationIds).toBeNull();
+    const nowhere = '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f';
+    const foreign = await cli(
+      ['key', 'create', '--org', created.organization.id, '--locations', nowhere],
+      env,
+    );
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toBe(`regulars: --locations: ${nowhere} is not a location of this organization\n`);
     const revoked = await cli(['key', 'revoke', '--org', created.organization.id, '--key', key.id], env);
     expect(revoked.stdout).toContain(`revoked ${key.prefix}`);
   });

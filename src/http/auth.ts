@@ -57,6 +57,14 @@ export function authModeOf(request: FastifyRequest): AuthMode {
 
 const isRead = (method: string) => method === 'GET' || method === 'HEAD';
 
+/**
+ * Whether a `read` caller reaches the route too: every GET under /v1 but those of `access` (staff
+ * and keys), which only the callers that manage them see.
+ */
+function readableRoute(mode: AuthMode, methods: readonly string[], scope: RouteScope): boolean {
+  return mode === 'organization' && methods.every(isRead) && scope !== 'access';
+}
+
 /** The scope a route needs when it declares none; undefined for routes no organization key calls. */
 function defaultScope(mode: AuthMode, methods: readonly string[]): RouteScope | undefined {
   if (mode === 'dialect') return 'till';
@@ -76,7 +84,7 @@ function settleScope(route: RouteOptions) {
   if (!scope) return;
   route.config = { ...route.config, scope };
   if (!route.schema) return;
-  const reach = mode === 'organization' && methods.every(isRead) && scope !== 'read' ? ` (or \`read\`)` : '';
+  const reach = readableRoute(mode, methods, scope) && scope !== 'read' ? ` (or \`read\`)` : '';
   const needs = `Needs the \`${scope}\` scope${reach} (an API key's, or a staff role's).`;
   const schema = route.schema as typeof route.schema & { description?: string; 'x-scope'?: RouteScope };
   // A GET's HEAD route shares its schema: it is settled once.
@@ -166,7 +174,7 @@ export function registerAuth(app: App, credentials: Credentials) {
   app.addHook('preParsing', async (request) => {
     const scope = request.routeOptions.config.scope;
     if (!request.tenant || !scope) return;
-    const readable = authModeOf(request) === 'organization' && isRead(request.method);
+    const readable = readableRoute(authModeOf(request), [request.method], scope);
     if (!grants(request.tenant.reach, { scope, readable })) throw forbidden(request, request.tenant, scope);
   });
 }

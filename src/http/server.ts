@@ -16,6 +16,7 @@ import { registerAuth } from './auth.ts';
 import { lazyCompilers } from './compilers.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerJsonBodyParser } from './json-body.ts';
+import { registerLocationAccess } from './location-access.ts';
 import { sendProblem, toAppError } from './problem.ts';
 import { refuseOutsizedNumbers, refuseUnstorableText } from './request-guards.ts';
 import { ProblemSchema } from './schemas.ts';
@@ -87,6 +88,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
 
   // Request decorators and hooks first, so that every route (plugins' included) sees them.
   registerAuth(app, { apiKeys: services.apiKeys });
+  registerLocationAccess(app);
   registerIdempotency(app, services.idempotency);
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cors);

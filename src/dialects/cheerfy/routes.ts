@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { actingLocation } from '../../http/location-access.ts';
 import type { App } from '../../http/types.ts';
 import { effectiveSettings } from '../../modules/organizations/settings.ts';
 import type { Services } from '../../services.ts';
@@ -53,7 +54,8 @@ export async function cheerfyDialect(app: App, options: { services: Services }) 
       ? await services.transactions.findByDocument(tenant.organizationId, 'cheerfy', rectification)
       : null;
     const input = toTransaction(ticket, {
-      locationId: location?.id ?? null,
+      // A key restricted to some locations sells only there (its one location when none is named).
+      locationId: actingLocation(tenant, location?.id ?? null, 'body.scope.locations.0'),
       earningStatuses: effectiveSettings(organization.settings).cheerfyEarningStatuses,
       rectifiesKnownTicket: rectified !== null,
     });

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parsePoints } from '../../domain/points.ts';
 import { type AppError, notFound, validationFailed } from '../../errors.ts';
+import { actingLocation } from '../../http/location-access.ts';
 import { toAppError } from '../../http/problem.ts';
 import type { App, Tenant } from '../../http/types.ts';
 import type { Actor } from '../../modules/ledger/service.ts';
@@ -153,8 +154,9 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
       const { organizationId } = tenant(request);
       const order = request.body;
       const actor = actorOf(request);
-      const location =
-        order.locationId != null ? await find.location(organizationId, order.locationId) : null;
+      const named = order.locationId != null ? await find.location(organizationId, order.locationId) : null;
+      // A key restricted to some locations sells only there (its one location when none is named).
+      const locationId = actingLocation(tenant(request), named?.id, 'body.locationId');
       const customer =
         order.customerId != null ? await find.customer(organizationId, order.customerId) : null;
       const promotions = order.promotionsApplied ?? [];
@@ -166,11 +168,11 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
           rewards.push({ rewardId: (await find.promotion(organizationId, promotion.id)).id });
         }
         // Charged with the ticket, in its transaction. One per order: a retry is free.
-        redeem = { customerId: customer.id, order: toRedemptionOrder(order, location?.id ?? null), rewards };
+        redeem = { customerId: customer.id, order: toRedemptionOrder(order, locationId), rewards };
       }
       const { transaction } = await services.transactions.ingest(
         organizationId,
-        toTransaction(order, { locationId: location?.id ?? null, customerId: customer?.id ?? null }),
+        toTransaction(order, { locationId, customerId: customer?.id ?? null }),
         actor,
         { redeem },
       );
@@ -341,7 +343,7 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
     const body = request.body;
     const customer = await find.customer(organizationId, request.params.customerId);
     const pointType = await find.pointType(organizationId, body.pointTypeId);
-    const location = body.locationId != null ? await find.location(organizationId, body.locationId) : null;
+    const named = body.locationId != null ? await find.location(organizationId, body.locationId) : null;
     const points = parsePoints(body.addedPoints, 'body.addedPoints', { signed: true });
     const operation = {
       organizationId,
@@ -350,7 +352,7 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
       points,
       reason: 'Comeback addPoints',
       actor: actorOf(request),
-      locationId: location?.id ?? null,
+      locationId: actingLocation(tenant(request), named?.id, 'body.locationId'),
     };
     // Positive adds; negative takes away (an adjustment), as the POS's "add" with a minus sign means.
     if (points > 0) await services.ledger.add(operation);

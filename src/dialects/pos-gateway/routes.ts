@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { actingLocation } from '../../http/location-access.ts';
 import type { App } from '../../http/types.ts';
 import type { Services } from '../../services.ts';
 import { RedeemRequest } from './contract.ts';
@@ -88,7 +89,12 @@ export async function posGatewayDialect(app: App, options: { services: Services 
         requested.push({ rewardId: row.id });
       }
 
-      const locationId = await locationOf(services, organizationId, body);
+      // A key restricted to some locations redeems only there (its one location when none is named).
+      const locationId = actingLocation(
+        tenant,
+        await locationOf(services, organizationId, body),
+        'body.orderLive.locationId',
+      );
       const redemption = await services.rewards.redemptions.redeem(organizationId, {
         customerId: body.customerId,
         order: toOrder(body, locationId),

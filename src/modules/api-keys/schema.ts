@@ -15,6 +15,8 @@ export const apiKeys = pgTable(
     keyHash: text('key_hash').notNull(),
     /** What the key may reach; keys from before scopes existed reach everything. */
     scopes: text('scopes').array().$type<ApiKeyScope[]>().notNull().default(['admin']),
+    /** The locations the key may act at (lower-case ids); null = every location of the organization. */
+    locationIds: uuid('location_ids').array(),
     createdAt: createdAt(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

@@ -1,10 +1,13 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { Db } from '../../db/connection.ts';
+import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { type OwnIds, requireOwnIds } from '../../db/references.ts';
+import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
-import { notFound } from '../../errors.ts';
+import { conflict, notFound } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
+import { requireNotSelf, requireWithinGrantor } from './grants.ts';
 import { apiKeys, platformSecrets } from './schema.ts';
 import { type ApiKeyScope, DEFAULT_API_KEY_SCOPES, reachOfScopes } from './scopes.ts';
 import { generateApiKey, generateMasterKey, hashSecret, sameHash } from './secrets.ts';
@@ -18,15 +21,39 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
+export interface ApiKeyInput {
+  name?: string | undefined;
+  scopes?: readonly ApiKeyScope[] | undefined;
+  /** Null or left out: every location (or, for a restricted grantor, the grantor's own). */
+  locationIds?: readonly string[] | null | undefined;
+}
+
+/** What a change sets; what it leaves out stays. */
+export interface ApiKeyPatch {
+  name?: string | null | undefined;
+  scopes?: readonly ApiKeyScope[] | undefined;
+  locationIds?: readonly string[] | null | undefined;
+}
+
+export interface ApiKeysDependencies {
+  /** Which ids are locations of the organization (src/db/references.ts). */
+  ownLocationIds: OwnIds;
+}
+
 export interface ApiKeysServiceOptions {
   /** REGULARS_MASTER_KEY; when absent the hash stored on first start is used. */
   masterKey?: string | undefined;
   onBackgroundError?: (error: unknown) => void;
 }
 
-export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}) {
+export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options: ApiKeysServiceOptions = {}) {
   const verified = new Map<string, { tenant: Tenant; until: number }>();
   const lastStamped = new Map<string, number>();
+  /**
+   * Bumped by every change and revoke: a key read from the database before it is not cached, so a
+   * lookup racing a change cannot put the key's old scopes back for the cache's lifetime.
+   */
+  let generation = 0;
   let masterKeyHash = options.masterKey ? hashSecret(options.masterKey) : undefined;
 
   function stampLastUsed(tenant: Tenant, now: number) {
@@ -38,6 +65,34 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
       .where(and(eq(apiKeys.organizationId, tenant.organizationId), eq(apiKeys.id, keyId)))
       .catch((error: unknown) => options.onBackgroundError?.(error));
   }
+
+  /** A changed or revoked key answers from the database on its next request on this node. */
+  function forget(keyId: string) {
+    generation++;
+    for (const [hash, entry] of verified) if (entry.tenant.actor.id === keyId) verified.delete(hash);
+  }
+
+  function requireOwnLocations(organizationId: string, ids: readonly string[] | null, executor?: Executor) {
+    return requireOwnIds(
+      deps.ownLocationIds,
+      organizationId,
+      ids,
+      { path: 'body.locationIds', noun: 'a location' },
+      executor,
+    );
+  }
+
+  async function find(organizationId: string, id: string): Promise<ApiKeyRow> {
+    const [row] = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)));
+    if (!row) throw notFound('API key');
+    return row;
+  }
+
+  const normalized = (ids: readonly string[] | null) =>
+    ids === null ? null : ids.map((id) => id.toLowerCase());
 
   return {
     /**
@@ -78,8 +133,14 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
         stampLastUsed(cached.tenant, now);
         return cached.tenant;
       }
+      const readAt = generation;
       const [row] = await db
-        .select({ organizationId: apiKeys.organizationId, id: apiKeys.id, scopes: apiKeys.scopes })
+        .select({
+          organizationId: apiKeys.organizationId,
+          id: apiKeys.id,
+          scopes: apiKeys.scopes,
+          locationIds: apiKeys.locationIds,
+        })
         .from(apiKeys)
         .where(and(eq(apiKeys.keyHash, hash), isNull(apiKeys.revokedAt)));
       if (!row) {
@@ -90,32 +151,86 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
         organizationId: row.organizationId,
         actor: { type: 'api_key', id: row.id },
         reach: reachOfScopes(row.scopes),
-        locationIds: null,
+        locationIds: row.locationIds,
       };
       if (verified.size >= CACHE_MAX_ENTRIES) verified.clear();
-      verified.set(hash, { tenant, until: now + CACHE_TTL_MS });
+      if (readAt === generation) verified.set(hash, { tenant, until: now + CACHE_TTL_MS });
       stampLastUsed(tenant, now);
       return tenant;
     },
 
-    async create(
-      organizationId: string,
-      name?: string,
-      scopes: readonly ApiKeyScope[] = DEFAULT_API_KEY_SCOPES,
-    ) {
+    /**
+     * A new key, its secret returned this once. `grantor`: the caller creating it through
+     * /v1/api-keys, which gives no more than it holds (src/modules/api-keys/grants.ts); absent for the
+     * master key and the CLI.
+     */
+    async create(organizationId: string, input: ApiKeyInput = {}, grantor?: Tenant) {
+      const scopes = input.scopes ?? DEFAULT_API_KEY_SCOPES;
+      // Left out, a restricted grantor's key is restricted like it; null asks for every location.
+      const asked = input.locationIds === undefined ? (grantor?.locationIds ?? null) : input.locationIds;
+      const locationIds = normalized(asked);
+      if (grantor) requireWithinGrantor(grantor, { scopes, locationIds }, 'body');
+      await requireOwnLocations(organizationId, locationIds);
       const { key, prefix } = generateApiKey();
       const [row] = await db
         .insert(apiKeys)
         .values({
           organizationId,
           id: newId(),
-          name: name ?? null,
+          name: input.name ?? null,
           prefix,
           keyHash: hashSecret(key),
           scopes: [...scopes],
+          locationIds,
         })
         .returning();
       return { ...row!, key };
+    },
+
+    /**
+     * Changes a key's name, scopes or locations; it takes effect on this node at once (the key's
+     * cached verification is dropped) and on other nodes within the cache's 5 s. A revoked key
+     * answers 409.
+     */
+    async update(
+      organizationId: string,
+      id: string,
+      patch: ApiKeyPatch,
+      grantor?: Tenant,
+    ): Promise<ApiKeyRow> {
+      if (!isUuid(organizationId) || !isUuid(id)) throw notFound('API key');
+      if (grantor) requireNotSelf(grantor, id);
+      const row = await transaction(db, async (tx) => {
+        const [existing] = await tx
+          .select()
+          .from(apiKeys)
+          .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
+          .for('update');
+        if (!existing) throw notFound('API key');
+        if (existing.revokedAt)
+          throw conflict('conflict', 'a revoked API key cannot be changed', 'params.keyId');
+        const changed = {
+          scopes: patch.scopes ?? existing.scopes,
+          locationIds: patch.locationIds === undefined ? existing.locationIds : normalized(patch.locationIds),
+        };
+        if (grantor) {
+          requireWithinGrantor(grantor, existing, 'existing');
+          requireWithinGrantor(grantor, changed, 'body');
+        }
+        if (patch.locationIds) await requireOwnLocations(organizationId, changed.locationIds, tx);
+        const [updated] = await tx
+          .update(apiKeys)
+          .set({
+            ...(patch.name === undefined ? {} : { name: patch.name }),
+            scopes: [...changed.scopes],
+            locationIds: changed.locationIds === null ? null : [...changed.locationIds],
+          })
+          .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
+          .returning();
+        return updated!;
+      });
+      forget(row.id); // the stored id: the one cached tenants carry, whatever case the caller wrote
+      return row;
     },
 
     list(organizationId: string, page: PageRequest) {
@@ -127,22 +242,20 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
         .limit(fetchSize(page));
     },
 
-    async revoke(organizationId: string, id: string) {
+    /** Revokes a key at once on this node, within 5 s on others; revoking it again answers it as it is. */
+    async revoke(organizationId: string, id: string, grantor?: Tenant): Promise<ApiKeyRow> {
       if (!isUuid(organizationId) || !isUuid(id)) throw notFound('API key');
+      if (grantor) {
+        requireNotSelf(grantor, id);
+        requireWithinGrantor(grantor, await find(organizationId, id), 'existing');
+      }
       const [row] = await db
         .update(apiKeys)
         .set({ revokedAt: new Date() })
         .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .returning();
-      if (!row) {
-        const [existing] = await db
-          .select()
-          .from(apiKeys)
-          .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)));
-        if (!existing) throw notFound('API key');
-        return existing;
-      }
-      for (const [hash, entry] of verified) if (entry.tenant.actor.id === id) verified.delete(hash);
+      if (!row) return find(organizationId, id);
+      forget(row.id);
       return row;
     },
   };

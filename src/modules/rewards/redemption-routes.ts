@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { REWARD_CHANNELS } from '../../domain/rewards.ts';
 import { actorOf, tenantOf } from '../../http/auth.ts';
+import { requireAccessToLocated } from '../../http/location-access.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
@@ -104,6 +105,15 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
   const RedemptionRef = Type.Ref('Redemption');
   const tags = ['redemptions'];
   const { redemptions } = rewards;
+  // A till restricted to some locations commits and releases only their redemptions.
+  const requireRedemptionAccess = (request: FastifyRequest & { params: { id: string } }) => {
+    const tenant = tenantOf(request);
+    return requireAccessToLocated(
+      tenant,
+      () => redemptions.get(tenant.organizationId, request.params.id),
+      'params.id',
+    );
+  };
 
   app.post(
     '/v1/redemptions',
@@ -175,10 +185,12 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
         response: { 200: RedemptionRef, ...errorResponses(401, 404, 409) },
       },
     },
-    async (request) =>
-      presentRedemption(
+    async (request) => {
+      await requireRedemptionAccess(request);
+      return presentRedemption(
         await redemptions.commit(tenantOf(request).organizationId, request.params.id, actorOf(request)),
-      ),
+      );
+    },
   );
 
   app.post(
@@ -192,9 +204,11 @@ export function redemptionRoutes(app: App, rewards: RewardsService) {
         response: { 200: RedemptionRef, ...errorResponses(401, 404) },
       },
     },
-    async (request) =>
-      presentRedemption(
+    async (request) => {
+      await requireRedemptionAccess(request);
+      return presentRedemption(
         await redemptions.release(tenantOf(request).organizationId, request.params.id, actorOf(request)),
-      ),
+      );
+    },
   );
 }

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { BreakdownEntry } from '../../domain/earning/types.ts';
 import { toPoints } from '../../domain/points.ts';
 import { tenantOf } from '../../http/auth.ts';
+import { requireAccessToLocated } from '../../http/location-access.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
@@ -185,6 +186,12 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
     },
     async (request) => {
       const tenant = tenantOf(request);
+      // A till restricted to some locations assigns only their tickets.
+      await requireAccessToLocated(
+        tenant,
+        () => transactions.get(tenant.organizationId, request.params.id),
+        'params.id',
+      );
       const row = await transactions.assign(
         tenant.organizationId,
         request.params.id,
