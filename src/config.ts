@@ -27,6 +27,10 @@ export interface Config {
   embeddedMaintenanceIntervalMs: number;
   logLevel: string;
   webhooks: WebhooksConfig;
+  /** Where people open the web apps (emailed links start with it); default http://localhost:PORT. */
+  publicUrl: string;
+  /** Signs staff access and CSRF tokens, encrypts TOTP secrets; absent = generated on first start and stored. */
+  sessionSecret: string | undefined;
 }
 
 export interface WebhooksConfig {
@@ -115,12 +119,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (masterKey !== undefined && masterKey.length < 24) {
     throw new ConfigError('REGULARS_MASTER_KEY must be at least 24 characters long');
   }
+  const sessionSecret = env.REGULARS_SESSION_SECRET || undefined;
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('REGULARS_SESSION_SECRET must be at least 32 characters long');
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const port = integer(env, 'PORT', 8080, 0, 65535);
   return {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     dataDir: resolve(env.DATA_DIR || './data'),
@@ -145,5 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: integer(env, 'WEBHOOKS_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       retentionMs: integer(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650) * DAY_MS,
     },
+    publicUrl: optionalUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
+    sessionSecret,
   };
 }

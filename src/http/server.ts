@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -11,6 +12,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import { staffAuthenticators } from '../modules/staff/authenticators.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { lazyCompilers } from './compilers.ts';
@@ -85,8 +87,10 @@ export async function buildServer(services: Services, options: ServerOptions = {
     return payload;
   });
 
+  // Cookies are parsed first: staff sessions of the web apps are read from one in the auth hook.
+  await app.register(cookie);
   // Request decorators and hooks first, so that every route (plugins' included) sees them.
-  registerAuth(app, { apiKeys: services.apiKeys });
+  registerAuth(app, { apiKeys: services.apiKeys, staff: staffAuthenticators(services.staff.sessions) });
   registerIdempotency(app, services.idempotency);
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cors);
