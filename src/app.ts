@@ -100,6 +100,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
     webhooks: config.webhooks,
     staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
+    // Bound late: the app's logger exists once the app does, before any request can send a message.
+    messaging: { ...config.messaging, logger: { info: (fields, message) => app?.log.info(fields, message) } },
   });
   app = await buildApp(services, {
     logger,
@@ -198,6 +200,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         birthdays.stop(),
         embeddedMaintenance?.stop(),
       ]);
+      await services.messaging.close();
       await database.close();
     },
   };

@@ -81,13 +81,15 @@ async function withServices<T>(
     const instead = WHILE_SERVING[command];
     throw new DatabaseInUseError(`${error.message}\nStop the server${instead ? `, ${instead}` : ' first'}.`);
   });
+  const services = createServices(database, {
+    staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
+    // No logger: without SMTP_URL a message is refused, and commands print what it would have carried.
+    messaging: config.messaging,
+  });
   try {
-    return await fn(
-      createServices(database, {
-        staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
-      }),
-    );
+    return await fn(services);
   } finally {
+    await services.messaging.close();
     await database.close();
   }
 }

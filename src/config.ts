@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_MAIL_FROM } from './modules/messaging/messenger.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseSchedule } from './modules/webhooks/retry-schedule.ts';
 
 /** Everything the process reads from its environment, validated once at start. */
@@ -31,6 +32,19 @@ export interface Config {
   publicUrl: string;
   /** Signs staff access and CSRF tokens, encrypts TOTP secrets; absent = generated on first start and stored. */
   sessionSecret: string | undefined;
+  messaging: MessagingConfig;
+}
+
+/** Email and SMS delivery (src/modules/messaging). */
+export interface MessagingConfig {
+  /** smtp:// or smtps:// with credentials; absent = no email. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** An HTTP(S) endpoint taking POST {to, text}; absent = no SMS. */
+  smsProviderUrl: string | undefined;
+  smsProviderToken: string | undefined;
+  /** NODE_ENV is not production: messages for an unconfigured channel go to the log instead of failing. */
+  developmentLog: boolean;
 }
 
 export interface WebhooksConfig {
@@ -110,6 +124,18 @@ function schedule(env: NodeJS.ProcessEnv, name: string, fallback: number[]): num
   return delays;
 }
 
+/** `Name <address>` or a bare address: what a From header holds. */
+function mailbox(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(raw.trim())) {
+    throw new ConfigError(
+      `${name} must be an email address, optionally with a name: Name <address>, got "${raw}"`,
+    );
+  }
+  return raw.trim();
+}
+
 const DAY_MS = 86_400_000;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -156,5 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     publicUrl: optionalUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
     sessionSecret,
+    messaging: {
+      smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+      mailFrom: mailbox(env, 'MAIL_FROM', DEFAULT_MAIL_FROM),
+      smsProviderUrl: optionalUrl(env, 'SMS_PROVIDER_URL', ['https:', 'http:']),
+      smsProviderToken: env.SMS_PROVIDER_TOKEN || undefined,
+      developmentLog: env.NODE_ENV !== 'production',
+    },
   };
 }

@@ -9,6 +9,7 @@ import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
+import { createMessenger, type MessengerOptions } from './modules/messaging/messenger.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
 import { rewardAudience } from './modules/rewards/audience.ts';
@@ -31,6 +32,8 @@ export interface ServicesOptions {
   webhooks?: Partial<WebhookSettings>;
   /** Staff sign-in: PUBLIC_URL (emailed links) and REGULARS_SESSION_SECRET. */
   staff?: { publicUrl?: string | undefined; sessionSecret?: string | undefined };
+  /** SMTP and SMS provider; without them messages are refused (or logged, in development). */
+  messaging?: MessengerOptions;
 }
 
 /** Where emailed links point when PUBLIC_URL is not given (the server's default port). */
@@ -65,6 +68,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
     events: createEventsService(db),
     idempotency: createIdempotencyService(db),
     locations,
+    messaging: createMessenger(options.messaging),
     organizations,
     webhooks: createWebhooksService(db, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks }),
   };

@@ -11,7 +11,7 @@ import {
 } from './support/context.ts';
 import { servedRoutes } from './support/routes.ts';
 
-type Scope = 'till' | 'integration' | 'read' | 'admin';
+type Scope = 'till' | 'integration' | 'read' | 'admin' | 'access';
 
 /**
  * The routes a till or an integration reaches: the specification this file checks the server
@@ -47,14 +47,37 @@ const DECLARED: Record<string, Scope> = {
   'POST /v1/customers/:id/custom-events': 'integration',
   'POST /v1/customers/:id/qr-codes': 'integration',
   'POST /v1/customers/:id/check-ins': 'integration',
+  'GET /v1/auth/me': 'till',
+  'GET /v1/staff': 'access',
+  'POST /v1/staff': 'access',
+  'GET /v1/staff/:id': 'access',
+  'PATCH /v1/staff/:id': 'access',
+  'DELETE /v1/staff/:id': 'access',
+  'POST /v1/staff/:id/invite': 'access',
 };
 
+/**
+ * Routes under /v1 that no organization key calls: staff sign-in (public), and what any signed-in
+ * staff user does for themselves (their session authenticates them, whatever their role).
+ */
+const NOT_FOR_KEYS = new Set([
+  'POST /v1/auth/accept-invite',
+  'POST /v1/auth/sign-in',
+  'POST /v1/auth/refresh',
+  'POST /v1/auth/sign-out',
+  'POST /v1/auth/password-reset',
+  'POST /v1/auth/password-reset/complete',
+  'POST /v1/auth/totp/enrol',
+  'POST /v1/auth/totp/confirm',
+  'POST /v1/auth/totp/disable',
+]);
+
 /** The scopes each key scope reaches (admin ⊇ integration ⊇ till; admin ⊇ read). */
-const REACHES: Record<Scope, Scope[]> = {
+const REACHES: Record<Exclude<Scope, 'access'>, Scope[]> = {
   till: ['till'],
   integration: ['integration', 'till'],
   read: ['read'],
-  admin: ['admin', 'integration', 'till', 'read'],
+  admin: ['admin', 'integration', 'till', 'read', 'access'],
 };
 
 interface ScopedRoute {
@@ -68,7 +91,10 @@ interface ScopedRoute {
 function scopedRoutes(ctx: TestContext): ScopedRoute[] {
   return servedRoutes(ctx.app).flatMap(({ method, path }) => {
     const dialect = path.startsWith('/compat/');
-    const tenant = path.startsWith('/v1/') && !path.startsWith('/v1/organizations');
+    const tenant =
+      path.startsWith('/v1/') &&
+      !path.startsWith('/v1/organizations') &&
+      !NOT_FOR_KEYS.has(`${method} ${path}`);
     if (!dialect && !tenant) return [];
     const scope = dialect ? 'till' : (DECLARED[`${method} ${path}`] ?? (method === 'GET' ? 'read' : 'admin'));
     return [{ method, path, scope, dialect }];
@@ -76,7 +102,7 @@ function scopedRoutes(ctx: TestContext): ScopedRoute[] {
 }
 
 /** A key reaches a route when one of its scopes includes the route's, or it reads and the route is a /v1 GET. */
-function reaches(keyScope: Scope, route: ScopedRoute): boolean {
+function reaches(keyScope: Exclude<Scope, 'access'>, route: ScopedRoute): boolean {
   const held = REACHES[keyScope];
   return held.includes(route.scope) || (!route.dialect && route.method === 'GET' && held.includes('read'));
 }
@@ -85,7 +111,7 @@ const someId = '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f';
 
 let ctx: TestContext;
 let org: TestOrganization;
-const keys = {} as Record<Scope, string>;
+const keys = {} as Record<Exclude<Scope, 'access'>, string>;
 let routes: ScopedRoute[];
 
 async function createKey(organizationId: string, body: object) {

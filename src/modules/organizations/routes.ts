@@ -4,7 +4,7 @@ import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
 import type { Organization, OrganizationsService } from './service.ts';
-import { effectiveSettings, ProgramSettingsSchema } from './settings.ts';
+import { organizationSettings, ProgramSettingsSchema } from './settings.ts';
 
 const OrganizationSchema = Type.Object(
   {
@@ -74,7 +74,7 @@ export function presentOrganization(organization: Organization) {
     currency: organization.currency,
     timeZone: organization.timeZone,
     country: organization.country,
-    settings: effectiveSettings(organization.settings),
+    settings: organizationSettings(organization),
     createdAt: organization.createdAt.toISOString(),
     updatedAt: organization.updatedAt.toISOString(),
   };

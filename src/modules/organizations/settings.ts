@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { LANGUAGES, type Language, languageForCountry } from '../../domain/languages.ts';
 import { POINTS_PRECISIONS, POINTS_ROUNDINGS } from '../../domain/points.ts';
 import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
 
@@ -92,6 +93,13 @@ export const ProgramSettingsSchema = Type.Object(
         examples: [30],
       }),
     ),
+    language: Type.Optional(
+      Type.Enum(LANGUAGES, {
+        description:
+          "The language of the emails and SMS Regulars sends for the organization (staff invites, password resets, members' sign-in codes): `es`, `en` or `fr` (default from the organization's country: `es` for Spain and Spanish-speaking America, `fr` for France, Belgium, Switzerland, Luxembourg and French-speaking Africa, `en` elsewhere)",
+        examples: ['es'],
+      }),
+    ),
     rewardDiscountsEarn: Type.Optional(
       Type.Boolean({
         description:
@@ -111,7 +119,10 @@ export const ProgramSettingsSchema = Type.Object(
 
 export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
 
-export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
+/** Settings whose default depends on the organization rather than being one value (see organizationSettings). */
+type DerivedSettings = 'language';
+
+export const DEFAULT_SETTINGS: Required<Omit<ProgramSettings, DerivedSettings>> = {
   cheerfyEarningStatuses: [1],
   pointsRounding: 'down',
   // Hundredths, as programs earned before the setting existed; restaurants mostly want `whole`.
@@ -129,6 +140,23 @@ export const DEFAULT_SETTINGS: Required<ProgramSettings> = {
   cashierDailyPointsCap: null,
 };
 
-export function effectiveSettings(settings: ProgramSettings): Required<ProgramSettings> {
+/** The settings with their defaults; `language` stays as set (its default needs the country: languageOf). */
+export type EffectiveSettings = Required<Omit<ProgramSettings, DerivedSettings>> &
+  Pick<ProgramSettings, DerivedSettings>;
+
+export function effectiveSettings(settings: ProgramSettings): EffectiveSettings {
   return { ...DEFAULT_SETTINGS, ...settings };
+}
+
+/** Every setting of an organization with its defaults, the derived ones included: what the API shows. */
+export function organizationSettings(organization: {
+  settings: ProgramSettings;
+  country: string;
+}): Required<ProgramSettings> {
+  return { ...effectiveSettings(organization.settings), language: languageOf(organization) };
+}
+
+/** The language the organization's messages are written in: its `language` setting, else its country's. */
+export function languageOf(organization: { settings: ProgramSettings; country: string }): Language {
+  return organization.settings.language ?? languageForCountry(organization.country);
 }

@@ -2,6 +2,7 @@ import type { Db } from '../../db/connection.ts';
 import type { OwnIds } from '../../db/references.ts';
 import type { MessageTemplate, Messenger } from '../messaging/types.ts';
 import type { Organization } from '../organizations/service.ts';
+import { languageOf } from '../organizations/settings.ts';
 import { deriveKeys, generateSessionSecret, type StaffKeys } from './secrets.ts';
 import { platformKey, type StaffUserRow } from './store.ts';
 
@@ -37,33 +38,6 @@ export interface StaffContext extends StaffDependencies {
 
 const SESSION_SECRET_KEY = 'staff_session_secret';
 
-/** Languages the message templates are written in, by the countries that mostly speak them. */
-const LANGUAGE_OF_COUNTRY: Record<string, string> = {
-  ES: 'es',
-  MX: 'es',
-  AR: 'es',
-  CO: 'es',
-  CL: 'es',
-  PE: 'es',
-  UY: 'es',
-  VE: 'es',
-  EC: 'es',
-  BO: 'es',
-  PY: 'es',
-  CR: 'es',
-  PA: 'es',
-  DO: 'es',
-  GT: 'es',
-  HN: 'es',
-  NI: 'es',
-  SV: 'es',
-  PR: 'es',
-  CU: 'es',
-  FR: 'fr',
-  MC: 'fr',
-  LU: 'fr',
-};
-
 export function createStaffContext(db: Db, deps: StaffDependencies, options: StaffOptions): StaffContext {
   let keys: Promise<StaffKeys> | undefined;
   const reportBackgroundError = (error: unknown) => options.onBackgroundError?.(error);
@@ -90,7 +64,7 @@ export function createStaffContext(db: Db, deps: StaffDependencies, options: Sta
           template,
           channel: 'email',
           to: user.email,
-          language: user.language ?? LANGUAGE_OF_COUNTRY[organization.country] ?? 'en',
+          language: user.language ?? languageOf(organization),
           values,
         });
         return deps.messenger.channels.email;

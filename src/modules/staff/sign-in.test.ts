@@ -164,7 +164,7 @@ describe('cookie sessions', () => {
     const org = await ctx.createOrganization();
     const manager = await addStaff(ctx, smtp, org, 'manager');
     const session = await signInWithCookie(ctx, manager);
-    const body = { name: 'Stars' };
+    const body = { name: 'Stars', code: 'stars' };
     const withoutHeader = await call('POST', '/v1/point-types', { cookie: session.headers.cookie }, body);
     expect(withoutHeader.statusCode).toBe(403);
     expect(withoutHeader.json().detail).toContain('X-CSRF-Token');

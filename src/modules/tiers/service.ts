@@ -22,7 +22,7 @@ import { conflict, notFound, validationFailed } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { emit, emitMany, type NewEvent } from '../events/service.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
-import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
+import { type EffectiveSettings, effectiveSettings } from '../organizations/settings.ts';
 import type { PointTypesService } from '../point-types/service.ts';
 import { basisQuery, basisValues } from './basis.ts';
 import { tiers } from './schema.ts';
@@ -69,7 +69,7 @@ export interface TierChange {
 
 /** The program settings and references tier evaluation reads. */
 export interface TierProgram {
-  settings: Required<ProgramSettings>;
+  settings: EffectiveSettings;
   timeZone: string;
   currency: string;
   /** The default point type, read by the points bases (null for the spent bases). */

@@ -18,7 +18,7 @@ import { emit } from '../events/service.ts';
 import { type Actor, type LedgerService, SYSTEM } from '../ledger/service.ts';
 import type { LocationsService } from '../locations/service.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
-import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
+import { type EffectiveSettings, effectiveSettings } from '../organizations/settings.ts';
 import type { RedeemInput } from '../rewards/redemptions.ts';
 import type { CustomerIdentification, TransactionInput } from './contract.ts';
 import { isKeptPurchase, linesBoughtWrite, purchasesPart, statsWrite } from './purchases.ts';
@@ -76,7 +76,7 @@ interface SaleContext {
 
 interface Program {
   organization: Organization;
-  settings: Required<ProgramSettings>;
+  settings: EffectiveSettings;
   rules: EarningRule[];
 }
 
