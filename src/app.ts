@@ -106,6 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   app = await buildApp(services, {
     logger,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
+    trustProxy: config.trustProxy,
   });
   await options.configureApp?.(app, services);
   const url = await app.listen({ port: config.port, host: config.host });

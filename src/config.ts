@@ -32,6 +32,8 @@ export interface Config {
   publicUrl: string;
   /** Signs staff access and CSRF tokens, encrypts TOTP secrets; absent = generated on first start and stored. */
   sessionSecret: string | undefined;
+  /** The proxies whose X-Forwarded-For/-Proto are believed: false, true (any), or addresses/CIDRs. */
+  trustProxy: boolean | string;
   messaging: MessagingConfig;
 }
 
@@ -104,6 +106,17 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string, protocols: string[]):
     // fall through to the error below
   }
   throw new ConfigError(`${name} must be a URL starting with ${protocols.join(' or ')}//, got "${raw}"`);
+}
+
+/** TRUST_PROXY: `true`/`false`, or comma-separated addresses and CIDR ranges of the proxies. */
+function trustProxy(env: NodeJS.ProcessEnv): boolean | string {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (raw.split(',').every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry.trim()))) return raw;
+  throw new ConfigError(
+    `TRUST_PROXY must be true, false, or comma-separated addresses or CIDR ranges of the proxies, got "${raw}"`,
+  );
 }
 
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -182,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     publicUrl: optionalUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
     sessionSecret,
+    trustProxy: trustProxy(env),
     messaging: {
       smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
       mailFrom: mailbox(env, 'MAIL_FROM', DEFAULT_MAIL_FROM),

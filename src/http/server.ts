@@ -33,6 +33,11 @@ export interface ServerOptions {
   /** Logger options: `loggerOptions` of src/logging.ts (redactions, error serializer), or false. */
   logger?: FastifyServerOptions['logger'];
   rateLimit?: RateLimitOptions;
+  /**
+   * Which proxies in front to believe about the client (X-Forwarded-For, -Proto): what request.ip
+   * (per-address limits) and request.protocol (Secure cookies) read. Fastify's `trustProxy`.
+   */
+  trustProxy?: boolean | string | undefined;
   /** Registers the modules' and dialects' routes (src/app.ts `registerRoutes`), after the shared hooks and plugins. */
   routes?: (app: App, services: Services) => Promise<void>;
 }
@@ -53,6 +58,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   const compilers = lazyCompilers();
   const app = Fastify({
     logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     schemaController: {

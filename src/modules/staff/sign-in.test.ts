@@ -192,6 +192,10 @@ describe('cookie sessions', () => {
   it('end at sign-out: the cookie answers 401 afterwards', async () => {
     const manager = await newManager();
     const session = await signInWithCookie(ctx, manager);
+    // Another site cannot sign the user out: the CSRF token is needed here too.
+    const forced = await call('POST', '/v1/auth/sign-out', { cookie: session.headers.cookie });
+    expect(forced.statusCode).toBe(403);
+    expectStatus(await call('GET', '/v1/auth/me', { cookie: session.headers.cookie }), 200);
     const out = await call('POST', '/v1/auth/sign-out', session.headers);
     expect(out.statusCode).toBe(204);
     expect(out.cookies.find((cookie) => cookie.name === 'regulars_session')?.value).toBe('');
