@@ -21,6 +21,8 @@ import { organizationRoutes } from './modules/organizations/routes.ts';
 import { pointTypeRoutes } from './modules/point-types/routes.ts';
 import { registerRewardRoutes } from './modules/rewards/routes.ts';
 import { segmentRoutes } from './modules/segments/routes.ts';
+import { authRoutes } from './modules/staff/auth-routes.ts';
+import { staffRoutes } from './modules/staff/routes.ts';
 import { tierRoutes } from './modules/tiers/routes.ts';
 import { transactionRoutes } from './modules/transactions/routes.ts';
 import { webhookRoutes } from './modules/webhooks/routes.ts';
@@ -63,6 +65,8 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
   registerRewardRoutes(app, services.rewards);
   webhookRoutes(app, services.webhooks);
+  staffRoutes(app, services.staff);
+  authRoutes(app, services.staff);
 }
 
 /** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */
@@ -95,12 +99,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     masterKey: config.masterKey,
     onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
     webhooks: config.webhooks,
+    staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
     // Bound late: the app's logger exists once the app does, before any request can send a message.
     messaging: { ...config.messaging, logger: { info: (fields, message) => app?.log.info(fields, message) } },
   });
   app = await buildApp(services, {
     logger,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
+    trustProxy: config.trustProxy,
   });
   await options.configureApp?.(app, services);
   const url = await app.listen({ port: config.port, host: config.host });

@@ -10,6 +10,7 @@ import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
 import { loggerOptions } from './logging.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
+import { isStaffRole, STAFF_ROLES } from './modules/staff/roles.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
 
@@ -26,6 +27,9 @@ Usage:
                                          scopes default to admin (everything), locations to every location;
                                          see the README's table of roles and scopes
   regulars key revoke --org <id> --key <keyId>
+  regulars staff invite --organization <id> --email <email> --role owner|manager|analyst|cashier [--name <name>] [--json]
+                                         invite a staff user (an organization's first owner); prints the
+                                         invite link when no email channel (SMTP_URL) is configured
   regulars points process [--now <ISO time>] [--org <id>] [--json]
                                          activate and expire the points that are due (serve does it every minute)
   regulars ledger verify [--org <id>] [--json]
@@ -59,6 +63,7 @@ const WHILE_SERVING: Record<string, string> = {
     'or use the HTTP API: POST /v1/organizations with the master key, then POST /v1/organizations/<id>/api-keys for its first key',
   'key create': 'or use the HTTP API: POST /v1/organizations/<id>/api-keys with the master key',
   'key revoke': 'or use the HTTP API: DELETE /v1/organizations/<id>/api-keys/<keyId> with the master key',
+  'staff invite': 'or use the HTTP API: POST /v1/organizations/<id>/staff with the master key',
   'points process': 'or leave it to the server: it activates and expires due points every minute',
   'tiers recompute': "or use the HTTP API: POST /v1/tiers/recompute with the organization's API key",
   'segments recompute':
@@ -80,7 +85,10 @@ async function withServices<T>(
   });
   // Commands that email someone (an invite) send like the server; a development log goes to stderr.
   const logger = pino(loggerOptions(config.logLevel), pino.destination(2));
-  const services = createServices(database, { messaging: { ...config.messaging, logger } });
+  const services = createServices(database, {
+    staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
+    messaging: { ...config.messaging, logger },
+  });
   try {
     return await fn(services);
   } finally {
@@ -188,6 +196,9 @@ async function main(argv: string[]) {
       timezone: { type: 'string' },
       country: { type: 'string' },
       org: { type: 'string' },
+      organization: { type: 'string' },
+      email: { type: 'string' },
+      role: { type: 'string' },
       key: { type: 'string' },
       scopes: { type: 'string' },
       locations: { type: 'string' },
@@ -261,6 +272,39 @@ async function main(argv: string[]) {
     return withServices(`${command} ${action}`, async (services) => {
       const key = await services.apiKeys.revoke(organizationId, keyId);
       print(flags, key, `revoked ${key.prefix}`);
+    });
+  }
+  if (command === 'staff' && action === 'invite') {
+    const organizationId = optional(flags, 'organization') ?? required(flags, 'org');
+    const email = required(flags, 'email');
+    const role = required(flags, 'role');
+    if (!isStaffRole(role))
+      throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}, got "${role}"`);
+    return withServices(`${command} ${action}`, async (services) => {
+      const invitation = await services.staff.accounts.invite(organizationId, {
+        email,
+        role,
+        name: optional(flags, 'name'),
+      });
+      const { user, expiresAt, emailed, link } = invitation;
+      // Without an email channel the link is the only way in: printed to the operator, once.
+      const shownLink = emailed ? null : link;
+      print(
+        flags,
+        {
+          id: user.id,
+          email: user.email,
+          role: user.role,
+          status: user.status,
+          expiresAt,
+          emailed,
+          inviteLink: shownLink,
+        },
+        emailed
+          ? `invited ${user.email} as ${user.role}: the invite email is on its way (the link works until ${expiresAt.toISOString()})`
+          : `invited ${user.email} as ${user.role}; no email was sent (SMTP_URL is not set), so pass on this link ` +
+              `(it works until ${expiresAt.toISOString()}):\n${link}`,
+      );
     });
   }
   if (command === 'points' && action === 'process') {

@@ -61,8 +61,21 @@ describe('startup configuration', () => {
     expect(() => loadConfig({ [name]: value })).not.toThrow(/s3cret/);
   });
 
+  it('links emails to this server unless PUBLIC_URL says where people open it, and believes no proxy by default', () => {
+    expect(loadConfig({ PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ PUBLIC_URL: 'https://loyalty.example.com' }).publicUrl).toBe(
+      'https://loyalty.example.com',
+    );
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8, 127.0.0.1');
+    expect(loadConfig({}).sessionSecret).toBeUndefined();
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ PUBLIC_URL: 'loyalty.example.com' }, /PUBLIC_URL must be a URL starting with http:/],
+    [{ REGULARS_SESSION_SECRET: 'too short' }, /REGULARS_SESSION_SECRET must be at least 32 characters/],
+    [{ TRUST_PROXY: 'the load balancer' }, /TRUST_PROXY must be true, false, or comma-separated addresses/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
     [{ DATABASE_URL: 'mysql://root@localhost/x' }, /DATABASE_URL must start with postgres/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a URL/],

@@ -28,6 +28,12 @@ export interface Config {
   embeddedMaintenanceIntervalMs: number;
   logLevel: string;
   webhooks: WebhooksConfig;
+  /** Where people open the web apps (emailed links start with it); default http://localhost:PORT. */
+  publicUrl: string;
+  /** Signs staff access and CSRF tokens, encrypts TOTP secrets; absent = generated on first start and stored. */
+  sessionSecret: string | undefined;
+  /** The proxies whose X-Forwarded-For/-Proto are believed: false, true (any), or addresses/CIDRs. */
+  trustProxy: boolean | string;
   messaging: MessagingConfig;
 }
 
@@ -110,6 +116,17 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string, protocols: string[]):
   throw new ConfigError(`${name} must be a URL starting with ${protocols.join(' or ')}//, got "${raw}"`);
 }
 
+/** TRUST_PROXY: `true`/`false`, or comma-separated addresses and CIDR ranges of the proxies. */
+function trustProxy(env: NodeJS.ProcessEnv): boolean | string {
+  const raw = env.TRUST_PROXY?.trim();
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (raw.split(',').every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry.trim()))) return raw;
+  throw new ConfigError(
+    `TRUST_PROXY must be true, false, or comma-separated addresses or CIDR ranges of the proxies, got "${raw}"`,
+  );
+}
+
 function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -149,12 +166,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (masterKey !== undefined && masterKey.length < 24) {
     throw new ConfigError('REGULARS_MASTER_KEY must be at least 24 characters long');
   }
+  const sessionSecret = env.REGULARS_SESSION_SECRET || undefined;
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    throw new ConfigError('REGULARS_SESSION_SECRET must be at least 32 characters long');
+  }
   const logLevel = env.LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
+  const port = integer(env, 'PORT', 8080, 0, 65535);
   return {
-    port: integer(env, 'PORT', 8080, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     databaseUrl: credentialedUrl(
       env,
@@ -184,6 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: integer(env, 'WEBHOOKS_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       retentionMs: integer(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650) * DAY_MS,
     },
+    publicUrl: optionalUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
+    sessionSecret,
+    trustProxy: trustProxy(env),
     messaging: {
       smtpUrl: credentialedUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:password@host:587'),
       mailFrom: mailbox(env, 'MAIL_FROM', DEFAULT_MAIL_FROM),

@@ -50,6 +50,11 @@ const STATUS_BY_CODE = {
   return_exceeds_sale: 422,
   // tiers and segments
   name_taken: 409,
+  // staff sign-in
+  /** The password was right; the account has a second factor and the code was not sent. */
+  totp_required: 401,
+  /** The email and password open accounts in several organizations: the request must name one. */
+  organization_required: 409,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

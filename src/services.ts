@@ -16,6 +16,8 @@ import { rewardAudience } from './modules/rewards/audience.ts';
 import { createRewardsService } from './modules/rewards/service.ts';
 import { createAudience } from './modules/segments/audience.ts';
 import { createSegmentsService } from './modules/segments/service.ts';
+import { cashierDailyCap } from './modules/staff/cashier-cap.ts';
+import { createStaffService } from './modules/staff/service.ts';
 import { createTiersService } from './modules/tiers/service.ts';
 import { createTransactionsService } from './modules/transactions/service.ts';
 import {
@@ -28,9 +30,14 @@ export interface ServicesOptions {
   masterKey?: string | undefined;
   onBackgroundError?: (error: unknown) => void;
   webhooks?: Partial<WebhookSettings>;
+  /** Staff sign-in: PUBLIC_URL (emailed links) and REGULARS_SESSION_SECRET. */
+  staff?: { publicUrl?: string | undefined; sessionSecret?: string | undefined };
   /** SMTP and SMS provider; without them messages are refused (or logged, in development). */
   messaging?: MessengerOptions;
 }
+
+/** Where emailed links point when PUBLIC_URL is not given (the server's default port). */
+const DEFAULT_PUBLIC_URL = 'http://localhost:8080';
 
 /** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
 export function createServices(database: Database, options: ServicesOptions = {}) {
@@ -69,7 +76,17 @@ export function createServices(database: Database, options: ServicesOptions = {}
     customers: services.customers,
     pointTypes,
     organizations: services.organizations,
+    beforeManualAdd: cashierDailyCap,
   });
+  const staff = createStaffService(
+    db,
+    { organizations, locations, messenger: services.messaging },
+    {
+      publicUrl: options.staff?.publicUrl ?? DEFAULT_PUBLIC_URL,
+      sessionSecret: options.staff?.sessionSecret,
+      onBackgroundError: options.onBackgroundError,
+    },
+  );
   const audience = createAudience(db, { ...services, tiers, segments, onError: options.onBackgroundError });
   const rewards = createRewardsService(db, {
     ...services,
@@ -91,6 +108,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
     ...services,
     customers: systemEvents.watchCustomers(audience.watchCustomers(services.customers)),
     systemEvents,
+    staff,
     pointTypes,
     ledger: audience.watchLedger(ledger),
     tiers,

@@ -53,7 +53,30 @@ const DECLARED: Record<string, Scope> = {
   'POST /v1/api-keys': 'access',
   'PATCH /v1/api-keys/:keyId': 'access',
   'POST /v1/api-keys/:keyId/revoke': 'access',
+  'GET /v1/auth/me': 'till',
+  'GET /v1/staff': 'access',
+  'POST /v1/staff': 'access',
+  'GET /v1/staff/:id': 'access',
+  'PATCH /v1/staff/:id': 'access',
+  'DELETE /v1/staff/:id': 'access',
+  'POST /v1/staff/:id/invite': 'access',
 };
+
+/**
+ * Routes under /v1 that no organization key calls: staff sign-in (public), and what any signed-in
+ * staff user does for themselves (their session authenticates them, whatever their role).
+ */
+const NOT_FOR_KEYS = new Set([
+  'POST /v1/auth/accept-invite',
+  'POST /v1/auth/sign-in',
+  'POST /v1/auth/refresh',
+  'POST /v1/auth/sign-out',
+  'POST /v1/auth/password-reset',
+  'POST /v1/auth/password-reset/complete',
+  'POST /v1/auth/totp/enrol',
+  'POST /v1/auth/totp/confirm',
+  'POST /v1/auth/totp/disable',
+]);
 
 /** The scopes each key scope reaches (admin ⊇ integration ⊇ till; admin ⊇ read). */
 const REACHES: Record<KeyScope, Scope[]> = {
@@ -74,7 +97,10 @@ interface ScopedRoute {
 function scopedRoutes(ctx: TestContext): ScopedRoute[] {
   return servedRoutes(ctx.app).flatMap(({ method, path }) => {
     const dialect = path.startsWith('/compat/');
-    const tenant = path.startsWith('/v1/') && !path.startsWith('/v1/organizations');
+    const tenant =
+      path.startsWith('/v1/') &&
+      !path.startsWith('/v1/organizations') &&
+      !NOT_FOR_KEYS.has(`${method} ${path}`);
     if (!dialect && !tenant) return [];
     const scope = dialect ? 'till' : (DECLARED[`${method} ${path}`] ?? (method === 'GET' ? 'read' : 'admin'));
     return [{ method, path, scope, dialect }];

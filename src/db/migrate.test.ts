@@ -71,7 +71,7 @@ describe('migrations', () => {
       from pg_indexes where schemaname = 'public' and indexdef like 'CREATE UNIQUE INDEX%'`,
     );
     // Platform-level tables, not tenant data.
-    const exempt = new Set(['organizations', 'platform_secrets']);
+    const exempt = new Set(['organizations', 'platform_secrets', 'platform_keys']);
     const offenders = [
       ...constraints
         .filter((row) => !exempt.has(row.table_name) && row.first_column !== 'organization_id')

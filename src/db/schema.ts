@@ -10,6 +10,7 @@ export * from '../modules/organizations/schema.ts';
 export * from '../modules/point-types/schema.ts';
 export * from '../modules/rewards/schema.ts';
 export * from '../modules/segments/schema.ts';
+export * from '../modules/staff/schema.ts';
 export * from '../modules/tiers/schema.ts';
 export * from '../modules/transactions/schema.ts';
 export * from '../modules/webhooks/schema.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -11,6 +12,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import { staffAuthenticators } from '../modules/staff/authenticators.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { lazyCompilers } from './compilers.ts';
@@ -32,6 +34,11 @@ export interface ServerOptions {
   /** Logger options: `loggerOptions` of src/logging.ts (redactions, error serializer), or false. */
   logger?: FastifyServerOptions['logger'];
   rateLimit?: RateLimitOptions;
+  /**
+   * Which proxies in front to believe about the client (X-Forwarded-For, -Proto): what request.ip
+   * (per-address limits) and request.protocol (Secure cookies) read. Fastify's `trustProxy`.
+   */
+  trustProxy?: boolean | string | undefined;
   /** Registers the modules' and dialects' routes (src/app.ts `registerRoutes`), after the shared hooks and plugins. */
   routes?: (app: App, services: Services) => Promise<void>;
 }
@@ -52,6 +59,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   const compilers = lazyCompilers();
   const app = Fastify({
     logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     schemaController: {
@@ -86,8 +94,10 @@ export async function buildServer(services: Services, options: ServerOptions = {
     return payload;
   });
 
+  // Cookies are parsed first: staff sessions of the web apps are read from one in the auth hook.
+  await app.register(cookie);
   // Request decorators and hooks first, so that every route (plugins' included) sees them.
-  registerAuth(app, { apiKeys: services.apiKeys });
+  registerAuth(app, { apiKeys: services.apiKeys, staff: staffAuthenticators(services.staff.sessions) });
   registerLocationAccess(app);
   registerIdempotency(app, services.idempotency);
   await app.register(helmet, { contentSecurityPolicy: false });

@@ -61,7 +61,18 @@ export interface LedgerDependencies {
   customers: CustomerDirectory;
   pointTypes: PointTypesService;
   organizations: OrganizationDirectory;
+  /**
+   * Checks a manual add inside its transaction, with the balance locked, just before its entry is
+   * written; it throws to refuse it. The staff module's cashier daily cap (src/modules/staff/cashier-cap.ts).
+   */
+  beforeManualAdd?: ManualAddGuard | undefined;
 }
+
+export type ManualAddGuard = (
+  tx: Tx,
+  input: CreditInput,
+  context: { organization: Organization; now: Date },
+) => Promise<void>;
 
 /** What every operation on one customer's points says. */
 export interface OperationInput {
@@ -240,7 +251,8 @@ export function createLedgerOperations(deps: LedgerDependencies) {
       );
     }
     await canEarn(tx, input.organizationId, customer);
-    const { timeZone } = input.known?.organization ?? (await organizations.get(input.organizationId, tx));
+    const organization = input.known?.organization ?? (await organizations.get(input.organizationId, tx));
+    const { timeZone } = organization;
     const activeFrom = kind === 'earn' ? activeFromFor(pointType, now, timeZone) : (input.activeFrom ?? now);
     let expiresAt: Date | null;
     if (input.expiresAt !== undefined) {
@@ -257,6 +269,7 @@ export function createLedgerOperations(deps: LedgerDependencies) {
         );
       }
     }
+    if (kind === 'add') await deps.beforeManualAdd?.(tx, input, { organization, now });
     const entry = await record(tx, session, {
       kind,
       reason: input.reason,

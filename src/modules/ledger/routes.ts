@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
+import { ACTOR_TYPES } from '../../domain/actors.ts';
 import { ENTRY_KINDS, parsePoints, toPoints } from '../../domain/points.ts';
 import { actorOf, tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
@@ -69,10 +70,10 @@ const LedgerEntrySchema = Type.Object(
     ),
     reason: nullable(Type.String({ description: 'Why', examples: ['Birthday gift'] })),
     actor: Type.Object({
-      type: Type.Union([Type.Literal('api_key'), Type.Literal('system')], {
-        description: 'Who did it: an API key or the engine itself',
+      type: Type.Enum(ACTOR_TYPES, {
+        description: 'Who did it: an API key, a staff user, the member, or the engine itself',
       }),
-      id: nullable(Type.String({ description: 'The API key id; null for the system' })),
+      id: nullable(Type.String({ description: 'The key, staff user or member id; null for the system' })),
     }),
     source: nullable(
       Type.Object({

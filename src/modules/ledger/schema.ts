@@ -105,6 +105,10 @@ export const ledgerEntries = pgTable(
       t.kind,
     ),
     index('ledger_entries_customer_idx').on(t.organizationId, t.customerId, t.id),
+    // A staff user's manual adds of the day: what the cashier daily cap sums.
+    index('ledger_entries_staff_adds_idx')
+      .on(t.organizationId, t.actorId, t.createdAt)
+      .where(sql`${t.actorType} = 'staff' and ${t.kind} = 'add'`),
     index('ledger_entries_related_idx')
       .on(t.organizationId, t.relatedEntryId)
       .where(sql`${t.relatedEntryId} is not null`),

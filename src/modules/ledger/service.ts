@@ -38,6 +38,7 @@ export type {
   CustomerDirectory,
   LedgerCustomer,
   LedgerDependencies,
+  ManualAddGuard,
   OperationInput,
   OperationResult,
   OrganizationDirectory,

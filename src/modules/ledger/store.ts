@@ -451,3 +451,28 @@ export async function dueBalances(
     pointTypeId: row.point_type_id!,
   }));
 }
+
+/**
+ * The points one staff user added by hand (`add` entries they made) since `since`: what the
+ * cashier daily cap counts. Cancelled adds still count: the cap is on what a cashier hands out.
+ */
+export async function manualAddsBy(
+  executor: Executor,
+  organizationId: string,
+  staffUserId: string,
+  since: Date,
+): Promise<Hundredths> {
+  const [row] = await executor
+    .select({ total: sql<string>`coalesce(sum(${ledgerEntries.points}), 0)::text` })
+    .from(ledgerEntries)
+    .where(
+      and(
+        eq(ledgerEntries.organizationId, organizationId),
+        eq(ledgerEntries.actorType, 'staff'),
+        eq(ledgerEntries.actorId, staffUserId),
+        eq(ledgerEntries.kind, 'add'),
+        gte(ledgerEntries.createdAt, since),
+      ),
+    );
+  return Number(row?.total ?? 0);
+}

@@ -106,6 +106,13 @@ export const ProgramSettingsSchema = Type.Object(
           'Whether what rewards take off an order still earns points when its ticket arrives (default false: members earn on what they paid)',
       }),
     ),
+    cashierDailyPointsCap: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), Type.Null()], {
+        description:
+          "The most points one cashier (a staff user with the cashier role) may add by hand (POST /v1/customers/{id}/points/add) in one of the organization's local days, in whole points; null = no cap (default null)",
+        examples: [500],
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
 );
@@ -130,6 +137,7 @@ export const DEFAULT_SETTINGS: Required<Omit<ProgramSettings, DerivedSettings>> 
   tierDowngradePolicy: 'immediate',
   tierDowngradeDays: 30,
   rewardDiscountsEarn: false,
+  cashierDailyPointsCap: null,
 };
 
 /** The settings with their defaults; `language` stays as set (its default needs the country: languageOf). */

@@ -18,6 +18,10 @@ export const StaffRole = Type.Enum(STAFF_ROLES, {
 });
 export type StaffRole = Static<typeof StaffRole>;
 
+export function isStaffRole(candidate: string): candidate is StaffRole {
+  return (STAFF_ROLES as readonly string[]).includes(candidate);
+}
+
 const ROLE_REACH: Record<StaffRole, readonly RouteScope[]> = {
   owner: ['admin', 'integration', 'till', 'read', 'access'],
   manager: ['admin', 'integration', 'till', 'read'],
