@@ -8,6 +8,7 @@ import { DatabaseConnectionError } from './db/connection.ts';
 import { DataDirectoryLockedError } from './db/data-dir-lock.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
+import { MASTER_CALLER, runWithContext } from './http/request-context.ts';
 import { loggerOptions } from './logging.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
@@ -76,7 +77,15 @@ async function withServices<T>(
     throw new DatabaseInUseError(`${error.message}\nStop the server${instead ? `, ${instead}` : ' first'}.`);
   });
   try {
-    return await fn(createServices(database));
+    // What the command changes, the audit log records as the platform operator's, run from the CLI.
+    const context = {
+      requestId: null,
+      ip: null,
+      userAgent: `regulars ${command}`,
+      caller: () => MASTER_CALLER,
+      auditMode: () => 'changes' as const,
+    };
+    return await runWithContext(context, () => fn(createServices(database)));
   } finally {
     await database.close();
   }

@@ -27,6 +27,8 @@ export interface Config {
   embeddedMaintenanceIntervalMs: number;
   logLevel: string;
   webhooks: WebhooksConfig;
+  /** How long audit log rows are kept; 0 = for ever. */
+  auditRetentionDays: number;
 }
 
 export interface WebhooksConfig {
@@ -145,5 +147,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownGraceMs: integer(env, 'WEBHOOKS_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       retentionMs: integer(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650) * DAY_MS,
     },
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 400, 0, 36_500),
   };
 }

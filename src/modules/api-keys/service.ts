@@ -2,9 +2,11 @@ import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
+import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { notFound } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
+import { recordAudit } from '../audit/service.ts';
 import { apiKeys, platformSecrets } from './schema.ts';
 import { type ApiKeyScope, DEFAULT_API_KEY_SCOPES, reachOfScopes } from './scopes.ts';
 import { generateApiKey, generateMasterKey, hashSecret, sameHash } from './secrets.ts';
@@ -104,18 +106,26 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
       scopes: readonly ApiKeyScope[] = DEFAULT_API_KEY_SCOPES,
     ) {
       const { key, prefix } = generateApiKey();
-      const [row] = await db
-        .insert(apiKeys)
-        .values({
+      return transaction(db, async (tx) => {
+        const [row] = await tx
+          .insert(apiKeys)
+          .values({
+            organizationId,
+            id: newId(),
+            name: name ?? null,
+            prefix,
+            keyHash: hashSecret(key),
+            scopes: [...scopes],
+          })
+          .returning();
+        await recordAudit(tx, {
           organizationId,
-          id: newId(),
-          name: name ?? null,
-          prefix,
-          keyHash: hashSecret(key),
-          scopes: [...scopes],
-        })
-        .returning();
-      return { ...row!, key };
+          action: 'api_key.created',
+          subject: { type: 'api_key', id: row!.id },
+          changes: { name: row!.name, prefix, scopes: row!.scopes },
+        });
+        return { ...row!, key };
+      });
     },
 
     list(organizationId: string, page: PageRequest) {
@@ -129,11 +139,24 @@ export function createApiKeysService(db: Db, options: ApiKeysServiceOptions = {}
 
     async revoke(organizationId: string, id: string) {
       if (!isUuid(organizationId) || !isUuid(id)) throw notFound('API key');
-      const [row] = await db
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-        .returning();
+      const row = await transaction(db, async (tx) => {
+        const [revoked] = await tx
+          .update(apiKeys)
+          .set({ revokedAt: new Date() })
+          .where(
+            and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)),
+          )
+          .returning();
+        if (revoked) {
+          await recordAudit(tx, {
+            organizationId,
+            action: 'api_key.revoked',
+            subject: { type: 'api_key', id },
+            changes: { revokedAt: { before: null, after: revoked.revokedAt } },
+          });
+        }
+        return revoked;
+      });
       if (!row) {
         const [existing] = await db
           .select()
