@@ -11,6 +11,7 @@ import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
 import { loggerOptions } from './logging.ts';
 import { apiKeyRoutes } from './modules/api-keys/routes.ts';
+import { auditRoutes } from './modules/audit/routes.ts';
 import { customerRoutes } from './modules/customers/routes.ts';
 import { earningRuleRoutes } from './modules/earning-rules/routes.ts';
 import { triggerRoutes } from './modules/earning-rules/trigger-routes.ts';
@@ -67,6 +68,7 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   webhookRoutes(app, services.webhooks);
   staffRoutes(app, services.staff);
   authRoutes(app, services.staff);
+  auditRoutes(app, services.audit);
 }
 
 /** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */
@@ -75,6 +77,7 @@ export function buildApp(services: Services, options: Omit<ServerOptions, 'route
 }
 
 const MAINTENANCE_PAUSE_WORTH_LOGGING_MS = 100;
+const DAY_MS = 86_400_000;
 
 export interface RunningServer {
   app: App;
@@ -183,6 +186,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           },
         })
       : undefined;
+  // Audit rows past the retention (AUDIT_RETENTION_DAYS; 0 keeps them for ever) are deleted hourly.
+  const auditPurge =
+    config.auditRetentionDays > 0
+      ? startPeriodicJob(
+          () => services.audit.purgeBefore(new Date(Date.now() - config.auditRetentionDays * DAY_MS)),
+          {
+            intervalMs: 3_600_000,
+            onError: (error) => running.log.error({ err: error }, 'audit log purge failed'),
+            onRun: (deleted) => {
+              if (deleted > 0) running.log.info({ deleted }, 'audit log rows past the retention purged');
+            },
+          },
+        )
+      : undefined;
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, {
         ...config.webhooks,
@@ -206,6 +223,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         rewardsJob?.stop(),
         birthdays.stop(),
         embeddedMaintenance?.stop(),
+        auditPurge?.stop(),
       ]);
       await services.messaging.close();
       await database.close();

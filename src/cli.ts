@@ -8,6 +8,7 @@ import { DatabaseConnectionError } from './db/connection.ts';
 import { DataDirectoryLockedError } from './db/data-dir-lock.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { AppError } from './errors.ts';
+import { MASTER_CALLER, runWithContext } from './http/request-context.ts';
 import { loggerOptions } from './logging.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
 import { isStaffRole, STAFF_ROLES } from './modules/staff/roles.ts';
@@ -90,7 +91,15 @@ async function withServices<T>(
     messaging: { ...config.messaging, logger },
   });
   try {
-    return await fn(services);
+    // What the command changes, the audit log records as the platform operator's, run from the CLI.
+    const context = {
+      requestId: null,
+      ip: null,
+      userAgent: `regulars ${command}`,
+      caller: () => MASTER_CALLER,
+      auditMode: () => 'changes' as const,
+    };
+    return await runWithContext(context, () => fn(services));
   } finally {
     await services.messaging.close();
     await database.close();

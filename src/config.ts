@@ -35,6 +35,8 @@ export interface Config {
   /** The proxies whose X-Forwarded-For/-Proto are believed: false, true (any), or addresses/CIDRs. */
   trustProxy: boolean | string;
   messaging: MessagingConfig;
+  /** How long audit log rows are kept; 0 = for ever. */
+  auditRetentionDays: number;
 }
 
 /** Email and SMS delivery (src/modules/messaging). */
@@ -221,5 +223,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       smsProviderToken: env.SMS_PROVIDER_TOKEN || undefined,
       developmentLog: env.NODE_ENV !== 'production',
     },
+    auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 400, 0, 36_500),
   };
 }

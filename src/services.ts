@@ -1,6 +1,7 @@
 import { createConfigCache } from './db/config-cache.ts';
 import type { Database } from './db/connection.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
+import { createAuditService } from './modules/audit/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
 import { createEarningRulesService } from './modules/earning-rules/service.ts';
 import { createSystemEvents } from './modules/earning-rules/system-events.ts';
@@ -63,6 +64,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
     database,
     configCache,
     apiKeys: createApiKeysService(db, { ownLocationIds: locations.ownIds }, options),
+    audit: createAuditService(db),
     customers,
     earningRules: createEarningRulesService(db, configCache, { pointTypes, locations, tiers, segments }),
     events: createEventsService(db),

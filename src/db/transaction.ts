@@ -83,6 +83,31 @@ export function beforeCommit(executor: Executor, hook: () => Promise<void>): boo
 }
 
 /**
+ * A buffer of rows that each transaction writes in one statement just before it commits (its
+ * events, its audit rows): `add(tx, rows)` joins the transaction's buffer, opening it on first
+ * use. Outside a transaction opened by `transaction()` the rows are written at once, and so is a
+ * batch larger than `maxBuffered` (a CSV import's), so memory does not hold it until the commit.
+ */
+export function commitBuffer<Row>(
+  write: (executor: Executor, rows: readonly Row[]) => Promise<void>,
+  maxBuffered = 100,
+) {
+  const buffered = new WeakMap<Executor, Row[]>();
+  return async function add(executor: Executor, rows: readonly Row[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (rows.length > maxBuffered) return write(executor, rows);
+    const pending = buffered.get(executor);
+    if (pending) {
+      pending.push(...rows);
+      return;
+    }
+    const batch = [...rows];
+    if (beforeCommit(executor, () => write(executor, batch))) buffered.set(executor, batch);
+    else await write(executor, batch);
+  };
+}
+
+/**
  * Runs hook once the transaction behind executor commits (a retried attempt's hooks are dropped
  * with it). Outside a transaction opened by `transaction()`, there is nothing to wait for: it runs now.
  */

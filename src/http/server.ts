@@ -20,6 +20,7 @@ import { registerIdempotency } from './idempotency.ts';
 import { registerJsonBodyParser } from './json-body.ts';
 import { registerLocationAccess } from './location-access.ts';
 import { sendProblem, toAppError } from './problem.ts';
+import { registerRequestContext } from './request-context.ts';
 import { refuseOutsizedNumbers, refuseUnstorableText } from './request-guards.ts';
 import { ProblemSchema } from './schemas.ts';
 import type { App } from './types.ts';
@@ -74,6 +75,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('compileSchemas', compilers.compileAll);
+  // First of all hooks: everything after it (auth, handlers, services) sees the request's context.
+  registerRequestContext(app);
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toAppError(error, request)));
   registerJsonBodyParser(app);
   app.setNotFoundHandler((request, reply) =>

@@ -47,6 +47,11 @@ declare module 'fastify' {
      * (master, public) have none. src/http/auth.ts fills it in and enforces it.
      */
     scope?: RouteScope;
+    /**
+     * `all-events`: the audit log records every event the request emits (manual points operations),
+     * not only changes to configuration and people (src/modules/audit/service.ts).
+     */
+    audit?: 'all-events';
   }
   interface FastifyRequest {
     tenant: Tenant | null;

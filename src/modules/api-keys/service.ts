@@ -7,6 +7,7 @@ import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { conflict, notFound } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
+import { recordAudit } from '../audit/service.ts';
 import { requireNotSelf, requireWithinGrantor } from './grants.ts';
 import { apiKeys, platformSecrets } from './schema.ts';
 import { type ApiKeyScope, DEFAULT_API_KEY_SCOPES, reachOfScopes } from './scopes.ts';
@@ -172,19 +173,27 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
       if (grantor) requireWithinGrantor(grantor, { scopes, locationIds }, 'body');
       await requireOwnLocations(organizationId, locationIds);
       const { key, prefix } = generateApiKey();
-      const [row] = await db
-        .insert(apiKeys)
-        .values({
+      return transaction(db, async (tx) => {
+        const [row] = await tx
+          .insert(apiKeys)
+          .values({
+            organizationId,
+            id: newId(),
+            name: input.name ?? null,
+            prefix,
+            keyHash: hashSecret(key),
+            scopes: [...scopes],
+            locationIds,
+          })
+          .returning();
+        await recordAudit(tx, {
           organizationId,
-          id: newId(),
-          name: input.name ?? null,
-          prefix,
-          keyHash: hashSecret(key),
-          scopes: [...scopes],
-          locationIds,
-        })
-        .returning();
-      return { ...row!, key };
+          action: 'api_key.created',
+          subject: { type: 'api_key', id: row!.id },
+          changes: { name: row!.name, prefix, scopes: row!.scopes, locationIds: row!.locationIds },
+        });
+        return { ...row!, key };
+      });
     },
 
     /**
@@ -227,6 +236,16 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
           })
           .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id)))
           .returning();
+        await recordAudit(tx, {
+          organizationId,
+          action: 'api_key.updated',
+          subject: { type: 'api_key', id: updated!.id },
+          changes: {
+            name: { before: existing.name, after: updated!.name },
+            scopes: { before: existing.scopes, after: updated!.scopes },
+            locationIds: { before: existing.locationIds, after: updated!.locationIds },
+          },
+        });
         return updated!;
       });
       forget(row.id); // the stored id: the one cached tenants carry, whatever case the caller wrote
@@ -249,11 +268,24 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
         requireNotSelf(grantor, id);
         requireWithinGrantor(grantor, await find(organizationId, id), 'existing');
       }
-      const [row] = await db
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-        .returning();
+      const row = await transaction(db, async (tx) => {
+        const [revoked] = await tx
+          .update(apiKeys)
+          .set({ revokedAt: new Date() })
+          .where(
+            and(eq(apiKeys.organizationId, organizationId), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)),
+          )
+          .returning();
+        if (revoked) {
+          await recordAudit(tx, {
+            organizationId,
+            action: 'api_key.revoked',
+            subject: { type: 'api_key', id },
+            changes: { revokedAt: { before: null, after: revoked.revokedAt } },
+          });
+        }
+        return revoked;
+      });
       if (!row) return find(organizationId, id);
       forget(row.id);
       return row;

@@ -1,9 +1,7 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.ts';
 import { tenantOf } from '../../http/auth.ts';
+import { CsvResponse, sendCsv } from '../../http/csv.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import { StreamedBody } from '../../http/streamed-body.ts';
@@ -12,9 +10,6 @@ import { IMPORTABLE_FIELDS } from './csv-columns.ts';
 import { type CustomerImport, type CustomerImportError, JOB_ERRORS_SHOWN } from './import.ts';
 import { IMPORT_MODES, IMPORT_STATUSES } from './schema.ts';
 import type { CustomersService } from './service.ts';
-
-/** A streamed CSV body (documented as text; typed as the stream the handler sends). */
-const CsvStream = Type.Unsafe<Readable>({ type: 'string', description: 'CSV text' });
 
 const count = (description: string) => Type.Integer({ minimum: 0, description, examples: [990] });
 
@@ -213,7 +208,7 @@ export function importRoutes(app: App, customers: CustomersService) {
         params: IdParams,
         produces: ['text/csv'],
         response: {
-          200: { description: 'CSV with a header row', content: { 'text/csv': { schema: CsvStream } } },
+          200: CsvResponse,
           ...errorResponses(401, 404),
         },
       },
@@ -221,23 +216,16 @@ export function importRoutes(app: App, customers: CustomersService) {
     async (request, reply) => {
       const organizationId = tenantOf(request).organizationId;
       const job = await imports.get(organizationId, request.params.id);
-      const csv = stringify({ header: true, columns: ['row', 'field', 'reason'] });
-      pipeline(
-        Readable.from(
-          (async function* () {
-            for await (const error of imports.allErrors(organizationId, job.id)) {
-              yield [String(error.row), error.field ?? '', error.reason];
-            }
-          })(),
-        ),
-        csv,
-      ).catch((error: unknown) =>
-        request.log.error({ err: error }, 'import errors export failed mid-stream'),
-      );
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="customer-import-${job.id}-errors.csv"`)
-        .send(csv);
+      return sendCsv(request, reply, {
+        columns: ['row', 'field', 'reason'],
+        rows: (async function* () {
+          for await (const error of imports.allErrors(organizationId, job.id)) {
+            yield [String(error.row), error.field ?? '', error.reason];
+          }
+        })(),
+        filename: `customer-import-${job.id}-errors.csv`,
+        what: 'import errors export',
+      });
     },
   );
 }

@@ -1,9 +1,7 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { stringify } from 'csv-stringify';
 import { Type } from 'typebox';
 import { notFound } from '../../errors.ts';
 import { tenantOf } from '../../http/auth.ts';
+import { CsvResponse, sendCsv } from '../../http/csv.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
@@ -14,9 +12,6 @@ import { CSV_COLUMNS, customerCells } from './csv-columns.ts';
 import { importRoutes } from './import-routes.ts';
 import { CUSTOMER_STATUSES } from './schema.ts';
 import type { Customer, CustomersService } from './service.ts';
-
-/** A streamed CSV body (documented as text; typed as the stream the handler sends). */
-const CsvStream = Type.Unsafe<Readable>({ type: 'string', description: 'CSV text' });
 
 const Filters = {
   email: Type.Optional(
@@ -211,26 +206,21 @@ export function customerRoutes(app: App, customers: CustomersService) {
         querystring: ExportQuery,
         produces: ['text/csv'],
         response: {
-          200: { description: 'CSV with a header row', content: { 'text/csv': { schema: CsvStream } } },
+          200: CsvResponse,
           ...errorResponses(401, 422),
         },
       },
     },
     async (request, reply) => {
       const rows = await customers.iterate(tenantOf(request).organizationId, request.query);
-      const csv = stringify({ header: true, columns: [...CSV_COLUMNS] });
-      pipeline(
-        Readable.from(
-          (async function* () {
-            for await (const customer of rows) yield customerCells(customer);
-          })(),
-        ),
-        csv,
-      ).catch((error: unknown) => request.log.error({ err: error }, 'customer export failed mid-stream'));
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', 'attachment; filename="customers.csv"')
-        .send(csv);
+      return sendCsv(request, reply, {
+        columns: CSV_COLUMNS,
+        rows: (async function* () {
+          for await (const customer of rows) yield customerCells(customer);
+        })(),
+        filename: 'customers.csv',
+        what: 'customer export',
+      });
     },
   );
 

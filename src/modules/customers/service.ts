@@ -7,6 +7,7 @@ import { answered, mapped, type PartRead } from '../../db/together.ts';
 import { transaction } from '../../db/transaction.ts';
 import { emailKey, isUuid, needsDefaultCountry, normalizePhone } from '../../domain/customers.ts';
 import { AppError, type FieldError, notFound, validationFailed } from '../../errors.ts';
+import { eraseMemberValues } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
 import { effectiveSettings } from '../organizations/settings.ts';
@@ -295,6 +296,8 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
           .set(erasedValues(new Date()))
           .where(and(eq(customers.organizationId, organizationId), eq(customers.id, current.id)))
           .returning();
+        // The audit log's copies of their personal fields go with them.
+        await eraseMemberValues(tx, organizationId, current.id);
         await emit(tx, customerEvent('customer.anonymized', customer!));
         return customer!;
       });
@@ -314,6 +317,7 @@ export function createCustomersService(db: Db, organizations: Pick<Organizations
           .set({ ...(current.anonymizedAt ? {} : erasedValues(now)), deletedAt: now, updatedAt: now })
           .where(and(eq(customers.organizationId, organizationId), eq(customers.id, current.id)))
           .returning();
+        if (!current.anonymizedAt) await eraseMemberValues(tx, organizationId, current.id);
         await emit(tx, customerEvent('customer.deleted', customer!));
       });
     },

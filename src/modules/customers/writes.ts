@@ -4,6 +4,7 @@ import { newId } from '../../db/ids.ts';
 import { sqlState, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
 import { REFERRAL_CODE_LENGTH, randomCode } from '../../domain/customers.ts';
 import { type AppError, conflict } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import { emit, emitMany } from '../events/service.ts';
 import { type Customer, type CustomerValues, changedFields } from './input.ts';
 import { customers } from './schema.ts';
@@ -134,6 +135,7 @@ export async function updateCustomer(
       type: 'customer.updated',
       subject,
       payload: { customerId: current.id, changed: dataChanged, ...eventPayload },
+      changes: changesBetween(current, customer!, dataChanged as (keyof Customer)[]),
     });
   }
   if (changed.includes('status')) {
@@ -142,6 +144,7 @@ export async function updateCustomer(
       type: 'customer.status_changed',
       subject,
       payload: { customerId: current.id, from: current.status, to: customer!.status, ...eventPayload },
+      changes: changesBetween(current, customer!, ['status']),
     });
   }
   return { customer: customer!, changed };

@@ -16,9 +16,10 @@ import type {
   RuleLimit,
 } from '../../domain/earning/types.ts';
 import { notFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
 import type { PointTypesService } from '../point-types/service.ts';
-import { type ApiConfig, configFromApi } from './contract.ts';
+import { type ApiConfig, configFromApi, configToApi } from './contract.ts';
 import { earningRules, ruleAwards } from './schema.ts';
 
 export type EarningRuleRow = typeof earningRules.$inferSelect;
@@ -248,6 +249,12 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
         type: eventType,
         subject: { type: 'earning_rule', id },
         payload: { ruleId: id, changed: Object.keys(values) },
+        // The config as the API shows it (points as decimals), as the audit log records it.
+        changes: changesBetween(
+          { ...current, config: configToApi(current.config) },
+          { ...row!, config: configToApi(row!.config) },
+          Object.keys(values) as (keyof EarningRuleRow)[],
+        ),
       });
       return row!;
     });

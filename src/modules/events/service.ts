@@ -3,7 +3,9 @@ import type { Db, Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { deferredWrite } from '../../db/pipeline.ts';
-import { beforeCommit } from '../../db/transaction.ts';
+import { commitBuffer } from '../../db/transaction.ts';
+import type { FieldChange } from '../audit/schema.ts';
+import { auditEvents } from '../audit/service.ts';
 import { eventDispatchQueue, events } from './schema.ts';
 
 export interface NewEvent {
@@ -12,12 +14,14 @@ export interface NewEvent {
   type: string;
   subject: { type: string; id: string };
   payload: Record<string, unknown>;
+  /**
+   * The changed fields' values before and after, for the audit log only (never in the payload,
+   * which webhooks carry out): given where the change has both at hand.
+   */
+  changes?: Record<string, FieldChange>;
 }
 
 export type EventRow = typeof events.$inferSelect;
-
-/** Events emitted in a transaction opened by `transaction()`, written together just before it commits. */
-const buffered = new WeakMap<Executor, EventRow[]>();
 
 /**
  * The one way to emit an event: call it with the transaction that makes the change,
@@ -28,6 +32,7 @@ const buffered = new WeakMap<Executor, EventRow[]>();
 export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
   const row = toRow(event, new Date());
   await queue(tx, [row]);
+  await auditEvents(tx, [event], row.createdAt);
   return row;
 }
 
@@ -39,12 +44,12 @@ export async function emit(tx: Executor, event: NewEvent): Promise<EventRow> {
 export async function emitMany(tx: Executor, batch: readonly NewEvent[]): Promise<void> {
   if (batch.length === 0) return;
   const createdAt = new Date();
-  const rows = batch.map((event) => toRow(event, createdAt));
-  if (rows.length > MAX_BUFFERED_BATCH) await writeEvents(tx, rows);
-  else await queue(tx, rows);
+  await queue(
+    tx,
+    batch.map((event) => toRow(event, createdAt)),
+  );
+  await auditEvents(tx, batch, createdAt);
 }
-
-const MAX_BUFFERED_BATCH = 100;
 
 function toRow(event: NewEvent, createdAt: Date): EventRow {
   return {
@@ -58,17 +63,8 @@ function toRow(event: NewEvent, createdAt: Date): EventRow {
   };
 }
 
-/** Adds rows to the transaction's buffer (opening it on first use), or writes them now outside `transaction()`. */
-async function queue(tx: Executor, rows: EventRow[]): Promise<void> {
-  const pending = buffered.get(tx);
-  if (pending) {
-    pending.push(...rows);
-    return;
-  }
-  const batch = [...rows];
-  if (beforeCommit(tx, () => writeEvents(tx, batch))) buffered.set(tx, batch);
-  else await writeEvents(tx, batch);
-}
+/** Events emitted in a transaction opened by `transaction()`, written together just before it commits. */
+const queue = commitBuffer(writeEvents);
 
 /**
  * The events and their places in the dispatch queue, in one statement: the rows travel as one

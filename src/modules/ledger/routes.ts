@@ -315,7 +315,8 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
     // What a till does to points (add, spend, block); the rest stays with the default, admin.
     config: { scope?: ApiKeyScope } = {},
   ) => ({
-    config,
+    // Points moved by hand: the audit log records their events (tickets' points it leaves out).
+    config: { ...config, audit: 'all-events' as const },
     schema: {
       tags,
       summary,
@@ -477,6 +478,7 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
   app.post(
     '/v1/points/entries/:entryId/cancel',
     {
+      config: { audit: 'all-events' },
       schema: {
         tags,
         summary:

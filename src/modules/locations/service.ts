@@ -7,6 +7,7 @@ import { ownRowIds } from '../../db/references.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isCountry, isTimeZone } from '../../domain/locale.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
 import { brands, locations } from './schema.ts';
 
@@ -151,14 +152,20 @@ export function createLocationsService(db: Db, configCache: ConfigCache) {
       checkLocation(patch);
       return guardExternalId(() =>
         transaction(db, async (tx) => {
+          const where = and(eq(locations.organizationId, organizationId), eq(locations.id, id));
+          // Locked: the values before, as the audit log records them, are the ones this update replaces.
+          const [before] = await tx.select().from(locations).where(where).for('update');
+          if (!before) throw notFound('location');
           const [row] = await tx
             .update(locations)
             .set({ ...patch, updatedAt: new Date() })
-            .where(and(eq(locations.organizationId, organizationId), eq(locations.id, id)))
+            .where(where)
             .returning();
-          if (!row) throw notFound('location');
           await configCache.changed(tx, organizationId);
-          await emit(tx, locationEvent('location.updated', row, { changed: Object.keys(patch) }));
+          await emit(tx, {
+            ...locationEvent('location.updated', row!, { changed: Object.keys(patch) }),
+            changes: changesBetween(before, row!, Object.keys(patch) as (keyof typeof before)[]),
+          });
           return read(organizationId, id, tx);
         }),
       );

@@ -7,6 +7,7 @@ import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { isCountry, isCurrency, isTimeZone } from '../../domain/locale.ts';
 import { notFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
 import { organizations } from './schema.ts';
 import type { ProgramSettings } from './settings.ts';
@@ -107,6 +108,7 @@ export function createOrganizationsService(
           type: 'organization.updated',
           subject: { type: 'organization', id: organizationId },
           payload: { changed: Object.keys(patch) },
+          changes: changesBetween(current, updated!, Object.keys(patch) as (keyof Organization)[]),
         });
         return updated!;
       });

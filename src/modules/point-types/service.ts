@@ -6,6 +6,7 @@ import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts
 import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
 import type { ExpiryRounding } from '../../domain/points.ts';
 import { conflict, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
 import type { Organization } from '../organizations/service.ts';
 import { pointTypes } from './schema.ts';
@@ -175,6 +176,7 @@ export function createPointTypesService(db: Db, configCache: ConfigCache) {
             type: 'point_type.updated',
             subject: { type: 'point_type', id },
             payload: { pointTypeId: id, changed: Object.keys(patch) },
+            changes: changesBetween(current, row!, Object.keys(patch) as (keyof typeof current)[]),
           });
           return row!;
         }),

@@ -9,9 +9,11 @@ import { onUniqueViolation, transaction } from '../../db/transaction.ts';
 import type { LimitPeriod } from '../../domain/earning/types.ts';
 import type { RewardChannel, RewardConfig, RewardTerms, RewardType } from '../../domain/rewards.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
 import type { PointTypesService } from '../point-types/service.ts';
 import { checkTypeFields, costFromApi, valueFromApi } from './contract.ts';
+import { presentReward } from './presenters.ts';
 import { rewardCategories, rewardCodes, rewards, type Translations } from './schema.ts';
 
 export type RewardRow = typeof rewards.$inferSelect;
@@ -292,6 +294,12 @@ export function createCatalog(db: Db, deps: CatalogDependencies) {
           type: eventType,
           subject: { type: 'reward', id },
           payload: { rewardId: id, changed: Object.keys(values) },
+          // As the API shows them (points as decimals), as the audit log records them.
+          changes: changesBetween(
+            presentReward(current) as Record<string, unknown>,
+            presentReward(row!) as Record<string, unknown>,
+            Object.keys(values),
+          ),
         });
         return row!;
       }),

@@ -17,6 +17,7 @@ import {
 } from '../../domain/segments/criteria.ts';
 import { segmentMatches } from '../../domain/segments/match.ts';
 import { AppError, conflict, notFound, nullIfNotFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { emit, emitMany, type NewEvent } from '../events/service.ts';
 import type { LocationsService } from '../locations/service.ts';
@@ -338,7 +339,7 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
         transaction(db, async (tx) => {
           const locked = await store.findSegment(tx, organizationId, found.id, { forUpdate: true });
           if (!locked) throw notFound('segment');
-          await tx
+          const [updated] = await tx
             .update(segments)
             .set({
               ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
@@ -347,13 +348,15 @@ export function createSegmentsService(db: Db, deps: SegmentsDependencies) {
               ...(parts === undefined ? {} : { parts }),
               updatedAt: new Date(),
             })
-            .where(and(eq(segments.organizationId, organizationId), eq(segments.id, found.id)));
+            .where(and(eq(segments.organizationId, organizationId), eq(segments.id, found.id)))
+            .returning();
           await configCache.changed(tx, organizationId);
           await emit(tx, {
             organizationId,
             type: 'segment.updated',
             subject: { type: 'segment', id: found.id },
             payload: { segmentId: found.id, changed: Object.keys(patch) },
+            changes: changesBetween(locked, updated!, Object.keys(patch) as (keyof typeof locked)[]),
           });
           return locked;
         }),

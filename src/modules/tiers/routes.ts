@@ -385,6 +385,8 @@ export function tierRoutes(app: App, tiers: TiersService, audience: Audience) {
   app.post(
     '/v1/customers/:id/tier',
     {
+      // A member's tier set by hand: the audit log records its `tier.changed` (automatic ones it leaves out).
+      config: { audit: 'all-events' },
       schema: {
         tags,
         summary: 'Assign a tier by hand',
@@ -405,6 +407,7 @@ export function tierRoutes(app: App, tiers: TiersService, audience: Audience) {
   app.delete(
     '/v1/customers/:id/tier',
     {
+      config: { audit: 'all-events' },
       schema: {
         tags,
         summary: 'Remove a manual assignment: the member holds their automatic tier again',

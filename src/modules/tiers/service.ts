@@ -6,7 +6,7 @@ import type { PageRequest } from '../../db/pagination.ts';
 import { ownRowIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
-import { parsePoints } from '../../domain/points.ts';
+import { parsePoints, toPoints } from '../../domain/points.ts';
 import {
   basisUnit,
   type DowngradePolicy,
@@ -19,6 +19,7 @@ import {
   tierProgress,
 } from '../../domain/tiers.ts';
 import { conflict, notFound, validationFailed } from '../../errors.ts';
+import { changesBetween } from '../audit/service.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { emit, emitMany, type NewEvent } from '../events/service.ts';
 import type { OrganizationsService } from '../organizations/service.ts';
@@ -160,6 +161,20 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
     if (input.active !== undefined) row.active = input.active;
     if (input.sortOrder !== undefined) row.sortOrder = input.sortOrder;
     return row;
+  }
+
+  /** The fields a patch names, as the API shows them: what the audit log records of a change. */
+  function asPatched(row: store.TierRow, unit: 'points' | 'money'): Record<keyof TierPatch, unknown> {
+    return {
+      name: row.name,
+      description: row.description,
+      conditionValue: unit === 'points' ? toPoints(row.threshold) : row.threshold,
+      earningMultiplier: toPoints(row.multiplier),
+      discountPercent: toPoints(row.discountPercent),
+      perks: row.perks,
+      active: row.active,
+      sortOrder: row.sortOrder,
+    };
   }
 
   function guardName<T>(work: () => Promise<T>): Promise<T> {
@@ -354,7 +369,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
       const changes = values(patch, unit);
       return guardName(() =>
         transaction(db, async (tx) => {
-          await get(organizationId, id, tx);
+          const current = await get(organizationId, id, tx);
           const [updated] = await tx
             .update(tiers)
             .set({ ...changes, updatedAt: new Date() })
@@ -366,6 +381,11 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
             type: 'tier.updated',
             subject: { type: 'tier', id },
             payload: { tierId: id, changed: Object.keys(patch) },
+            changes: changesBetween(
+              asPatched(current, unit),
+              asPatched(updated!, unit),
+              Object.keys(patch) as (keyof TierPatch)[],
+            ),
           });
           return updated!;
         }),
