@@ -70,7 +70,7 @@ const LookupQuery = Type.Object({
   }),
 });
 
-const PngQuery = Type.Object({
+export const PngQuery = Type.Object({
   size: Type.Optional(
     Type.Integer({
       minimum: 64,
@@ -81,6 +81,12 @@ const PngQuery = Type.Object({
     }),
   ),
 });
+
+/** The card's QR code as a PNG (documented as binary; sent as a Buffer). */
+export const PngImage = {
+  description: 'PNG image',
+  content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
+};
 
 const CustomerRef = Type.Ref('Customer');
 
@@ -349,13 +355,7 @@ export function customerRoutes(app: App, customers: CustomersService) {
         params: IdParams,
         querystring: PngQuery,
         produces: ['image/png'],
-        response: {
-          200: {
-            description: 'PNG image',
-            content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
-          },
-          ...errorResponses(401, 404, 422),
-        },
+        response: { 200: PngImage, ...errorResponses(401, 404, 422) },
       },
     },
     async (request, reply) => {
