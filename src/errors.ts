@@ -50,6 +50,9 @@ const STATUS_BY_CODE = {
   return_exceeds_sale: 422,
   // tiers and segments
   name_taken: 409,
+  // members' sign-in
+  /** A wrong, expired, used or burnt code, or an address no active member has: one answer for all. */
+  sign_in_failed: 401,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

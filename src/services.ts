@@ -9,6 +9,7 @@ import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
+import { type AccessLimits, createMemberAccessService } from './modules/member-access/service.ts';
 import { createMessenger, type MessengerOptions } from './modules/messaging/messenger.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
@@ -30,6 +31,8 @@ export interface ServicesOptions {
   webhooks?: Partial<WebhookSettings>;
   /** SMTP and SMS provider; without them messages are refused (or logged, in development). */
   messaging?: MessengerOptions;
+  /** Members' sign-in limits (codes per address and IP, tries per code, session length). */
+  memberAccess?: Partial<AccessLimits>;
 }
 
 /** Wires every module's service to the database: the doors the HTTP layer, dialects and CLI go through. */
@@ -87,9 +90,18 @@ export function createServices(database: Database, options: ServicesOptions = {}
     organizations: services.organizations,
     onError: options.onBackgroundError,
   });
+  // What every caller gets: member changes followed by tier, segment and earning updates.
+  const watchedCustomers = systemEvents.watchCustomers(audience.watchCustomers(services.customers));
   return {
     ...services,
-    customers: systemEvents.watchCustomers(audience.watchCustomers(services.customers)),
+    customers: watchedCustomers,
+    memberAccess: createMemberAccessService(db, {
+      customers: watchedCustomers,
+      organizations: services.organizations,
+      messenger: services.messaging,
+      onBackgroundError: options.onBackgroundError,
+      limits: options.memberAccess,
+    }),
     systemEvents,
     pointTypes,
     ledger: audience.watchLedger(ledger),

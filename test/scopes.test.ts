@@ -68,7 +68,8 @@ interface ScopedRoute {
 function scopedRoutes(ctx: TestContext): ScopedRoute[] {
   return servedRoutes(ctx.app).flatMap(({ method, path }) => {
     const dialect = path.startsWith('/compat/');
-    const tenant = path.startsWith('/v1/') && !path.startsWith('/v1/organizations');
+    // Platform routes take the master key; members' own and public routes take no organization key.
+    const tenant = path.startsWith('/v1/') && !/^\/v1\/(organizations|me|public)(\/|$)/.test(path);
     if (!dialect && !tenant) return [];
     const scope = dialect ? 'till' : (DECLARED[`${method} ${path}`] ?? (method === 'GET' ? 'read' : 'admin'));
     return [{ method, path, scope, dialect }];

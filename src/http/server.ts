@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -11,6 +12,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import { memberAuthenticator } from '../modules/member-access/authenticator.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
 import { lazyCompilers } from './compilers.ts';
@@ -86,7 +88,9 @@ export async function buildServer(services: Services, options: ServerOptions = {
   });
 
   // Request decorators and hooks first, so that every route (plugins' included) sees them.
-  registerAuth(app, { apiKeys: services.apiKeys });
+  // Cookies are parsed before authentication reads them (members' session cookie).
+  await app.register(cookie);
+  registerAuth(app, { apiKeys: services.apiKeys, members: [memberAuthenticator(services.memberAccess)] });
   registerIdempotency(app, services.idempotency);
   await app.register(helmet, { contentSecurityPolicy: false });
   await app.register(cors);
@@ -104,6 +108,18 @@ export async function buildServer(services: Services, options: ServerOptions = {
             type: 'http',
             scheme: 'bearer',
             description: 'An API key, or the master key for platform routes',
+          },
+          memberSession: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "A member's session token (rgme_…), from POST /v1/public/organizations/{id}/sign-in/verify",
+          },
+          memberCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'regulars_member',
+            description: "A member's session cookie; POST and PATCH also need its csrfToken in X-CSRF-Token",
           },
         },
       },

@@ -2,11 +2,11 @@ import { Writable } from 'node:stream';
 import { loggerOptions } from '../../src/logging.ts';
 
 /**
- * What must never reach a log, whatever the test: API keys and the master key, webhook signing
+ * What must never reach a log, whatever the test: API keys, the master key and member session tokens, webhook signing
  * secrets, a failed statement's parameters (Drizzle's message says `params:`; its error's field
  * is `params`).
  */
-const NEVER_LOGGED = [/rg[lm]_/, /whsec_/, /"params"/, /\bparams: /, /Failed query:/];
+const NEVER_LOGGED = [/rg(?:l|m|me)_/, /whsec_/, /"params"/, /\bparams: /, /Failed query:/];
 
 /**
  * A message the messaging module wrote to the log instead of sending it (its development
