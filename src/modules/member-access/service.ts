@@ -6,7 +6,6 @@ import { hashSecret } from '../api-keys/secrets.ts';
 import type { CreateCustomerBody } from '../customers/contract.ts';
 import { normalizeCustomerInput } from '../customers/input.ts';
 import { type Customer, type CustomersService, invalidInput } from '../customers/service.ts';
-import { uniqueClash } from '../customers/writes.ts';
 import type { MessageChannel, Messenger } from '../messaging/types.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
 import { languageOf } from '../organizations/settings.ts';
@@ -366,7 +365,9 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
           });
         } catch (error) {
           // Someone joined with this email or phone a moment ago: they are the existing member.
-          if (!uniqueClash(error) && !(error instanceof AppError && error.status === 409)) throw error;
+          const clash =
+            error instanceof AppError && (error.code === 'email_taken' || error.code === 'phone_taken');
+          if (!clash) throw error;
           member = await existingMember(organization.id, addresses);
         }
       }
