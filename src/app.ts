@@ -116,6 +116,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   }
   const running = app;
+  if (config.messaging.developmentLog && !config.messaging.smtpUrl) {
+    // Said once at start: an operator who forgot NODE_ENV=production learns it before a code is logged.
+    running.log.warn(
+      'SMTP_URL is not set: emails (sign-in codes and links included) are written to this log instead of sent. Development only: NODE_ENV=production refuses them',
+    );
+  }
   // Pending points become spendable and expired points leave balances without anyone calling the API.
   const pointsScheduler =
     config.pointsProcessIntervalMs > 0

@@ -70,14 +70,19 @@ async function withServices<T>(
   command: string,
   fn: (services: ReturnType<typeof createServices>) => Promise<T>,
 ): Promise<T> {
-  const database = await openMigratedDatabase(loadConfig()).catch((error: unknown) => {
+  const config = loadConfig();
+  const database = await openMigratedDatabase(config).catch((error: unknown) => {
     if (!(error instanceof DataDirectoryLockedError)) throw error;
     const instead = WHILE_SERVING[command];
     throw new DatabaseInUseError(`${error.message}\nStop the server${instead ? `, ${instead}` : ' first'}.`);
   });
+  // Commands that email someone (an invite) send like the server; a development log goes to stderr.
+  const logger = pino(loggerOptions(config.logLevel), pino.destination(2));
+  const services = createServices(database, { messaging: { ...config.messaging, logger } });
   try {
-    return await fn(createServices(database));
+    return await fn(services);
   } finally {
+    await services.messaging.close();
     await database.close();
   }
 }

@@ -26,11 +26,49 @@ describe('startup configuration', () => {
     );
   });
 
+  it('sends no email or SMS by default, logging messages instead outside production', () => {
+    expect(loadConfig({}).messaging).toEqual({
+      smtpUrl: undefined,
+      mailFrom: 'Regulars <no-reply@localhost>',
+      smsProviderUrl: undefined,
+      smsProviderToken: undefined,
+      developmentLog: true,
+    });
+    expect(loadConfig({ NODE_ENV: 'production' }).messaging.developmentLog).toBe(false);
+    expect(
+      loadConfig({
+        SMTP_URL: 'smtps://mailer:s3cret@mail.example.com:465',
+        MAIL_FROM: 'La Tasca <hola@latasca.example>',
+        SMS_PROVIDER_URL: 'https://sms.example.com/send',
+        SMS_PROVIDER_TOKEN: 'tok',
+      }).messaging,
+    ).toMatchObject({
+      smtpUrl: 'smtps://mailer:s3cret@mail.example.com:465',
+      mailFrom: 'La Tasca <hola@latasca.example>',
+      smsProviderUrl: 'https://sms.example.com/send',
+      smsProviderToken: 'tok',
+    });
+  });
+
+  it.each([
+    ['an SMTP_URL that is not a URL', 'mail.example.com:587'],
+    ['an SMTP_URL of another scheme', 'submission://mailer:s3cret@mail.example.com'],
+    ['an SMS_PROVIDER_URL that is not http', 'ftp://mailer:s3cret@sms.example.com'],
+  ])('refuses %s without repeating its credentials', (_case, value) => {
+    const name = value.includes('sms') ? 'SMS_PROVIDER_URL' : 'SMTP_URL';
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^${name} `));
+    expect(() => loadConfig({ [name]: value })).not.toThrow(/s3cret/);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT must be an integer/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a valid URL/],
     [{ DATABASE_URL: 'mysql://root@localhost/x' }, /DATABASE_URL must start with postgres/],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL must be a URL/],
+    [{ SMTP_URL: 'http://mail.example.com' }, /SMTP_URL must start with smtp:\/\/ or smtps:\/\//],
+    [{ MAIL_FROM: 'nobody' }, /MAIL_FROM must be an email address, optionally with a name/],
+    [{ MAIL_FROM: 'La Tasca <hola>' }, /MAIL_FROM must be an email address/],
     [{ REGULARS_MASTER_KEY: 'short' }, /at least 24 characters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ WEBHOOKS_ALLOW_PRIVATE: 'yes' }, /WEBHOOKS_ALLOW_PRIVATE must be true or false/],

@@ -73,19 +73,27 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
-function postgresUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+/**
+ * A URL that may carry credentials (a password, a token in its query): a bad one is explained by
+ * its expected form and its scheme only, never echoed whole.
+ */
+function credentialedUrl(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  protocols: string[],
+  example: string,
+): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(
-      `${name} is not a valid URL (expected postgres://user:password@host:5432/database)`,
-    );
+    throw new ConfigError(`${name} is not a valid URL (expected ${example})`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`${name} must start with postgres:// or postgresql://, got "${url.protocol}"`);
+  if (!protocols.includes(url.protocol)) {
+    const expected = protocols.map((protocol) => `${protocol}//`).join(' or ');
+    throw new ConfigError(`${name} must start with ${expected}, got "${url.protocol}"`);
   }
   return raw;
 }
@@ -148,7 +156,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
-    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    databaseUrl: credentialedUrl(
+      env,
+      'DATABASE_URL',
+      ['postgres:', 'postgresql:'],
+      'postgres://user:password@host:5432/database',
+    ),
     dataDir: resolve(env.DATA_DIR || './data'),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 20, 1, 1000),
     databasePreparedStatements: flag(env, 'DATABASE_PREPARED_STATEMENTS', true),
@@ -172,9 +185,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionMs: integer(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650) * DAY_MS,
     },
     messaging: {
-      smtpUrl: optionalUrl(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+      smtpUrl: credentialedUrl(env, 'SMTP_URL', ['smtp:', 'smtps:'], 'smtp://user:password@host:587'),
       mailFrom: mailbox(env, 'MAIL_FROM', DEFAULT_MAIL_FROM),
-      smsProviderUrl: optionalUrl(env, 'SMS_PROVIDER_URL', ['https:', 'http:']),
+      smsProviderUrl: credentialedUrl(
+        env,
+        'SMS_PROVIDER_URL',
+        ['https:', 'http:'],
+        'https://sms.example.com/send',
+      ),
       smsProviderToken: env.SMS_PROVIDER_TOKEN || undefined,
       developmentLog: env.NODE_ENV !== 'production',
     },

@@ -327,6 +327,15 @@ describe('the organization language', () => {
     expect(refused.json().errors[0].path).toBe('body.settings.language');
   });
 
+  it("prefers the recipient's own language, then the setting, then the country", () => {
+    const spanish = { country: 'ES', settings: {} };
+    expect(languageOf(spanish)).toBe('es');
+    expect(languageOf({ ...spanish, settings: { language: 'en' as const } })).toBe('en');
+    expect(languageOf(spanish, 'fr')).toBe('fr');
+    expect(languageOf(spanish, null)).toBe('es');
+    expect(languageOf(spanish, 'de')).toBe('en');
+  });
+
   it("writes the services' messages in the organization's language", async () => {
     const { id } = await ctx.createOrganization({ country: 'FR', name: 'Brasserie Élysée' });
     const organization = await ctx.services.organizations.get(id);

@@ -16,11 +16,16 @@ export interface OutgoingMessage {
   channel: MessageChannel;
   /** An email address for `email`, an E.164 phone number for `sms`. */
   to: string;
-  /** The recipient's language (`es`, `en`, `fr`; anything else is written in English). */
+  /**
+   * The recipient's language (`es`, `en`, `fr`, or a regional tag such as `es-MX`; anything else is
+   * written in English): `languageOf(organization, member.language)` from organizations/settings.ts.
+   */
   language: string;
   /**
    * What the template fills in. staff-invite: organizationName, link; password-reset: link;
-   * member-sign-in-code: organizationName, code. Secrets here (codes, tokens in links) are never logged.
+   * member-sign-in-code: organizationName, code. password-reset and member-sign-in-code also take
+   * expiresInMinutes (default 15). Secrets here (codes, tokens in links) are never logged, except
+   * by the development fallback (no SMTP_URL outside production), which is there to show them.
    */
   values: Record<string, string>;
 }

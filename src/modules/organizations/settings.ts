@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { LANGUAGES, type Language, languageForCountry } from '../../domain/languages.ts';
+import { LANGUAGES, type Language, languageForCountry, messageLanguage } from '../../domain/languages.ts';
 import { POINTS_PRECISIONS, POINTS_ROUNDINGS } from '../../domain/points.ts';
 import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
 
@@ -148,7 +148,15 @@ export function organizationSettings(organization: {
   return { ...effectiveSettings(organization.settings), language: languageOf(organization) };
 }
 
-/** The language the organization's messages are written in: its `language` setting, else its country's. */
-export function languageOf(organization: { settings: ProgramSettings; country: string }): Language {
+/**
+ * The language to write to someone in: the recipient's own when known (a member's `language`;
+ * one Regulars does not write, such as `de`, gives English), else the organization's `language`
+ * setting, else its country's.
+ */
+export function languageOf(
+  organization: { settings: ProgramSettings; country: string },
+  recipientLanguage?: string | null,
+): Language {
+  if (recipientLanguage) return messageLanguage(recipientLanguage);
   return organization.settings.language ?? languageForCountry(organization.country);
 }
