@@ -202,8 +202,12 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
         template: 'member-sign-in-code',
         channel: delivery.channel,
         to: delivery.to,
-        language: member.language ?? languageOf(organization),
-        values: { organizationName: organization.name, code },
+        language: languageOf(organization, member.language),
+        values: {
+          organizationName: organization.name,
+          code,
+          expiresInMinutes: String(Math.round(limits.codeTtlMs / MINUTE)),
+        },
       })
       .catch((error: unknown) => deps.onBackgroundError?.(error));
   }
