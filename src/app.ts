@@ -18,6 +18,7 @@ import { triggerRoutes } from './modules/earning-rules/trigger-routes.ts';
 import { eventRoutes } from './modules/events/routes.ts';
 import { ledgerRoutes } from './modules/ledger/routes.ts';
 import { locationRoutes } from './modules/locations/routes.ts';
+import { memberAccessRoutes } from './modules/member-access/routes.ts';
 import { organizationRoutes } from './modules/organizations/routes.ts';
 import { pointTypeRoutes } from './modules/point-types/routes.ts';
 import { registerRewardRoutes } from './modules/rewards/routes.ts';
@@ -69,6 +70,7 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   staffRoutes(app, services.staff);
   authRoutes(app, services.staff);
   auditRoutes(app, services.audit);
+  memberAccessRoutes(app, services);
 }
 
 /** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */

@@ -55,6 +55,9 @@ const STATUS_BY_CODE = {
   totp_required: 401,
   /** The email and password open accounts in several organizations: the request must name one. */
   organization_required: 409,
+  // members' sign-in
+  /** A wrong, expired, used or burnt code, or an address no active member has: one answer for all. */
+  sign_in_failed: 401,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

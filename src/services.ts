@@ -10,6 +10,7 @@ import { createEventsService } from './modules/events/service.ts';
 import { createIdempotencyService } from './modules/idempotency/service.ts';
 import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
+import { type AccessLimits, createMemberAccessService } from './modules/member-access/service.ts';
 import { createMessenger, type MessengerOptions } from './modules/messaging/messenger.ts';
 import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
@@ -35,6 +36,8 @@ export interface ServicesOptions {
   staff?: { publicUrl?: string | undefined; sessionSecret?: string | undefined };
   /** SMTP and SMS provider; without them messages are refused (or logged, in development). */
   messaging?: MessengerOptions;
+  /** Members' sign-in limits (codes per address and IP, tries per code, session length). */
+  memberAccess?: Partial<AccessLimits>;
 }
 
 /** Where emailed links point when PUBLIC_URL is not given (the server's default port). */
@@ -106,9 +109,18 @@ export function createServices(database: Database, options: ServicesOptions = {}
     organizations: services.organizations,
     onError: options.onBackgroundError,
   });
+  // What every caller gets: member changes followed by tier, segment and earning updates.
+  const watchedCustomers = systemEvents.watchCustomers(audience.watchCustomers(services.customers));
   return {
     ...services,
-    customers: systemEvents.watchCustomers(audience.watchCustomers(services.customers)),
+    customers: watchedCustomers,
+    memberAccess: createMemberAccessService(db, {
+      customers: watchedCustomers,
+      organizations: services.organizations,
+      messenger: services.messaging,
+      onBackgroundError: options.onBackgroundError,
+      limits: options.memberAccess,
+    }),
     systemEvents,
     staff,
     pointTypes,

@@ -97,9 +97,10 @@ interface ScopedRoute {
 function scopedRoutes(ctx: TestContext): ScopedRoute[] {
   return servedRoutes(ctx.app).flatMap(({ method, path }) => {
     const dialect = path.startsWith('/compat/');
+    // Platform routes take the master key; members' own and public routes, and staff sign-in, take no organization key.
     const tenant =
       path.startsWith('/v1/') &&
-      !path.startsWith('/v1/organizations') &&
+      !/^\/v1\/(organizations|me|public)(\/|$)/.test(path) &&
       !NOT_FOR_KEYS.has(`${method} ${path}`);
     if (!dialect && !tenant) return [];
     const scope = dialect ? 'till' : (DECLARED[`${method} ${path}`] ?? (method === 'GET' ? 'read' : 'admin'));

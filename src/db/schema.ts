@@ -7,6 +7,7 @@ export * from '../modules/events/schema.ts';
 export * from '../modules/idempotency/schema.ts';
 export * from '../modules/ledger/schema.ts';
 export * from '../modules/locations/schema.ts';
+export * from '../modules/member-access/schema.ts';
 export * from '../modules/organizations/schema.ts';
 export * from '../modules/point-types/schema.ts';
 export * from '../modules/rewards/schema.ts';

@@ -30,7 +30,11 @@ function unauthorized(mode: 'organization' | 'member' | 'master' = 'organization
     );
   }
   if (mode === 'member') {
-    return new AppError('unauthorized', "this route takes a member's session: sign in at /v1/me/sign-in");
+    return new AppError(
+      'unauthorized',
+      "this route takes a member's session (Authorization: Bearer rgme_… or the session cookie): " +
+        'sign in with a one-time code from POST /v1/public/organizations/{id}/sign-in/code',
+    );
   }
   return new AppError(
     'unauthorized',

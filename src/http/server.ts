@@ -12,6 +12,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import { memberAuthenticator } from '../modules/member-access/authenticator.ts';
 import { staffAuthenticators } from '../modules/staff/authenticators.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
@@ -100,7 +101,11 @@ export async function buildServer(services: Services, options: ServerOptions = {
   // Cookies are parsed first: staff sessions of the web apps are read from one in the auth hook.
   await app.register(cookie);
   // Request decorators and hooks first, so that every route (plugins' included) sees them.
-  registerAuth(app, { apiKeys: services.apiKeys, staff: staffAuthenticators(services.staff.sessions) });
+  registerAuth(app, {
+    apiKeys: services.apiKeys,
+    staff: staffAuthenticators(services.staff.sessions),
+    members: [memberAuthenticator(services.memberAccess)],
+  });
   registerLocationAccess(app);
   registerIdempotency(app, services.idempotency);
   await app.register(helmet, { contentSecurityPolicy: false });
@@ -119,6 +124,18 @@ export async function buildServer(services: Services, options: ServerOptions = {
             type: 'http',
             scheme: 'bearer',
             description: 'An API key, or the master key for platform routes',
+          },
+          memberSession: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "A member's session token (rgme_…), from POST /v1/public/organizations/{id}/sign-in/verify",
+          },
+          memberCookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'regulars_member',
+            description: "A member's session cookie; POST and PATCH also need its csrfToken in X-CSRF-Token",
           },
         },
       },

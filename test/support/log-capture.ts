@@ -3,11 +3,18 @@ import { loggerOptions } from '../../src/logging.ts';
 
 /**
  * What must never reach a log, whatever the test: API keys and the master key, staff sessions'
- * cookies, refresh tokens and emailed tokens (`rgs_`, `rgr_`, `rgt_`), access tokens (JWTs),
- * webhook signing secrets, a failed statement's parameters (Drizzle's message says `params:`; its
- * error's field is `params`).
+ * cookies, refresh tokens and emailed tokens (`rgs_`, `rgr_`, `rgt_`), member session tokens
+ * (`rgme_`), access tokens (JWTs), webhook signing secrets, a failed statement's parameters
+ * (Drizzle's message says `params:`; its error's field is `params`).
  */
-const NEVER_LOGGED = [/rg[lmsrt]_/, /eyJ[\w-]+\.eyJ/, /whsec_/, /"params"/, /\bparams: /, /Failed query:/];
+const NEVER_LOGGED = [
+  /rg(?:[lmsrt]|me)_/,
+  /eyJ[\w-]+\.eyJ/,
+  /whsec_/,
+  /"params"/,
+  /\bparams: /,
+  /Failed query:/,
+];
 
 /**
  * A message the messaging module wrote to the log instead of sending it (its development

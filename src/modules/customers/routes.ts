@@ -65,7 +65,7 @@ const LookupQuery = Type.Object({
   }),
 });
 
-const PngQuery = Type.Object({
+export const PngQuery = Type.Object({
   size: Type.Optional(
     Type.Integer({
       minimum: 64,
@@ -76,6 +76,12 @@ const PngQuery = Type.Object({
     }),
   ),
 });
+
+/** The card's QR code as a PNG (documented as binary; sent as a Buffer). */
+export const PngImage = {
+  description: 'PNG image',
+  content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
+};
 
 const CustomerRef = Type.Ref('Customer');
 
@@ -339,13 +345,7 @@ export function customerRoutes(app: App, customers: CustomersService) {
         params: IdParams,
         querystring: PngQuery,
         produces: ['image/png'],
-        response: {
-          200: {
-            description: 'PNG image',
-            content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
-          },
-          ...errorResponses(401, 404, 422),
-        },
+        response: { 200: PngImage, ...errorResponses(401, 404, 422) },
       },
     },
     async (request, reply) => {

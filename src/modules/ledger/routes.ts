@@ -71,9 +71,11 @@ const LedgerEntrySchema = Type.Object(
     reason: nullable(Type.String({ description: 'Why', examples: ['Birthday gift'] })),
     actor: Type.Object({
       type: Type.Enum(ACTOR_TYPES, {
-        description: 'Who did it: an API key, a staff user, the member, or the engine itself',
+        description: 'Who did it: an API key, a staff user, the member themself, or the engine itself',
       }),
-      id: nullable(Type.String({ description: 'The key, staff user or member id; null for the system' })),
+      id: nullable(
+        Type.String({ description: "The key's, staff user's or member's id; null for the system" }),
+      ),
     }),
     source: nullable(
       Type.Object({
@@ -115,7 +117,7 @@ const OperationResponse = Type.Object({
   }),
 });
 
-const CustomerPointsResponse = Type.Object({
+export const CustomerPointsResponse = Type.Object({
   customerId: Uuid('Customer'),
   balances: Type.Array(
     Type.Object({
@@ -223,7 +225,7 @@ const CancelBody = Type.Object({ reason: Type.Optional(reason) }, { additionalPr
 
 const EntryParams = Type.Object({ entryId: Uuid('Ledger entry id') });
 
-const HistoryQuery = Type.Object({
+export const HistoryQuery = Type.Object({
   ...PageQuery,
   kind: Type.Optional(
     Type.Array(EntryKindSchema, {
@@ -275,7 +277,7 @@ function presentOperation(result: OperationResult) {
   };
 }
 
-function presentBalance(balance: PointTypeBalance) {
+export function presentBalance(balance: PointTypeBalance) {
   const { id, name, code } = balance.pointType;
   return {
     pointType: { id, name, code },
@@ -303,6 +305,11 @@ function memberOperation(request: MemberOperationRequest) {
 }
 
 const date = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
+
+/** What a history query asks the ledger for. */
+export function historyFilter(query: Static<typeof HistoryQuery>) {
+  return { kinds: query.kind, pointTypeId: query.pointTypeId, from: date(query.from), to: date(query.to) };
+}
 
 export function ledgerRoutes(app: App, ledger: LedgerService) {
   app.addSchema(LedgerEntrySchema);
@@ -453,7 +460,7 @@ export function ledgerRoutes(app: App, ledger: LedgerService) {
       const rows = await ledger.history(
         tenantOf(request).organizationId,
         request.params.id,
-        { kinds: query.kind, pointTypeId: query.pointTypeId, from: date(query.from), to: date(query.to) },
+        historyFilter(query),
         page,
       );
       const result = toPage(rows, page, (row) => row.id);

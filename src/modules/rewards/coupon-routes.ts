@@ -1,12 +1,11 @@
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { toPoints } from '../../domain/points.ts';
-import { DELIVERY_STATUSES, REWARD_CHANNELS } from '../../domain/rewards.ts';
+import { DELIVERY_STATUSES, REWARD_CHANNELS, type RewardChannel } from '../../domain/rewards.ts';
 import { actorOf, tenantOf } from '../../http/auth.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
-import type { Actor } from '../ledger/service.ts';
+import type { ClaimResult } from './coupons.ts';
 import { CouponSchema, localized, presentCoupon, presentReward, ReasonSchema } from './presenters.ts';
 import { COUPON_STATUSES } from './schema.ts';
 import type { RewardsService } from './service.ts';
@@ -16,7 +15,7 @@ const Channel = Type.Enum(REWARD_CHANNELS, {
     'pos (default) or online: what applies to an order now; shop or admin: what can be claimed now',
 });
 
-const AvailableQuery = Type.Object({
+export const AvailableQuery = Type.Object({
   locationId: Type.Optional(Uuid('Where the member is (location rules and time zone)')),
   channel: Type.Optional(Channel),
   locale: Type.Optional(
@@ -25,7 +24,7 @@ const AvailableQuery = Type.Object({
   redeemable: Type.Optional(Type.Boolean({ description: 'Only what can be taken now' })),
 });
 
-const AvailableResponse = Type.Object({
+export const AvailableResponse = Type.Object({
   customerId: Uuid('The member'),
   locationId: Type.Union([Uuid('The location asked about'), Type.Null()]),
   channel: Type.String(),
@@ -67,7 +66,7 @@ const ClaimBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const ClaimResponse = Type.Object({
+export const ClaimResponse = Type.Object({
   claimId: Uuid('The claim'),
   rewardId: Uuid('The reward'),
   customerId: Uuid('The member'),
@@ -106,6 +105,50 @@ const DeliveryBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** The answer of GET /v1/customers/{id}/rewards (and of a member's own GET /v1/me/rewards). */
+export function presentAvailable(
+  customerId: string,
+  query: { locationId?: string | undefined; channel?: RewardChannel | undefined },
+  result: Awaited<ReturnType<RewardsService['available']>>,
+  locale: string | undefined,
+) {
+  return {
+    customerId,
+    locationId: query.locationId ?? null,
+    channel: query.channel ?? 'pos',
+    balances: [...result.balances].map(([pointTypeId, points]) => ({
+      pointTypeId,
+      points: toPoints(points),
+    })),
+    data: result.data.map((item) => ({
+      reward: presentReward(item.reward),
+      ...localized(item.reward, locale),
+      canRedeem: item.canRedeem,
+      reasons: item.reasons,
+      pointsRequired: toPoints(item.pointsRequired),
+      pointTypeId: item.pointTypeId,
+      coupons: item.coupons.map((coupon) => ({
+        id: coupon.id,
+        code: coupon.code,
+        expiresAt: coupon.expiresAt?.toISOString() ?? null,
+      })),
+    })),
+  };
+}
+
+/** The answer of a claim: the coupons it issued and the points it spent. */
+export function presentClaim(customerId: string, result: ClaimResult) {
+  return {
+    claimId: result.claimId,
+    rewardId: result.reward.id,
+    customerId,
+    quantity: result.quantity,
+    pointsSpent: toPoints(result.points),
+    pointTypeId: result.pointTypeId,
+    coupons: result.coupons.map((coupon) => presentCoupon(coupon)),
+  };
+}
+
 /** What a member can use now, claims, and the coupons they produce. */
 export function couponRoutes(app: App, rewards: RewardsService) {
   app.addSchema(CouponSchema);
@@ -130,28 +173,7 @@ export function couponRoutes(app: App, rewards: RewardsService) {
       const { organizationId } = tenantOf(request);
       const { locale, ...query } = request.query;
       const result = await rewards.available(organizationId, request.params.id, query);
-      return {
-        customerId: request.params.id,
-        locationId: query.locationId ?? null,
-        channel: query.channel ?? 'pos',
-        balances: [...result.balances].map(([pointTypeId, points]) => ({
-          pointTypeId,
-          points: toPoints(points),
-        })),
-        data: result.data.map((item) => ({
-          reward: presentReward(item.reward),
-          ...localized(item.reward, locale),
-          canRedeem: item.canRedeem,
-          reasons: item.reasons,
-          pointsRequired: toPoints(item.pointsRequired),
-          pointTypeId: item.pointTypeId,
-          coupons: item.coupons.map((coupon) => ({
-            id: coupon.id,
-            code: coupon.code,
-            expiresAt: coupon.expiresAt?.toISOString() ?? null,
-          })),
-        })),
-      };
+      return presentAvailable(request.params.id, query, result, locale);
     },
   );
 
@@ -175,15 +197,7 @@ export function couponRoutes(app: App, rewards: RewardsService) {
         ...request.body,
         actor: actorOf(request),
       });
-      return reply.code(201).send({
-        claimId: result.claimId,
-        rewardId: result.reward.id,
-        customerId: request.params.id,
-        quantity: result.quantity,
-        pointsSpent: toPoints(result.points),
-        pointTypeId: result.pointTypeId,
-        coupons: result.coupons.map((coupon) => presentCoupon(coupon)),
-      });
+      return reply.code(201).send(presentClaim(request.params.id, result));
     },
   );
 

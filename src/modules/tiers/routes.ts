@@ -112,7 +112,7 @@ const MemberTierSchema = Type.Object(
   { $id: 'MemberTier' },
 );
 
-const ProgressSchema = Type.Object({
+export const ProgressSchema = Type.Object({
   customerId: Uuid('Member id'),
   basis: Type.Enum(TIER_BASES, { description: 'What thresholds measure (program setting)' }),
   unit: Type.Union([Type.Literal('points'), Type.Literal('money')], {
@@ -162,23 +162,53 @@ const MemberRow = Type.Object({
 
 const CustomerParams = Type.Object({ id: Uuid('Member id') });
 
+const amount = (unit: 'points' | 'money', value: number) => (unit === 'points' ? toPoints(value) : value);
+const summary = (unit: 'points' | 'money', row: TierRow | null) =>
+  row && {
+    id: row.id,
+    name: row.name,
+    conditionValue: amount(unit, row.threshold),
+    earningMultiplier: toPoints(row.multiplier),
+    discountPercent: toPoints(row.discountPercent),
+    perks: row.perks,
+  };
+
+/** The answer of GET /v1/customers/{id}/tier-progress (and of a member's own GET /v1/me/tier). */
+export function presentProgress(customerId: string, progress: Awaited<ReturnType<TiersService['progress']>>) {
+  const { program } = progress;
+  const unit = program.unit;
+  const maybe = (value: number | null) => (value === null ? null : amount(unit, value));
+  return {
+    customerId: customerId.toLowerCase(),
+    basis: program.settings.tierBasis,
+    unit,
+    currency: program.currency,
+    windowDays: program.settings.tierBasis.endsWith('_in_window') ? program.settings.tierWindowDays : null,
+    value: amount(unit, progress.value),
+    currentTier: summary(unit, progress.current),
+    nextTier: summary(unit, progress.next),
+    missingForNext: maybe(progress.missingForNext),
+    keep: {
+      policy: program.policy.policy,
+      required: progress.current ? amount(unit, progress.current.threshold) : null,
+      missing: maybe(progress.missingToKeep),
+      belowSince: progress.belowSince?.toISOString() ?? null,
+      downgradeAt: progress.downgradeAt?.toISOString() ?? null,
+    },
+    manual: progress.manual && {
+      tierId: progress.manual.tierId,
+      locked: progress.manual.locked,
+      expiresAt: progress.manual.expiresAt?.toISOString() ?? null,
+    },
+  };
+}
+
 export function tierRoutes(app: App, tiers: TiersService, audience: Audience) {
   app.addSchema(TierSchema);
   app.addSchema(MemberTierSchema);
   const TierRef = Type.Ref('Tier');
   const MemberTierRef = Type.Ref('MemberTier');
   const tags = ['tiers'];
-
-  const amount = (unit: 'points' | 'money', value: number) => (unit === 'points' ? toPoints(value) : value);
-  const summary = (unit: 'points' | 'money', row: TierRow | null) =>
-    row && {
-      id: row.id,
-      name: row.name,
-      conditionValue: amount(unit, row.threshold),
-      earningMultiplier: toPoints(row.multiplier),
-      discountPercent: toPoints(row.discountPercent),
-      perks: row.perks,
-    };
 
   async function present(organizationId: string, rows: TierRow[]) {
     const unit = await tiers.unitOf(organizationId);
@@ -435,34 +465,7 @@ export function tierRoutes(app: App, tiers: TiersService, audience: Audience) {
     async (request) => {
       const { organizationId } = tenantOf(request);
       const progress = await tiers.progress(organizationId, request.params.id, new Date());
-      const { program } = progress;
-      const unit = program.unit;
-      const maybe = (value: number | null) => (value === null ? null : amount(unit, value));
-      return {
-        customerId: request.params.id.toLowerCase(),
-        basis: program.settings.tierBasis,
-        unit,
-        currency: program.currency,
-        windowDays: program.settings.tierBasis.endsWith('_in_window')
-          ? program.settings.tierWindowDays
-          : null,
-        value: amount(unit, progress.value),
-        currentTier: summary(unit, progress.current),
-        nextTier: summary(unit, progress.next),
-        missingForNext: maybe(progress.missingForNext),
-        keep: {
-          policy: program.policy.policy,
-          required: progress.current ? amount(unit, progress.current.threshold) : null,
-          missing: maybe(progress.missingToKeep),
-          belowSince: progress.belowSince?.toISOString() ?? null,
-          downgradeAt: progress.downgradeAt?.toISOString() ?? null,
-        },
-        manual: progress.manual && {
-          tierId: progress.manual.tierId,
-          locked: progress.manual.locked,
-          expiresAt: progress.manual.expiresAt?.toISOString() ?? null,
-        },
-      };
+      return presentProgress(request.params.id, progress);
     },
   );
 }

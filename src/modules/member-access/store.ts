@@ -1,0 +1,187 @@
+import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/connection.ts';
+import { newId } from '../../db/ids.ts';
+import {
+  type AccessAttemptKind,
+  type ConsentKind,
+  memberAccessAttempts,
+  memberConsents,
+  memberSessions,
+  memberSignInCodes,
+} from './schema.ts';
+
+export type SignInCodeRow = typeof memberSignInCodes.$inferSelect;
+export type SessionRow = typeof memberSessions.$inferSelect;
+export type ConsentRow = typeof memberConsents.$inferSelect;
+
+/** How long attempts are kept for the limits to count: longer than any window. */
+const ATTEMPTS_KEPT_MS = 24 * 60 * 60 * 1000;
+
+export interface Attempt {
+  organizationId: string;
+  kind: AccessAttemptKind;
+  addressHash: string | null;
+  ip: string;
+}
+
+/** Records an attempt, and forgets the organization's attempts too old for any limit to count. */
+export async function recordAttempt(executor: Executor, attempt: Attempt, now: Date): Promise<void> {
+  await executor.insert(memberAccessAttempts).values({ ...attempt, id: newId(), createdAt: now });
+  await executor
+    .delete(memberAccessAttempts)
+    .where(
+      and(
+        eq(memberAccessAttempts.organizationId, attempt.organizationId),
+        lt(memberAccessAttempts.createdAt, new Date(now.getTime() - ATTEMPTS_KEPT_MS)),
+      ),
+    );
+}
+
+/** How many attempts of a kind came since `since` from this address, or from this IP. */
+export async function countAttempts(
+  executor: Executor,
+  organizationId: string,
+  kind: AccessAttemptKind,
+  by: { addressHash: string } | { ip: string },
+  since: Date,
+): Promise<number> {
+  const [row] = await executor
+    .select({ count: sql<string>`count(*)` })
+    .from(memberAccessAttempts)
+    .where(
+      and(
+        eq(memberAccessAttempts.organizationId, organizationId),
+        eq(memberAccessAttempts.kind, kind),
+        'ip' in by
+          ? eq(memberAccessAttempts.ip, by.ip)
+          : eq(memberAccessAttempts.addressHash, by.addressHash),
+        gt(memberAccessAttempts.createdAt, since),
+      ),
+    );
+  return Number(row?.count ?? 0);
+}
+
+/** Ends every code of the member still open: only the newest one sent can sign them in. */
+export async function retireCodes(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  now: Date,
+): Promise<void> {
+  await executor
+    .update(memberSignInCodes)
+    .set({ consumedAt: now })
+    .where(
+      and(
+        eq(memberSignInCodes.organizationId, organizationId),
+        eq(memberSignInCodes.customerId, customerId),
+        isNull(memberSignInCodes.consumedAt),
+      ),
+    );
+}
+
+export async function insertCode(
+  executor: Executor,
+  row: Omit<typeof memberSignInCodes.$inferInsert, 'id'>,
+): Promise<void> {
+  await executor.insert(memberSignInCodes).values({ ...row, id: newId() });
+}
+
+/** The member's code that can still be tried (not used, burnt, replaced or expired), row-locked. */
+export async function openCodeForUpdate(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  now: Date,
+): Promise<SignInCodeRow | undefined> {
+  const [row] = await executor
+    .select()
+    .from(memberSignInCodes)
+    .where(
+      and(
+        eq(memberSignInCodes.organizationId, organizationId),
+        eq(memberSignInCodes.customerId, customerId),
+        isNull(memberSignInCodes.consumedAt),
+        gt(memberSignInCodes.expiresAt, now),
+      ),
+    )
+    .orderBy(desc(memberSignInCodes.createdAt))
+    .limit(1)
+    .for('update');
+  return row;
+}
+
+export async function updateCode(
+  executor: Executor,
+  code: SignInCodeRow,
+  change: { failedAttempts?: number; consumedAt?: Date },
+): Promise<void> {
+  await executor
+    .update(memberSignInCodes)
+    .set(change)
+    .where(and(eq(memberSignInCodes.organizationId, code.organizationId), eq(memberSignInCodes.id, code.id)));
+}
+
+export async function insertSession(
+  executor: Executor,
+  row: Omit<typeof memberSessions.$inferInsert, 'id'>,
+): Promise<SessionRow> {
+  const [session] = await executor
+    .insert(memberSessions)
+    .values({ ...row, id: newId() })
+    .returning();
+  return session!;
+}
+
+/** The session a token opens: not revoked, not expired. */
+export async function liveSession(
+  executor: Executor,
+  tokenHash: string,
+  now: Date,
+): Promise<SessionRow | undefined> {
+  const [row] = await executor
+    .select()
+    .from(memberSessions)
+    .where(
+      and(
+        eq(memberSessions.tokenHash, tokenHash),
+        isNull(memberSessions.revokedAt),
+        gt(memberSessions.expiresAt, now),
+      ),
+    );
+  return row;
+}
+
+export async function revokeSession(executor: Executor, tokenHash: string, now: Date): Promise<void> {
+  await executor
+    .update(memberSessions)
+    .set({ revokedAt: now })
+    .where(and(eq(memberSessions.tokenHash, tokenHash), isNull(memberSessions.revokedAt)));
+}
+
+export async function insertConsent(
+  executor: Executor,
+  row: {
+    organizationId: string;
+    customerId: string;
+    kind: ConsentKind;
+    version: string;
+    acceptedAt: Date;
+    ip: string | null;
+    userAgent: string | null;
+  },
+): Promise<ConsentRow> {
+  const [consent] = await executor
+    .insert(memberConsents)
+    .values({ ...row, id: newId() })
+    .returning();
+  return consent!;
+}
+
+export function consentsOf(executor: Executor, organizationId: string, customerId: string) {
+  return executor
+    .select()
+    .from(memberConsents)
+    .where(and(eq(memberConsents.organizationId, organizationId), eq(memberConsents.customerId, customerId)))
+    .orderBy(desc(memberConsents.acceptedAt));
+}
