@@ -365,6 +365,8 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
       method,
       url: '/v1/customers/:customerId/addPoints',
       ...guarded,
+      // Points moved by hand at the POS: the audit log records them, as it does POST /v1/customers/{id}/points/add.
+      config: { ...guarded.config, audit: 'all-events' },
       schema: {
         ...schema,
         summary: 'Comeback: add points to a customer',

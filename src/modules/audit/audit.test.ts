@@ -208,6 +208,25 @@ describe('audit log', () => {
     expect(await auditLog(org, '?action=transaction.*')).toEqual([]);
   });
 
+  it("records points a POS adds through the Comeback dialect, as the key's", async () => {
+    const org = await ctx.createOrganization();
+    const member = await createMember(org);
+    const added = await ctx.app.inject({
+      method: 'POST',
+      url: `/compat/comeback/v1/customers/${member.id}/addPoints`,
+      headers: { authorization: org.apiKey },
+      payload: { addedPoints: 5 },
+    });
+    expectStatus(added, 200);
+    const [entry] = await auditLog(org, '?action=points.*');
+    expect(entry).toMatchObject({
+      action: 'points.added',
+      actor: { type: 'api_key', id: org.apiKeyId },
+      requestId: added.headers['x-request-id'],
+      changes: { points: 5, reason: 'Comeback addPoints' },
+    });
+  });
+
   it('filters by actor, subject, action or family, and time; pages newest first', async () => {
     const org = await ctx.createOrganization();
     const created = await ctx.app.inject({
