@@ -10,6 +10,8 @@ import {
   type TestOrganization,
 } from './support/context.ts';
 import { servedRoutes } from './support/routes.ts';
+import { startSmtpServer, type TestSmtpServer } from './support/smtp.ts';
+import { addStaff, signInWithToken } from './support/staff.ts';
 
 type KeyScope = 'till' | 'integration' | 'read' | 'admin';
 /** A key's scopes, and `access` (staff and keys), which admin keys and owners reach. */
@@ -108,12 +110,25 @@ function scopedRoutes(ctx: TestContext): ScopedRoute[] {
   });
 }
 
+type Role = 'owner' | 'manager' | 'analyst' | 'cashier';
+
+/** What each staff role reaches, as the README's table says (written out, not read from roles.ts). */
+const ROLE_REACHES: Record<Role, Scope[]> = {
+  owner: ['admin', 'integration', 'till', 'read', 'access'],
+  manager: ['admin', 'integration', 'till', 'read'],
+  analyst: ['read'],
+  cashier: ['till'],
+};
+
 /**
  * A key reaches a route when one of its scopes includes the route's, or it reads and the route is
- * a /v1 GET other than the keys' and staff's own (`access`).
+ * a /v1 GET other than the keys' and staff's own (`access`). A role reaches what its scopes would.
  */
 function reaches(keyScope: KeyScope, route: ScopedRoute): boolean {
-  const held = REACHES[keyScope];
+  return reachesWith(REACHES[keyScope], route);
+}
+
+function reachesWith(held: readonly Scope[], route: ScopedRoute): boolean {
   const readable = !route.dialect && route.method === 'GET' && route.scope !== 'access';
   return held.includes(route.scope) || (readable && held.includes('read'));
 }
@@ -121,6 +136,7 @@ function reaches(keyScope: KeyScope, route: ScopedRoute): boolean {
 const someId = '01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f';
 
 let ctx: TestContext;
+let smtp: TestSmtpServer;
 let org: TestOrganization;
 const keys = {} as Record<KeyScope, string>;
 let routes: ScopedRoute[];
@@ -146,7 +162,8 @@ function call(route: ScopedRoute, key: string) {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  smtp = await startSmtpServer();
+  ctx = await createTestContext({ messaging: { smtpUrl: smtp.url } });
   org = await ctx.createOrganization();
   // The organization's first key was created without scopes: it is the admin key.
   keys.admin = org.apiKey;
@@ -157,7 +174,10 @@ beforeAll(async () => {
   }
   routes = scopedRoutes(ctx);
 });
-afterAll(() => ctx.close());
+afterAll(async () => {
+  await ctx.close();
+  await smtp.close();
+});
 
 describe('the scope matrix', () => {
   it('covers every organization and dialect route the server answers', () => {
@@ -180,6 +200,27 @@ describe('the scope matrix', () => {
           } else if (!route.dialect && response.json().code !== 'forbidden') {
             wrong.push(`${shown}: code ${response.json().code}`);
           }
+        } else if (response.statusCode === 403 || response.statusCode === 401 || response.statusCode >= 500) {
+          wrong.push(`${shown}: ${response.statusCode} ${response.body.slice(0, 200)}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    });
+  }
+
+  for (const role of ['owner', 'manager', 'analyst', 'cashier'] as const) {
+    it(`a signed-in ${role} gets 403 naming the missing scope exactly where the role does not reach`, async () => {
+      const staff = await addStaff(ctx, smtp, org, role);
+      const { accessToken } = await signInWithToken(ctx, staff);
+      const wrong: string[] = [];
+      // Dialects authenticate with the vendor's own credential (a key), never a staff session.
+      for (const route of routes.filter((candidate) => !candidate.dialect)) {
+        const response = await call(route, accessToken);
+        const shown = `${route.method} ${route.path}`;
+        if (!reachesWith(ROLE_REACHES[role], route)) {
+          const named = `this staff user's role lacks the '${route.scope}' scope needed by ${route.method} ${route.path.replace(/:(\w+)/g, '{$1}')}`;
+          if (response.statusCode !== 403 || !response.body.includes(named))
+            wrong.push(`${shown}: ${response.statusCode} ${response.body.slice(0, 200)} (expected 403)`);
         } else if (response.statusCode === 403 || response.statusCode === 401 || response.statusCode >= 500) {
           wrong.push(`${shown}: ${response.statusCode} ${response.body.slice(0, 200)}`);
         }
