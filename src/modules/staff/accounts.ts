@@ -5,6 +5,7 @@ import { requireOwnIds } from '../../db/references.ts';
 import { afterCommit, onUniqueViolation, transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { AppError, conflict, notFound, validationFailed } from '../../errors.ts';
+import { recordAudit } from '../audit/service.ts';
 import type { StaffContext } from './context.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 import type { StaffRole } from './roles.ts';
@@ -115,6 +116,16 @@ export function createStaffAccounts(context: StaffContext, forget: (user: StaffU
     return { user, expiresAt, link, emailed };
   }
 
+  /** A change to a staff user, in the audit log with the change's transaction. */
+  function auditStaff(tx: Tx, user: StaffUserRow, what: string, changes: Record<string, unknown>) {
+    return recordAudit(tx, {
+      organizationId: user.organizationId,
+      action: `staff_user.${what}`,
+      subject: { type: 'staff_user', id: user.id },
+      changes,
+    });
+  }
+
   /** Ends a user's sessions (disabled, new password) once the transaction commits. */
   async function endSessions(tx: Tx, user: StaffUserRow) {
     await revokeUserSessions(tx, user, new Date());
@@ -132,15 +143,23 @@ export function createStaffAccounts(context: StaffContext, forget: (user: StaffU
       await checkLocations(organizationId, input.locationIds);
       const user = await onUniqueViolation(
         () =>
-          insertUser(db, {
-            organizationId,
-            id: newId(),
-            email: input.email.trim(),
-            name: input.name ?? null,
-            role: input.role,
-            locationIds: input.locationIds ?? null,
-            language: input.language ?? null,
-            status: 'invited',
+          transaction(db, async (tx) => {
+            const invited = await insertUser(tx, {
+              organizationId,
+              id: newId(),
+              email: input.email.trim(),
+              name: input.name ?? null,
+              role: input.role,
+              locationIds: input.locationIds ?? null,
+              language: input.language ?? null,
+              status: 'invited',
+            });
+            await auditStaff(tx, invited, 'invited', {
+              email: invited.email,
+              role: invited.role,
+              locationIds: invited.locationIds,
+            });
+            return invited;
           }),
         { staff_users_email_unique: emailTaken },
       );
@@ -191,6 +210,7 @@ export function createStaffAccounts(context: StaffContext, forget: (user: StaffU
             : {}),
         });
         if (status === 'disabled' && current.status !== 'disabled') await endSessions(tx, current);
+        await auditStaff(tx, current, 'updated', changedFields(current, updated!));
         afterCommit(tx, () => forget(current));
         return updated!;
       });
@@ -210,6 +230,7 @@ export function createStaffAccounts(context: StaffContext, forget: (user: StaffU
           status: 'active',
           ...(input.name !== undefined ? { name: input.name } : {}),
         });
+        await auditStaff(tx, user, 'activated', { status: { before: user.status, after: 'active' } });
         return updated!;
       });
     },
@@ -251,6 +272,7 @@ export function createStaffAccounts(context: StaffContext, forget: (user: StaffU
         });
         await retireTokens(tx, user, ['password_reset'], now);
         await endSessions(tx, user);
+        await auditStaff(tx, user, 'password_reset', {});
         return updated!;
       });
     },
@@ -258,3 +280,15 @@ export function createStaffAccounts(context: StaffContext, forget: (user: StaffU
 }
 
 export type StaffAccounts = ReturnType<typeof createStaffAccounts>;
+
+const AUDITED_FIELDS = ['name', 'role', 'locationIds', 'language', 'status', 'totpEnabledAt'] as const;
+
+/** The before and after of each audited field a change touched (never the password or TOTP secret). */
+function changedFields(before: StaffUserRow, after: StaffUserRow) {
+  const changes: Record<string, { before: unknown; after: unknown }> = {};
+  for (const field of AUDITED_FIELDS) {
+    if (JSON.stringify(before[field]) !== JSON.stringify(after[field]))
+      changes[field] = { before: before[field], after: after[field] };
+  }
+  return changes;
+}

@@ -225,6 +225,29 @@ describe('what each role reaches', () => {
 });
 
 describe('managing staff', () => {
+  it("records invites and changes in the audit log with the owner's session as the actor", async () => {
+    const org = await ctx.createOrganization();
+    const owner = await addFirstOwner(ctx, smtp, org.id, `owner-${org.id}@latasca.test`);
+    const session = await signInWithToken(ctx, owner);
+    const analyst = await addStaff(ctx, smtp, org, 'analyst');
+    const promoted = await call('PATCH', `/v1/staff/${analyst.id}`, session.headers, { role: 'manager' });
+    expectStatus(promoted, 200);
+
+    const log = await call('GET', `/v1/audit-log?subjectId=${analyst.id}`, org.headers);
+    expectStatus(log, 200);
+    const entries = log.json().data as Array<{ action: string; actor: object; changes: object }>;
+    expect(entries.map((entry) => entry.action)).toEqual([
+      'staff_user.updated',
+      'staff_user.activated',
+      'staff_user.invited',
+    ]);
+    expect(entries[0]).toMatchObject({
+      actor: { type: 'staff', id: owner.id },
+      changes: { role: { before: 'analyst', after: 'manager' } },
+    });
+    expect(JSON.stringify(entries)).not.toMatch(/password|\$argon2/i);
+  });
+
   it('lists, reads and changes staff; a foreign location, a taken email and the last owner are refused', async () => {
     const org = await ctx.createOrganization();
     const other = await ctx.createOrganization();
