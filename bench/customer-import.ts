@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 
 const args = process.argv.slice(2);
@@ -73,7 +73,7 @@ async function main() {
   try {
     await runMigrations(database);
     const services = createServices(database, { masterKey: 'rgm_bench_master_key_0123456789abcdef' });
-    const app = await buildServer(services);
+    const app = await buildApp(services);
     await app.ready();
     const organization = await services.organizations.create({
       name: 'Bench',

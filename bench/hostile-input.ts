@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { buildApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { writeResult } from './support.ts';
 
@@ -71,7 +71,7 @@ async function main() {
   const database = await openDatabase({});
   await runMigrations(database);
   const services = createServices(database, { masterKey: MASTER_KEY });
-  const app = await buildServer(services);
+  const app = await buildApp(services);
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const organization = await app.inject({
     method: 'POST',

@@ -9,9 +9,9 @@
  * machine. A spend is ~10 statements in one transaction under the member's balance row lock.
  */
 import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { percentile, writeResult } from './support.ts';
 
@@ -41,7 +41,7 @@ async function main() {
   const database = await openDatabase({ url, poolSize: 10 });
   await runMigrations(database);
   const services = createServices(database, { masterKey: MASTER });
-  const app = await buildServer(services);
+  const app = await buildApp(services);
   await app.ready();
   const master = { authorization: `Bearer ${MASTER}` };
   const organization = (

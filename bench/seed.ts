@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { buildApp } from '../src/app.ts';
 import { openDatabase, rawRows } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
-import { buildServer } from '../src/http/server.ts';
 import type { App } from '../src/http/types.ts';
 import { createServices } from '../src/services.ts';
 
@@ -161,7 +161,7 @@ export async function seed(
   try {
     await runMigrations(database);
     const services = createServices(database, { masterKey: options.masterKey });
-    const app = await buildServer(services);
+    const app = await buildApp(services);
     await app.ready();
     const organization = await services.organizations.create({
       name: 'Bench',

@@ -16,10 +16,10 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { buildApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { transaction } from '../src/db/transaction.ts';
-import { buildServer } from '../src/http/server.ts';
 import { linesBoughtFromTickets } from '../src/modules/transactions/purchases.ts';
 import { createServices } from '../src/services.ts';
 import { percentile, writeResult } from './support.ts';
@@ -74,7 +74,7 @@ async function main() {
   try {
     await runMigrations(database);
     const services = createServices(database, { masterKey: MASTER });
-    const app = await buildServer(services);
+    const app = await buildApp(services);
     await app.ready();
     const db = database.db;
     const organization = await services.organizations.create({ name: 'Bench', timeZone: 'Europe/Madrid' });

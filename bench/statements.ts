@@ -4,8 +4,8 @@ import { Session } from 'node:inspector/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import pg from 'pg';
+import { buildApp } from '../src/app.ts';
 import { openDatabase } from '../src/db/connection.ts';
-import { buildServer } from '../src/http/server.ts';
 import { createServices } from '../src/services.ts';
 import { benchOrder, pick, seed } from './seed.ts';
 import {
@@ -124,7 +124,7 @@ try {
     poolSize: 4,
     preparedStatements: !UNPREPARED,
   });
-  const app = await buildServer(createServices(database, { masterKey }));
+  const app = await buildApp(createServices(database, { masterKey }));
   await app.ready();
   const headers = { authorization: `Bearer ${seeded.apiKey}` };
   let serial = 0;
