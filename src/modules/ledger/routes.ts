@@ -7,14 +7,7 @@ import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
 import type { ApiKeyScope } from '../api-keys/scopes.ts';
-import type {
-  Actor,
-  BalanceRow,
-  EntryRow,
-  LedgerService,
-  OperationResult,
-  PointTypeBalance,
-} from './service.ts';
+import type { BalanceRow, EntryRow, LedgerService, OperationResult, PointTypeBalance } from './service.ts';
 
 const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 

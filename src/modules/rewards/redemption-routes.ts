@@ -6,7 +6,6 @@ import { requireAccessToLocated } from '../../http/location-access.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
-import type { Actor } from '../ledger/service.ts';
 import { TransactionInputSchema } from '../transactions/contract.ts';
 import { presentRedemption, RedemptionSchema } from './presenters.ts';
 import { REDEMPTION_STATUSES } from './schema.ts';
