@@ -22,6 +22,14 @@ export function generateApiKey(): { key: string; prefix: string } {
   return { key: `${prefix}_${randomBytes(20).toString('hex')}`, prefix };
 }
 
+/**
+ * A session, refresh or one-time token: 256 random bits after a prefix that says what it is, so a
+ * SHA-256 of it (`hashSecret`) is safe to store, as for API keys.
+ */
+export function randomToken(prefix: string): string {
+  return prefix + randomBytes(32).toString('base64url');
+}
+
 export function generateMasterKey(): string {
   return `rgm_${randomBytes(24).toString('hex')}`;
 }

@@ -26,8 +26,3 @@ export function hashSignInCode(code: string, salt: string = randomBytes(16).toSt
 export function signInCodeMatches(code: string, salt: string, storedHash: string): boolean {
   return sameHash(hashSignInCode(code, salt).hash, storedHash);
 }
-
-/** 256 random bits: a fast hash (hashSecret of api-keys) keeps them safe at rest, as for API keys. */
-export function generateToken(prefix = ''): string {
-  return prefix + randomBytes(32).toString('base64url');
-}

@@ -2,7 +2,7 @@ import type { Db } from '../../db/connection.ts';
 import { transaction } from '../../db/transaction.ts';
 import { emailKey, normalizePhone } from '../../domain/customers.ts';
 import { AppError, nullIfNotFound, validationFailed } from '../../errors.ts';
-import { hashSecret } from '../api-keys/secrets.ts';
+import { hashSecret, randomToken } from '../api-keys/secrets.ts';
 import type { CreateCustomerBody } from '../customers/contract.ts';
 import { normalizeCustomerInput } from '../customers/input.ts';
 import { type Customer, type CustomersService, invalidInput } from '../customers/service.ts';
@@ -10,13 +10,7 @@ import type { MessageChannel, Messenger } from '../messaging/types.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
 import { languageOf } from '../organizations/settings.ts';
 import type { AccessAttemptKind } from './schema.ts';
-import {
-  generateSignInCode,
-  generateToken,
-  hashSignInCode,
-  MEMBER_TOKEN_PREFIX,
-  signInCodeMatches,
-} from './secrets.ts';
+import { generateSignInCode, hashSignInCode, MEMBER_TOKEN_PREFIX, signInCodeMatches } from './secrets.ts';
 import * as store from './store.ts';
 
 /** How often and for how long: every window is sliding, counted from the stored attempts. */
@@ -278,8 +272,8 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
           return undefined;
         }
         await store.updateCode(tx, open, { consumedAt: at });
-        const token = generateToken(MEMBER_TOKEN_PREFIX);
-        const csrfToken = generateToken();
+        const token = randomToken(MEMBER_TOKEN_PREFIX);
+        const csrfToken = randomToken('');
         const row = await store.insertSession(tx, {
           organizationId: organization.id,
           customerId: member.id,

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { hashSecret, sameHash } from '../api-keys/secrets.ts';
+import { hashSecret, randomToken, sameHash } from '../api-keys/secrets.ts';
 
 export { hashSecret, sameHash };
 
@@ -18,7 +18,7 @@ export const TOKEN_PREFIXES = {
 } as const;
 
 export function generateToken(kind: keyof typeof TOKEN_PREFIXES): string {
-  return TOKEN_PREFIXES[kind] + randomBytes(32).toString('base64url');
+  return randomToken(TOKEN_PREFIXES[kind]);
 }
 
 /** Keys for separate uses, derived from the one session secret so that none can stand in for another. */
