@@ -19,7 +19,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * caller holds already (the master key itself, or an organization key's `rgl_` form), so saying so
  * reveals nothing either.
  */
-function unauthorized(mode: 'organization' | 'member' | 'master' = 'organization', token?: string): AppError {
+function unauthorized(
+  mode: 'organization' | 'member' | 'staff' | 'master' = 'organization',
+  token?: string,
+): AppError {
   if (mode === 'master') {
     const other = token?.startsWith(API_KEY_PREFIX)
       ? ": an organization's API key (rgl_…) does not reach the platform routes"
@@ -34,6 +37,12 @@ function unauthorized(mode: 'organization' | 'member' | 'master' = 'organization
       'unauthorized',
       "this route takes a member's session (Authorization: Bearer rgme_… or the session cookie): " +
         'sign in with a one-time code from POST /v1/public/organizations/{id}/sign-in/code',
+    );
+  }
+  if (mode === 'staff') {
+    return new AppError(
+      'unauthorized',
+      "this route takes a staff user's session (cookie or access token): sign in at POST /v1/auth/sign-in",
     );
   }
   return new AppError(
@@ -156,6 +165,11 @@ export function registerAuth(app: App, credentials: Credentials) {
     if (mode === 'member') {
       request.tenant = (await firstRecognized(credentials.members ?? [], request)) ?? null;
       if (!request.tenant) throw unauthorized('member');
+      return;
+    }
+    if (mode === 'staff') {
+      request.tenant = (await firstRecognized(credentials.staff ?? [], request)) ?? null;
+      if (!request.tenant) throw unauthorized('staff');
       return;
     }
     if (mode === 'master') {

@@ -29,10 +29,11 @@ export type Authenticator = (request: FastifyRequest) => Promise<Tenant | undefi
 
 /**
  * `organization` (default under /v1): a tenant's API key or a staff user. `member`: a member's own
- * session (`/v1/me…`). `master`: the platform master key. `public`: nobody. Dialects set their
- * own value and authenticate in their plugin.
+ * session (`/v1/me…`). `staff`: a signed-in staff user, whatever their role (their own second
+ * factor). `master`: the platform master key. `public`: nobody. Dialects set their own value and
+ * authenticate in their plugin.
  */
-export type AuthMode = 'organization' | 'member' | 'master' | 'public' | 'dialect';
+export type AuthMode = 'organization' | 'member' | 'staff' | 'master' | 'public' | 'dialect';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { bearerToken } from '../../http/auth.ts';
+import { requireCsrfEcho } from '../../http/csrf.ts';
 import type { Authenticator } from '../../http/types.ts';
 import { hashSecret, sameHash } from '../api-keys/secrets.ts';
 import { MEMBER_TOKEN_PREFIX } from './secrets.ts';
@@ -9,10 +10,6 @@ import type { MemberAccessService, MemberSession } from './service.ts';
 /** The member session cookie: sent only to `/v1/me…`, never readable by scripts, never cross-site. */
 export const MEMBER_COOKIE = 'regulars_member';
 const COOKIE_PATH = '/v1/me';
-/** What a cookie session echoes on every unsafe request (the token it got at sign-in). */
-export const CSRF_HEADER = 'x-csrf-token';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The member token a request carries and how: a bearer `rgme_…` token, or the session cookie. */
 export function memberTokenOf(request: FastifyRequest): { token: string; viaCookie: boolean } | undefined {
@@ -38,15 +35,12 @@ export function memberAuthenticator(memberAccess: MemberAccessService): Authenti
         'this member session is unknown, expired or signed out: sign in again with a one-time code',
       );
     }
-    // A browser sends the cookie on any request to this host; a cross-site page cannot set a header.
-    if (carried.viaCookie && !SAFE_METHODS.has(request.method)) {
-      const echoed = request.headers[CSRF_HEADER];
-      if (typeof echoed !== 'string' || !sameHash(hashSecret(echoed), found.session.csrfTokenHash)) {
-        throw new AppError(
-          'forbidden',
-          `a cookie session must send its csrfToken (from sign-in) in the ${CSRF_HEADER} header on ${request.method}`,
-        );
-      }
+    if (carried.viaCookie) {
+      await requireCsrfEcho(
+        request,
+        (echoed) => sameHash(hashSecret(echoed), found.session.csrfTokenHash),
+        'the csrfToken given at sign-in',
+      );
     }
     return {
       organizationId: found.session.organizationId,

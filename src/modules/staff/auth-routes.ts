@@ -8,7 +8,6 @@ import type { App } from '../../http/types.ts';
 import { ROUTE_SCOPES } from '../api-keys/scopes.ts';
 import {
   CSRF_COOKIE,
-  requireStaffSession,
   SESSION_COOKIE,
   signedInStaff,
   staffAuthenticators,
@@ -133,7 +132,7 @@ export function authRoutes(app: App, staff: StaffService) {
   const { accounts, sessions } = staff;
   const tags = ['staff sign-in'];
   const publicRoute = { auth: 'public' as const };
-  const signedIn = requireStaffSession(sessions);
+  const anyStaffUser = { auth: 'staff' as const };
   const secureCookies = staff.publicUrl.startsWith('https:');
 
   function cookieOptions(request: FastifyRequest, expires: Date, httpOnly: boolean) {
@@ -387,8 +386,7 @@ export function authRoutes(app: App, staff: StaffService) {
   app.post(
     '/v1/auth/totp/enrol',
     {
-      config: { ...publicRoute, mintsSecret: 'secret' },
-      onRequest: signedIn,
+      config: { ...anyStaffUser, mintsSecret: 'secret' },
       schema: {
         tags,
         summary: 'Start a second factor: a secret for an authenticator app (any staff user, for themselves)',
@@ -409,8 +407,7 @@ export function authRoutes(app: App, staff: StaffService) {
   app.post(
     '/v1/auth/totp/confirm',
     {
-      config: publicRoute,
-      onRequest: signedIn,
+      config: anyStaffUser,
       schema: totpSummary('Turn the second factor on with a first code: sign-in asks for one from now on'),
     },
     async (request) =>
@@ -420,8 +417,7 @@ export function authRoutes(app: App, staff: StaffService) {
   app.post(
     '/v1/auth/totp/disable',
     {
-      config: publicRoute,
-      onRequest: signedIn,
+      config: anyStaffUser,
       schema: totpSummary('Turn the second factor off, with a current code'),
     },
     async (request) =>

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { bearerToken } from '../../http/auth.ts';
+import { requireCsrfEcho } from '../../http/csrf.ts';
 import type { Authenticator } from '../../http/types.ts';
 import { API_KEY_PREFIX } from '../api-keys/secrets.ts';
 import type { StaffCaller, StaffSessions } from './sessions.ts';
@@ -9,9 +10,6 @@ import type { StaffCaller, StaffSessions } from './sessions.ts';
 export const SESSION_COOKIE = 'regulars_session';
 /** The same session's CSRF token, readable by the web app's scripts so that they can send it back. */
 export const CSRF_COOKIE = 'regulars_csrf';
-export const CSRF_HEADER = 'x-csrf-token';
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const callers = new WeakMap<FastifyRequest, StaffCaller>();
 
@@ -19,13 +17,6 @@ const callers = new WeakMap<FastifyRequest, StaffCaller>();
 export function staffCallerOf(request: FastifyRequest): StaffCaller | undefined {
   return callers.get(request);
 }
-
-const csrfRefused = () =>
-  new AppError(
-    'forbidden',
-    `a cookie session's POST, PUT, PATCH and DELETE requests need its CSRF token in the X-CSRF-Token header ` +
-      `(given at sign-in, in the ${CSRF_COOKIE} cookie and by GET /v1/auth/me)`,
-  );
 
 /**
  * How staff authenticate on organization routes, in order: (a) a bearer access token (a JWT, as
@@ -47,40 +38,18 @@ export function staffAuthenticators(sessions: StaffSessions): Authenticator[] {
     const cookie = request.cookies[SESSION_COOKIE];
     if (!cookie) return undefined;
     const caller = await sessions.authenticateCookie(cookie);
-    if (!SAFE_METHODS.has(request.method)) {
-      const header = request.headers[CSRF_HEADER];
-      if (typeof header !== 'string' || !(await sessions.csrfMatches(caller.session, header))) {
-        throw csrfRefused();
-      }
-    }
+    await requireCsrfEcho(
+      request,
+      (echoed) => sessions.csrfMatches(caller.session, echoed),
+      `given at sign-in, in the ${CSRF_COOKIE} cookie and by GET /v1/auth/me`,
+    );
     callers.set(request, caller);
     return caller.tenant;
   };
   return [accessToken, sessionCookie];
 }
 
-/**
- * For the routes every signed-in staff user reaches whatever their role (their own second factor,
- * signing out): an onRequest hook that authenticates as the organization routes do, staff only.
- */
-export function requireStaffSession(sessions: StaffSessions) {
-  const authenticators = staffAuthenticators(sessions);
-  return async (request: FastifyRequest) => {
-    for (const authenticate of authenticators) {
-      const tenant = await authenticate(request);
-      if (tenant) {
-        request.tenant = tenant;
-        return;
-      }
-    }
-    throw new AppError(
-      'unauthorized',
-      "this route takes a staff user's session (cookie or access token): sign in at POST /v1/auth/sign-in",
-    );
-  };
-}
-
-/** The staff caller a `requireStaffSession` route was authenticated as. */
+/** The staff caller a `staff` route (or any staff-authenticated request) was authenticated as. */
 export function signedInStaff(request: FastifyRequest): StaffCaller {
   const caller = callers.get(request);
   if (!caller) throw new AppError('unauthorized', "this route takes a staff user's session");
