@@ -10,6 +10,7 @@ import { buildServer, type ServerOptions } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
 import { loggerOptions } from './logging.ts';
+import { analyticsRoutes } from './modules/analytics/routes.ts';
 import { apiKeyRoutes } from './modules/api-keys/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { customerRoutes } from './modules/customers/routes.ts';
@@ -71,6 +72,7 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   authRoutes(app, services.staff);
   auditRoutes(app, services.audit);
   memberAccessRoutes(app, services);
+  analyticsRoutes(app, services.analytics);
 }
 
 /** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */
@@ -166,6 +168,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           },
         })
       : undefined;
+  // Analytics rollups follow the changes a few seconds behind (the outbox's rollup queue).
+  const analyticsJob =
+    config.analyticsIntervalMs > 0
+      ? startPeriodicJob(() => services.analytics.catchUp(), {
+          intervalMs: config.analyticsIntervalMs,
+          onError: (error) => running.log.error({ err: error }, 'analytics upkeep failed'),
+          onRun: (result) => {
+            if (result.days > 0) running.log.debug(result, 'analytics rollups updated');
+          },
+        })
+      : undefined;
   // Birthday points: hourly, so each organization's local day is caught soon after it starts.
   const birthdays = startPeriodicJob(() => services.systemEvents.awardBirthdaysEverywhere(), {
     intervalMs: 3_600_000,
@@ -223,6 +236,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         pointsScheduler?.stop(),
         audienceScheduler?.stop(),
         rewardsJob?.stop(),
+        analyticsJob?.stop(),
         birthdays.stop(),
         embeddedMaintenance?.stop(),
         auditPurge?.stop(),

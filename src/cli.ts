@@ -35,6 +35,9 @@ Usage:
                                          activate and expire the points that are due (serve does it every minute)
   regulars ledger verify [--org <id>] [--json]
                                          recompute balances and lots from the ledger entries; exit 1 on a mismatch
+  regulars analytics rebuild [--org <id>] [--json]
+                                         recompute the analytics rollups from history, with a progress bar
+                                         (resumable: run it again after an interruption)
   regulars tiers recompute [--org <id>] [--now <ISO time>] [--json]
                                          re-evaluate every member's tier (every organization without --org)
   regulars segments recompute [--org <id>] [--segment <id>] [--now <ISO time>] [--json]
@@ -66,6 +69,8 @@ const WHILE_SERVING: Record<string, string> = {
   'key revoke': 'or use the HTTP API: DELETE /v1/organizations/<id>/api-keys/<keyId> with the master key',
   'staff invite': 'or use the HTTP API: POST /v1/organizations/<id>/staff with the master key',
   'points process': 'or leave it to the server: it activates and expires due points every minute',
+  'analytics rebuild':
+    'then run it again: the server only keeps the rollups current from the changes it sees',
   'tiers recompute': "or use the HTTP API: POST /v1/tiers/recompute with the organization's API key",
   'segments recompute':
     "or use the HTTP API: POST /v1/segments/<id>/recompute with the organization's API key",
@@ -104,6 +109,27 @@ async function withServices<T>(
     await services.messaging.close();
     await database.close();
   }
+}
+
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, a line per tenth of the way otherwise
+ * (a log file should not fill with carriage returns).
+ */
+function progressBar(unit: string) {
+  const width = 30;
+  let lastTenth = -1;
+  return (done: number, total: number) => {
+    const share = total === 0 ? 1 : done / total;
+    const filled = Math.round(share * width);
+    const text = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} ${unit}`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${text}${done >= total ? '\n' : ''}`);
+      return;
+    }
+    const tenth = Math.floor(share * 10);
+    if (tenth !== lastTenth) process.stderr.write(`${text}\n`);
+    lastTenth = tenth;
+  };
 }
 
 function print(flags: Flags, value: object, human: string) {
@@ -342,6 +368,14 @@ async function main(argv: string[]) {
       );
       print(flags, report, lines.join('\n'));
       if (report.mismatches.length > 0) process.exitCode = 1;
+    });
+  }
+  if (command === 'analytics' && action === 'rebuild') {
+    return withServices(`${command} ${action}`, async (services) => {
+      const started = Date.now();
+      const result = await services.analytics.rebuild(optional(flags, 'org'), progressBar('days'));
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      print(flags, result, `${result.days} days of rollups recomputed in ${seconds} s`);
     });
   }
   if ((command === 'tiers' || command === 'segments') && action === 'recompute') {

@@ -24,6 +24,8 @@ export interface Config {
   audienceRefreshIntervalMs: number;
   /** How often expired reservations are released and coupons expired; 0 = never (reads do it anyway). */
   rewardsProcessIntervalMs: number;
+  /** How often `regulars serve` folds new changes into the analytics rollups; 0 = never (`regulars analytics catch-up`). */
+  analyticsIntervalMs: number;
   /** Embedded database only: how often tables past autovacuum's thresholds are vacuumed and analyzed; 0 = never. */
   embeddedMaintenanceIntervalMs: number;
   logLevel: string;
@@ -196,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pointsProcessIntervalMs: integer(env, 'POINTS_PROCESS_INTERVAL_MS', 60_000, 0, 86_400_000),
     audienceRefreshIntervalMs: integer(env, 'AUDIENCE_REFRESH_INTERVAL_MS', 60_000, 0, 86_400_000),
     rewardsProcessIntervalMs: integer(env, 'REWARDS_PROCESS_INTERVAL_MS', 30_000, 0, 86_400_000),
+    analyticsIntervalMs: integer(env, 'ANALYTICS_INTERVAL_MS', 5_000, 0, 86_400_000),
     embeddedMaintenanceIntervalMs: integer(env, 'EMBEDDED_MAINTENANCE_INTERVAL_MS', 60_000, 0, 86_400_000),
     logLevel,
     webhooks: {

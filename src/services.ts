@@ -1,5 +1,6 @@
 import { createConfigCache } from './db/config-cache.ts';
 import type { Database } from './db/connection.ts';
+import { createAnalyticsService } from './modules/analytics/service.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
@@ -66,6 +67,7 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const services = {
     database,
     configCache,
+    analytics: createAnalyticsService(db, { organizations }),
     apiKeys: createApiKeysService(db, { ownLocationIds: locations.ownIds }, options),
     audit: createAuditService(db),
     customers,

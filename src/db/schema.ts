@@ -1,4 +1,5 @@
 // Every table of every module, for drizzle-kit (migrations) and for readers looking for the data model.
+export * from '../modules/analytics/schema.ts';
 export * from '../modules/api-keys/schema.ts';
 export * from '../modules/audit/schema.ts';
 export * from '../modules/customers/schema.ts';

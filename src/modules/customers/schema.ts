@@ -108,6 +108,8 @@ export const customers = pgTable(
     uniqueIndex('customers_referral_code_unique').on(t.organizationId, t.referralCode),
     uniqueIndex('customers_card_token_unique').on(t.organizationId, t.cardToken),
     index('customers_updated_at_idx').on(t.organizationId, t.updatedAt),
+    // Who joined on a day: analytics recomputes a day's new members from it.
+    index('customers_created_at_idx').on(t.organizationId, t.createdAt),
     foreignKey({
       name: 'customers_referred_by_fk',
       columns: [t.organizationId, t.referredBy],

@@ -38,3 +38,17 @@ export const eventDispatchQueue = pgTable(
     index('event_dispatch_queue_event_idx').on(t.eventId),
   ],
 );
+
+/**
+ * Events not yet folded into the analytics rollups: a second consumer of the outbox, fed the
+ * same way as the dispatch queue (one row per event, in the event's own transaction) and drained
+ * by the analytics worker (src/modules/analytics/worker.ts).
+ */
+export const eventRollupQueue = pgTable(
+  'event_rollup_queue',
+  {
+    organizationId: organizationId(),
+    eventId: uuid('event_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.eventId] })],
+);

@@ -6,7 +6,7 @@ import { deferredWrite } from '../../db/pipeline.ts';
 import { commitBuffer } from '../../db/transaction.ts';
 import type { FieldChange } from '../audit/schema.ts';
 import { auditEvents } from '../audit/service.ts';
-import { eventDispatchQueue, events } from './schema.ts';
+import { eventDispatchQueue, eventRollupQueue, events } from './schema.ts';
 
 export interface NewEvent {
   organizationId: string;
@@ -90,21 +90,36 @@ async function writeEvents(tx: Executor, rows: readonly EventRow[]): Promise<voi
         as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb,
              created_at timestamptz)
       returning organization_id, id
+    ), dispatch as (
+      insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted
     )
-    insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted`),
+    insert into ${eventRollupQueue} (organization_id, event_id) select organization_id, id from inserted`),
   );
 }
+
+/** The outbox's consumers: each has its own queue of the events it has not handled yet. */
+const QUEUES = { dispatch: eventDispatchQueue, rollup: eventRollupQueue } as const;
+export type EventQueue = keyof typeof QUEUES;
 
 /**
  * Claims up to `limit` committed events not yet dispatched, oldest first, for the caller's
  * transaction: rows another transaction holds are skipped, and `markDispatched` (in the same
  * transaction) removes them for good. Any organization: this is the dispatcher's global view.
  */
-export async function claimUndispatched(tx: Executor, limit: number): Promise<EventRow[]> {
+export function claimUndispatched(tx: Executor, limit: number): Promise<EventRow[]> {
+  return claimQueued(tx, 'dispatch', limit);
+}
+
+/**
+ * Claims up to `limit` events of a consumer's queue, oldest first, skipping rows another
+ * transaction holds; `markHandled` in the same transaction removes them for good.
+ */
+export async function claimQueued(tx: Executor, queueName: EventQueue, limit: number): Promise<EventRow[]> {
+  const queue = QUEUES[queueName];
   const queued = await tx
     .select()
-    .from(eventDispatchQueue)
-    .orderBy(asc(eventDispatchQueue.eventId))
+    .from(queue)
+    .orderBy(asc(queue.eventId))
     .limit(limit)
     .for('update', { skipLocked: true });
   if (queued.length === 0) return [];
@@ -116,7 +131,7 @@ export async function claimUndispatched(tx: Executor, limit: number): Promise<Ev
   // An entry whose event is gone (it never is today) must not block the queue: remove it too.
   const found = new Set(rows.map((row) => `${row.organizationId}/${row.id}`));
   const orphans = queued.filter((entry) => !found.has(`${entry.organizationId}/${entry.eventId}`));
-  if (orphans.length > 0) await removeFromQueue(tx, orphans);
+  if (orphans.length > 0) await removeFromQueue(tx, queueName, orphans);
   return rows;
 }
 
@@ -133,18 +148,23 @@ function keyIn(organizationColumn: AnyColumn, idColumn: AnyColumn, entries: Queu
   )})`;
 }
 
-async function removeFromQueue(tx: Executor, entries: QueueEntry[]) {
-  await tx
-    .delete(eventDispatchQueue)
-    .where(keyIn(eventDispatchQueue.organizationId, eventDispatchQueue.eventId, entries));
+async function removeFromQueue(tx: Executor, queueName: EventQueue, entries: QueueEntry[]) {
+  const queue = QUEUES[queueName];
+  await tx.delete(queue).where(keyIn(queue.organizationId, queue.eventId, entries));
 }
 
 /** Removes claimed events from the dispatch queue: they have been fanned out. */
-export async function markDispatched(tx: Executor, dispatched: EventRow[]): Promise<void> {
-  if (dispatched.length === 0) return;
+export function markDispatched(tx: Executor, dispatched: EventRow[]): Promise<void> {
+  return markHandled(tx, 'dispatch', dispatched);
+}
+
+/** Removes claimed events from a consumer's queue: it has handled them. */
+export async function markHandled(tx: Executor, queueName: EventQueue, handled: EventRow[]): Promise<void> {
+  if (handled.length === 0) return;
   await removeFromQueue(
     tx,
-    dispatched.map((event) => ({ organizationId: event.organizationId, eventId: event.id })),
+    queueName,
+    handled.map((event) => ({ organizationId: event.organizationId, eventId: event.id })),
   );
 }
 

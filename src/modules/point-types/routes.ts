@@ -35,6 +35,12 @@ const fields = {
     description: 'Days that points earned on tickets stay pending (not spendable) so returns can absorb them',
     examples: [14],
   }),
+  valuePerThousandPoints: Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), Type.Null()], {
+    description:
+      "What 1,000 points are worth, in minor units of the organization's currency (1 point = 1 cent: 1000); " +
+      'the analytics value the points members hold with it. null = not set',
+    examples: [1000],
+  }),
   active: Type.Boolean({ description: 'Inactive types credit no new points; existing points stay usable' }),
   isDefault: Type.Boolean({
     description: 'The type used by calls that name no point type (exactly one per organization)',
@@ -58,6 +64,7 @@ const CreatePointTypeBody = Type.Object(
     expiresAfterDays: Type.Optional(fields.expiresAfterDays),
     expiryRounding: Type.Optional(fields.expiryRounding),
     pendingDays: Type.Optional(fields.pendingDays),
+    valuePerThousandPoints: Type.Optional(fields.valuePerThousandPoints),
     active: Type.Optional(fields.active),
     isDefault: Type.Optional(fields.isDefault),
   },
@@ -82,6 +89,7 @@ export function presentPointType(pointType: PointType) {
     expiresAfterDays: pointType.expiresAfterDays,
     expiryRounding: pointType.expiryRounding,
     pendingDays: pointType.pendingDays,
+    valuePerThousandPoints: pointType.valuePerThousandPoints,
     active: pointType.active,
     isDefault: pointType.isDefault,
     createdAt: pointType.createdAt.toISOString(),

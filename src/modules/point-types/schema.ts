@@ -29,6 +29,11 @@ export const pointTypes = pgTable(
       .default('none'),
     /** Days that points earned on tickets stay pending (not spendable), so returns can take them back. */
     pendingDays: integer('pending_days').notNull().default(0),
+    /**
+     * What 1,000 points are worth to the program, in minor units of its currency (1 point = 1 cent:
+     * 1000): the money value of the points members hold (analytics' liability). null = not set.
+     */
+    valuePerThousandPoints: integer('value_per_thousand_points'),
     active: boolean('active').notNull().default(true),
     /** The type API calls use when they name none; exactly one per organization. */
     isDefault: boolean('is_default').notNull().default(false),
@@ -44,5 +49,6 @@ export const pointTypes = pgTable(
       sql`${t.expiresAfterDays} is null or ${t.expiresAfterDays} > 0`,
     ),
     check('point_types_pending_days_check', sql`${t.pendingDays} >= 0`),
+    check('point_types_value_check', sql`${t.valuePerThousandPoints} >= 0`),
   ],
 );

@@ -19,6 +19,7 @@ export interface PointTypeInput {
   expiresAfterDays?: number | null | undefined;
   expiryRounding?: ExpiryRounding | undefined;
   pendingDays?: number | undefined;
+  valuePerThousandPoints?: number | null | undefined;
   active?: boolean | undefined;
   isDefault?: boolean | undefined;
 }

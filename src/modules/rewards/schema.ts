@@ -156,6 +156,8 @@ export const coupons = pgTable(
     uniqueIndex('coupons_code_unique').on(t.organizationId, t.code),
     index('coupons_customer_idx').on(t.organizationId, t.customerId, t.id),
     index('coupons_reward_idx').on(t.organizationId, t.rewardId, t.id),
+    // The coupons used on a day (analytics).
+    index('coupons_used_at_idx').on(t.organizationId, t.usedAt).where(sql`${t.usedAt} is not null`),
     // What the scheduler scans, across tenants: active coupons that reached their expiry.
     index('coupons_expiry_idx')
       .on(t.expiresAt)
@@ -191,6 +193,8 @@ export const rewardUsages = pgTable(
   (t) => [
     primaryKey({ columns: [t.organizationId, t.id] }),
     index('reward_usages_member_idx').on(t.organizationId, t.customerId, t.rewardId, t.usedAt),
+    // The claims and redemptions of a day (analytics).
+    index('reward_usages_used_at_idx').on(t.organizationId, t.usedAt),
     index('reward_usages_redemption_idx')
       .on(t.organizationId, t.redemptionId)
       .where(sql`${t.redemptionId} is not null`),
@@ -251,6 +255,10 @@ export const redemptions = pgTable(
       .where(sql`${t.status} <> 'released'`),
     index('redemptions_order_idx').on(t.organizationId, t.orderId, t.id),
     index('redemptions_customer_idx').on(t.organizationId, t.customerId, t.id),
+    // The redemptions committed on a day (analytics).
+    index('redemptions_committed_at_idx')
+      .on(t.organizationId, t.committedAt)
+      .where(sql`${t.committedAt} is not null`),
     // Reservations to release when they expire (lazily per organization, and by the scheduler).
     index('redemptions_expiry_idx').on(t.organizationId, t.expiresAt).where(sql`${t.status} = 'reserved'`),
   ],
