@@ -29,8 +29,9 @@ function client(org: TestOrganization) {
       status?: string;
     }) {
       documents++;
-      return api.ok('POST', '/v1/transactions', {
-        documentNumber: `A-${documents}`,
+      const documentNumber = `A-${documents}`;
+      await api.ok('POST', '/v1/transactions', {
+        documentNumber,
         purchasedAt: fields.at,
         totals: { total: fields.total },
         lines: [{ sku: 'MENU', name: 'Menu', total: fields.total }],
@@ -38,6 +39,7 @@ function client(org: TestOrganization) {
         ...(fields.locationId ? { locationId: fields.locationId } : {}),
         ...(fields.status ? { status: fields.status } : {}),
       });
+      return { documentNumber };
     },
     report: (path: string) => api.ok<Json>('GET', `/v1/analytics/${path}`),
   };
@@ -352,5 +354,153 @@ describe('CSV export', () => {
       ['2025-01-12', '0', '0'],
       ['2025-01-13', '2', '1300'],
     ]);
+  });
+});
+
+const todayIn = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+
+describe('the rewards report', () => {
+  it('counts claims, coupons used where they were used, the redemption rate, and each reward', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    const api = client(org);
+    const shop = (await api.ok('POST', '/v1/locations', { name: 'Centro' })).id as string;
+    const member = await api.member();
+    await api.ok('POST', `/v1/customers/${member.id}/points/add`, { points: 200, reason: 'opening' });
+    const coffee = await api.ok('POST', '/v1/rewards', {
+      name: 'Free coffee',
+      type: 'free_product',
+      scope: { skus: ['COFFEE'] },
+      costPoints: 50,
+    });
+    const claim = await api.ok('POST', `/v1/customers/${member.id}/rewards/${coffee.id}/claim`, {
+      quantity: 2,
+    });
+    await api.ok('POST', `/v1/coupons/${claim.coupons[0].id}/use`, { locationId: shop }, 200);
+    await catchUp();
+
+    const today = todayIn('Europe/Madrid');
+    const report = await api.report(`rewards?from=${today}&to=${today}`);
+    expect(report.totals).toEqual({
+      claims: 2,
+      couponsUsed: 1,
+      redemptions: 0,
+      discountGiven: 0,
+      redemptionRate: 0.5,
+    });
+    expect(report.byReward).toEqual([
+      {
+        rewardId: coffee.id,
+        name: 'Free coffee',
+        claims: 2,
+        pointsSpent: 100,
+        couponsUsed: 1,
+        redemptions: 0,
+      },
+    ]);
+    // Claims have no location; the coupon was used at the shop.
+    const atShop = await api.report(`rewards?from=${today}&to=${today}&locationId=${shop}`);
+    expect(atShop.totals).toMatchObject({ claims: 0, couponsUsed: 1 });
+  });
+});
+
+describe('the earning rules report', () => {
+  it('gives each rule the tickets it paid on, its points and their revenue; returns reconcile in the points report', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    const api = client(org);
+    const rule = await api.ok('POST', '/v1/earning-rules', {
+      name: 'A point per euro',
+      type: 'spend',
+      config: { pointsPerUnit: 1 },
+    });
+    const ana = await api.member();
+    const sale = await api.ticket({ total: 2550, at: new Date().toISOString(), customerId: ana.id });
+    await api.ticket({ total: 1000, at: new Date().toISOString(), customerId: ana.id });
+    await api.ticket({ total: 700, at: new Date().toISOString() });
+    await api.giveBack(sale.documentNumber, 1000);
+    await catchUp();
+
+    const today = todayIn('Europe/Madrid');
+    const rules = await api.report(`rules?from=${today}&to=${today}`);
+    expect(rules.rules).toEqual([
+      { ruleId: rule.id, name: 'A point per euro', tickets: 2, points: 35.5, revenue: 3550 },
+    ]);
+
+    const points = await api.report(`points?from=${today}&to=${today}`);
+    const t = points.totals;
+    expect(t.cancelled).toBeGreaterThan(0);
+    expect(t.net).toBeCloseTo(t.issued - t.spent - t.expired - t.cancelled + t.adjusted, 2);
+    const [balance] = (await api.ok<Json>('GET', `/v1/customers/${ana.id}/points`)).balances;
+    expect(points.series[0].outstanding).toBe(balance.active + balance.pending + balance.blocked);
+  });
+});
+
+describe('the cohorts report', () => {
+  it('follows each month of new members: retention and revenue in each later month', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    const api = client(org);
+    const early = await api.member();
+    const later = await api.member();
+    // Members who joined in the past: their registration dates are set as an import of old data would.
+    await ctx.database.db.execute(
+      sql`update customers set created_at = '2025-01-15T12:00:00Z' where organization_id = ${org.id} and id = ${early.id}`,
+    );
+    await ctx.database.db.execute(
+      sql`update customers set created_at = '2025-02-10T12:00:00Z' where organization_id = ${org.id} and id = ${later.id}`,
+    );
+    await api.ticket({ total: 1000, at: '2025-01-20T12:00:00Z', customerId: early.id });
+    await api.ticket({ total: 2000, at: '2025-02-05T12:00:00Z', customerId: early.id });
+    await api.ticket({ total: 500, at: '2025-03-01T12:00:00Z', customerId: early.id });
+    await api.ticket({ total: 3000, at: '2025-02-12T12:00:00Z', customerId: later.id });
+    await ctx.services.analytics.rebuild(org.id);
+
+    const report = await api.report('cohorts?from=2025-01-01&to=2025-03-31');
+    const month = (
+      m: string,
+      activeMembers: number,
+      retention: number | null,
+      revenue: number,
+      revenuePerMember: number | null,
+    ) => ({
+      month: m,
+      activeMembers,
+      retention,
+      revenue,
+      revenuePerMember,
+    });
+    expect(report.cohorts).toEqual([
+      {
+        cohort: '2025-01',
+        members: 1,
+        months: [
+          month('2025-01', 1, 1, 1000, 1000),
+          month('2025-02', 1, 1, 2000, 2000),
+          month('2025-03', 1, 1, 500, 500),
+        ],
+      },
+      {
+        cohort: '2025-02',
+        members: 1,
+        months: [month('2025-02', 1, 1, 3000, 3000), month('2025-03', 0, 0, 0, 0)],
+      },
+      { cohort: '2025-03', members: 0, months: [month('2025-03', 0, null, 0, null)] },
+    ]);
+  });
+});
+
+describe('upkeep under concurrent writes', () => {
+  it('loses no ticket committed while its day is being recomputed', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    const api = client(org);
+    const member = await api.member();
+    const at = '2025-05-05T12:00:00Z';
+    const writes = Array.from({ length: 20 }, (_, index) =>
+      api.ticket({ total: 100 + index, at, customerId: index % 2 === 0 ? member.id : undefined }),
+    );
+    const upkeep = Array.from({ length: 5 }, () => catchUp());
+    await Promise.all([...writes, ...upkeep]);
+    await catchUp();
+    const report = await api.report('sales?from=2025-05-05&to=2025-05-05');
+    // 100 + 101 + … + 119
+    expect(report.totals).toMatchObject({ tickets: 20, revenue: 2190, memberTickets: 10, activeMembers: 1 });
   });
 });

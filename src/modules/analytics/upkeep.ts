@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Db, rawRows, type Tx } from '../../db/connection.ts';
 import { transaction } from '../../db/transaction.ts';
 import { customers } from '../customers/schema.ts';
@@ -6,9 +6,10 @@ import { eventRollupQueue, events } from '../events/schema.ts';
 import { claimQueued, markHandled } from '../events/service.ts';
 import { ledgerEntries } from '../ledger/schema.ts';
 import { organizations } from '../organizations/schema.ts';
+import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
 import { type Period, periodsOf, type RollupScope, recomputeDay, recomputePeriod } from './rollup.ts';
-import { analyticsDirtyDays } from './schema.ts';
+import { analyticsDays, analyticsDirtyDays } from './schema.ts';
 
 /**
  * How the rollups keep up, in two steps that any number of processes may run:
@@ -16,7 +17,9 @@ import { analyticsDirtyDays } from './schema.ts';
  *    purchase day, and the day of the change itself);
  * 2. dirty days are recomputed whole, with their week and month, under the organization's lock.
  * A change committed while its day is being recomputed marks the day again, so nothing is lost;
- * at worst a day is recomputed twice.
+ * at worst a day is recomputed twice. That is why marking updates an existing mark instead of
+ * leaving it: the update waits for a recompute holding the mark, and once that recompute has
+ * deleted it, inserts it anew (a plain `do nothing` would see the doomed mark and drop the change).
  */
 
 /** A change made just before midnight may be stamped by its transaction just after: both days are marked. */
@@ -44,7 +47,7 @@ export async function markDirtyFromEvents(db: Db, batch: number): Promise<number
         end)
       ) v(instant)
       where e.id = any(${ids}) and instant is not null
-      on conflict do nothing`);
+      on conflict (organization_id, day) do update set day = excluded.day`);
     await markHandled(tx, 'rollup', claimed);
     return claimed.length;
   });
@@ -104,24 +107,28 @@ function distinctPeriods(days: string[]): Period[] {
   return [...seen.values()];
 }
 
-/** Marks every local day of an organization from its first member, ticket or entry to today. */
+/**
+ * Marks every local day on which an organization has anything to count (a ticket, an entry, a new
+ * member, a claim, a use, a redemption), and every day that has rollups now (whose source rows may
+ * be gone): the days a rebuild must recompute. Days with nothing have no rows either way.
+ */
 export async function markAllDays(db: Db, scope: RollupScope): Promise<number> {
+  const { organizationId, timeZone } = scope;
+  const local = (column: SQL) => sql`(${column} at time zone ${timeZone})::date`;
+  const mine = sql`organization_id = ${organizationId}`;
   const [marked] = await rawRows<{ count: string }>(
     db,
-    sql`with first as (
-        select least(
-          (select min(created_at) from ${customers} where organization_id = ${scope.organizationId}),
-          (select min(purchased_at) from ${transactions} where organization_id = ${scope.organizationId}),
-          (select min(created_at) from ${ledgerEntries} where organization_id = ${scope.organizationId})
-        ) as at
-      ), inserted as (
+    sql`with inserted as (
         insert into ${analyticsDirtyDays} (organization_id, day)
-        select ${scope.organizationId}::uuid, d::date
-        from first, generate_series(
-          (first.at at time zone ${scope.timeZone})::date,
-          (now() at time zone ${scope.timeZone})::date,
-          interval '1 day') d
-        where first.at is not null
+        select ${organizationId}::uuid, day from (
+          select ${local(sql`purchased_at`)} as day from ${transactions} where ${mine}
+          union select ${local(sql`created_at`)} from ${ledgerEntries} where ${mine}
+          union select ${local(sql`created_at`)} from ${customers} where ${mine}
+          union select ${local(sql`used_at`)} from ${rewardUsages} where ${mine}
+          union select ${local(sql`used_at`)} from ${coupons} where ${mine} and used_at is not null
+          union select ${local(sql`committed_at`)} from ${redemptions} where ${mine} and committed_at is not null
+          union select day from ${analyticsDays} where ${mine}
+        ) days
         on conflict do nothing
         returning 1
       )
