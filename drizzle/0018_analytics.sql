@@ -49,8 +49,6 @@ CREATE TABLE "analytics_member_days" (
 	"location_key" text NOT NULL,
 	"tickets" integer NOT NULL,
 	"revenue" bigint DEFAULT 0 NOT NULL,
-	"points_issued" bigint DEFAULT 0 NOT NULL,
-	"points_spent" bigint DEFAULT 0 NOT NULL,
 	CONSTRAINT "analytics_member_days_organization_id_day_customer_id_location_key_pk" PRIMARY KEY("organization_id","day","customer_id","location_key")
 );
 --> statement-breakpoint

@@ -93,24 +93,53 @@ export async function sumBefore(db: Db, scope: ReportScope, column: string): Pro
   return num(row?.total);
 }
 
-/** Members with a purchase between two days (both included), at the scope's location, once each. */
+/** The member rollups of the scope between two days (both included): location, tier, segment. */
+const memberDaysIn = (scope: ReportScope, from: string, to: string) =>
+  sql`m.organization_id = ${scope.organizationId} and m.day >= ${from}::date and m.day <= ${to}::date
+    and ${memberLocation(scope)} and ${memberFilter(scope, sql`m.customer_id`)}`;
+
+/**
+ * Members with a purchase between two days (both included), each once. Written as a `distinct`
+ * subquery rather than `count(distinct …)`, which PostgreSQL always sorts: this one it may hash.
+ */
 export async function activeBetween(db: Db, scope: ReportScope, from: string, to: string): Promise<number> {
   const [row] = await rawRows<Row>(
     db,
-    sql`select count(distinct m.customer_id)::text as active from ${analyticsMemberDays} m
-      where m.${inRange(scope, from, to)} and m.tickets > 0 and ${memberLocation(scope)}
-        and ${memberFilter(scope, sql`m.customer_id`)}`,
+    sql`select count(*)::text as active from (
+        select distinct m.customer_id from ${analyticsMemberDays} m where ${memberDaysIn(scope, from, to)}
+      ) active`,
   );
   return num(row?.active);
 }
 
+/** Active members of each bucket between two days, from the member rollups, in one pass. */
+async function activeByBucket(
+  db: Db,
+  scope: ReportScope,
+  from: string,
+  to: string,
+): Promise<Map<string, number>> {
+  const rows = await rawRows<Row>(
+    db,
+    sql`select period, count(*)::text as active from (
+        select distinct to_char(date_trunc(${scope.granularity}, m.day), 'YYYY-MM-DD') as period, m.customer_id
+        from ${analyticsMemberDays} m where ${memberDaysIn(scope, from, to)}
+      ) active group by period`,
+  );
+  return new Map(rows.map((row) => [row.period ?? '', num(row.active)]));
+}
+
 /**
  * Active members of each bucket. Days read the day rows; whole weeks and months their period
- * rows; a period cut by the range's ends (or any, under a tier or segment filter) is counted from
- * the member rollups for the days inside the range.
+ * rows; the periods cut by the range's ends (and every one, under a tier or segment filter) are
+ * counted from the member rollups of the days inside the range.
  */
 export async function activeSeries(db: Db, scope: ReportScope, buckets: Bucket[]): Promise<number[]> {
-  if (scope.granularity === 'day' && !hasMemberFilter(scope)) {
+  if (hasMemberFilter(scope)) {
+    const counted = await activeByBucket(db, scope, scope.from, scope.to);
+    return buckets.map((bucket) => counted.get(bucket.period) ?? 0);
+  }
+  if (scope.granularity === 'day') {
     const rows = await rawRows<Row>(
       db,
       sql`select day::text as day, active_members::text as active from ${analyticsDays}
@@ -119,52 +148,37 @@ export async function activeSeries(db: Db, scope: ReportScope, buckets: Bucket[]
     const byDay = new Map(rows.map((row) => [row.day, num(row.active)]));
     return buckets.map((bucket) => byDay.get(bucket.period) ?? 0);
   }
-  const wholePeriods = new Map<string, number>();
-  if (scope.granularity !== 'day' && !hasMemberFilter(scope)) {
-    const rows = await rawRows<Row>(
-      db,
-      sql`select period_start::text as period, active_members::text as active from ${analyticsPeriods}
-        where organization_id = ${scope.organizationId} and granularity = ${scope.granularity}
-          and period_start >= ${scope.from}::date and period_start <= ${scope.to}::date
-          and location_key = ${scope.locationKey} and cohort = ${LOCATION_ALL}`,
-    );
-    for (const row of rows) wholePeriods.set(row.period ?? '', num(row.active));
-  }
-  const answers: number[] = [];
-  for (const bucket of buckets) {
-    if (bucket.whole && !hasMemberFilter(scope) && scope.granularity !== 'day') {
-      answers.push(wholePeriods.get(bucket.period) ?? 0);
-    } else {
-      answers.push(await activeBetween(db, scope, bucket.from, bucket.to));
+  const rows = await rawRows<Row>(
+    db,
+    sql`select period_start::text as period, active_members::text as active from ${analyticsPeriods}
+      where organization_id = ${scope.organizationId} and granularity = ${scope.granularity}
+        and period_start >= ${scope.from}::date and period_start <= ${scope.to}::date
+        and location_key = ${scope.locationKey} and cohort = ${LOCATION_ALL}`,
+  );
+  const counted = new Map(rows.map((row) => [row.period ?? '', num(row.active)]));
+  for (const bucket of buckets.filter((each) => !each.whole)) {
+    for (const [period, active] of await activeByBucket(db, scope, bucket.from, bucket.to)) {
+      counted.set(period, active);
     }
   }
-  return answers;
+  return buckets.map((bucket) => counted.get(bucket.period) ?? 0);
 }
 
-/** Tickets, revenue, points of the members in the scope's tier and segment, per bucket. */
+/** Tickets and revenue of the members in the scope's tier and segment, per bucket. */
 export async function memberSeries(
   db: Db,
   scope: ReportScope,
-): Promise<Map<string, { tickets: number; revenue: number; pointsIssued: number; pointsSpent: number }>> {
+): Promise<Map<string, { tickets: number; revenue: number }>> {
   const rows = await rawRows<Row>(
     db,
     sql`select to_char(date_trunc(${scope.granularity}, m.day), 'YYYY-MM-DD') as period,
-        sum(m.tickets)::text as tickets, sum(m.revenue)::text as revenue,
-        sum(m.points_issued)::text as points_issued, sum(m.points_spent)::text as points_spent
+        sum(m.tickets)::text as tickets, sum(m.revenue)::text as revenue
       from ${analyticsMemberDays} m
-      where m.${inRange(scope)} and ${memberLocation(scope)} and ${memberFilter(scope, sql`m.customer_id`)}
+      where ${memberDaysIn(scope, scope.from, scope.to)}
       group by 1`,
   );
   return new Map(
-    rows.map((row) => [
-      row.period ?? '',
-      {
-        tickets: num(row.tickets),
-        revenue: num(row.revenue),
-        pointsIssued: num(row.points_issued),
-        pointsSpent: num(row.points_spent),
-      },
-    ]),
+    rows.map((row) => [row.period ?? '', { tickets: num(row.tickets), revenue: num(row.revenue) }]),
   );
 }
 

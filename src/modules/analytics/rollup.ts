@@ -279,25 +279,14 @@ function rewardsByReward(scope: RollupScope, day: string): SQL {
   );
 }
 
-/** Each member's day at each location: tickets and revenue bought, points issued and spent. */
+/** Each member's day at each location: the tickets they bought and their revenue. */
 function memberDays(scope: RollupScope, day: string): SQL {
-  return sql`insert into ${analyticsMemberDays}
-      (organization_id, day, customer_id, location_key, tickets, revenue, points_issued, points_spent)
-    select ${scope.organizationId}::uuid, ${day}::date, m.customer_id, m.location_key,
-        sum(m.tickets), sum(m.revenue), sum(m.points_issued), sum(m.points_spent)
-    from (
-      select t.customer_id, ${locationKey(sql`t.location_id`)} as location_key, 1 as tickets, t.total as revenue,
-          0 as points_issued, 0 as points_spent
-        from ${dayTickets(scope, day)} t
-        where t.customer_id is not null and t.status = 'completed' and t.type = 'sale'
-      union all
-      select e.customer_id, ${locationKey(sql`e.location_id`)}, 0, 0,
-          case when e.kind in ('earn', 'add') then e.points else 0 end,
-          case when e.kind = 'spend' then e.points else 0 end
-        from ${dayEntries(scope, day)} e
-        where e.kind in ('earn', 'add', 'spend')
-    ) m
-    group by m.customer_id, m.location_key`;
+  return sql`insert into ${analyticsMemberDays} (organization_id, day, customer_id, location_key, tickets, revenue)
+    select ${scope.organizationId}::uuid, ${day}::date, t.customer_id, ${locationKey(sql`t.location_id`)},
+        count(*), sum(t.total)
+    from ${dayTickets(scope, day)} t
+    where t.customer_id is not null and t.status = 'completed' and t.type = 'sale'
+    group by t.customer_id, ${locationKey(sql`t.location_id`)}`;
 }
 
 /** Rewrites every figure of one local day. The caller holds the organization's rollup lock. */
@@ -349,7 +338,7 @@ export async function recomputePeriod(tx: Executor, scope: RollupScope, period: 
     where organization_id = ${organizationId} and granularity = ${period.granularity}
       and period_start = ${period.start}::date`);
   const inPeriod = sql`m.organization_id = ${organizationId} and m.day >= ${period.start}::date
-    and m.day < ${periodEnd(period)} and m.tickets > 0`;
+    and m.day < ${periodEnd(period)}`;
   const insert = sql`insert into ${analyticsPeriods}
     (organization_id, granularity, period_start, location_key, cohort, active_members, tickets, revenue)`;
   await tx.execute(sql`${insert}

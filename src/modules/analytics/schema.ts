@@ -69,8 +69,9 @@ export const analyticsDayBreakdowns = pgTable(
 );
 
 /**
- * One row per member × day × location where they bought or their points moved: what distinct
- * counts (active members: `tickets > 0`), cohorts and the tier and segment filters read.
+ * One row per member × day × location where they bought: what distinct counts (active members),
+ * cohorts and the tier and segment filters read. Its primary key covers the distinct counts, so
+ * they are read from the index alone.
  */
 export const analyticsMemberDays = pgTable(
   'analytics_member_days',
@@ -81,8 +82,6 @@ export const analyticsMemberDays = pgTable(
     locationKey: text('location_key').notNull(),
     tickets: integer('tickets').notNull(),
     revenue: count('revenue'),
-    pointsIssued: count('points_issued'),
-    pointsSpent: count('points_spent'),
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.day, t.customerId, t.locationKey] })],
 );

@@ -18,7 +18,14 @@ import { bucketsOf, daysBetween, monthsOf } from './periods.ts';
 import type { ReportScope } from './reports.ts';
 import * as reports from './reports.ts';
 import { LOCATION_ALL } from './schema.ts';
-import { catchUp, dirtyDaysLeft, markAllDays, queuedEvents, recomputeDirtyDays } from './upkeep.ts';
+import {
+  analyzeRollups,
+  catchUp,
+  dirtyDaysLeft,
+  markAllDays,
+  queuedEvents,
+  recomputeDirtyDays,
+} from './upkeep.ts';
 
 /** The longest range a report reads: five years of days, leap days included. */
 export const MAX_RANGE_DAYS = 5 * 366;
@@ -477,6 +484,8 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
         done = Math.min(total, done + days);
         onProgress?.(done, total);
       }
+      // Fresh statistics: until autovacuum gets to them, the planner would take the tables for empty.
+      await analyzeRollups(db);
       return { days: done };
     },
 

@@ -9,7 +9,13 @@ import { organizations } from '../organizations/schema.ts';
 import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
 import { type Period, periodsOf, type RollupScope, recomputeDay, recomputePeriod } from './rollup.ts';
-import { analyticsDays, analyticsDirtyDays } from './schema.ts';
+import {
+  analyticsDayBreakdowns,
+  analyticsDays,
+  analyticsDirtyDays,
+  analyticsMemberDays,
+  analyticsPeriods,
+} from './schema.ts';
 
 /**
  * How the rollups keep up, in two steps that any number of processes may run:
@@ -135,6 +141,12 @@ export async function markAllDays(db: Db, scope: RollupScope): Promise<number> {
       select count(*)::text as count from inserted`,
   );
   return Number(marked?.count ?? 0);
+}
+
+export async function analyzeRollups(db: Db): Promise<void> {
+  await db.execute(
+    sql`analyze ${analyticsDays}, ${analyticsDayBreakdowns}, ${analyticsMemberDays}, ${analyticsPeriods}`,
+  );
 }
 
 /** Dirty days left, for a progress bar. */
