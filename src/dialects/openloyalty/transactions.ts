@@ -199,17 +199,15 @@ export function transactionRoutes(app: App, ol: OlContext) {
           return { transactionId: assigned.id };
         } catch (error) {
           if (error instanceof AppError && error.code === 'already_assigned') {
-            return reply
-              .code(400)
-              .send(
-                formBody(assignForm, [
-                  {
-                    path: 'transactionDocumentNumber',
-                    message: 'Customer is already assigned to this transaction',
-                    raw: true,
-                  },
-                ]),
-              );
+            return reply.code(400).send(
+              formBody(assignForm, [
+                {
+                  path: 'transactionDocumentNumber',
+                  message: 'Customer is already assigned to this transaction',
+                  raw: true,
+                },
+              ]),
+            );
           }
           throw error;
         }
