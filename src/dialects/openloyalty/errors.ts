@@ -137,9 +137,12 @@ export function unsubmittedForm(spec: FormSpec) {
   return { form: { children: emptyChildren(spec.fields) }, errors: [] };
 }
 
-/** `{"error":{"code":404,"message":"Not Found"}}` and its siblings for other statuses. */
-export function statusBody(status: number) {
-  return { error: { code: status, message: STATUS_CODES[status] ?? 'Error' } };
+/**
+ * `{"error":{"code":404,"message":"Not Found"}}` and its siblings for other statuses; a 403 says
+ * which scope the caller lacks, in the same shape.
+ */
+export function statusBody(status: number, message?: string) {
+  return { error: { code: status, message: message ?? STATUS_CODES[status] ?? 'Error' } };
 }
 
 /** OL's words for the refusals its document shows; Regulars' own message otherwise. */

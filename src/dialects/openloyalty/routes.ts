@@ -39,14 +39,8 @@ export async function openLoyaltyDialect(app: App, options: { services: Services
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error, request);
     const status = appError.status;
-    if (
-      status === 404 ||
-      status === 401 ||
-      status === 403 ||
-      status === 405 ||
-      status === 429 ||
-      status >= 500
-    ) {
+    if (status === 403) return reply.code(403).send(statusBody(403, appError.message));
+    if (status === 404 || status === 401 || status === 405 || status === 429 || status >= 500) {
       return reply.code(status).send(statusBody(status));
     }
     const form = ol.formOf(request);
