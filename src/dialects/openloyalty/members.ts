@@ -70,6 +70,9 @@ export function memberRoutes(app: App, ol: OlContext) {
   const { services, guarded, storeOf, customerById, customerView } = ol;
   const schema = { tags, security: [] };
 
+  const allLevels = async (organizationId: string, activeOnly: boolean) =>
+    readWindow((page) => services.tiers.list(organizationId, activeOnly ? { active: true } : {}, page));
+
   /** The member's level set by hand, when the form names one (OL's `customer[levelId]`). */
   async function assignLevel(organizationId: string, customerId: string, levelId: string | undefined) {
     if (!levelId?.trim()) return;
@@ -93,8 +96,20 @@ export function memberRoutes(app: App, ol: OlContext) {
         ),
       );
     }
+    // A level named in the form is checked first, so that a bad one leaves no member behind.
+    const levelId = fields.levelId?.trim().toLowerCase();
+    if (levelId) {
+      const levels = await allLevels(store.organizationId, true);
+      if (!levels.some((tier) => tier.id === levelId)) {
+        return reply
+          .code(400)
+          .send(
+            formBody(registerForm, [{ path: 'levelId', message: 'This value is not valid.', raw: true }]),
+          );
+      }
+    }
     const customer = await services.customers.create(store.organizationId, toCustomerInput(fields));
-    await assignLevel(store.organizationId, customer.id, fields.levelId);
+    await assignLevel(store.organizationId, customer.id, levelId);
     return reply.code(200).send({ customerId: customer.id, email: customer.email ?? undefined });
   };
   for (const prefix of ['', '/admin', '/seller']) {
@@ -368,9 +383,6 @@ export function memberRoutes(app: App, ol: OlContext) {
       return reply.code(204).send();
     },
   );
-
-  const allLevels = async (organizationId: string, activeOnly: boolean) =>
-    readWindow((page) => services.tiers.list(organizationId, activeOnly ? { active: true } : {}, page));
 
   const LEVEL_SORTS = {
     name: (tier: { name: string }) => tier.name.toLowerCase(),
