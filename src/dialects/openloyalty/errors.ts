@@ -132,6 +132,16 @@ export function formBody(
   return { form: { children }, errors: global };
 }
 
+/** The 400 body of a form whose required fields are blank (`{path: isBlank}`); undefined when none is. */
+export function blankFields(spec: FormSpec, blank: Record<string, boolean>) {
+  const paths = Object.keys(blank).filter((path) => blank[path]);
+  if (paths.length === 0) return undefined;
+  return formBody(
+    spec,
+    paths.map((path) => ({ path, message: BLANK, raw: true })),
+  );
+}
+
 /** The body of a form nobody filled in (no root key sent): Symfony lists the fields, no messages. */
 export function unsubmittedForm(spec: FormSpec) {
   return { form: { children: emptyChildren(spec.fields) }, errors: [] };

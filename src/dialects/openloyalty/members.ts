@@ -15,7 +15,7 @@ import {
   StoreParams,
 } from './contract.ts';
 import {
-  BLANK,
+  blankFields,
   CUSTOMER_REGISTER,
   CUSTOMER_UPDATE,
   type FormSpec,
@@ -83,19 +83,12 @@ export function memberRoutes(app: App, ol: OlContext) {
     const store = await storeOf(request);
     const fields = body?.customer;
     if (!fields) return reply.code(400).send(unsubmittedForm(registerForm));
-    const missing = [
-      !fields.firstName?.trim() && 'firstName',
-      !fields.lastName?.trim() && 'lastName',
-      !fields.email?.trim() && !fields.phone?.trim() && 'email',
-    ].filter((field): field is string => typeof field === 'string');
-    if (missing.length > 0) {
-      return reply.code(400).send(
-        formBody(
-          registerForm,
-          missing.map((path) => ({ path, message: BLANK, raw: true })),
-        ),
-      );
-    }
+    const blank = blankFields(registerForm, {
+      firstName: !fields.firstName?.trim(),
+      lastName: !fields.lastName?.trim(),
+      email: !fields.email?.trim() && !fields.phone?.trim(),
+    });
+    if (blank) return reply.code(400).send(blank);
     // A level named in the form is checked first, so that a bad one leaves no member behind.
     const levelId = fields.levelId?.trim().toLowerCase();
     if (levelId) {
@@ -363,8 +356,7 @@ export function memberRoutes(app: App, ol: OlContext) {
       const store = await storeOf(request);
       const customer = await customerById(store.organizationId, request.params.customer);
       const levelId = request.body?.levelId?.trim();
-      if (!levelId)
-        return reply.code(400).send(formBody(levelForm, [{ path: 'levelId', message: BLANK, raw: true }]));
+      if (!levelId) return reply.code(400).send(blankFields(levelForm, { levelId: true }));
       await assignLevel(store.organizationId, customer.id, levelId);
       return reply.code(200).send([]);
     },

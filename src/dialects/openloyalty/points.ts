@@ -5,7 +5,7 @@ import type { Customer } from '../../modules/customers/service.ts';
 import type { EntryRow } from '../../modules/ledger/service.ts';
 import { cut, type OlContext, pagingOf, readWindow, tags } from './context.ts';
 import { OlP2pForm, OlTransferForm, OlTransferQuery, StoreParams, TransferParams } from './contract.ts';
-import { BLANK, type FormSpec, formBody, P2P, TRANSFER, unsubmittedForm } from './errors.ts';
+import { blankFields, type FormSpec, P2P, TRANSFER, unsubmittedForm } from './errors.ts';
 import { toOlTransfer, transferStateOf, transferTypeOf } from './translate.ts';
 
 /**
@@ -112,18 +112,11 @@ export function pointsRoutes(app: App, ol: OlContext) {
         const store = await storeOf(request);
         const transfer = request.body?.transfer;
         if (!transfer) return reply.code(400).send(unsubmittedForm(transferForm));
-        const missing = [
-          !transfer.customer?.trim() && 'customer',
-          transfer.points === undefined && 'points',
-        ].filter((path): path is string => typeof path === 'string');
-        if (missing.length > 0 || transfer.points === undefined || !transfer.customer) {
-          return reply.code(400).send(
-            formBody(
-              transferForm,
-              missing.map((path) => ({ path, message: BLANK, raw: true })),
-            ),
-          );
-        }
+        const blank = blankFields(transferForm, {
+          customer: !transfer.customer?.trim(),
+          points: transfer.points === undefined,
+        });
+        if (blank || transfer.points === undefined || !transfer.customer) return reply.code(400).send(blank);
         const customer = await ol.customerById(store.organizationId, transfer.customer);
         const result = await services.ledger[operation]({
           organizationId: store.organizationId,
@@ -178,18 +171,13 @@ export function pointsRoutes(app: App, ol: OlContext) {
       const store = await storeOf(request);
       const transfer = request.body?.transfer;
       if (!transfer) return reply.code(400).send(unsubmittedForm(p2pForm));
-      const missing = [
-        !transfer.sender?.trim() && 'sender',
-        !transfer.receiver?.trim() && 'receiver',
-        transfer.points === undefined && 'points',
-      ].filter((path): path is string => typeof path === 'string');
-      if (missing.length > 0 || !transfer.sender || !transfer.receiver || transfer.points === undefined) {
-        return reply.code(400).send(
-          formBody(
-            p2pForm,
-            missing.map((path) => ({ path, message: BLANK, raw: true })),
-          ),
-        );
+      const blank = blankFields(p2pForm, {
+        sender: !transfer.sender?.trim(),
+        receiver: !transfer.receiver?.trim(),
+        points: transfer.points === undefined,
+      });
+      if (blank || !transfer.sender || !transfer.receiver || transfer.points === undefined) {
+        return reply.code(400).send(blank);
       }
       // Sender and receiver by id, email or phone, as OL takes them.
       const sender = await services.customers.lookup(store.organizationId, transfer.sender);

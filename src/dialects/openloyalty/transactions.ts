@@ -10,7 +10,7 @@ import {
   StoreParams,
   TransactionParams,
 } from './contract.ts';
-import { ASSIGN, BLANK, type FormSpec, formBody, TRANSACTION, unsubmittedForm } from './errors.ts';
+import { ASSIGN, blankFields, type FormSpec, formBody, TRANSACTION, unsubmittedForm } from './errors.ts';
 import { parseOlDate } from './format.ts';
 import { toOlTransaction, toTransactionInput, transactionFieldOf } from './translate.ts';
 
@@ -50,19 +50,12 @@ export function transactionRoutes(app: App, ol: OlContext) {
       const store = await storeOf(request);
       const fields = request.body?.transaction;
       if (!fields) return reply.code(400).send(unsubmittedForm(transactionForm));
-      const missing = [
-        !fields.transactionData?.documentType && 'transactionData.documentType',
-        !fields.transactionData?.documentNumber?.trim() && 'transactionData.documentNumber',
-        !fields.customerData?.name?.trim() && 'customerData.name',
-      ].filter((path): path is string => typeof path === 'string');
-      if (missing.length > 0) {
-        return reply.code(400).send(
-          formBody(
-            transactionForm,
-            missing.map((path) => ({ path, message: BLANK, raw: true })),
-          ),
-        );
-      }
+      const blank = blankFields(transactionForm, {
+        'transactionData.documentType': !fields.transactionData?.documentType,
+        'transactionData.documentNumber': !fields.transactionData?.documentNumber?.trim(),
+        'customerData.name': !fields.customerData?.name?.trim(),
+      });
+      if (blank) return reply.code(400).send(blank);
       const { transaction } = await services.transactions.ingest(
         store.organizationId,
         toTransactionInput(fields, store),
@@ -172,17 +165,11 @@ export function transactionRoutes(app: App, ol: OlContext) {
           assign.customerId?.trim() ||
           assign.customerLoyaltyCardNumber?.trim() ||
           assign.customerPhoneNumber?.trim();
-        const missing = [!documentNumber && 'transactionDocumentNumber', !identifier && 'customerId'].filter(
-          (path): path is string => typeof path === 'string',
-        );
-        if (missing.length > 0 || !documentNumber || !identifier) {
-          return reply.code(400).send(
-            formBody(
-              assignForm,
-              missing.map((path) => ({ path, message: BLANK, raw: true })),
-            ),
-          );
-        }
+        const blank = blankFields(assignForm, {
+          transactionDocumentNumber: !documentNumber,
+          customerId: !identifier,
+        });
+        if (blank || !documentNumber || !identifier) return reply.code(400).send(blank);
         const found = await services.transactions.findByDocument(
           store.organizationId,
           SOURCE,
