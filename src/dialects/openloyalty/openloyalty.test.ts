@@ -606,6 +606,63 @@ describe('Open Loyalty points transfers', () => {
   });
 });
 
+describe('Open Loyalty tenancy and bad input', () => {
+  it('answers another organization’s ids with 404 and bad values with form errors naming the field', async () => {
+    const org = await demoStore();
+    const other = await demoStore();
+    const ol = client(org);
+    const theirs = client(other);
+    const stranger = await register(theirs, {
+      firstName: 'Eve',
+      lastName: 'Other',
+      email: 'eve@example.com',
+    });
+    const added = await theirs(
+      'POST',
+      '/api/DEFAULT/points/transfer/add',
+      `transfer[customer]=${stranger}&transfer[points]=5`,
+    );
+    const notFound = { error: { code: 404, message: 'Not Found' } };
+    for (const [method, url, form] of [
+      ['GET', `/api/DEFAULT/customer/${stranger}`, undefined],
+      ['GET', `/api/DEFAULT/admin/customer/${stranger}/status`, undefined],
+      ['POST', '/api/DEFAULT/points/transfer/add', `transfer[customer]=${stranger}&transfer[points]=5`],
+      ['POST', `/api/DEFAULT/points/transfer/${added.json().pointsTransferId}/cancel`, undefined],
+      ['GET', `/api/DEFAULT/level/${other.levels.level1}`, undefined],
+    ] as const) {
+      const response = await ol(method, url, form);
+      expect(response.statusCode, `${method} ${url}`).toBe(404);
+      expect(response.json()).toEqual(notFound);
+    }
+    const id = await register(ol, { firstName: 'Ana', lastName: 'Test', email: 'ana@example.com' });
+    const points = await ol(
+      'POST',
+      '/api/DEFAULT/points/transfer/add',
+      `transfer[customer]=${id}&transfer[points]=abc`,
+    );
+    expect(points.statusCode).toBe(400);
+    expect(points.json()).toEqual({
+      form: { children: { customer: {}, points: { errors: ['This value is not valid.'] }, comment: {} } },
+      errors: [],
+    });
+    const blank = await ol('POST', '/api/DEFAULT/points/transfer/add', 'transfer[comment]=x');
+    expect(blank.json().form.children).toMatchObject({
+      customer: { errors: ['This value should not be blank.'] },
+      points: { errors: ['This value should not be blank.'] },
+    });
+    const gross = await ol(
+      'POST',
+      '/api/DEFAULT/transaction',
+      'transaction[transactionData][documentType]=sell&transaction[transactionData][documentNumber]=1' +
+        '&transaction[customerData][name]=A&transaction[items][0][grossValue]=1.234',
+    );
+    expect(gross.statusCode).toBe(400);
+    expect(gross.json().form.children.items).toEqual({
+      children: { 0: { children: { grossValue: { errors: ['This value is not valid.'] } } } },
+    });
+  });
+});
+
 describe('an Open Loyalty client end to end', () => {
   it('logs in, registers a member, registers a transaction, reads the points and transfers some', async () => {
     const org = await demoStore();
