@@ -4,6 +4,7 @@ import { maintainTables } from './db/maintenance.ts';
 import { runMigrations } from './db/migrate.ts';
 import { cheerfyDialect } from './dialects/cheerfy/routes.ts';
 import { comebackDialect } from './dialects/comeback/routes.ts';
+import { openLoyaltyDialect } from './dialects/openloyalty/routes.ts';
 import { posGatewayDialect } from './dialects/pos-gateway/routes.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
@@ -66,6 +67,7 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   await app.register(cheerfyDialect, { prefix: '/compat/cheerfy', services });
   await app.register(comebackDialect, { prefix: '/compat/comeback', services });
   await app.register(posGatewayDialect, { prefix: '/compat/pos-gateway', services });
+  await app.register(openLoyaltyDialect, { prefix: '/compat/openloyalty', services });
   registerRewardRoutes(app, services.rewards);
   webhookRoutes(app, services.webhooks);
   staffRoutes(app, services.staff);

@@ -62,7 +62,19 @@ const DECLARED: Record<string, Scope> = {
   'PATCH /v1/staff/:id': 'access',
   'DELETE /v1/staff/:id': 'access',
   'POST /v1/staff/:id/invite': 'access',
+  // Open Loyalty's admin actions: deleting and anonymizing members, levels set by hand.
+  'DELETE /compat/openloyalty/api/:storeCode/customer/:customer': 'admin',
+  'POST /compat/openloyalty/api/:storeCode/admin/customer/:customer/anonymize': 'admin',
+  'POST /compat/openloyalty/api/:storeCode/customer/:customer/level': 'admin',
+  'POST /compat/openloyalty/api/:storeCode/customer/:customer/remove-manually-level': 'admin',
 };
+
+/** Dialect routes that take no key: Open Loyalty's sign-in (a staff account's) and its version. */
+const DIALECT_PUBLIC = new Set([
+  'POST /compat/openloyalty/api/admin/login_check',
+  'POST /compat/openloyalty/api/token/refresh',
+  'GET /compat/openloyalty/api/',
+]);
 
 /**
  * Routes under /v1 that no organization key calls: staff sign-in (public), and what any signed-in
@@ -104,8 +116,8 @@ function scopedRoutes(ctx: TestContext): ScopedRoute[] {
       path.startsWith('/v1/') &&
       !/^\/v1\/(organizations|me|public)(\/|$)/.test(path) &&
       !NOT_FOR_KEYS.has(`${method} ${path}`);
-    if (!dialect && !tenant) return [];
-    const scope = dialect ? 'till' : (DECLARED[`${method} ${path}`] ?? (method === 'GET' ? 'read' : 'admin'));
+    if ((!dialect && !tenant) || DIALECT_PUBLIC.has(`${method} ${path}`)) return [];
+    const scope = DECLARED[`${method} ${path}`] ?? (dialect ? 'till' : method === 'GET' ? 'read' : 'admin');
     return [{ method, path, scope, dialect }];
   });
 }

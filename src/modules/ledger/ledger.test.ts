@@ -836,6 +836,41 @@ describe('returns, adjustments and history', () => {
   });
 });
 
+describe('the organization’s whole ledger', () => {
+  it('lists every member’s entries newest first, filtered like a history, and no other organization’s', async () => {
+    const org = await ctx.createOrganization();
+    const other = await ctx.createOrganization();
+    const [ana, bea, stranger] = await Promise.all([
+      createCustomer(ctx, org.id),
+      createCustomer(ctx, org.id),
+      createCustomer(ctx, other.id),
+    ]);
+    const { ledger } = ctx.services;
+    await ledger.add({ organizationId: org.id, customerId: ana.id, points: 100, actor: SYSTEM, reason: 'a' });
+    await ledger.add({ organizationId: org.id, customerId: bea.id, points: 200, actor: SYSTEM, reason: 'b' });
+    await ledger.spend({
+      organizationId: org.id,
+      customerId: ana.id,
+      points: 50,
+      actor: SYSTEM,
+      reason: 'c',
+    });
+    await ledger.add({
+      organizationId: other.id,
+      customerId: stranger.id,
+      points: 1,
+      actor: SYSTEM,
+      reason: 'x',
+    });
+    const all = await ledger.entries(org.id, {}, { limit: 10, afterId: undefined });
+    expect(all.map((entry) => entry.reason)).toEqual(['c', 'b', 'a']);
+    const spends = await ledger.entries(org.id, { kinds: ['spend'] }, { limit: 10, afterId: undefined });
+    expect(spends.map((entry) => entry.customerId)).toEqual([ana.id]);
+    const next = await ledger.entries(org.id, {}, { limit: 1, afterId: all[0]!.id });
+    expect(next.map((entry) => entry.reason)).toEqual(['b', 'a']);
+  });
+});
+
 describe('tenancy', () => {
   it('answers 404 for another organization’s customers and entries, 422 for its point types', async () => {
     const org = await ctx.createOrganization();

@@ -151,6 +151,11 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
       return history(db, organizationId, customerId, filter, page);
     },
 
+    /** Every member's entries, newest first: the organization's whole ledger, a page at a time. */
+    entries(organizationId: string, filter: HistoryFilter, page: PageRequest): Promise<EntryRow[]> {
+      return history(db, organizationId, undefined, filter, page);
+    },
+
     /** Every active point type (and any other the customer holds), with balances and what expires soon. */
     async balances(
       organizationId: string,

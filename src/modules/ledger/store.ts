@@ -397,17 +397,17 @@ export interface HistoryFilter {
   to?: Date | undefined;
 }
 
-/** A customer's entries, newest first. */
+/** A customer's entries (every customer's when none is given), newest first. */
 export function history(
   executor: Executor,
   organizationId: string,
-  customerId: string,
+  customerId: string | undefined,
   filter: HistoryFilter,
   page: PageRequest,
 ): Promise<EntryRow[]> {
   const conditions: (SQL | undefined)[] = [
     eq(ledgerEntries.organizationId, organizationId),
-    eq(ledgerEntries.customerId, customerId),
+    customerId === undefined ? undefined : eq(ledgerEntries.customerId, customerId),
     filter.kinds && filter.kinds.length > 0 ? inArray(ledgerEntries.kind, filter.kinds) : undefined,
     filter.pointTypeId ? eq(ledgerEntries.pointTypeId, filter.pointTypeId) : undefined,
     filter.from ? gte(ledgerEntries.createdAt, filter.from) : undefined,
