@@ -6,6 +6,7 @@ import { cheerfyDialect } from './dialects/cheerfy/routes.ts';
 import { comebackDialect } from './dialects/comeback/routes.ts';
 import { posGatewayDialect } from './dialects/pos-gateway/routes.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
+import { registerConsole } from './http/console.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
@@ -71,6 +72,8 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   authRoutes(app, services.staff);
   auditRoutes(app, services.audit);
   memberAccessRoutes(app, services);
+  // The web console (web/, built into dist/console) at /console/, served by this same server.
+  await registerConsole(app);
 }
 
 /** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */
