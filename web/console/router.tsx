@@ -3,26 +3,19 @@ import {
   createRootRouteWithContext,
   createRoute,
   createRouter,
+  lazyRouteComponent,
   Outlet,
+  type RouteComponent,
   redirect,
   useNavigate,
 } from '@tanstack/react-router';
 import { useEffect } from 'react';
 import { meQuery, organizationQuery, permissionsOf } from '../shared/api/session.ts';
 import { applyDefaultLanguage } from '../shared/i18n/index.ts';
-import { Shell } from '../shared/layout/shell.tsx';
+import { appPath, Shell } from '../shared/layout/shell.tsx';
 import { ErrorState, Loading } from '../shared/layout/states.tsx';
-import { TillPage } from '../till/till-page.tsx';
-import { AuditPage } from './routes/audit/audit-page.tsx';
 import { AcceptInvitePage, ResetPasswordPage } from './routes/auth/password-pages.tsx';
 import { SignInPage } from './routes/auth/sign-in.tsx';
-import { DashboardPage } from './routes/dashboard/dashboard-page.tsx';
-import { ApiKeysPage, WebhooksPage } from './routes/integrations/integrations-pages.tsx';
-import { MemberListPage } from './routes/members/member-list.tsx';
-import { MemberPage } from './routes/members/member-page.tsx';
-import { RewardsPage, TiersPage } from './routes/program/catalogue-pages.tsx';
-import { RulesPage } from './routes/program/rules-page.tsx';
-import { StaffPage } from './routes/staff/staff-page.tsx';
 
 export const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 15_000, retry: 1, refetchOnWindowFocus: false } },
@@ -64,7 +57,8 @@ const appRoute = createRoute({
   beforeLoad: async ({ context, location }) => {
     const me = await context.queryClient.ensureQueryData(meQuery);
     if (!me?.staff) throw redirect({ to: '/sign-in' });
-    if (me.staff.role === 'cashier' && location.pathname !== '/console/till') throw redirect({ to: '/till' });
+    if (me.staff.role === 'cashier' && appPath(location.pathname) !== '/till')
+      throw redirect({ to: '/till' });
     return { me };
   },
   component: function SignedIn() {
@@ -94,15 +88,9 @@ function requires(permission: 'write' | 'access' | 'read') {
   };
 }
 
-function useMe() {
-  const { data } = useSuspenseQuery(meQuery);
-  if (!data) throw new Error('not signed in');
-  return data;
-}
-
 const page = <TPath extends string>(
   path: TPath,
-  component: () => React.ReactNode,
+  component: RouteComponent,
   permission?: 'write' | 'access' | 'read',
 ) =>
   createRoute({
@@ -112,18 +100,33 @@ const page = <TPath extends string>(
     component,
   });
 
+// Every signed-in page is its own chunk, loaded when first opened (or hovered): the sign-in page,
+// the first one most people see, loads only what it needs.
+const DashboardPage = lazyRouteComponent(
+  () => import('./routes/dashboard/dashboard-page.tsx'),
+  'DashboardPage',
+);
+const MemberListPage = lazyRouteComponent(() => import('./routes/members/member-list.tsx'), 'MemberListPage');
+const MemberPage = lazyRouteComponent(() => import('./routes/members/member-page.tsx'), 'MemberPage');
+const RulesPage = lazyRouteComponent(() => import('./routes/program/rules-page.tsx'), 'RulesPage');
+const TiersPage = lazyRouteComponent(() => import('./routes/program/catalogue-pages.tsx'), 'TiersPage');
+const RewardsPage = lazyRouteComponent(() => import('./routes/program/catalogue-pages.tsx'), 'RewardsPage');
+const ApiKeysPage = lazyRouteComponent(
+  () => import('./routes/integrations/integrations-pages.tsx'),
+  'ApiKeysPage',
+);
+const WebhooksPage = lazyRouteComponent(
+  () => import('./routes/integrations/integrations-pages.tsx'),
+  'WebhooksPage',
+);
+const StaffPage = lazyRouteComponent(() => import('./routes/staff/staff-page.tsx'), 'StaffPage');
+const AuditPage = lazyRouteComponent(() => import('./routes/audit/audit-page.tsx'), 'AuditPage');
+const TillPage = lazyRouteComponent(() => import('../till/till-page.tsx'), 'TillPage');
+
 const dashboardRoute = page('/', DashboardPage, 'read');
 const membersRoute = page('/members', MemberListPage, 'read');
-const memberRoute = createRoute({
-  getParentRoute: () => appRoute,
-  path: '/members/$memberId',
-  beforeLoad: requires('read'),
-  component: function Member() {
-    const { memberId } = memberRoute.useParams();
-    return <MemberPage memberId={memberId} me={useMe()} />;
-  },
-});
-const rulesRoute = page('/program/rules', () => <RulesPage me={useMe()} />, 'read');
+const memberRoute = page('/members/$memberId', MemberPage, 'read');
+const rulesRoute = page('/program/rules', RulesPage, 'read');
 const tiersRoute = page('/program/tiers', TiersPage, 'read');
 const rewardsRoute = page('/program/rewards', RewardsPage, 'read');
 const apiKeysRoute = page('/integrations/api-keys', ApiKeysPage, 'access');

@@ -1,4 +1,4 @@
-import { queryOptions, useMutation, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { ApiError, api, unwrap } from './client.ts';
 import type { paths } from './schema.ts';
 
@@ -24,6 +24,13 @@ export const organizationQuery = queryOptions({
   queryFn: async () => unwrap(await api.GET('/v1/organization')),
   staleTime: 5 * 60_000,
 });
+
+/** The signed-in staff user, inside the signed-in routes (which send everyone else to sign in). */
+export function useMe(): Me {
+  const { data } = useSuspenseQuery(meQuery);
+  if (!data) throw new Error('not signed in');
+  return data;
+}
 
 /** What a role may do in the console: one place, read by the navigation and by each page. */
 export function permissionsOf(me: Me | null | undefined) {

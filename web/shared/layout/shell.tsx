@@ -26,6 +26,11 @@ export function LanguagePicker() {
   );
 }
 
+/** A location's path inside the console, whether or not the router left its basepath on it. */
+export function appPath(pathname: string): string {
+  return pathname.replace(/^\/console(?=\/|$)/, '').replace(/\/$/, '') || '/';
+}
+
 /** The signed-in frame: the role's navigation (what a role cannot open is not shown), header, content. */
 export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
   const { t } = useTranslation();
@@ -34,14 +39,14 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
   const signOut = useSignOut();
   const can = permissionsOf(me);
   const groups: { label?: string; items: NavItem[] }[] = [
-    { items: [{ to: '/', label: t('nav.dashboard'), show: true }] },
-    { items: [{ to: '/members', label: t('nav.members'), show: true }] },
+    { items: [{ to: '/', label: t('nav.dashboard'), show: can.read }] },
+    { items: [{ to: '/members', label: t('nav.members'), show: can.read }] },
     {
       label: t('nav.program'),
       items: [
-        { to: '/program/rules', label: t('nav.rules'), show: true },
-        { to: '/program/tiers', label: t('nav.tiers'), show: true },
-        { to: '/program/rewards', label: t('nav.rewards'), show: true },
+        { to: '/program/rules', label: t('nav.rules'), show: can.read },
+        { to: '/program/tiers', label: t('nav.tiers'), show: can.read },
+        { to: '/program/rewards', label: t('nav.rewards'), show: can.read },
       ],
     },
     {
@@ -58,12 +63,13 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
       ],
     },
   ];
-  const isActive = (to: string) =>
-    to === '/' ? path === '/console/' || path === '/console' : path.startsWith(`/console${to}`);
+  const current = appPath(path);
+  const isActive = (to: string) => (to === '/' ? current === '/' : current.startsWith(to));
   return (
     <AppShell
       header={{ height: 56 }}
-      navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }}
+      // A cashier has only the till: no navigation to show.
+      navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened, desktop: can.tillOnly } }}
       padding="md"
     >
       <a href="#main" className="skip-link">
@@ -72,7 +78,9 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.menu')} />
+            {!can.tillOnly && (
+              <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.menu')} />
+            )}
             <Title order={4} component="p">
               Regulars
             </Title>

@@ -5,7 +5,7 @@ import { LanguagePicker } from '../../../shared/layout/shell.tsx';
 export function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
   return (
     <Center mih="100vh" p="md" component="main" id="main">
-      <Paper withBorder shadow="sm" p="xl" w="100%" maw={420} radius="md">
+      <Paper withBorder shadow="sm" p="xl" w="100%" maw={460} radius="md">
         <Stack>
           <Group justify="space-between" align="center" wrap="nowrap">
             <Title order={1} size="h3">

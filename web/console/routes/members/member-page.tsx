@@ -17,7 +17,7 @@ import {
 import { useForm } from '@mantine/form';
 import { useDisclosure } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { Link } from '@tanstack/react-router';
+import { Link, useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import {
@@ -27,7 +27,7 @@ import {
   useLedger,
   usePointsChange,
 } from '../../../shared/api/members.ts';
-import { type Me, permissionsOf } from '../../../shared/api/session.ts';
+import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import {
   Empty,
   ErrorState,
@@ -129,8 +129,10 @@ function PointsDialog({
 }
 
 /** A member: profile, balances per point type, the ledger with running balance order, actions by role. */
-export function MemberPage({ memberId, me }: { memberId: string; me: Me }) {
+export function MemberPage() {
   const { t, i18n } = useTranslation();
+  const memberId = useParams({ strict: false }).memberId ?? '';
+  const me = useMe();
   const member = useQuery(memberQuery(memberId));
   const balances = useBalances(memberId);
   const [cursor, setCursor] = useState<string | undefined>();

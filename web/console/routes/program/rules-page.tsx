@@ -19,7 +19,7 @@ import {
   useSetRuleActive,
   useSimulate,
 } from '../../../shared/api/program.ts';
-import { type Me, permissionsOf } from '../../../shared/api/session.ts';
+import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import { Empty, ErrorState, FormError, Loading, serverErrors } from '../../../shared/layout/states.tsx';
 
 /** A spend rule ("N points per currency unit, from a minimum order"), the rule most programs start with. */
@@ -153,8 +153,9 @@ function Simulator() {
   );
 }
 
-export function RulesPage({ me }: { me: Me }) {
+export function RulesPage() {
   const { t } = useTranslation();
+  const me = useMe();
   const rules = useEarningRules();
   const setActive = useSetRuleActive();
   const can = permissionsOf(me);
