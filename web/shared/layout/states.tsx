@@ -67,9 +67,16 @@ export function Pager({
   );
 }
 
-/** The form-level message of a failed request; field errors go next to their fields (serverErrors). */
-export function FormError({ error }: { error: unknown }) {
+/**
+ * The form-level message of a failed request. When every field the problem names is one of the
+ * form's `fields`, each message shows next to its field instead (serverErrors) and not here.
+ */
+export function FormError({ error, fields = [] }: { error: unknown; fields?: readonly string[] }) {
   if (!error) return null;
+  if (error instanceof ApiError && error.errors.length > 0) {
+    const placed = Object.keys(error.fieldErrors()).every((field) => fields.includes(field));
+    if (placed) return null;
+  }
   const message = error instanceof Error ? error.message : String(error);
   return (
     <Alert color="red" role="alert" py="xs">

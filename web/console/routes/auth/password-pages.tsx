@@ -42,7 +42,7 @@ export function AcceptInvitePage({ token }: { token: string | undefined }) {
           )}
         >
           <Stack>
-            <FormError error={accept.error} />
+            <FormError error={accept.error} fields={['password', 'name']} />
             <TextInput label={t('auth.name')} autoComplete="name" {...form.getInputProps('name')} />
             <PasswordInput
               label={t('auth.newPassword')}
@@ -86,7 +86,7 @@ export function ResetPasswordPage({ token }: { token: string | undefined }) {
             )}
           >
             <Stack>
-              <FormError error={complete.error} />
+              <FormError error={complete.error} fields={['password']} />
               <PasswordInput
                 label={t('auth.newPassword')}
                 description={t('auth.passwordHelp')}
@@ -111,7 +111,7 @@ export function ResetPasswordPage({ token }: { token: string | undefined }) {
           )}
         >
           <Stack>
-            <FormError error={request.error} />
+            <FormError error={request.error} fields={['email']} />
             <TextInput
               label={t('auth.email')}
               type="email"

@@ -71,7 +71,7 @@ export function ApiKeysPage() {
           )}
         >
           <Stack>
-            <FormError error={create.error} />
+            <FormError error={create.error} fields={['name', 'scopes']} />
             {create.data && <ShownOnce label={t('integrations.shownOnce')} secret={create.data.key} />}
             <TextInput label={t('integrations.keyName')} {...form.getInputProps('name')} />
             <Checkbox.Group label={t('integrations.scopes')} {...form.getInputProps('scopes')}>
@@ -172,7 +172,7 @@ export function WebhooksPage() {
           )}
         >
           <Stack>
-            <FormError error={create.error} />
+            <FormError error={create.error} fields={['url', 'eventTypes']} />
             {create.data && 'secret' in create.data && typeof create.data.secret === 'string' && (
               <ShownOnce label={t('integrations.secretOnce')} secret={create.data.secret} />
             )}

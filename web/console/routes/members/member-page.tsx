@@ -93,7 +93,7 @@ function PointsDialog({
         )}
       >
         <Stack>
-          <FormError error={change.error} />
+          <FormError error={change.error} fields={['points', 'reason', 'pointTypeId']} />
           {types.length > 1 && (
             <Select label={t('members.pointType')} data={types} {...form.getInputProps('pointTypeId')} />
           )}

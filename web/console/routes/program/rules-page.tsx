@@ -60,7 +60,7 @@ function NewSpendRule() {
         )}
       >
         <Stack>
-          <FormError error={create.error} />
+          <FormError error={create.error} fields={['name', 'config.pointsPerUnit', 'config.minimumOrder']} />
           <TextInput label={t('program.ruleName')} required {...form.getInputProps('name')} />
           <NumberInput
             label={t('program.pointsPerUnit')}
@@ -122,7 +122,7 @@ function Simulator() {
         })}
       >
         <Stack>
-          <FormError error={simulate.error} />
+          <FormError error={simulate.error} fields={['totals.total']} />
           <NumberInput
             label={t('program.ticketTotal')}
             min={0}

@@ -39,7 +39,7 @@ function InviteForm() {
         )}
       >
         <Stack>
-          <FormError error={invite.error} />
+          <FormError error={invite.error} fields={['email', 'name', 'role']} />
           {invite.data && (
             <Alert color="green" role="status">
               {t('staff.invited', { email: invite.data.staff.email })}
