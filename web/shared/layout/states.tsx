@@ -1,4 +1,6 @@
 import { Alert, Button, Group, Skeleton, Stack, Text } from '@mantine/core';
+import type { UseQueryResult } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client.ts';
 
@@ -30,12 +32,35 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
   );
 }
 
-export function Empty({ children }: { children: React.ReactNode }) {
+export function Empty({ children }: { children: ReactNode }) {
   return (
     <Text c="dimmed" py="lg" ta="center">
       {children}
     </Text>
   );
+}
+
+/**
+ * One query's states, the same on every page: a skeleton while it loads, the error with a retry,
+ * an empty state that says what to do, else the data.
+ */
+export function QueryView<T>({
+  query,
+  rows = 4,
+  isEmpty,
+  empty,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  rows?: number;
+  isEmpty?: (data: T) => boolean;
+  empty?: ReactNode;
+  children: (data: T) => ReactNode;
+}) {
+  if (query.isPending) return <Loading rows={rows} />;
+  if (query.isError) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
+  if (isEmpty?.(query.data)) return <Empty>{empty}</Empty>;
+  return children(query.data);
 }
 
 /** Cursor pagination: the server hands the next cursor; "first page" goes back to the start. */

@@ -3,7 +3,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useAuditLog } from '../../../shared/api/access.ts';
-import { Empty, ErrorState, Loading, Pager } from '../../../shared/layout/states.tsx';
+import { Pager, QueryView } from '../../../shared/layout/states.tsx';
 
 /** GET /v1/audit-log, newest first, filtered by action and subject type. */
 export function AuditPage() {
@@ -44,46 +44,42 @@ export function AuditPage() {
           }}
         />
       </Group>
-      {log.isPending ? (
-        <Loading rows={8} />
-      ) : log.isError ? (
-        <ErrorState error={log.error} onRetry={() => log.refetch()} />
-      ) : log.data.data.length === 0 ? (
-        <Empty>{t('audit.empty')}</Empty>
-      ) : (
-        <>
-          <Table.ScrollContainer minWidth={640}>
-            <Table striped aria-label={t('audit.title')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('audit.when')}</Table.Th>
-                  <Table.Th>{t('audit.actor')}</Table.Th>
-                  <Table.Th>{t('audit.action')}</Table.Th>
-                  <Table.Th>{t('audit.subject')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {log.data.data.map((entry) => (
-                  <Table.Tr key={entry.id}>
-                    <Table.Td>{new Date(entry.occurredAt).toLocaleString(i18n.language)}</Table.Td>
-                    <Table.Td>
-                      {entry.actor.type}
-                      {entry.actor.id ? <Code ml={4}>{entry.actor.id.slice(0, 8)}</Code> : null}
-                    </Table.Td>
-                    <Table.Td>
-                      <Code>{entry.action}</Code>
-                    </Table.Td>
-                    <Table.Td>
-                      {entry.subject.type} <Code>{entry.subject.id.slice(0, 8)}</Code>
-                    </Table.Td>
+      <QueryView query={log} rows={8} isEmpty={(data) => data.data.length === 0} empty={t('audit.empty')}>
+        {(data) => (
+          <>
+            <Table.ScrollContainer minWidth={640}>
+              <Table striped aria-label={t('audit.title')}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('audit.when')}</Table.Th>
+                    <Table.Th>{t('audit.actor')}</Table.Th>
+                    <Table.Th>{t('audit.action')}</Table.Th>
+                    <Table.Th>{t('audit.subject')}</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Pager cursor={cursor} nextCursor={log.data.nextCursor} onChange={setCursor} />
-        </>
-      )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.data.map((entry) => (
+                    <Table.Tr key={entry.id}>
+                      <Table.Td>{new Date(entry.occurredAt).toLocaleString(i18n.language)}</Table.Td>
+                      <Table.Td>
+                        {entry.actor.type}
+                        {entry.actor.id ? <Code ml={4}>{entry.actor.id.slice(0, 8)}</Code> : null}
+                      </Table.Td>
+                      <Table.Td>
+                        <Code>{entry.action}</Code>
+                      </Table.Td>
+                      <Table.Td>
+                        {entry.subject.type} <Code>{entry.subject.id.slice(0, 8)}</Code>
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            <Pager cursor={cursor} nextCursor={data.nextCursor} onChange={setCursor} />
+          </>
+        )}
+      </QueryView>
     </Stack>
   );
 }

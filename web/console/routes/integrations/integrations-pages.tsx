@@ -23,7 +23,7 @@ import {
   useRevokeApiKey,
   useWebhooks,
 } from '../../../shared/api/access.ts';
-import { Empty, ErrorState, FormError, Loading, serverErrors } from '../../../shared/layout/states.tsx';
+import { FormError, QueryView, serverErrors } from '../../../shared/layout/states.tsx';
 
 type Scope = NonNullable<NewApiKey['scopes']>[number];
 const SCOPES: Scope[] = ['till', 'integration', 'read', 'admin'];
@@ -90,57 +90,53 @@ export function ApiKeysPage() {
         </form>
       </Card>
       <FormError error={revoke.error} />
-      {keys.isPending ? (
-        <Loading />
-      ) : keys.isError ? (
-        <ErrorState error={keys.error} onRetry={() => keys.refetch()} />
-      ) : keys.data.data.length === 0 ? (
-        <Empty>{t('integrations.noKeys')}</Empty>
-      ) : (
-        <Table.ScrollContainer minWidth={640}>
-          <Table striped aria-label={t('integrations.keysTitle')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('integrations.keyName')}</Table.Th>
-                <Table.Th>{t('integrations.prefix')}</Table.Th>
-                <Table.Th>{t('integrations.scopes')}</Table.Th>
-                <Table.Th>{t('integrations.created')}</Table.Th>
-                <Table.Th>{t('integrations.lastUsed')}</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.data.data.map((key) => (
-                <Table.Tr key={key.id}>
-                  <Table.Td>{key.name ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <code>{key.prefix}…</code>
-                  </Table.Td>
-                  <Table.Td>{key.scopes.join(', ')}</Table.Td>
-                  <Table.Td>{date(key.createdAt)}</Table.Td>
-                  <Table.Td>{date(key.lastUsedAt)}</Table.Td>
-                  <Table.Td ta="right">
-                    {key.revokedAt ? (
-                      <Badge color="gray">{t('integrations.revoked')}</Badge>
-                    ) : (
-                      <Button
-                        size="xs"
-                        color="red"
-                        variant="light"
-                        onClick={() =>
-                          window.confirm(t('integrations.revokeConfirm')) && revoke.mutate(key.id)
-                        }
-                      >
-                        {t('integrations.revoke')}
-                      </Button>
-                    )}
-                  </Table.Td>
+      <QueryView query={keys} isEmpty={(data) => data.data.length === 0} empty={t('integrations.noKeys')}>
+        {(data) => (
+          <Table.ScrollContainer minWidth={640}>
+            <Table striped aria-label={t('integrations.keysTitle')}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('integrations.keyName')}</Table.Th>
+                  <Table.Th>{t('integrations.prefix')}</Table.Th>
+                  <Table.Th>{t('integrations.scopes')}</Table.Th>
+                  <Table.Th>{t('integrations.created')}</Table.Th>
+                  <Table.Th>{t('integrations.lastUsed')}</Table.Th>
+                  <Table.Th />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.data.map((key) => (
+                  <Table.Tr key={key.id}>
+                    <Table.Td>{key.name ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <code>{key.prefix}…</code>
+                    </Table.Td>
+                    <Table.Td>{key.scopes.join(', ')}</Table.Td>
+                    <Table.Td>{date(key.createdAt)}</Table.Td>
+                    <Table.Td>{date(key.lastUsedAt)}</Table.Td>
+                    <Table.Td ta="right">
+                      {key.revokedAt ? (
+                        <Badge color="gray">{t('integrations.revoked')}</Badge>
+                      ) : (
+                        <Button
+                          size="xs"
+                          color="red"
+                          variant="light"
+                          onClick={() =>
+                            window.confirm(t('integrations.revokeConfirm')) && revoke.mutate(key.id)
+                          }
+                        >
+                          {t('integrations.revoke')}
+                        </Button>
+                      )}
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryView>
     </Stack>
   );
 }
@@ -191,40 +187,45 @@ export function WebhooksPage() {
         </form>
       </Card>
       <FormError error={remove.error} />
-      {endpoints.isPending ? (
-        <Loading />
-      ) : endpoints.isError ? (
-        <ErrorState error={endpoints.error} onRetry={() => endpoints.refetch()} />
-      ) : endpoints.data.data.length === 0 ? (
-        <Empty>{t('integrations.noWebhooks')}</Empty>
-      ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table striped aria-label={t('integrations.webhooksTitle')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('integrations.url')}</Table.Th>
-                <Table.Th>{t('integrations.events')}</Table.Th>
-                <Table.Th>{t('integrations.enabled')}</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {endpoints.data.data.map((endpoint) => (
-                <Table.Tr key={endpoint.id}>
-                  <Table.Td style={{ wordBreak: 'break-all' }}>{endpoint.url}</Table.Td>
-                  <Table.Td>{endpoint.eventTypes.join(', ')}</Table.Td>
-                  <Table.Td>{endpoint.enabled ? t('common.yes') : t('common.no')}</Table.Td>
-                  <Table.Td ta="right">
-                    <Button size="xs" color="red" variant="light" onClick={() => remove.mutate(endpoint.id)}>
-                      {t('integrations.remove')}
-                    </Button>
-                  </Table.Td>
+      <QueryView
+        query={endpoints}
+        isEmpty={(data) => data.data.length === 0}
+        empty={t('integrations.noWebhooks')}
+      >
+        {(data) => (
+          <Table.ScrollContainer minWidth={560}>
+            <Table striped aria-label={t('integrations.webhooksTitle')}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('integrations.url')}</Table.Th>
+                  <Table.Th>{t('integrations.events')}</Table.Th>
+                  <Table.Th>{t('integrations.enabled')}</Table.Th>
+                  <Table.Th />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.data.map((endpoint) => (
+                  <Table.Tr key={endpoint.id}>
+                    <Table.Td style={{ wordBreak: 'break-all' }}>{endpoint.url}</Table.Td>
+                    <Table.Td>{endpoint.eventTypes.join(', ')}</Table.Td>
+                    <Table.Td>{endpoint.enabled ? t('common.yes') : t('common.no')}</Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="xs"
+                        color="red"
+                        variant="light"
+                        onClick={() => remove.mutate(endpoint.id)}
+                      >
+                        {t('integrations.remove')}
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryView>
     </Stack>
   );
 }

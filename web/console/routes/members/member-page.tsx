@@ -29,11 +29,11 @@ import {
 } from '../../../shared/api/members.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import {
-  Empty,
   ErrorState,
   FormError,
   Loading,
   Pager,
+  QueryView,
   serverErrors,
 } from '../../../shared/layout/states.tsx';
 import { fullName } from './member-list.tsx';
@@ -211,44 +211,40 @@ export function MemberPage() {
       <Title order={2} size="h4">
         {t('members.history')}
       </Title>
-      {ledger.isPending ? (
-        <Loading />
-      ) : ledger.isError ? (
-        <ErrorState error={ledger.error} onRetry={() => ledger.refetch()} />
-      ) : ledger.data.data.length === 0 ? (
-        <Empty>{t('common.none')}</Empty>
-      ) : (
-        <>
-          <Table.ScrollContainer minWidth={560}>
-            <Table striped aria-label={t('members.history')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('members.when')}</Table.Th>
-                  <Table.Th>{t('members.kind')}</Table.Th>
-                  <Table.Th>{t('members.pointType')}</Table.Th>
-                  <Table.Th ta="right">{t('members.points')}</Table.Th>
-                  <Table.Th>{t('members.reason')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {ledger.data.data.map((entry) => (
-                  <Table.Tr key={entry.id}>
-                    <Table.Td>{new Date(entry.createdAt).toLocaleString(i18n.language)}</Table.Td>
-                    <Table.Td>{entry.kind}</Table.Td>
-                    <Table.Td>{typeName.get(entry.pointTypeId) ?? '—'}</Table.Td>
-                    <Table.Td ta="right" c={entry.delta < 0 ? 'red.8' : undefined}>
-                      {entry.delta > 0 ? '+' : ''}
-                      {points(entry.delta)}
-                    </Table.Td>
-                    <Table.Td>{entry.reason ?? '—'}</Table.Td>
+      <QueryView query={ledger} isEmpty={(data) => data.data.length === 0} empty={t('common.none')}>
+        {(data) => (
+          <>
+            <Table.ScrollContainer minWidth={560}>
+              <Table striped aria-label={t('members.history')}>
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>{t('members.when')}</Table.Th>
+                    <Table.Th>{t('members.kind')}</Table.Th>
+                    <Table.Th>{t('members.pointType')}</Table.Th>
+                    <Table.Th ta="right">{t('members.points')}</Table.Th>
+                    <Table.Th>{t('members.reason')}</Table.Th>
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-          <Pager cursor={cursor} nextCursor={ledger.data.nextCursor} onChange={setCursor} />
-        </>
-      )}
+                </Table.Thead>
+                <Table.Tbody>
+                  {data.data.map((entry) => (
+                    <Table.Tr key={entry.id}>
+                      <Table.Td>{new Date(entry.createdAt).toLocaleString(i18n.language)}</Table.Td>
+                      <Table.Td>{entry.kind}</Table.Td>
+                      <Table.Td>{typeName.get(entry.pointTypeId) ?? '—'}</Table.Td>
+                      <Table.Td ta="right" c={entry.delta < 0 ? 'red.8' : undefined}>
+                        {entry.delta > 0 ? '+' : ''}
+                        {points(entry.delta)}
+                      </Table.Td>
+                      <Table.Td>{entry.reason ?? '—'}</Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
+            <Pager cursor={cursor} nextCursor={data.nextCursor} onChange={setCursor} />
+          </>
+        )}
+      </QueryView>
       {can.write && (
         <>
           <PointsDialog

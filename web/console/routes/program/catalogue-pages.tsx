@@ -1,7 +1,7 @@
 import { Badge, Stack, Table, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useRewards, useTiers } from '../../../shared/api/program.ts';
-import { Empty, ErrorState, Loading } from '../../../shared/layout/states.tsx';
+import { QueryView } from '../../../shared/layout/states.tsx';
 
 export function TiersPage() {
   const { t, i18n } = useTranslation();
@@ -12,40 +12,36 @@ export function TiersPage() {
       <Title order={1} size="h2">
         {t('program.tiersTitle')}
       </Title>
-      {tiers.isPending ? (
-        <Loading />
-      ) : tiers.isError ? (
-        <ErrorState error={tiers.error} onRetry={() => tiers.refetch()} />
-      ) : tiers.data.data.length === 0 ? (
-        <Empty>{t('program.noTiers')}</Empty>
-      ) : (
-        <Table striped aria-label={t('program.tiersTitle')}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('program.ruleName')}</Table.Th>
-              <Table.Th ta="right">{t('program.threshold')}</Table.Th>
-              <Table.Th ta="right">{t('program.multiplier')}</Table.Th>
-              <Table.Th ta="right">{t('program.membersCount')}</Table.Th>
-              <Table.Th>{t('members.status')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {tiers.data.data.map((tier) => (
-              <Table.Tr key={tier.id}>
-                <Table.Td>{tier.name}</Table.Td>
-                <Table.Td ta="right">{format.format(tier.conditionValue)}</Table.Td>
-                <Table.Td ta="right">×{format.format(tier.earningMultiplier)}</Table.Td>
-                <Table.Td ta="right">{format.format(tier.customersCount)}</Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={tier.active ? 'teal' : 'gray'}>
-                    {tier.active ? t('common.active') : t('common.inactive')}
-                  </Badge>
-                </Table.Td>
+      <QueryView query={tiers} isEmpty={(data) => data.data.length === 0} empty={t('program.noTiers')}>
+        {(data) => (
+          <Table striped aria-label={t('program.tiersTitle')}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('program.ruleName')}</Table.Th>
+                <Table.Th ta="right">{t('program.threshold')}</Table.Th>
+                <Table.Th ta="right">{t('program.multiplier')}</Table.Th>
+                <Table.Th ta="right">{t('program.membersCount')}</Table.Th>
+                <Table.Th>{t('members.status')}</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {data.data.map((tier) => (
+                <Table.Tr key={tier.id}>
+                  <Table.Td>{tier.name}</Table.Td>
+                  <Table.Td ta="right">{format.format(tier.conditionValue)}</Table.Td>
+                  <Table.Td ta="right">×{format.format(tier.earningMultiplier)}</Table.Td>
+                  <Table.Td ta="right">{format.format(tier.customersCount)}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={tier.active ? 'teal' : 'gray'}>
+                      {tier.active ? t('common.active') : t('common.inactive')}
+                    </Badge>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryView>
     </Stack>
   );
 }
@@ -59,38 +55,34 @@ export function RewardsPage() {
       <Title order={1} size="h2">
         {t('program.rewardsTitle')}
       </Title>
-      {rewards.isPending ? (
-        <Loading />
-      ) : rewards.isError ? (
-        <ErrorState error={rewards.error} onRetry={() => rewards.refetch()} />
-      ) : rewards.data.data.length === 0 ? (
-        <Empty>{t('program.noRewards')}</Empty>
-      ) : (
-        <Table striped aria-label={t('program.rewardsTitle')}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('program.ruleName')}</Table.Th>
-              <Table.Th>{t('program.ruleType')}</Table.Th>
-              <Table.Th ta="right">{t('program.cost')}</Table.Th>
-              <Table.Th>{t('members.status')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rewards.data.data.map((reward) => (
-              <Table.Tr key={reward.id}>
-                <Table.Td>{reward.name}</Table.Td>
-                <Table.Td>{reward.type}</Table.Td>
-                <Table.Td ta="right">{format.format(reward.costPoints)}</Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={reward.active ? 'teal' : 'gray'}>
-                    {reward.active ? t('common.active') : t('common.inactive')}
-                  </Badge>
-                </Table.Td>
+      <QueryView query={rewards} isEmpty={(data) => data.data.length === 0} empty={t('program.noRewards')}>
+        {(data) => (
+          <Table striped aria-label={t('program.rewardsTitle')}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('program.ruleName')}</Table.Th>
+                <Table.Th>{t('program.ruleType')}</Table.Th>
+                <Table.Th ta="right">{t('program.cost')}</Table.Th>
+                <Table.Th>{t('members.status')}</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {data.data.map((reward) => (
+                <Table.Tr key={reward.id}>
+                  <Table.Td>{reward.name}</Table.Td>
+                  <Table.Td>{reward.type}</Table.Td>
+                  <Table.Td ta="right">{format.format(reward.costPoints)}</Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={reward.active ? 'teal' : 'gray'}>
+                      {reward.active ? t('common.active') : t('common.inactive')}
+                    </Badge>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryView>
     </Stack>
   );
 }

@@ -20,7 +20,7 @@ import {
   useSimulate,
 } from '../../../shared/api/program.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
-import { Empty, ErrorState, FormError, Loading, serverErrors } from '../../../shared/layout/states.tsx';
+import { FormError, QueryView, serverErrors } from '../../../shared/layout/states.tsx';
 
 /** A spend rule ("N points per currency unit, from a minimum order"), the rule most programs start with. */
 function NewSpendRule() {
@@ -164,50 +164,46 @@ export function RulesPage() {
       <Title order={1} size="h2">
         {t('program.rulesTitle')}
       </Title>
-      {rules.isPending ? (
-        <Loading />
-      ) : rules.isError ? (
-        <ErrorState error={rules.error} onRetry={() => rules.refetch()} />
-      ) : rules.data.data.length === 0 ? (
-        <Empty>{t('program.noRules')}</Empty>
-      ) : (
-        <Table.ScrollContainer minWidth={480}>
-          <Table striped aria-label={t('program.rulesTitle')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('program.ruleName')}</Table.Th>
-                <Table.Th>{t('program.ruleType')}</Table.Th>
-                <Table.Th>{t('members.status')}</Table.Th>
-                {can.write && <Table.Th />}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rules.data.data.map((rule) => (
-                <Table.Tr key={rule.id}>
-                  <Table.Td>{rule.name}</Table.Td>
-                  <Table.Td>{rule.type}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={rule.active ? 'teal' : 'gray'}>
-                      {rule.active ? t('common.active') : t('common.inactive')}
-                    </Badge>
-                  </Table.Td>
-                  {can.write && (
-                    <Table.Td ta="right">
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => setActive.mutate({ id: rule.id, active: !rule.active })}
-                      >
-                        {rule.active ? t('program.deactivate') : t('program.activate')}
-                      </Button>
-                    </Table.Td>
-                  )}
+      <QueryView query={rules} isEmpty={(data) => data.data.length === 0} empty={t('program.noRules')}>
+        {(data) => (
+          <Table.ScrollContainer minWidth={480}>
+            <Table striped aria-label={t('program.rulesTitle')}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('program.ruleName')}</Table.Th>
+                  <Table.Th>{t('program.ruleType')}</Table.Th>
+                  <Table.Th>{t('members.status')}</Table.Th>
+                  {can.write && <Table.Th />}
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.data.map((rule) => (
+                  <Table.Tr key={rule.id}>
+                    <Table.Td>{rule.name}</Table.Td>
+                    <Table.Td>{rule.type}</Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={rule.active ? 'teal' : 'gray'}>
+                        {rule.active ? t('common.active') : t('common.inactive')}
+                      </Badge>
+                    </Table.Td>
+                    {can.write && (
+                      <Table.Td ta="right">
+                        <Button
+                          size="xs"
+                          variant="default"
+                          onClick={() => setActive.mutate({ id: rule.id, active: !rule.active })}
+                        >
+                          {rule.active ? t('program.deactivate') : t('program.activate')}
+                        </Button>
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryView>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         {can.write && <NewSpendRule />}
         <Simulator />

@@ -14,7 +14,7 @@ import {
 import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { type StaffUser, useChangeStaffRole, useInviteStaff, useStaff } from '../../../shared/api/access.ts';
-import { Empty, ErrorState, FormError, Loading, serverErrors } from '../../../shared/layout/states.tsx';
+import { FormError, QueryView, serverErrors } from '../../../shared/layout/states.tsx';
 
 const ROLES = ['owner', 'manager', 'analyst', 'cashier'] as const;
 
@@ -85,53 +85,49 @@ export function StaffPage() {
       </Title>
       <InviteForm />
       <FormError error={changeRole.error} />
-      {staff.isPending ? (
-        <Loading />
-      ) : staff.isError ? (
-        <ErrorState error={staff.error} onRetry={() => staff.refetch()} />
-      ) : staff.data.data.length === 0 ? (
-        <Empty>{t('common.none')}</Empty>
-      ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table striped aria-label={t('staff.title')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('staff.email')}</Table.Th>
-                <Table.Th>{t('staff.name')}</Table.Th>
-                <Table.Th>{t('staff.role')}</Table.Th>
-                <Table.Th>{t('staff.status')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {staff.data.data.map((user) => (
-                <Table.Tr key={user.id}>
-                  <Table.Td>{user.email}</Table.Td>
-                  <Table.Td>{user.name ?? '—'}</Table.Td>
-                  <Table.Td>
-                    <Select
-                      aria-label={`${t('staff.role')}: ${user.email}`}
-                      size="xs"
-                      w={150}
-                      data={roles}
-                      value={user.role}
-                      allowDeselect={false}
-                      onChange={(role) => {
-                        const next = ROLES.find((candidate) => candidate === role);
-                        if (next && next !== user.role) changeRole.mutate({ id: user.id, role: next });
-                      }}
-                    />
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" color={user.status === 'active' ? 'teal' : 'gray'}>
-                      {user.status}
-                    </Badge>
-                  </Table.Td>
+      <QueryView query={staff} isEmpty={(data) => data.data.length === 0} empty={t('common.none')}>
+        {(data) => (
+          <Table.ScrollContainer minWidth={560}>
+            <Table striped aria-label={t('staff.title')}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('staff.email')}</Table.Th>
+                  <Table.Th>{t('staff.name')}</Table.Th>
+                  <Table.Th>{t('staff.role')}</Table.Th>
+                  <Table.Th>{t('staff.status')}</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
-      )}
+              </Table.Thead>
+              <Table.Tbody>
+                {data.data.map((user) => (
+                  <Table.Tr key={user.id}>
+                    <Table.Td>{user.email}</Table.Td>
+                    <Table.Td>{user.name ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <Select
+                        aria-label={`${t('staff.role')}: ${user.email}`}
+                        size="xs"
+                        w={150}
+                        data={roles}
+                        value={user.role}
+                        allowDeselect={false}
+                        onChange={(role) => {
+                          const next = ROLES.find((candidate) => candidate === role);
+                          if (next && next !== user.role) changeRole.mutate({ id: user.id, role: next });
+                        }}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={user.status === 'active' ? 'teal' : 'gray'}>
+                        {user.status}
+                      </Badge>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+        )}
+      </QueryView>
     </Stack>
   );
 }
