@@ -6,6 +6,13 @@ import { launch, screenshot, seriousViolations } from './browser.ts';
 
 const MASTER_KEY = 'rgm_browser_journeys_0123456789abcdef';
 const PASSWORD = 'correct horse battery staple';
+/**
+ * Staff emails of this run: on PostgreSQL (TEST_DATABASE_URL) the database outlives the run, and a
+ * second account with the same email and password would make sign-in ask for the organization.
+ */
+const RUN = Date.now().toString(36);
+const MARTA = `marta.${RUN}@latasca.es`;
+const JORDI = `jordi.${RUN}@latasca.es`;
 
 let server: ServeProcess;
 let browser: Browser;
@@ -127,7 +134,7 @@ describe('the console in a browser', () => {
 
   it('lets an invited owner choose a password, sign in and see the dashboard', async () => {
     const invited = await api('POST', `/v1/organizations/${organizationId}/staff`, {
-      email: 'marta@latasca.es',
+      email: MARTA,
       name: 'Marta',
       role: 'owner',
     });
@@ -145,7 +152,7 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Back to sign in' }).click();
     await expectAccessible(page, 'sign-in');
     await screenshot(page, 'sign-in');
-    await page.getByRole('textbox', { name: 'Email', exact: true }).fill('marta@latasca.es');
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(MARTA);
     await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
@@ -157,26 +164,26 @@ describe('the console in a browser', () => {
 
   it('lets the owner invite a manager, who then does not see the staff settings', async () => {
     const owner = await newContext();
-    const page = await signIn(owner, 'marta@latasca.es');
+    const page = await signIn(owner, MARTA);
     await page.getByRole('link', { name: 'Staff' }).click();
     await page.getByRole('heading', { name: 'Staff' }).waitFor();
-    await page.getByRole('textbox', { name: 'Email', exact: true }).fill('jordi@latasca.es');
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(JORDI);
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Jordi');
     await page.getByRole('combobox', { name: 'Role', exact: true }).click();
     await page.getByRole('option', { name: 'Manager' }).click();
     await page.getByRole('button', { name: 'Invite' }).click();
-    await page.getByText('Invite sent to jordi@latasca.es').waitFor();
-    await page.getByRole('cell', { name: 'jordi@latasca.es' }).waitFor();
+    await page.getByText(`Invite sent to ${JORDI}`).waitFor();
+    await page.getByRole('cell', { name: JORDI }).waitFor();
     await expectAccessible(page, 'staff');
     await screenshot(page, 'staff');
     await owner.close();
 
     await api('POST', '/v1/auth/accept-invite', {
-      token: invitedToken('jordi@latasca.es'),
+      token: invitedToken(JORDI),
       password: PASSWORD,
     });
     const manager = await newContext();
-    const managerPage = await signIn(manager, 'jordi@latasca.es');
+    const managerPage = await signIn(manager, JORDI);
     await managerPage.getByRole('heading', { name: 'Dashboard' }).waitFor();
     expect(await managerPage.getByRole('link', { name: 'Staff' }).count()).toBe(0);
     expect(await managerPage.getByRole('link', { name: 'API keys' }).count()).toBe(0);
@@ -187,9 +194,9 @@ describe('the console in a browser', () => {
   });
 
   it('sends a cashier to the till, wherever they were going', async () => {
-    await staffUser('pau@latasca.es', 'cashier');
+    await staffUser(`pau.${RUN}@latasca.es`, 'cashier');
     const context = await newContext();
-    const page = await signIn(context, 'pau@latasca.es');
+    const page = await signIn(context, `pau.${RUN}@latasca.es`);
     await page.getByRole('heading', { name: 'Till' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/console/till');
     await page.goto(`${server.url}/console/members`);
@@ -200,9 +207,9 @@ describe('the console in a browser', () => {
   });
 
   it('shows an analyst the members read-only', async () => {
-    await staffUser('ana@latasca.es', 'analyst');
+    await staffUser(`ana.${RUN}@latasca.es`, 'analyst');
     const context = await newContext();
-    const page = await signIn(context, 'ana@latasca.es');
+    const page = await signIn(context, `ana.${RUN}@latasca.es`);
     await page.getByTestId('read-only').waitFor();
     await context.close();
   });
@@ -216,7 +223,7 @@ describe('the console in a browser', () => {
       await api('POST', '/v1/customers', { firstName, lastName, email }, apiKey);
     }
     const context = await newContext();
-    const page = await signIn(context, 'marta@latasca.es');
+    const page = await signIn(context, MARTA);
     await page.getByRole('link', { name: 'Members' }).click();
     await page.getByRole('link', { name: 'Núria Vidal' }).waitFor();
     await page.getByRole('searchbox', { name: 'Search members' }).pressSequentially('Luc', { delay: 50 });
@@ -241,7 +248,7 @@ describe('the console in a browser', () => {
 
   it('creates an earning rule and simulates a ticket under it', async () => {
     const context = await newContext();
-    const page = await signIn(context, 'marta@latasca.es');
+    const page = await signIn(context, MARTA);
     await page.getByRole('link', { name: 'Earning rules' }).click();
     await page.getByRole('heading', { name: 'Earning rules' }).waitFor();
     await page.getByRole('textbox', { name: 'Name', exact: true }).fill('2 points per euro');
@@ -269,7 +276,7 @@ describe('the console in a browser', () => {
 
   it('speaks the language the user picks, and remembers it', async () => {
     const context = await newContext();
-    const page = await signIn(context, 'marta@latasca.es');
+    const page = await signIn(context, MARTA);
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
     await page.getByRole('combobox', { name: 'Language' }).click();
     await page.getByRole('option', { name: 'ES' }).click();

@@ -16,6 +16,7 @@ import { Link } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../../shared/api/client.ts';
 import { useEarningRules, useLocations, useRewards, useTiers } from '../../../shared/api/program.ts';
+import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 
 const MEMBER_COUNT_CAP = 100;
 
@@ -27,6 +28,7 @@ const MEMBER_COUNT_CAP = 100;
  */
 export function DashboardPage() {
   const { t, i18n } = useTranslation();
+  const can = permissionsOf(useMe());
   const format = new Intl.NumberFormat(i18n.language);
   const members = useQuery({
     queryKey: ['members', 'count'],
@@ -58,10 +60,11 @@ export function DashboardPage() {
     </Card>
   );
   const steps = [
-    { label: t('dashboard.stepLocation'), done: (locations.data?.data.length ?? 0) > 0, to: '/' },
+    // No locations page yet: the step says what to do, without a link.
+    { label: t('dashboard.stepLocation'), done: (locations.data?.data.length ?? 0) > 0, to: undefined },
     { label: t('dashboard.stepRule'), done: (activeRules ?? 0) > 0, to: '/program/rules' },
     { label: t('dashboard.stepReward'), done: (rewards.data?.data.length ?? 0) > 0, to: '/program/rewards' },
-    { label: t('dashboard.stepPos'), done: false, to: '/integrations/api-keys' },
+    { label: t('dashboard.stepPos'), done: false, to: can.access ? '/integrations/api-keys' : undefined },
   ];
   const tierData = tiers.data?.data.map((tier) => ({ tier: tier.name, members: tier.customersCount })) ?? [];
   return (
@@ -102,9 +105,13 @@ export function DashboardPage() {
             {steps.map((step) => (
               <Group key={step.label} gap="xs">
                 <Checkbox checked={step.done} readOnly aria-label={step.label} tabIndex={-1} />
-                <Anchor component={Link} to={step.to}>
-                  {step.label}
-                </Anchor>
+                {step.to ? (
+                  <Anchor component={Link} to={step.to}>
+                    {step.label}
+                  </Anchor>
+                ) : (
+                  <Text>{step.label}</Text>
+                )}
               </Group>
             ))}
           </Stack>
