@@ -7,6 +7,7 @@ import { comebackDialect } from './dialects/comeback/routes.ts';
 import { openLoyaltyDialect } from './dialects/openloyalty/routes.ts';
 import { posGatewayDialect } from './dialects/pos-gateway/routes.ts';
 import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
+import { registerConsole } from './http/console.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { App } from './http/types.ts';
 import { startPeriodicJob } from './jobs.ts';
@@ -75,6 +76,8 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   auditRoutes(app, services.audit);
   memberAccessRoutes(app, services);
   analyticsRoutes(app, services.analytics);
+  // The web console (web/, built into dist/console) at /console/, served by this same server.
+  await registerConsole(app);
 }
 
 /** The HTTP app over the services: shared hooks and plugins (src/http/server.ts), then every route. */

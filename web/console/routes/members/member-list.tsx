@@ -1,0 +1,98 @@
+import { Anchor, Badge, Group, Loader, Table, TextInput, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { Link } from '@tanstack/react-router';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useMembers } from '../../../shared/api/members.ts';
+import { Empty, ErrorState, Loading, Pager } from '../../../shared/layout/states.tsx';
+
+export function fullName(member: {
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+}) {
+  return [member.firstName, member.lastName].filter(Boolean).join(' ') || member.email || '—';
+}
+
+/** Members: search as you type (each keystroke settles for 200 ms), paginated by the server's cursor. */
+export function MemberListPage() {
+  const { t, i18n } = useTranslation();
+  const [text, setText] = useState('');
+  const [search] = useDebouncedValue(text, 200);
+  const [cursor, setCursor] = useState<string | undefined>();
+  const members = useMembers(search, cursor);
+  const rows = members.data?.data ?? [];
+  return (
+    <>
+      <Title order={1} size="h2" mb="md">
+        {t('members.title')}
+      </Title>
+      <TextInput
+        label={t('members.search')}
+        description={t('members.searchHelp')}
+        type="search"
+        value={text}
+        onChange={(event) => {
+          setText(event.currentTarget.value);
+          setCursor(undefined);
+        }}
+        rightSection={members.isFetching ? <Loader size="xs" aria-label={t('common.loading')} /> : null}
+        mb="md"
+        maw={480}
+      />
+      {members.isPending ? (
+        <Loading rows={8} />
+      ) : members.isError ? (
+        <ErrorState error={members.error} onRetry={() => members.refetch()} />
+      ) : rows.length === 0 ? (
+        <Empty>{search ? t('members.empty') : t('members.emptyAll')}</Empty>
+      ) : (
+        <>
+          <Table.ScrollContainer minWidth={640}>
+            <Table striped highlightOnHover aria-label={t('members.title')}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>{t('members.name')}</Table.Th>
+                  <Table.Th>{t('members.email')}</Table.Th>
+                  <Table.Th>{t('members.phone')}</Table.Th>
+                  <Table.Th>{t('members.card')}</Table.Th>
+                  <Table.Th>{t('members.status')}</Table.Th>
+                  <Table.Th>{t('members.joined')}</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {rows.map((member) => (
+                  <Table.Tr key={member.id}>
+                    <Table.Td>
+                      <Anchor
+                        renderRoot={(props) => (
+                          <Link {...props} to="/members/$memberId" params={{ memberId: member.id }} />
+                        )}
+                      >
+                        {fullName(member)}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{member.email ?? '—'}</Table.Td>
+                    <Table.Td>{member.phone ?? '—'}</Table.Td>
+                    <Table.Td>
+                      <code>{member.loyaltyCardNumber}</code>
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge variant="light" color={member.status === 'active' ? 'teal' : 'gray'}>
+                        {member.status}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{new Date(member.createdAt).toLocaleDateString(i18n.language)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <Group justify="flex-end">
+            <Pager cursor={cursor} nextCursor={members.data?.nextCursor} onChange={setCursor} />
+          </Group>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,63 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, unwrap } from './client.ts';
+import type { paths } from './schema.ts';
+
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+export type EarningRule = Json<paths['/v1/earning-rules']['get']['responses'][200]>['data'][number];
+export type NewEarningRule = Json<paths['/v1/earning-rules']['post']['requestBody']>;
+export type SimulateBody = Json<paths['/v1/transactions/simulate']['post']['requestBody']>;
+export type Simulation = Json<paths['/v1/transactions/simulate']['post']['responses'][200]>;
+
+export function useEarningRules() {
+  return useQuery({
+    queryKey: ['earning-rules'],
+    queryFn: async () => unwrap(await api.GET('/v1/earning-rules', { params: { query: { limit: 100 } } })),
+  });
+}
+
+export function useCreateEarningRule() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: NewEarningRule) => unwrap(await api.POST('/v1/earning-rules', { body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['earning-rules'] }),
+  });
+}
+
+export function useSetRuleActive() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, active }: { id: string; active: boolean }) =>
+      active
+        ? unwrap(await api.POST('/v1/earning-rules/{id}/activate', { params: { path: { id } } }))
+        : unwrap(await api.POST('/v1/earning-rules/{id}/deactivate', { params: { path: { id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['earning-rules'] }),
+  });
+}
+
+/** What a sample ticket would earn under the saved, active rules; writes nothing. */
+export function useSimulate() {
+  return useMutation({
+    mutationFn: async (body: SimulateBody) => unwrap(await api.POST('/v1/transactions/simulate', { body })),
+  });
+}
+
+export function useTiers() {
+  return useQuery({
+    queryKey: ['tiers'],
+    queryFn: async () => unwrap(await api.GET('/v1/tiers', { params: { query: { limit: 100 } } })),
+  });
+}
+
+export function useRewards() {
+  return useQuery({
+    queryKey: ['rewards'],
+    queryFn: async () => unwrap(await api.GET('/v1/rewards', { params: { query: { limit: 100 } } })),
+  });
+}
+
+export function useLocations() {
+  return useQuery({
+    queryKey: ['locations'],
+    queryFn: async () => unwrap(await api.GET('/v1/locations', { params: { query: { limit: 100 } } })),
+  });
+}
