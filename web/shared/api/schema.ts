@@ -4276,6 +4276,11 @@ export interface paths {
                          * @example 14
                          */
                         pendingDays?: number;
+                        /**
+                         * @description What 1,000 points are worth, in minor units of the organization's currency (1 point = 1 cent: 1000); the analytics value the points members hold with it. null = not set
+                         * @example 1000
+                         */
+                        valuePerThousandPoints?: number | null;
                         /** @description Inactive types credit no new points; existing points stay usable */
                         active?: boolean;
                         /** @description The type used by calls that name no point type (exactly one per organization) */
@@ -4433,6 +4438,11 @@ export interface paths {
                          * @example 14
                          */
                         pendingDays?: number;
+                        /**
+                         * @description What 1,000 points are worth, in minor units of the organization's currency (1 point = 1 cent: 1000); the analytics value the points members hold with it. null = not set
+                         * @example 1000
+                         */
+                        valuePerThousandPoints?: number | null;
                         /** @description Inactive types credit no new points; existing points stay usable */
                         active?: boolean;
                         /** @description The type used by calls that name no point type (exactly one per organization) */
@@ -9025,6 +9035,2055 @@ export interface paths {
                             rewardId?: string | null;
                             couponCode?: string | null;
                         }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/admin/login_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OL: an admin’s JWT (a staff account’s access and refresh tokens) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        _username?: string;
+                        _password?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/token/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OL: a new JWT for a refresh token */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        refresh_token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/token/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: sign out (ends the JWT’s session)
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** OL: name and version */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: register a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customer?: {
+                            firstName?: string;
+                            lastName?: string;
+                            gender?: "male" | "female" | "not_disclosed" | "";
+                            email?: string;
+                            phone?: string;
+                            birthDate?: string;
+                            createdAt?: string;
+                            address?: {
+                                street?: string;
+                                address1?: string;
+                                address2?: string;
+                                postal?: string;
+                                city?: string;
+                                province?: string;
+                                country?: string;
+                            };
+                            company?: {
+                                name?: string;
+                                nip?: string;
+                            };
+                            loyaltyCardNumber?: string;
+                            /** @description key1:val1;key2:val2 */
+                            labels?: string;
+                            agreement1?: boolean | number | string;
+                            agreement2?: boolean | number | string;
+                            agreement3?: boolean | number | string;
+                            invitationToken?: string;
+                            levelId?: string;
+                            posId?: string;
+                            sellerId?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/customer/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: register a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customer?: {
+                            firstName?: string;
+                            lastName?: string;
+                            gender?: "male" | "female" | "not_disclosed" | "";
+                            email?: string;
+                            phone?: string;
+                            birthDate?: string;
+                            createdAt?: string;
+                            address?: {
+                                street?: string;
+                                address1?: string;
+                                address2?: string;
+                                postal?: string;
+                                city?: string;
+                                province?: string;
+                                country?: string;
+                            };
+                            company?: {
+                                name?: string;
+                                nip?: string;
+                            };
+                            loyaltyCardNumber?: string;
+                            /** @description key1:val1;key2:val2 */
+                            labels?: string;
+                            agreement1?: boolean | number | string;
+                            agreement2?: boolean | number | string;
+                            agreement3?: boolean | number | string;
+                            invitationToken?: string;
+                            levelId?: string;
+                            posId?: string;
+                            sellerId?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/seller/customer/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: register a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customer?: {
+                            firstName?: string;
+                            lastName?: string;
+                            gender?: "male" | "female" | "not_disclosed" | "";
+                            email?: string;
+                            phone?: string;
+                            birthDate?: string;
+                            createdAt?: string;
+                            address?: {
+                                street?: string;
+                                address1?: string;
+                                address2?: string;
+                                postal?: string;
+                                city?: string;
+                                province?: string;
+                                country?: string;
+                            };
+                            company?: {
+                                name?: string;
+                                nip?: string;
+                            };
+                            loyaltyCardNumber?: string;
+                            /** @description key1:val1;key2:val2 */
+                            labels?: string;
+                            agreement1?: boolean | number | string;
+                            agreement2?: boolean | number | string;
+                            agreement3?: boolean | number | string;
+                            invitationToken?: string;
+                            levelId?: string;
+                            posId?: string;
+                            sellerId?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/{customer}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a customer’s details
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        /**
+         * OL: update a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customer?: {
+                            firstName?: string;
+                            lastName?: string;
+                            gender?: "male" | "female" | "not_disclosed" | "";
+                            email?: string;
+                            phone?: string;
+                            birthDate?: string;
+                            createdAt?: string;
+                            address?: {
+                                street?: string;
+                                address1?: string;
+                                address2?: string;
+                                postal?: string;
+                                city?: string;
+                                province?: string;
+                                country?: string;
+                            };
+                            company?: {
+                                name?: string;
+                                nip?: string;
+                            };
+                            loyaltyCardNumber?: string;
+                            /** @description key1:val1;key2:val2 */
+                            labels?: string;
+                            agreement1?: boolean | number | string;
+                            agreement2?: boolean | number | string;
+                            agreement3?: boolean | number | string;
+                            invitationToken?: string;
+                            levelId?: string;
+                            posId?: string;
+                            sellerId?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        post?: never;
+        /**
+         * OL: delete a customer
+         * @description Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/customer/{customer}/anonymize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: anonymize a customer
+         * @description Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/customer/{customer}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: activate a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/customer/{customer}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: deactivate a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/seller/customer/{customer}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: activate a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/seller/customer/{customer}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: deactivate a customer
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/customer/{customer}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a customer’s points and level
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/seller/customer/{customer}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a customer’s points and level
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/customer/{customer}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a customer’s points and level
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the customers, filtered and paged
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                    firstName?: string;
+                    lastName?: string;
+                    phone?: string;
+                    email?: string;
+                    loyaltyCardNumber?: string;
+                    strict?: boolean | number | string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the customers, filtered and paged
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                    firstName?: string;
+                    lastName?: string;
+                    phone?: string;
+                    email?: string;
+                    loyaltyCardNumber?: string;
+                    strict?: boolean | number | string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the customers, filtered and paged
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                    firstName?: string;
+                    lastName?: string;
+                    phone?: string;
+                    email?: string;
+                    loyaltyCardNumber?: string;
+                    strict?: boolean | number | string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/pos/search/customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: find customers at the POS
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        search?: {
+                            loyaltyCardNumber?: string;
+                            phone?: string;
+                            email?: string;
+                            firstName?: string;
+                            lastName?: string;
+                            city?: string;
+                            postcode?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: whether a customer with this email or phone exists
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    emailOrPhone?: string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/{customer}/level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: assign a level by hand
+         * @description Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        levelId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/{customer}/remove-manually-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: remove the level assigned by hand
+         * @description Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    customer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the levels
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/seller/level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the levels
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/customer/level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the active levels, as customers see them
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/level/{level}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a level
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    level: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/seller/level/{level}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a level
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    level: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/level/{level}/customers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the customers holding a level
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                    level: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/transaction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the transactions, filtered and paged
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                    customerId?: string;
+                    documentType?: "sell" | "return";
+                    documentNumber?: string;
+                    purchaseDateFrom?: string;
+                    purchaseDateTo?: string;
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /**
+         * OL: register a transaction document
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transaction?: {
+                            transactionData?: {
+                                documentType?: "sell" | "return";
+                                documentNumber?: string;
+                                purchaseDate?: string;
+                                purchasePlace?: string;
+                            };
+                            revisedDocument?: string;
+                            items?: {
+                                sku?: {
+                                    code?: string;
+                                };
+                                name?: string;
+                                quantity?: number | string;
+                                grossValue?: number | string;
+                                category?: string;
+                                maker?: string;
+                                labels?: {
+                                    key?: string;
+                                    value?: string;
+                                }[];
+                            }[];
+                            customerData?: {
+                                name?: string;
+                                email?: string;
+                                phone?: string;
+                                loyaltyCardNumber?: string;
+                                nip?: string;
+                                address?: {
+                                    street?: string;
+                                    address1?: string;
+                                    address2?: string;
+                                    postal?: string;
+                                    city?: string;
+                                    province?: string;
+                                    country?: string;
+                                };
+                            };
+                            labels?: {
+                                key?: string;
+                                value?: string;
+                            }[];
+                            posId?: string;
+                            purchaseDate?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/transaction/{transaction}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a transaction
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    transaction: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/transaction/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: the points a transaction would earn
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transaction?: {
+                            transactionData?: {
+                                documentType?: "sell" | "return";
+                                documentNumber?: string;
+                                purchaseDate?: string;
+                                purchasePlace?: string;
+                            };
+                            revisedDocument?: string;
+                            items?: {
+                                sku?: {
+                                    code?: string;
+                                };
+                                name?: string;
+                                quantity?: number | string;
+                                grossValue?: number | string;
+                                category?: string;
+                                maker?: string;
+                                labels?: {
+                                    key?: string;
+                                    value?: string;
+                                }[];
+                            }[];
+                            customerData?: {
+                                name?: string;
+                                email?: string;
+                                phone?: string;
+                                loyaltyCardNumber?: string;
+                                nip?: string;
+                                address?: {
+                                    street?: string;
+                                    address1?: string;
+                                    address2?: string;
+                                    postal?: string;
+                                    city?: string;
+                                    province?: string;
+                                    country?: string;
+                                };
+                            };
+                            labels?: {
+                                key?: string;
+                                value?: string;
+                            }[];
+                            posId?: string;
+                            purchaseDate?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/transaction/customer/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: assign a transaction to a customer by document number
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assign?: {
+                            transactionDocumentNumber?: string;
+                            customerId?: string;
+                            customerLoyaltyCardNumber?: string;
+                            customerPhoneNumber?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/pos/transaction/customer/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: assign a transaction to a customer by document number
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assign?: {
+                            transactionDocumentNumber?: string;
+                            customerId?: string;
+                            customerLoyaltyCardNumber?: string;
+                            customerPhoneNumber?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/points/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the points transfers, filtered and paged
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                    customerId?: string;
+                    customerEmail?: string;
+                    customerPhone?: string;
+                    type?: "adding" | "spending" | "p2p_adding" | "p2p_spending";
+                    state?: ("active" | "expired" | "pending" | "canceled" | "blocked") | ("active" | "expired" | "pending" | "canceled" | "blocked")[];
+                    "state[]"?: ("active" | "expired" | "pending" | "canceled" | "blocked") | ("active" | "expired" | "pending" | "canceled" | "blocked")[];
+                };
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/points/transfer/add": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: add a customer’s points
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transfer?: {
+                            customer?: string;
+                            points?: number | string;
+                            comment?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/points/transfer/spend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: spend a customer’s points
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transfer?: {
+                            customer?: string;
+                            points?: number | string;
+                            comment?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/points/transfer/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: block a customer’s points
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transfer?: {
+                            customer?: string;
+                            points?: number | string;
+                            comment?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/points/transfer/{transfer}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: cancel a points transfer (unblocks a block)
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    transfer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/p2p-points-transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: move points from one customer to another
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transfer?: {
+                            sender?: string;
+                            receiver?: string;
+                            points?: number | string;
+                        };
                     };
                 };
             };
@@ -15060,6 +17119,1068 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analytics/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members: registered, new, active per period; by channel, tier, consent; lapsed
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units.
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                    /**
+                     * @description Only the members now in this tier (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    tierId?: string;
+                    /**
+                     * @description Only the members now in this segment (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    segmentId?: string;
+                    /** @description A member is lapsed when their last purchase is at least this many days old (default 90) */
+                    lapsedDays?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-26"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/members.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Members: registered, new, active per period; by channel, tier, consent; lapsed (CSV)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units. The CSV holds the report's series (or its table).
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                    /**
+                     * @description Only the members now in this tier (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    tierId?: string;
+                    /**
+                     * @description Only the members now in this segment (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    segmentId?: string;
+                    /** @description A member is lapsed when their last purchase is at least this many days old (default 90) */
+                    lapsedDays?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/points": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Points: issued, spent, expired, cancelled and outstanding per period; liability and expiry schedule
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units.
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-27"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/points.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Points: issued, spent, expired, cancelled and outstanding per period; liability and expiry schedule (CSV)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units. The CSV holds the report's series (or its table).
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/sales": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales: tickets and revenue of members and anonymous buyers, averages, visit frequency, per location
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units.
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                    /**
+                     * @description Only the members now in this tier (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    tierId?: string;
+                    /**
+                     * @description Only the members now in this segment (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    segmentId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-28"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/sales.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales: tickets and revenue of members and anonymous buyers, averages, visit frequency, per location (CSV)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units. The CSV holds the report's series (or its table).
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                    /**
+                     * @description Only the members now in this tier (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    tierId?: string;
+                    /**
+                     * @description Only the members now in this segment (anonymous tickets are left out)
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    segmentId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/rewards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rewards: claims, coupons used, redemptions and discount per period; by reward, top first
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units.
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-29"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/rewards.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rewards: claims, coupons used, redemptions and discount per period; by reward, top first (CSV)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units. The CSV holds the report's series (or its table).
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/cohorts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cohorts: members by the month they joined, and their retention and revenue in each later month
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units.
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-30"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/cohorts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cohorts: members by the month they joined, and their retention and revenue in each later month (CSV)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units. The CSV holds the report's series (or its table).
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Earning rules: tickets, points and revenue each rule touched (which rules pay for themselves)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units.
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-31"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analytics/rules.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Earning rules: tickets, points and revenue each rule touched (which rules pay for themselves) (CSV)
+         * @description Days are the organization's local days. Figures come from daily rollups kept current from the event outbox a few seconds behind (`regulars analytics rebuild` recomputes them from history). Points are hundredths; money is minor units. The CSV holds the report's series (or its table).
+         *
+         *     Needs the `read` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query: {
+                    /**
+                     * @description First day of the range, in the organization's time zone
+                     * @example 2026-03-31
+                     */
+                    from: string;
+                    /**
+                     * @description Last day of the range (included); at most 5 years after `from`
+                     * @example 2026-03-31
+                     */
+                    to: string;
+                    /** @description Size of the series periods (weeks start on Monday); default `day` */
+                    granularity?: "day" | "week" | "month";
+                    /**
+                     * @description Only what happened at this location
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    locationId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description CSV with a header row */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -15638,6 +18759,11 @@ export interface components {
              * @example 14
              */
             pendingDays: number;
+            /**
+             * @description What 1,000 points are worth, in minor units of the organization's currency (1 point = 1 cent: 1000); the analytics value the points members hold with it. null = not set
+             * @example 1000
+             */
+            valuePerThousandPoints: number | null;
             /** @description Inactive types credit no new points; existing points stay usable */
             active: boolean;
             /** @description The type used by calls that name no point type (exactly one per organization) */
@@ -16771,6 +19897,389 @@ export interface components {
              * @example 2026-11-21T18:30:00.000Z
              */
             createdAt: string;
+        };
+        /** MembersReport */
+        "def-26": {
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            to: string;
+            /** @enum {unknown} */
+            granularity: "day" | "week" | "month";
+            /** @description The organization time zone the days are read in */
+            timeZone: string;
+            series: {
+                /**
+                 * Format: date
+                 * @description The period's first day (the first period may start before `from`; only the range's days count)
+                 * @example 2026-03-31
+                 */
+                period: string;
+                /** @description Members registered by the end of the period */
+                members: number;
+                /** @description Members who joined in the period */
+                newMembers: number;
+                /** @description Members with a purchase in the period (at the location, when filtered) */
+                activeMembers: number;
+            }[];
+            totals: {
+                /** @description Members registered by the end of the range */
+                members: number;
+                /** @description Members who joined in the range */
+                newMembers: number;
+                /** @description Members with a purchase in the range, each counted once */
+                activeMembers: number;
+                newByChannel: {
+                    /** @description Where they signed up (the member's `source`) */
+                    channel: string;
+                    /** @description How many */
+                    members: number;
+                }[];
+            };
+            now: {
+                /** @description Members now (not deleted or anonymized) */
+                members: number;
+                /** @description Of them, those whose last purchase is at least `lapsedDays` old */
+                lapsedMembers: number;
+                /** @description As asked (default 90) */
+                lapsedDays: number;
+                byTier: {
+                    /** @description null: members without a tier */
+                    tierId: string | null;
+                    name: string | null;
+                    /** @description Members now in the tier */
+                    members: number;
+                }[];
+                consents: {
+                    /** @description Members who accept marketing by email */
+                    email: number;
+                    /** @description … by SMS */
+                    sms: number;
+                    /** @description … by push notification */
+                    push: number;
+                    /** @description Share of members who accept email (0–1); null when undefined (0/0) */
+                    emailRate: number | null;
+                    /** @description Share who accept SMS; null when undefined (0/0) */
+                    smsRate: number | null;
+                    /** @description Share who accept push; null when undefined (0/0) */
+                    pushRate: number | null;
+                };
+            };
+        };
+        /** PointsReport */
+        "def-27": {
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            to: string;
+            /** @enum {unknown} */
+            granularity: "day" | "week" | "month";
+            /** @description The organization time zone the days are read in */
+            timeZone: string;
+            series: {
+                /**
+                 * Format: date
+                 * @description The period's first day (the first period may start before `from`; only the range's days count)
+                 * @example 2026-03-31
+                 */
+                period: string;
+                /** @description Earned on tickets and events, and added by hand (points, two decimals) */
+                issued: number;
+                /** @description Spent (points, two decimals) */
+                spent: number;
+                /** @description Expired (points, two decimals) */
+                expired: number;
+                /** @description Taken back by cancellations and returns (net of cancelled spends) (points, two decimals) */
+                cancelled: number;
+                /** @description Corrections (signed) (points, two decimals) */
+                adjusted: number;
+                /** @description Moved between members (points, two decimals) */
+                transferred: number;
+                /** @description Change of what members hold: issued − spent − expired − cancelled + adjusted (points, two decimals) */
+                net: number;
+                /** @description What members held at the end of the period; null under a location filter */
+                outstanding: number | null;
+            }[];
+            totals: {
+                /** @description Earned on tickets and events, and added by hand (points, two decimals) */
+                issued: number;
+                /** @description Spent (points, two decimals) */
+                spent: number;
+                /** @description Expired (points, two decimals) */
+                expired: number;
+                /** @description Taken back by cancellations and returns (net of cancelled spends) (points, two decimals) */
+                cancelled: number;
+                /** @description Corrections (signed) (points, two decimals) */
+                adjusted: number;
+                /** @description Moved between members (points, two decimals) */
+                transferred: number;
+                /** @description Change of what members hold: issued − spent − expired − cancelled + adjusted (points, two decimals) */
+                net: number;
+            };
+            byPointType: {
+                pointTypeId: string;
+                name: string;
+                /** @description Earned on tickets and events, and added by hand (points, two decimals) */
+                issued: number;
+                /** @description Spent (points, two decimals) */
+                spent: number;
+                /** @description Expired (points, two decimals) */
+                expired: number;
+                /** @description Taken back by cancellations and returns (net of cancelled spends) (points, two decimals) */
+                cancelled: number;
+                /** @description Corrections (signed) (points, two decimals) */
+                adjusted: number;
+                /** @description Moved between members (points, two decimals) */
+                transferred: number;
+                /** @description Change of what members hold: issued − spent − expired − cancelled + adjusted (points, two decimals) */
+                net: number;
+            }[];
+            liability: {
+                /** @description The organization's currency */
+                currency: string;
+                value: number | null;
+                byPointType: {
+                    pointTypeId: string;
+                    code: string;
+                    name: string;
+                    /** @description Spendable now (points, two decimals) */
+                    active: number;
+                    /** @description Not yet spendable (points, two decimals) */
+                    pending: number;
+                    /** @description Held by blocks (points, two decimals) */
+                    blocked: number;
+                    /** @description active + pending + blocked (points, two decimals) */
+                    outstanding: number;
+                    valuePerThousandPoints: number | null;
+                    /** @description null when the point type has no value set */
+                    value: number | null;
+                }[];
+            };
+            /** @description The next 12 months from now */
+            expirySchedule: {
+                /**
+                 * @description Local month (YYYY-MM) the points expire in
+                 * @example 2027-01
+                 */
+                month: string;
+                pointTypeId: string;
+                /** @description Points held now that expire that month (points, two decimals) */
+                points: number;
+            }[];
+        };
+        /** SalesReport */
+        "def-28": {
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            to: string;
+            /** @enum {unknown} */
+            granularity: "day" | "week" | "month";
+            /** @description The organization time zone the days are read in */
+            timeZone: string;
+            series: {
+                /**
+                 * Format: date
+                 * @description The period's first day (the first period may start before `from`; only the range's days count)
+                 * @example 2026-03-31
+                 */
+                period: string;
+                tickets: number | null;
+                revenue: number | null;
+                /** @description Members' completed sales */
+                memberTickets: number;
+                /** @description Members' revenue (minor units of the organization's currency) */
+                memberRevenue: number;
+                anonymousTickets: number | null;
+                anonymousRevenue: number | null;
+                returns: number | null;
+                returnedAmount: number | null;
+                /** @description Members with a purchase */
+                activeMembers: number;
+                averageMemberTicket: number | null;
+                averageAnonymousTicket: number | null;
+                /** @description Member tickets per active member (2 decimals); null when undefined (0/0) */
+                visitsPerActiveMember: number | null;
+            }[];
+            totals: {
+                tickets: number | null;
+                revenue: number | null;
+                /** @description Members' completed sales */
+                memberTickets: number;
+                /** @description Members' revenue (minor units of the organization's currency) */
+                memberRevenue: number;
+                anonymousTickets: number | null;
+                anonymousRevenue: number | null;
+                returns: number | null;
+                returnedAmount: number | null;
+                /** @description Members with a purchase */
+                activeMembers: number;
+                averageMemberTicket: number | null;
+                averageAnonymousTicket: number | null;
+                /** @description Member tickets per active member (2 decimals); null when undefined (0/0) */
+                visitsPerActiveMember: number | null;
+            };
+            /** @description Every location over the whole range (whatever the location filter) */
+            byLocation: {
+                /** @description null: tickets without a location */
+                locationId: string | null;
+                name: string | null;
+                /** @description Completed sales */
+                tickets: number;
+                /** @description Revenue (minor units of the organization's currency) */
+                revenue: number;
+                /** @description Members' sales */
+                memberTickets: number;
+                /** @description Members' revenue (minor units of the organization's currency) */
+                memberRevenue: number;
+            }[];
+        };
+        /** RewardsReport */
+        "def-29": {
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            to: string;
+            /** @enum {unknown} */
+            granularity: "day" | "week" | "month";
+            /** @description The organization time zone the days are read in */
+            timeZone: string;
+            series: {
+                /**
+                 * Format: date
+                 * @description The period's first day (the first period may start before `from`; only the range's days count)
+                 * @example 2026-03-31
+                 */
+                period: string;
+                /** @description Coupons claimed */
+                claims: number;
+                /** @description Coupons used */
+                couponsUsed: number;
+                /** @description Rewards redeemed directly at checkout */
+                redemptions: number;
+                /** @description Discount given by committed checkout redemptions (minor units of the organization's currency) */
+                discountGiven: number;
+            }[];
+            totals: {
+                /** @description Coupons claimed */
+                claims: number;
+                /** @description Coupons used */
+                couponsUsed: number;
+                /** @description Rewards redeemed directly at checkout */
+                redemptions: number;
+                /** @description Discount given by committed checkout redemptions (minor units of the organization's currency) */
+                discountGiven: number;
+                /** @description Coupons used per coupon claimed in the range (4 decimals); null when undefined (0/0) */
+                redemptionRate: number | null;
+            };
+            /** @description Top rewards first (claims + uses + redemptions) */
+            byReward: {
+                rewardId: string;
+                name: string | null;
+                /** @description Coupons claimed */
+                claims: number;
+                /** @description Points paid for them (points, two decimals) */
+                pointsSpent: number;
+                /** @description Coupons used */
+                couponsUsed: number;
+                /** @description Direct redemptions */
+                redemptions: number;
+            }[];
+        };
+        /** CohortsReport */
+        "def-30": {
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            to: string;
+            timeZone: string;
+            cohorts: {
+                /** @description The month the members joined (YYYY-MM) */
+                cohort: string;
+                /** @description Members who joined that month */
+                members: number;
+                months: {
+                    /** @description YYYY-MM, from the cohort month to the month of `to` */
+                    month: string;
+                    /** @description Cohort members with a purchase that month */
+                    activeMembers: number;
+                    /** @description activeMembers / members (4 decimals); null when undefined (0/0) */
+                    retention: number | null;
+                    /** @description Those members' revenue that month (minor units of the organization's currency) */
+                    revenue: number;
+                    revenuePerMember: number | null;
+                }[];
+            }[];
+        };
+        /** RulesReport */
+        "def-31": {
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description As asked
+             * @example 2026-03-31
+             */
+            to: string;
+            /** @enum {unknown} */
+            granularity: "day" | "week" | "month";
+            /** @description The organization time zone the days are read in */
+            timeZone: string;
+            /** @description Rules that paid on tickets in the range, most points first */
+            rules: {
+                ruleId: string;
+                name: string | null;
+                /** @description Tickets the rule paid points on */
+                tickets: number;
+                /** @description Points it paid on them (points, two decimals) */
+                points: number;
+                /** @description Revenue of those tickets (minor units of the organization's currency) */
+                revenue: number;
+            }[];
         };
     };
     responses: never;
