@@ -19,12 +19,12 @@ import type { ReportScope } from './reports.ts';
 import * as reports from './reports.ts';
 import { LOCATION_ALL } from './schema.ts';
 import {
-  analyzeRollups,
   catchUp,
   dirtyDaysLeft,
   markAllDays,
   queuedEvents,
   recomputeDirtyDays,
+  vacuumRollups,
 } from './upkeep.ts';
 
 /** The longest range a report reads: five years of days, leap days included. */
@@ -484,8 +484,7 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
         done = Math.min(total, done + days);
         onProgress?.(done, total);
       }
-      // Fresh statistics: until autovacuum gets to them, the planner would take the tables for empty.
-      await analyzeRollups(db);
+      await vacuumRollups(db);
       return { days: done };
     },
 
