@@ -172,11 +172,15 @@ export async function queuedEvents(db: Db): Promise<number> {
   return Number(row?.count ?? 0);
 }
 
-/** One pass of upkeep: every queued event marks its days, then the dirty days are recomputed. */
+/**
+ * One pass of upkeep: every queued event marks its days, then the dirty days are recomputed.
+ * Events go 500 at a time: the queue rows are removed by a list of their keys, whose cost grows
+ * with its length faster than linearly (a backlog of thousands was seen to take seconds).
+ */
 export async function catchUp(db: Db, options: { eventBatch?: number; dayBatch?: number } = {}) {
   let events = 0;
   for (;;) {
-    const marked = await markDirtyFromEvents(db, options.eventBatch ?? 5_000);
+    const marked = await markDirtyFromEvents(db, options.eventBatch ?? 500);
     events += marked;
     if (marked === 0) break;
   }
