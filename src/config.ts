@@ -198,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pointsProcessIntervalMs: integer(env, 'POINTS_PROCESS_INTERVAL_MS', 60_000, 0, 86_400_000),
     audienceRefreshIntervalMs: integer(env, 'AUDIENCE_REFRESH_INTERVAL_MS', 60_000, 0, 86_400_000),
     rewardsProcessIntervalMs: integer(env, 'REWARDS_PROCESS_INTERVAL_MS', 30_000, 0, 86_400_000),
-    analyticsIntervalMs: integer(env, 'ANALYTICS_INTERVAL_MS', 5_000, 0, 86_400_000),
+    analyticsIntervalMs: integer(env, 'ANALYTICS_INTERVAL_MS', 60_000, 0, 86_400_000),
     embeddedMaintenanceIntervalMs: integer(env, 'EMBEDDED_MAINTENANCE_INTERVAL_MS', 60_000, 0, 86_400_000),
     logLevel,
     webhooks: {
