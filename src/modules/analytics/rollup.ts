@@ -5,6 +5,7 @@ import { ledgerEntries } from '../ledger/schema.ts';
 import { locations } from '../locations/schema.ts';
 import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
+import { bucketStart } from './periods.ts';
 import {
   analyticsDayBreakdowns,
   analyticsDays,
@@ -314,12 +315,9 @@ export interface Period {
 
 /** The week (from Monday) and the month a day belongs to. */
 export function periodsOf(day: string): Period[] {
-  const date = new Date(`${day}T00:00:00Z`);
-  const weekday = (date.getUTCDay() + 6) % 7;
-  const monday = new Date(date.getTime() - weekday * 86_400_000);
   return [
-    { granularity: 'week', start: monday.toISOString().slice(0, 10) },
-    { granularity: 'month', start: `${day.slice(0, 7)}-01` },
+    { granularity: 'week', start: bucketStart(day, 'week') },
+    { granularity: 'month', start: bucketStart(day, 'month') },
   ];
 }
 
