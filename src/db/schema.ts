@@ -1,6 +1,7 @@
 // Every table of every module, for drizzle-kit (migrations) and for readers looking for the data model.
 export * from '../modules/analytics/schema.ts';
 export * from '../modules/api-keys/schema.ts';
+export * from '../modules/attempt-limits/schema.ts';
 export * from '../modules/audit/schema.ts';
 export * from '../modules/customers/schema.ts';
 export * from '../modules/earning-rules/schema.ts';

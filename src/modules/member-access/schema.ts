@@ -2,7 +2,6 @@ import { foreignKey, index, integer, pgTable, primaryKey, text, timestamp, uuid 
 import { createdAt, organizationId } from '../../db/columns.ts';
 import { customers } from '../customers/schema.ts';
 import type { MessageChannel } from '../messaging/types.ts';
-import { organizations } from '../organizations/schema.ts';
 
 /**
  * One-time sign-in codes sent to members. Six digits are few, so the code is stored only as an
@@ -33,34 +32,6 @@ export const memberSignInCodes = pgTable(
       columns: [t.organizationId, t.customerId],
       foreignColumns: [customers.organizationId, customers.id],
     }),
-  ],
-);
-
-export const ACCESS_ATTEMPT_KINDS = ['code_request', 'join', 'failed_verify'] as const;
-export type AccessAttemptKind = (typeof ACCESS_ATTEMPT_KINDS)[number];
-
-/**
- * What the per-address and per-IP limits count: code requests, joins and failed verifications,
- * for known and unknown addresses alike (so a limit says nothing about who is a member). The
- * address is kept only as a hash: unknown people's emails are not stored. Rows older than a day
- * are pruned as new ones arrive.
- */
-export const memberAccessAttempts = pgTable(
-  'member_access_attempts',
-  {
-    organizationId: organizationId().references(() => organizations.id),
-    id: uuid('id').notNull(),
-    kind: text('kind', { enum: ACCESS_ATTEMPT_KINDS }).notNull(),
-    /** SHA-256 of the normalized email or E.164 phone; null for a join without one. */
-    addressHash: text('address_hash'),
-    ip: text('ip').notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.organizationId, t.id] }),
-    index('member_access_attempts_address_idx').on(t.organizationId, t.kind, t.addressHash, t.createdAt),
-    index('member_access_attempts_ip_idx').on(t.organizationId, t.kind, t.ip, t.createdAt),
-    index('member_access_attempts_created_idx').on(t.organizationId, t.createdAt),
   ],
 );
 

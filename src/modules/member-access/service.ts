@@ -3,13 +3,14 @@ import { transaction } from '../../db/transaction.ts';
 import { emailKey, normalizePhone } from '../../domain/customers.ts';
 import { AppError, nullIfNotFound, validationFailed } from '../../errors.ts';
 import { hashSecret, randomToken } from '../api-keys/secrets.ts';
+import type { AccessAttemptKind } from '../attempt-limits/schema.ts';
+import { createAttemptLimits } from '../attempt-limits/service.ts';
 import type { CreateCustomerBody } from '../customers/contract.ts';
 import { normalizeCustomerInput } from '../customers/input.ts';
 import { type Customer, type CustomersService, invalidInput } from '../customers/service.ts';
 import type { MessageChannel, Messenger } from '../messaging/types.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
 import { languageOf } from '../organizations/settings.ts';
-import type { AccessAttemptKind } from './schema.ts';
 import { generateSignInCode, hashSignInCode, MEMBER_TOKEN_PREFIX, signInCodeMatches } from './secrets.ts';
 import * as store from './store.ts';
 
@@ -96,6 +97,7 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
   const { customers, organizations, messenger } = deps;
   const limits: AccessLimits = { ...DEFAULT_ACCESS_LIMITS, ...deps.limits };
   const now = deps.now ?? (() => new Date());
+  const attempts = createAttemptLimits(db, now);
 
   function addressOf(input: AddressInput, organization: Organization): Address {
     const email = input.email?.trim();
@@ -125,21 +127,15 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
   const canSignIn = (member: Customer | undefined): member is Customer =>
     member !== undefined && member.status === 'active' && member.anonymizedAt === null;
 
-  /** Refuses (429) when the count since the window began has reached the limit. */
-  async function withinLimit(
+  /** Refuses (429) when this organization's attempts of a kind since the window began reach `max`. */
+  function withinLimit(
     organizationId: string,
     kind: AccessAttemptKind,
     by: { addressHash: string } | { ip: string },
-    limit: number,
+    max: number,
     what: string,
   ): Promise<void> {
-    const since = new Date(now().getTime() - limits.windowMs);
-    if ((await store.countAttempts(db, organizationId, kind, by, since)) < limit) return;
-    const minutes = Math.round(limits.windowMs / MINUTE);
-    throw new AppError(
-      'rate_limited',
-      `too many ${what}: at most ${limit} per ${minutes} minutes; try later`,
-    );
+    return attempts.refuseOver({ organizationId, kind, by, max, windowMs: limits.windowMs, what });
   }
 
   async function checkCodeLimits(organizationId: string, addressHash: string, origin: Origin) {
@@ -210,21 +206,18 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
   async function requestFor(organization: Organization, address: Address, origin: Origin) {
     const addressHash = hashSecret(address.value);
     await checkCodeLimits(organization.id, addressHash, origin);
-    await store.recordAttempt(
-      db,
-      { organizationId: organization.id, kind: 'code_request', addressHash, ip: origin.ip },
-      now(),
-    );
+    await attempts.record({
+      organizationId: organization.id,
+      kind: 'code_request',
+      addressHash,
+      ip: origin.ip,
+    });
     const member = await memberAt(organization.id, address);
     if (canSignIn(member)) await issueCode(organization, member, address);
   }
 
   async function failVerify(organizationId: string, addressHash: string, origin: Origin): Promise<never> {
-    await store.recordAttempt(
-      db,
-      { organizationId, kind: 'failed_verify', addressHash, ip: origin.ip },
-      now(),
-    );
+    await attempts.record({ organizationId, kind: 'failed_verify', addressHash, ip: origin.ip });
     throw new AppError('sign_in_failed', SIGN_IN_FAILED, {
       errors: [{ path: 'body.code', message: SIGN_IN_FAILED }],
     });
@@ -341,11 +334,12 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
       ].filter((address): address is Address => address !== undefined);
       const signInAddress = addresses[0]!;
       await checkCodeLimits(organization.id, hashSecret(signInAddress.value), origin);
-      await store.recordAttempt(
-        db,
-        { organizationId: organization.id, kind: 'join', addressHash: null, ip: origin.ip },
-        now(),
-      );
+      await attempts.record({
+        organizationId: organization.id,
+        kind: 'join',
+        addressHash: null,
+        ip: origin.ip,
+      });
 
       let member = await existingMember(organization.id, addresses);
       if (!member) {
@@ -371,16 +365,12 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
       }
       // The code goes to the member who holds the address, through their own email or phone.
       const holder = member && addresses.find((address) => matches(member!, address));
-      await store.recordAttempt(
-        db,
-        {
-          organizationId: organization.id,
-          kind: 'code_request',
-          addressHash: hashSecret(signInAddress.value),
-          ip: origin.ip,
-        },
-        now(),
-      );
+      await attempts.record({
+        organizationId: organization.id,
+        kind: 'code_request',
+        addressHash: hashSecret(signInAddress.value),
+        ip: origin.ip,
+      });
       if (canSignIn(member) && holder) await issueCode(organization, member, holder);
     },
 

@@ -1,65 +1,11 @@
-import { and, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
-import {
-  type AccessAttemptKind,
-  type ConsentKind,
-  memberAccessAttempts,
-  memberConsents,
-  memberSessions,
-  memberSignInCodes,
-} from './schema.ts';
+import { type ConsentKind, memberConsents, memberSessions, memberSignInCodes } from './schema.ts';
 
 export type SignInCodeRow = typeof memberSignInCodes.$inferSelect;
 export type SessionRow = typeof memberSessions.$inferSelect;
 export type ConsentRow = typeof memberConsents.$inferSelect;
-
-/** How long attempts are kept for the limits to count: longer than any window. */
-const ATTEMPTS_KEPT_MS = 24 * 60 * 60 * 1000;
-
-export interface Attempt {
-  organizationId: string;
-  kind: AccessAttemptKind;
-  addressHash: string | null;
-  ip: string;
-}
-
-/** Records an attempt, and forgets the organization's attempts too old for any limit to count. */
-export async function recordAttempt(executor: Executor, attempt: Attempt, now: Date): Promise<void> {
-  await executor.insert(memberAccessAttempts).values({ ...attempt, id: newId(), createdAt: now });
-  await executor
-    .delete(memberAccessAttempts)
-    .where(
-      and(
-        eq(memberAccessAttempts.organizationId, attempt.organizationId),
-        lt(memberAccessAttempts.createdAt, new Date(now.getTime() - ATTEMPTS_KEPT_MS)),
-      ),
-    );
-}
-
-/** How many attempts of a kind came since `since` from this address, or from this IP. */
-export async function countAttempts(
-  executor: Executor,
-  organizationId: string,
-  kind: AccessAttemptKind,
-  by: { addressHash: string } | { ip: string },
-  since: Date,
-): Promise<number> {
-  const [row] = await executor
-    .select({ count: sql<string>`count(*)` })
-    .from(memberAccessAttempts)
-    .where(
-      and(
-        eq(memberAccessAttempts.organizationId, organizationId),
-        eq(memberAccessAttempts.kind, kind),
-        'ip' in by
-          ? eq(memberAccessAttempts.ip, by.ip)
-          : eq(memberAccessAttempts.addressHash, by.addressHash),
-        gt(memberAccessAttempts.createdAt, since),
-      ),
-    );
-  return Number(row?.count ?? 0);
-}
 
 /** Ends every code of the member still open: only the newest one sent can sign them in. */
 export async function retireCodes(

@@ -192,7 +192,7 @@ export function authRoutes(app: App, staff: StaffService) {
       },
     },
     async (request) => {
-      sessions.throttle(originOf(request));
+      await sessions.throttle(originOf(request));
       return presentStaffUser(await accounts.acceptInvite(request.body));
     },
   );
@@ -320,7 +320,7 @@ export function authRoutes(app: App, staff: StaffService) {
       },
     },
     async (request, reply) => {
-      sessions.throttle(originOf(request), request.body.email);
+      await sessions.throttle(originOf(request), request.body.email);
       accounts.requestPasswordReset(request.body);
       return reply.code(202).send({ status: 'accepted' as const });
     },
@@ -339,7 +339,7 @@ export function authRoutes(app: App, staff: StaffService) {
       },
     },
     async (request, reply) => {
-      sessions.throttle(originOf(request));
+      await sessions.throttle(originOf(request));
       await accounts.completePasswordReset(request.body);
       return reply.code(204).send(null);
     },

@@ -4,6 +4,7 @@ import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { AppError, validationFailed } from '../../errors.ts';
 import type { Tenant } from '../../http/types.ts';
+import { createAttemptLimits } from '../attempt-limits/service.ts';
 import type { StaffContext } from './context.ts';
 import { passwordMatches } from './passwords.ts';
 import { reachOfRole } from './roles.ts';
@@ -27,7 +28,6 @@ import {
   updateUser,
   usersByEmail,
 } from './store.ts';
-import { createThrottle } from './throttle.ts';
 import { acceptedStep, newTotpSecret, totpUrl } from './totp.ts';
 
 /** Five wrong passwords (or codes) in a row lock the account for 15 minutes. */
@@ -45,7 +45,7 @@ const CACHE_MAX_ENTRIES = 10_000;
 /** lastSeenAt moves at most once a minute: a read per request should not become a write. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 const WINDOW_MS = 15 * 60_000;
-/** Sign-in and reset requests per email, and per IP address, per 15 minutes (and per process). */
+/** Sign-in and reset requests per email, and per IP address, per 15 minutes (counted in the database). */
 export const ATTEMPTS_PER_EMAIL = 10;
 export const ATTEMPTS_PER_IP = 100;
 
@@ -104,8 +104,6 @@ const refreshRefused = () =>
     'unauthorized',
     'the refresh token is not valid (each one works once, until its session ends): sign in again',
   );
-const tooMany = () =>
-  new AppError('rate_limited', 'too many attempts from this address or for this email: wait 15 minutes');
 const wrongCode = () => validationFailed('body.code', 'is not the current code of the authenticator app');
 
 function tenantOf(user: StaffUserRow): Tenant {
@@ -124,19 +122,35 @@ function isLive({ session, user }: SessionWithUser, now: Date): boolean {
 
 export function createStaffSessions(context: StaffContext) {
   const { db } = context;
-  const perEmail = createThrottle({ max: ATTEMPTS_PER_EMAIL, windowMs: WINDOW_MS });
-  const perIp = createThrottle({ max: ATTEMPTS_PER_IP, windowMs: WINDOW_MS });
+  const attempts = createAttemptLimits(db);
   const verified = new Map<string, { caller: StaffCaller; until: number }>();
 
   function forget(match: (caller: StaffCaller) => boolean) {
     for (const [key, entry] of verified) if (match(entry.caller)) verified.delete(key);
   }
 
-  /** Refuses the attempt when its address or email has used up its window (both are counted). */
-  function throttle(origin: RequestOrigin, email?: string) {
-    const ipAllowed = perIp.allow(`ip:${origin.ip}`);
-    const emailAllowed = email === undefined || perEmail.allow(`email:${email.trim().toLowerCase()}`);
-    if (!ipAllowed || !emailAllowed) throw tooMany();
+  /**
+   * Refuses (429) an attempt from an address, or for an email, that has used up its window;
+   * otherwise counts it. Staff attempts belong to no organization: they come before one is known.
+   */
+  async function throttle(origin: RequestOrigin, email?: string): Promise<void> {
+    const counted = { organizationId: null, kind: 'staff_access', windowMs: WINDOW_MS } as const;
+    await attempts.refuseOver({
+      ...counted,
+      by: { ip: origin.ip },
+      max: ATTEMPTS_PER_IP,
+      what: 'attempts from this address',
+    });
+    const addressHash = email === undefined ? null : hashSecret(email.trim().toLowerCase());
+    if (addressHash !== null) {
+      await attempts.refuseOver({
+        ...counted,
+        by: { addressHash },
+        max: ATTEMPTS_PER_EMAIL,
+        what: 'attempts for this email',
+      });
+    }
+    await attempts.record({ organizationId: null, kind: 'staff_access', addressHash, ip: origin.ip });
   }
 
   async function signAccessToken(user: StaffUserRow, session: StaffSessionRow, now: Date): Promise<string> {
@@ -232,7 +246,7 @@ export function createStaffSessions(context: StaffContext) {
      */
     async signIn(input: SignInInput): Promise<OpenedSession> {
       const now = new Date();
-      throttle(input, input.email);
+      await throttle(input, input.email);
       const organizationId = input.organizationId;
       const accounts =
         organizationId === undefined || isUuid(organizationId)
@@ -286,7 +300,7 @@ export function createStaffSessions(context: StaffContext) {
      */
     async refresh(refreshToken: string, origin: RequestOrigin): Promise<OpenedSession & { kind: 'token' }> {
       const now = new Date();
-      throttle(origin);
+      await throttle(origin);
       const hash = hashSecret(refreshToken);
       const found = await sessionByTokenHash(db, hash);
       if (found?.session.kind !== 'token') {
