@@ -1,0 +1,71 @@
+/** The till's words (namespace `till`), apart from the console's. */
+export const en = {
+  title: 'Till',
+  search: {
+    label: 'Phone, email or card',
+    placeholder: 'Type or scan, then Enter',
+    submit: 'Find',
+    notFound: 'Nobody found for “{{identifier}}”.',
+    newMember: 'New member',
+  },
+  join: {
+    title: 'New member',
+    firstName: 'First name',
+    phone: 'Phone',
+    email: 'Email',
+    needContact: 'A phone or an email',
+    submit: 'Create and continue',
+    cancel: 'Cancel',
+  },
+  member: {
+    card: 'Card {{number}}',
+    noTier: 'No tier',
+    tier: 'Tier',
+    balances: 'Balance',
+    noBalance: 'No points yet',
+    points: '{{points}} {{name}}',
+    close: 'Next customer',
+  },
+  rewards: {
+    title: 'Rewards',
+    usableNow: 'Usable now',
+    notNow: 'Not available now',
+    none: 'No rewards on show.',
+    cost: '{{points}} points',
+    free: 'Free',
+    apply: 'Apply',
+    applyCoupon: 'Use coupon {{code}}',
+    coupons: 'Coupons',
+    noCoupons: 'No coupons',
+  },
+  order: {
+    title: 'Current order',
+    itemCode: 'Item code',
+    price: 'Price',
+    line: 'Item {{number}}',
+    addItem: 'Add item',
+    removeItem: 'Remove item {{number}}',
+    subtotal: 'Subtotal',
+    discount: 'Discount',
+    total: 'To pay',
+    applied: 'Applied',
+    undo: 'Undo',
+    locked: 'Undo the rewards to change the items.',
+    needItems: 'Enter the order’s items and prices first.',
+    post: 'Post ticket',
+    posted: 'Ticket posted',
+    earned: '+{{points}} points earned',
+    newBalance: 'New balance: {{balance}}',
+    next: 'Next customer',
+  },
+  connection: {
+    lost: 'Connection lost',
+    lostDetail:
+      'The server could not be reached. Nothing is charged twice: tap Retry when the connection is back.',
+    offline: 'This device is offline.',
+    retry: 'Retry',
+  },
+} as const;
+
+type Words<T> = { [K in keyof T]: T[K] extends string ? string : Words<T[K]> };
+export type TillWords = Words<typeof en>;
