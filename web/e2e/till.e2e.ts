@@ -62,7 +62,8 @@ async function cashierAtTheTill(): Promise<{ context: BrowserContext; page: Page
     hasTouch: true,
   });
   const page = await context.newPage();
-  await page.goto(`${server.url}/console/`);
+  // The till's short address: the bookmark on the counter's tablet.
+  await page.goto(`${server.url}/till`);
   await page.getByRole('textbox', { name: 'Email', exact: true }).fill(CASHIER);
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -248,6 +249,30 @@ describe('the till in a browser', () => {
       'spend 50',
     ]);
     expect(await activeBalance()).toBe(start - 50 + 12.5 + 10);
+    await context.close();
+  });
+
+  it('signs up a walk-in in three fields when nobody is found, and speaks Spanish when asked', async () => {
+    const { context, page } = await cashierAtTheTill();
+    const email = `selina.${RUN}@example.com`;
+    await page.keyboard.type(email);
+    await page.keyboard.press('Enter');
+    await page.getByText(`Nobody found for “${email}”.`).waitFor();
+    await page.getByRole('button', { name: 'New member' }).click();
+    expect(await page.getByRole('textbox', { name: 'Email', exact: true }).inputValue()).toBe(email);
+    await page.getByRole('textbox', { name: 'First name' }).fill('Selina');
+    await page.getByRole('textbox', { name: 'Phone', exact: true }).fill('');
+    await expectAccessible(page, 'till new member');
+    await page.getByRole('button', { name: 'Create and continue' }).dblclick();
+    await page.getByRole('heading', { name: 'Selina' }).waitFor();
+    const found = await api('GET', `/v1/customers?email=${encodeURIComponent(email)}`);
+    expect(found.data).toHaveLength(1);
+
+    await page.getByRole('combobox', { name: 'Language' }).click();
+    await page.getByRole('option', { name: 'ES' }).click();
+    await page.getByRole('heading', { name: 'Caja', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Registrar ticket' }).waitFor();
+    await screenshot(page, 'till-es');
     await context.close();
   });
 });
