@@ -578,7 +578,9 @@ function MemberPanel({
                 <RewardName item={item} number={number} />
                 <List size="sm" c="dimmed">
                   {item.reasons.map((reason) => (
-                    <List.Item key={reason.code}>{reason.message}</List.Item>
+                    <List.Item key={reason.code} title={reason.message}>
+                      {t(`reasons.${reason.code}`, { defaultValue: reason.message })}
+                    </List.Item>
                   ))}
                 </List>
               </div>
