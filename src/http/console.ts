@@ -20,6 +20,8 @@ export async function registerConsole(app: App, dir: string = CONSOLE_DIR): Prom
   // Only reply.sendFile: the one route below decides what each path serves.
   await app.register(fastifyStatic, { root: dir, serve: false });
   app.get('/console', { schema: hidden }, (_request, reply) => reply.redirect('/console/'));
+  // The till's short address, for a tablet's bookmark: the console's till page (cashiers land there).
+  app.get('/till', { schema: hidden }, (_request, reply) => reply.redirect('/console/till'));
   app.get<{ Params: { '*': string } }>('/console/*', { schema: hidden }, (request, reply) => {
     if (!existsSync(join(dir, 'index.html'))) {
       return reply

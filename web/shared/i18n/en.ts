@@ -178,10 +178,6 @@ export const en = {
     filterSubject: 'Subject type',
     empty: 'Nothing recorded for these filters.',
   },
-  till: {
-    title: 'Till',
-    placeholder: 'The till screen is on its way. Cashiers will find members and redeem rewards here.',
-  },
 } as const;
 
 /** The shape every language must fill: the same keys, any strings. */

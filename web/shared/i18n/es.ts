@@ -179,9 +179,4 @@ export const es: Catalogue = {
     filterSubject: 'Tipo de objeto',
     empty: 'Nada registrado con estos filtros.',
   },
-  till: {
-    title: 'Caja',
-    placeholder:
-      'La pantalla de caja está en camino. Aquí los cajeros encontrarán socios y canjearán recompensas.',
-  },
 };

@@ -180,9 +180,4 @@ export const fr: Catalogue = {
     filterSubject: "Type d'objet",
     empty: 'Rien d’enregistré pour ces filtres.',
   },
-  till: {
-    title: 'Caisse',
-    placeholder:
-      'L’écran de caisse arrive bientôt. Les caissiers y trouveront les membres et les récompenses.',
-  },
 };
