@@ -79,7 +79,13 @@ async function expectAccessible(page: Page, name: string) {
 }
 
 beforeAll(async () => {
-  server = await startServe({ ...databaseEnv(), REGULARS_MASTER_KEY: MASTER_KEY, WEBHOOKS_WORKER: 'false' });
+  server = await startServe({
+    ...databaseEnv(),
+    REGULARS_MASTER_KEY: MASTER_KEY,
+    WEBHOOKS_WORKER: 'false',
+    // The analytics rollups catch up twice a second, so the dashboard journey waits no minute.
+    ANALYTICS_INTERVAL_MS: '500',
+  });
   const organization = await api('POST', '/v1/organizations', {
     name: 'La Tasca',
     timeZone: 'Europe/Madrid',
@@ -156,7 +162,7 @@ describe('the console in a browser', () => {
     await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await page.getByTestId('members-count').waitFor();
+    await page.getByTestId('members-total').waitFor();
     await expectAccessible(page, 'dashboard');
     await screenshot(page, 'dashboard');
     await context.close();
@@ -240,6 +246,13 @@ describe('the console in a browser', () => {
     await dialog.getByRole('button', { name: 'Add points' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('cell', { name: 'Birthday gift' }).waitFor();
+    // The server's enum word (add) in the reader's language, and the card's QR drawn from the server.
+    await page.getByRole('cell', { name: 'Added', exact: true }).waitFor();
+    await expect
+      .poll(() =>
+        page.getByTestId('card-qr').evaluate((image) => (image as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('balance').first().textContent()).toContain('50');
     await expectAccessible(page, 'member');
     await screenshot(page, 'member');
@@ -255,7 +268,7 @@ describe('the console in a browser', () => {
     await page.getByRole('textbox', { name: 'Points per currency unit', exact: true }).fill('2');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('cell', { name: '2 points per euro' }).waitFor();
-    await page.getByRole('textbox', { name: 'Ticket total (minor units)', exact: true }).fill('2500');
+    await page.getByRole('textbox', { name: 'Ticket total (EUR)', exact: true }).fill('25.00');
     await page.getByRole('button', { name: 'Simulate', exact: true }).click();
     await expect.poll(() => page.getByTestId('simulation-total').textContent()).toContain('50');
     await expectAccessible(page, 'rules');
@@ -271,6 +284,55 @@ describe('the console in a browser', () => {
       await expectAccessible(page, name);
       await screenshot(page, name);
     }
+    await context.close();
+  });
+
+  it('shows the dashboard numbers change after tickets are posted', async () => {
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const figure = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
+    await page.getByTestId('points-issued').waitFor();
+    const before = {
+      active: await figure('members-active'),
+      issued: await figure('points-issued'),
+      share: await figure('revenue-share'),
+    };
+    const member = await api('POST', '/v1/customers', { firstName: 'Pere', lastName: 'Soler' }, apiKey);
+    for (const [number, customer] of [
+      ['DASH-1', { customerId: member.id }],
+      ['DASH-2', { customerId: member.id }],
+      ['DASH-3', undefined],
+    ] as const) {
+      await api(
+        'POST',
+        '/v1/transactions',
+        {
+          documentNumber: `${number}-${RUN}`,
+          lines: [{ lineId: 'L1', name: 'Menu', quantity: 1, total: 2500 }],
+          totals: { total: 2500 },
+          ...(customer ? { customer } : {}),
+        },
+        apiKey,
+      );
+    }
+    // The rollups trail the tickets by the upkeep's cadence: read the page again until they show.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByTestId('points-issued').waitFor();
+          return figure('points-issued');
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .not.toBe(before.issued);
+    expect(await figure('members-active')).not.toBe(before.active);
+    expect(await figure('revenue-share')).not.toBe(before.share);
+    // 2 × 25 € by a member out of 75 €: two thirds of the revenue came from members.
+    expect(await figure('revenue-share')).toBe('66.7%');
+    await expectAccessible(page, 'dashboard-figures');
+    await screenshot(page, 'dashboard-figures');
     await context.close();
   });
 

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMembers } from '../../../shared/api/members.ts';
 import { Empty, ErrorState, Loading, Pager } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
 
 export function fullName(member: {
   firstName: string | null;
@@ -16,6 +17,7 @@ export function fullName(member: {
 
 /** Members: search as you type (each keystroke settles for 200 ms), paginated by the server's cursor. */
 export function MemberListPage() {
+  const label = useEnumLabel();
   const { t, i18n } = useTranslation();
   const [text, setText] = useState('');
   const [search] = useDebouncedValue(text, 200);
@@ -79,7 +81,7 @@ export function MemberListPage() {
                     </Table.Td>
                     <Table.Td>
                       <Badge variant="light" color={member.status === 'active' ? 'teal' : 'gray'}>
-                        {member.status}
+                        {label('status', member.status)}
                       </Badge>
                     </Table.Td>
                     <Table.Td>{new Date(member.createdAt).toLocaleDateString(i18n.language)}</Table.Td>

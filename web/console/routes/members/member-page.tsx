@@ -4,6 +4,7 @@ import {
   Button,
   Card,
   Group,
+  Image,
   Modal,
   NumberInput,
   Select,
@@ -36,6 +37,7 @@ import {
   QueryView,
   serverErrors,
 } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
 import { fullName } from './member-list.tsx';
 
 function usePoints() {
@@ -130,6 +132,7 @@ function PointsDialog({
 
 /** A member: profile, balances per point type, the ledger with running balance order, actions by role. */
 export function MemberPage() {
+  const label = useEnumLabel();
   const { t, i18n } = useTranslation();
   const memberId = useParams({ strict: false }).memberId ?? '';
   const me = useMe();
@@ -180,8 +183,18 @@ export function MemberPage() {
             {t('members.card')}: <code>{profile.loyaltyCardNumber}</code>
           </Text>
           <Text size="sm">
-            {t('members.status')}: <Badge variant="light">{profile.status}</Badge>
+            {t('members.status')}: <Badge variant="light">{label('status', profile.status)}</Badge>
           </Text>
+          {profile.loyaltyCardNumber && (
+            <Image
+              src={`/v1/customers/${encodeURIComponent(profile.id)}/card.svg`}
+              alt={t('members.cardQr', { number: profile.loyaltyCardNumber })}
+              w={140}
+              h={140}
+              mt="sm"
+              data-testid="card-qr"
+            />
+          )}
         </Card>
         <Card withBorder>
           <Title order={2} size="h4" mb="xs">
@@ -229,7 +242,7 @@ export function MemberPage() {
                   {data.data.map((entry) => (
                     <Table.Tr key={entry.id}>
                       <Table.Td>{new Date(entry.createdAt).toLocaleString(i18n.language)}</Table.Td>
-                      <Table.Td>{entry.kind}</Table.Td>
+                      <Table.Td>{label('entryKind', entry.kind)}</Table.Td>
                       <Table.Td>{typeName.get(entry.pointTypeId) ?? '—'}</Table.Td>
                       <Table.Td ta="right" c={entry.delta < 0 ? 'red.8' : undefined}>
                         {entry.delta > 0 ? '+' : ''}
