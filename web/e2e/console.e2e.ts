@@ -277,6 +277,7 @@ describe('the console in a browser', () => {
       ['/console/integrations/api-keys', 'api-keys'],
       ['/console/audit', 'audit'],
       ['/console/program/tiers', 'tiers'],
+      ['/console/integrations/pos', 'pos'],
     ] as const) {
       await page.goto(server.url + path);
       await page.locator('h1').waitFor();
@@ -284,6 +285,8 @@ describe('the console in a browser', () => {
       await expectAccessible(page, name);
       await screenshot(page, name);
     }
+    // The POS setup page names this server's own address, as the POS must call it.
+    expect(await page.getByTestId('base-comeback').textContent()).toBe(`${server.url}/compat/comeback`);
     await context.close();
   });
 
@@ -324,7 +327,7 @@ describe('the console in a browser', () => {
           await page.getByTestId('points-issued').waitFor();
           return figure('points-issued');
         },
-        { timeout: 20_000, interval: 500 },
+        { timeout: 30_000, interval: 500 },
       )
       .not.toBe(before.issued);
     expect(await figure('members-active')).not.toBe(before.active);
@@ -333,6 +336,49 @@ describe('the console in a browser', () => {
     expect(await figure('revenue-share')).toBe('66.7%');
     await expectAccessible(page, 'dashboard-figures');
     await screenshot(page, 'dashboard-figures');
+    await context.close();
+  });
+
+  it('imports 1,000 members from a CSV and watches the progress bar finish', async () => {
+    const rows = Array.from(
+      { length: 1000 },
+      (_, index) =>
+        `Guest${index},Import,guest${index}.${RUN}@example.com,+3461${String(index).padStart(7, '0')}`,
+    );
+    const csv = ['firstName,lastName,email,phone', ...rows, 'Bad,Row,not-an-email,'].join('\n');
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('link', { name: 'Import members' }).click();
+    await page.getByRole('heading', { name: 'Import members' }).waitFor();
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const bar = page.getByRole('progressbar');
+    await bar.waitFor();
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const value = (await bar.getAttribute('aria-valuenow')) ?? '';
+          seen.add(value);
+          return value;
+        },
+        { timeout: 60_000, interval: 100 },
+      )
+      .toBe('100');
+    process.stdout.write(`import progress seen: ${[...seen].join(' → ')}\n`);
+    await expect
+      .poll(() => page.getByTestId('import-summary').textContent())
+      .toBe('Created 1,000, updated 0, unchanged 0, not imported 1.');
+    await page.getByRole('cell', { name: 'email', exact: true }).waitFor();
+    const download = page.getByRole('link', { name: 'Download every row error (CSV)' });
+    const href = (await download.getAttribute('href')) ?? '';
+    const errors = await page.evaluate(async (url) => (await fetch(url)).text(), href);
+    expect(errors).toContain('1002');
+    await expectAccessible(page, 'import');
+    await screenshot(page, 'import');
     await context.close();
   });
 
@@ -347,6 +393,35 @@ describe('the console in a browser', () => {
     await page.getByRole('heading', { name: 'Panel' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('es');
     await screenshot(page, 'dashboard-es');
+    await context.close();
+  });
+
+  it('fits a tablet, in French, with no serious accessibility violation', async () => {
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.getByRole('combobox', { name: 'Language' }).click();
+    await page.getByRole('option', { name: 'FR' }).click();
+    for (const [path, heading, name] of [
+      ['/console/', 'Tableau de bord', 'dashboard'],
+      ['/console/members', 'Membres', 'members'],
+      ['/console/members/import', 'Importer des membres', 'import'],
+      ['/console/program/rules', 'Règles de points', 'rules'],
+    ] as const) {
+      await page.goto(server.url + path);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      // Nothing wider than the screen: a tablet scrolls down, never sideways.
+      expect(
+        await page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+              .documentElement.scrollWidth,
+        ),
+      ).toBeLessThanOrEqual(1024);
+      await expectAccessible(page, `fr-tablet-${name}`);
+      await screenshot(page, `fr-tablet-${name}`);
+    }
     await context.close();
   });
 });

@@ -31,6 +31,7 @@ export const es: Catalogue = {
     integrations: 'Integraciones',
     apiKeys: 'Claves API',
     webhooks: 'Webhooks',
+    pos: 'Conectar un TPV',
     staff: 'Equipo',
     audit: 'Registro de auditoría',
     signOut: 'Cerrar sesión',
@@ -186,6 +187,42 @@ export const es: Catalogue = {
       manager: 'Gerente',
       analyst: 'Analista',
       cashier: 'Cajero',
+    },
+  },
+  imports: {
+    title: 'Importar socios',
+    help: 'Un archivo CSV cuya primera fila nombra las columnas (firstName, lastName, email, phone, loyaltyCardNumber…). Cada fila entra entera o no entra; se listan las filas con problemas.',
+    file: 'Archivo CSV',
+    mode: 'Socios ya existentes',
+    create: 'Marcarlos como error',
+    upsert: 'Actualizarlos',
+    start: 'Importar',
+    uploading: 'Subiendo…',
+    progress: '{{read}} de {{total}} filas ({{percent}} %)',
+    summary:
+      'Creados {{created}}, actualizados {{updated}}, sin cambios {{unchanged}}, no importados {{failed}}.',
+    errors: 'Filas no importadas',
+    row: 'Fila',
+    field: 'Campo',
+    reason: 'Problema',
+    download: 'Descargar todos los errores por fila (CSV)',
+  },
+  pos: {
+    title: 'Conectar un TPV',
+    intro:
+      'Un TPV hecho para uno de estos sistemas conserva sus rutas y sus cuerpos: cambia solo su URL base y su clave por estas.',
+    key: 'Crea para él una clave API de ámbito till (se muestra una vez) →',
+    keyOwner: 'Necesita una clave API de ámbito till: la crea un propietario en Claves API.',
+    base: 'URL base',
+    headers: 'Cabeceras',
+    try: 'Prueba',
+    notes: {
+      comeback:
+        'La clave tal cual en Authorization (también con Bearer o Token). Los puntos son siempre enteros.',
+      cheerfy: 'Tickets del socio cuya tarjeta QR se escaneó; solo los tickets COMPLETED dan puntos.',
+      gateway: 'Una sola URL: canjea las recompensas del pedido al momento. Los importes van en centésimas.',
+      openloyalty:
+        'Rutas bajo /api/DEFAULT/…; el login_check de un empleado da un token, una clave API va en X-AUTH-TOKEN.',
     },
   },
   enums: {

@@ -31,6 +31,7 @@ export const fr: Catalogue = {
     integrations: 'Intégrations',
     apiKeys: 'Clés API',
     webhooks: 'Webhooks',
+    pos: 'Connecter une caisse',
     staff: 'Équipe',
     audit: "Journal d'audit",
     signOut: 'Se déconnecter',
@@ -188,6 +189,43 @@ export const fr: Catalogue = {
       manager: 'Responsable',
       analyst: 'Analyste',
       cashier: 'Caissier',
+    },
+  },
+  imports: {
+    title: 'Importer des membres',
+    help: 'Un fichier CSV dont la première ligne nomme les colonnes (firstName, lastName, email, phone, loyaltyCardNumber…). Chaque ligne entre entière ou pas du tout ; les lignes en erreur sont listées.',
+    file: 'Fichier CSV',
+    mode: 'Membres déjà connus',
+    create: 'Les signaler en erreur',
+    upsert: 'Les mettre à jour',
+    start: 'Importer',
+    uploading: 'Envoi…',
+    progress: '{{read}} lignes sur {{total}} ({{percent}} %)',
+    summary: 'Créés {{created}}, mis à jour {{updated}}, inchangés {{unchanged}}, non importés {{failed}}.',
+    errors: 'Lignes non importées',
+    row: 'Ligne',
+    field: 'Champ',
+    reason: 'Problème',
+    download: 'Télécharger toutes les erreurs par ligne (CSV)',
+  },
+  pos: {
+    title: 'Connecter une caisse',
+    intro:
+      'Une caisse écrite pour l’un de ces systèmes garde ses chemins et ses corps : changez seulement son URL de base et sa clé.',
+    key: 'Créez-lui une clé API de portée till (affichée une seule fois) →',
+    keyOwner: 'Il lui faut une clé API de portée till : un propriétaire la crée dans Clés API.',
+    base: 'URL de base',
+    headers: 'En-têtes',
+    try: 'Essai',
+    notes: {
+      comeback:
+        'La clé brute dans Authorization (Bearer ou Token marchent aussi). Les points sont toujours entiers.',
+      cheerfy:
+        'Les tickets du membre dont la carte QR a été scannée ; seuls les tickets COMPLETED rapportent.',
+      gateway:
+        'Une seule URL : utilise les récompenses de la commande tout de suite. Les montants sont en centièmes.',
+      openloyalty:
+        'Chemins sous /api/DEFAULT/… ; le login_check d’un employé donne un jeton, une clé API va dans X-AUTH-TOKEN.',
     },
   },
   enums: {

@@ -102,7 +102,7 @@ function Checklist() {
       to: '/program/rules',
     },
     { label: t('dashboard.stepReward'), done: (rewards.data?.data.length ?? 0) > 0, to: '/program/rewards' },
-    { label: t('dashboard.stepPos'), done: false, to: can.access ? '/integrations/api-keys' : undefined },
+    { label: t('dashboard.stepPos'), done: false, to: can.write ? '/integrations/pos' : undefined },
   ];
   return (
     <ChartCard title={t('dashboard.checklist')}>
@@ -195,7 +195,7 @@ export function DashboardPage() {
             }))}
             value={locationId}
             onChange={setLocationId}
-            w={200}
+            w={240}
           />
         </Group>
       </Group>

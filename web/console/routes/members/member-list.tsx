@@ -1,9 +1,10 @@
-import { Anchor, Badge, Group, Loader, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Table, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useMembers } from '../../../shared/api/members.ts';
+import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import { Empty, ErrorState, Loading, Pager } from '../../../shared/layout/states.tsx';
 import { useEnumLabel } from '../../use-labels.ts';
 
@@ -19,6 +20,7 @@ export function fullName(member: {
 export function MemberListPage() {
   const label = useEnumLabel();
   const { t, i18n } = useTranslation();
+  const can = permissionsOf(useMe());
   const [text, setText] = useState('');
   const [search] = useDebouncedValue(text, 200);
   const [cursor, setCursor] = useState<string | undefined>();
@@ -26,9 +28,16 @@ export function MemberListPage() {
   const rows = members.data?.data ?? [];
   return (
     <>
-      <Title order={1} size="h2" mb="md">
-        {t('members.title')}
-      </Title>
+      <Group justify="space-between" mb="md">
+        <Title order={1} size="h2">
+          {t('members.title')}
+        </Title>
+        {can.write && (
+          <Button component={Link} to="/members/import" variant="default">
+            {t('imports.title')}
+          </Button>
+        )}
+      </Group>
       <TextInput
         label={t('members.search')}
         description={t('members.searchHelp')}
