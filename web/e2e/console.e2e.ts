@@ -237,6 +237,11 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Lucía Ferrer' }).waitFor();
     await expectAccessible(page, 'members');
     await screenshot(page, 'members-search');
+    await page.getByRole('combobox', { name: 'Status', exact: true }).click();
+    await page.getByRole('option', { name: 'Blocked' }).click();
+    await page.getByText('No member matches.').waitFor();
+    await page.getByRole('combobox', { name: 'Status', exact: true }).click();
+    await page.getByRole('option', { name: 'Active' }).click();
     await page.getByRole('link', { name: 'Lucía Ferrer' }).click();
     await page.getByRole('heading', { name: 'Lucía Ferrer' }).waitFor();
     await page.getByRole('button', { name: 'Add points' }).click();
@@ -248,6 +253,7 @@ describe('the console in a browser', () => {
     await page.getByRole('cell', { name: 'Birthday gift' }).waitFor();
     // The server's enum word (add) in the reader's language, and the card's QR drawn from the server.
     await page.getByRole('cell', { name: 'Added', exact: true }).waitFor();
+    await page.getByText('Top tier: nothing above it.').waitFor();
     await expect
       .poll(() =>
         page.getByTestId('card-qr').evaluate((image) => (image as { naturalWidth: number }).naturalWidth),

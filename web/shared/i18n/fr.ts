@@ -104,7 +104,12 @@ export const fr: Catalogue = {
     phone: 'Téléphone',
     card: 'Carte',
     cardQr: 'La carte en code QR : {{number}}',
+    tier: 'Niveau',
+    tierProgress: 'Progression vers le niveau suivant',
+    tierNext: 'Encore {{missing}} pour atteindre {{tier}}',
+    tierTop: 'Niveau le plus haut : rien au-dessus.',
     status: 'Statut',
+    anyStatus: 'Tout statut',
     joined: 'Inscription',
     empty: 'Aucun membre ne correspond.',
     emptyAll:

@@ -1,12 +1,14 @@
-import { Anchor, Badge, Button, Group, Loader, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Select, Table, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useMembers } from '../../../shared/api/members.ts';
+import { type MemberStatus, useMembers } from '../../../shared/api/members.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import { Empty, ErrorState, Loading, Pager } from '../../../shared/layout/states.tsx';
 import { useEnumLabel } from '../../use-labels.ts';
+
+const STATUSES: MemberStatus[] = ['active', 'inactive', 'blocked'];
 
 export function fullName(member: {
   firstName: string | null;
@@ -24,7 +26,8 @@ export function MemberListPage() {
   const [text, setText] = useState('');
   const [search] = useDebouncedValue(text, 200);
   const [cursor, setCursor] = useState<string | undefined>();
-  const members = useMembers(search, cursor);
+  const [status, setStatus] = useState<MemberStatus | null>(null);
+  const members = useMembers(search, cursor, status ?? undefined);
   const rows = members.data?.data ?? [];
   return (
     <>
@@ -38,25 +41,39 @@ export function MemberListPage() {
           </Button>
         )}
       </Group>
-      <TextInput
-        label={t('members.search')}
-        description={t('members.searchHelp')}
-        type="search"
-        value={text}
-        onChange={(event) => {
-          setText(event.currentTarget.value);
-          setCursor(undefined);
-        }}
-        rightSection={members.isFetching ? <Loader size="xs" aria-label={t('common.loading')} /> : null}
-        mb="md"
-        maw={480}
-      />
+      <Group align="flex-end" mb="md" wrap="wrap">
+        <TextInput
+          label={t('members.search')}
+          description={t('members.searchHelp')}
+          type="search"
+          value={text}
+          onChange={(event) => {
+            setText(event.currentTarget.value);
+            setCursor(undefined);
+          }}
+          rightSection={members.isFetching ? <Loader size="xs" aria-label={t('common.loading')} /> : null}
+          maw={480}
+          style={{ flex: 1 }}
+        />
+        <Select
+          label={t('members.status')}
+          placeholder={t('members.anyStatus')}
+          clearable
+          w={200}
+          data={STATUSES.map((value) => ({ value, label: label('status', value) }))}
+          value={status}
+          onChange={(value) => {
+            setStatus(STATUSES.find((candidate) => candidate === value) ?? null);
+            setCursor(undefined);
+          }}
+        />
+      </Group>
       {members.isPending ? (
         <Loading rows={8} />
       ) : members.isError ? (
         <ErrorState error={members.error} onRetry={() => members.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>{search ? t('members.empty') : t('members.emptyAll')}</Empty>
+        <Empty>{search || status ? t('members.empty') : t('members.emptyAll')}</Empty>
       ) : (
         <>
           <Table.ScrollContainer minWidth={640}>
