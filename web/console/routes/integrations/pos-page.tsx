@@ -65,7 +65,7 @@ function Copyable({ value, testId }: { value: string; testId?: string }) {
   const { t } = useTranslation();
   return (
     <Group gap="xs" wrap="nowrap">
-      <Code data-testid={testId} style={{ overflowWrap: 'anywhere' }}>
+      <Code data-testid={testId} style={{ overflowWrap: 'anywhere', flex: 1, minWidth: 0 }}>
         {value}
       </Code>
       <CopyButton value={value}>
@@ -74,6 +74,7 @@ function Copyable({ value, testId }: { value: string; testId?: string }) {
             size="compact-xs"
             variant="subtle"
             onClick={copy}
+            style={{ flexShrink: 0 }}
             aria-label={`${t('common.copy')}: ${value}`}
           >
             {copied ? t('common.copied') : t('common.copy')}
