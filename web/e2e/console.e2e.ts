@@ -241,7 +241,7 @@ describe('the console in a browser', () => {
     await page.getByRole('option', { name: 'Blocked' }).click();
     await page.getByText('No member matches.').waitFor();
     await page.getByRole('combobox', { name: 'Status', exact: true }).click();
-    await page.getByRole('option', { name: 'Active' }).click();
+    await page.getByRole('option', { name: 'Active', exact: true }).click();
     await page.getByRole('link', { name: 'Lucía Ferrer' }).click();
     await page.getByRole('heading', { name: 'Lucía Ferrer' }).waitFor();
     await page.getByRole('button', { name: 'Add points' }).click();
