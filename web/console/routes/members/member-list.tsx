@@ -105,7 +105,7 @@ export function MemberListPage() {
                     <Table.Td>
                       <code>{member.loyaltyCardNumber}</code>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td miw={100}>
                       <Badge variant="light" color={member.status === 'active' ? 'teal' : 'gray'}>
                         {label('status', member.status)}
                       </Badge>
