@@ -107,6 +107,7 @@ const DashboardPage = lazyRouteComponent(
   'DashboardPage',
 );
 const MemberListPage = lazyRouteComponent(() => import('./routes/members/member-list.tsx'), 'MemberListPage');
+const ImportPage = lazyRouteComponent(() => import('./routes/members/import-page.tsx'), 'ImportPage');
 const MemberPage = lazyRouteComponent(() => import('./routes/members/member-page.tsx'), 'MemberPage');
 const RulesPage = lazyRouteComponent(() => import('./routes/program/rules-page.tsx'), 'RulesPage');
 const TiersPage = lazyRouteComponent(() => import('./routes/program/catalogue-pages.tsx'), 'TiersPage');
@@ -119,18 +120,21 @@ const WebhooksPage = lazyRouteComponent(
   () => import('./routes/integrations/integrations-pages.tsx'),
   'WebhooksPage',
 );
+const PosPage = lazyRouteComponent(() => import('./routes/integrations/pos-page.tsx'), 'PosPage');
 const StaffPage = lazyRouteComponent(() => import('./routes/staff/staff-page.tsx'), 'StaffPage');
 const AuditPage = lazyRouteComponent(() => import('./routes/audit/audit-page.tsx'), 'AuditPage');
 const TillPage = lazyRouteComponent(() => import('../till/till-page.tsx'), 'TillPage');
 
 const dashboardRoute = page('/', DashboardPage, 'read');
 const membersRoute = page('/members', MemberListPage, 'read');
+const importRoute = page('/members/import', ImportPage, 'write');
 const memberRoute = page('/members/$memberId', MemberPage, 'read');
 const rulesRoute = page('/program/rules', RulesPage, 'read');
 const tiersRoute = page('/program/tiers', TiersPage, 'read');
 const rewardsRoute = page('/program/rewards', RewardsPage, 'read');
 const apiKeysRoute = page('/integrations/api-keys', ApiKeysPage, 'access');
 const webhooksRoute = page('/integrations/webhooks', WebhooksPage, 'write');
+const posRoute = page('/integrations/pos', PosPage, 'write');
 const staffRoute = page('/staff', StaffPage, 'access');
 const auditRoute = page('/audit', AuditPage, 'read');
 const tillRoute = page('/till', TillPage);
@@ -142,12 +146,14 @@ const routeTree = rootRoute.addChildren([
   appRoute.addChildren([
     dashboardRoute,
     membersRoute,
+    importRoute,
     memberRoute,
     rulesRoute,
     tiersRoute,
     rewardsRoute,
     apiKeysRoute,
     webhooksRoute,
+    posRoute,
     staffRoute,
     auditRoute,
     tillRoute,

@@ -79,7 +79,13 @@ async function expectAccessible(page: Page, name: string) {
 }
 
 beforeAll(async () => {
-  server = await startServe({ ...databaseEnv(), REGULARS_MASTER_KEY: MASTER_KEY, WEBHOOKS_WORKER: 'false' });
+  server = await startServe({
+    ...databaseEnv(),
+    REGULARS_MASTER_KEY: MASTER_KEY,
+    WEBHOOKS_WORKER: 'false',
+    // The analytics rollups catch up twice a second, so the dashboard journey waits no minute.
+    ANALYTICS_INTERVAL_MS: '500',
+  });
   const organization = await api('POST', '/v1/organizations', {
     name: 'La Tasca',
     timeZone: 'Europe/Madrid',
@@ -156,7 +162,7 @@ describe('the console in a browser', () => {
     await page.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
-    await page.getByTestId('members-count').waitFor();
+    await page.getByTestId('members-total').waitFor();
     await expectAccessible(page, 'dashboard');
     await screenshot(page, 'dashboard');
     await context.close();
@@ -231,6 +237,11 @@ describe('the console in a browser', () => {
     await page.getByRole('link', { name: 'Lucía Ferrer' }).waitFor();
     await expectAccessible(page, 'members');
     await screenshot(page, 'members-search');
+    await page.getByRole('combobox', { name: 'Status', exact: true }).click();
+    await page.getByRole('option', { name: 'Blocked' }).click();
+    await page.getByText('No member matches.').waitFor();
+    await page.getByRole('combobox', { name: 'Status', exact: true }).click();
+    await page.getByRole('option', { name: 'Active', exact: true }).click();
     await page.getByRole('link', { name: 'Lucía Ferrer' }).click();
     await page.getByRole('heading', { name: 'Lucía Ferrer' }).waitFor();
     await page.getByRole('button', { name: 'Add points' }).click();
@@ -240,6 +251,14 @@ describe('the console in a browser', () => {
     await dialog.getByRole('button', { name: 'Add points' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('cell', { name: 'Birthday gift' }).waitFor();
+    // The server's enum word (add) in the reader's language, and the card's QR drawn from the server.
+    await page.getByRole('cell', { name: 'Added', exact: true }).waitFor();
+    await page.getByText('Top tier: nothing above it.').waitFor();
+    await expect
+      .poll(() =>
+        page.getByTestId('card-qr').evaluate((image) => (image as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId('balance').first().textContent()).toContain('50');
     await expectAccessible(page, 'member');
     await screenshot(page, 'member');
@@ -255,7 +274,7 @@ describe('the console in a browser', () => {
     await page.getByRole('textbox', { name: 'Points per currency unit', exact: true }).fill('2');
     await page.getByRole('button', { name: 'Create' }).click();
     await page.getByRole('cell', { name: '2 points per euro' }).waitFor();
-    await page.getByRole('textbox', { name: 'Ticket total (minor units)', exact: true }).fill('2500');
+    await page.getByRole('textbox', { name: 'Ticket total (EUR)', exact: true }).fill('25.00');
     await page.getByRole('button', { name: 'Simulate', exact: true }).click();
     await expect.poll(() => page.getByTestId('simulation-total').textContent()).toContain('50');
     await expectAccessible(page, 'rules');
@@ -264,6 +283,7 @@ describe('the console in a browser', () => {
       ['/console/integrations/api-keys', 'api-keys'],
       ['/console/audit', 'audit'],
       ['/console/program/tiers', 'tiers'],
+      ['/console/integrations/pos', 'pos'],
     ] as const) {
       await page.goto(server.url + path);
       await page.locator('h1').waitFor();
@@ -271,6 +291,100 @@ describe('the console in a browser', () => {
       await expectAccessible(page, name);
       await screenshot(page, name);
     }
+    // The POS setup page names this server's own address, as the POS must call it.
+    expect(await page.getByTestId('base-comeback').textContent()).toBe(`${server.url}/compat/comeback`);
+    await context.close();
+  });
+
+  it('shows the dashboard numbers change after tickets are posted', async () => {
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const figure = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
+    await page.getByTestId('points-issued').waitFor();
+    const before = {
+      active: await figure('members-active'),
+      issued: await figure('points-issued'),
+      share: await figure('revenue-share'),
+    };
+    const member = await api('POST', '/v1/customers', { firstName: 'Pere', lastName: 'Soler' }, apiKey);
+    for (const [number, customer] of [
+      ['DASH-1', { customerId: member.id }],
+      ['DASH-2', { customerId: member.id }],
+      ['DASH-3', undefined],
+    ] as const) {
+      await api(
+        'POST',
+        '/v1/transactions',
+        {
+          documentNumber: `${number}-${RUN}`,
+          lines: [{ lineId: 'L1', name: 'Menu', quantity: 1, total: 2500 }],
+          totals: { total: 2500 },
+          ...(customer ? { customer } : {}),
+        },
+        apiKey,
+      );
+    }
+    // The rollups trail the tickets by the upkeep's cadence: read the page again until they show.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.getByTestId('points-issued').waitFor();
+          return figure('points-issued');
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .not.toBe(before.issued);
+    expect(await figure('members-active')).not.toBe(before.active);
+    expect(await figure('revenue-share')).not.toBe(before.share);
+    // 2 × 25 € by a member out of 75 €: two thirds of the revenue came from members.
+    expect(await figure('revenue-share')).toBe('66.7%');
+    await expectAccessible(page, 'dashboard-figures');
+    await screenshot(page, 'dashboard-figures');
+    await context.close();
+  });
+
+  it('imports 1,000 members from a CSV and watches the progress bar finish', async () => {
+    const rows = Array.from(
+      { length: 1000 },
+      (_, index) =>
+        `Guest${index},Import,guest${index}.${RUN}@example.com,+3461${String(index).padStart(7, '0')}`,
+    );
+    const csv = ['firstName,lastName,email,phone', ...rows, 'Bad,Row,not-an-email,'].join('\n');
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('link', { name: 'Import members' }).click();
+    await page.getByRole('heading', { name: 'Import members' }).waitFor();
+    await page
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    const bar = page.getByRole('progressbar');
+    await bar.waitFor();
+    const seen = new Set<string>();
+    await expect
+      .poll(
+        async () => {
+          const value = (await bar.getAttribute('aria-valuenow')) ?? '';
+          seen.add(value);
+          return value;
+        },
+        { timeout: 60_000, interval: 100 },
+      )
+      .toBe('100');
+    process.stdout.write(`import progress seen: ${[...seen].join(' → ')}\n`);
+    await expect
+      .poll(() => page.getByTestId('import-summary').textContent())
+      .toBe('Created 1,000, updated 0, unchanged 0, not imported 1.');
+    await page.getByRole('cell', { name: 'email', exact: true }).waitFor();
+    const download = page.getByRole('link', { name: 'Download every row error (CSV)' });
+    const href = (await download.getAttribute('href')) ?? '';
+    const errors = await page.evaluate(async (url) => (await fetch(url)).text(), href);
+    expect(errors).toContain('1002');
+    await expectAccessible(page, 'import');
+    await screenshot(page, 'import');
     await context.close();
   });
 
@@ -285,6 +399,35 @@ describe('the console in a browser', () => {
     await page.getByRole('heading', { name: 'Panel' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('es');
     await screenshot(page, 'dashboard-es');
+    await context.close();
+  });
+
+  it('fits a tablet, in French, with no serious accessibility violation', async () => {
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.getByRole('combobox', { name: 'Language' }).click();
+    await page.getByRole('option', { name: 'FR' }).click();
+    for (const [path, heading, name] of [
+      ['/console/', 'Tableau de bord', 'dashboard'],
+      ['/console/members', 'Membres', 'members'],
+      ['/console/members/import', 'Importer des membres', 'import'],
+      ['/console/program/rules', 'Règles de points', 'rules'],
+    ] as const) {
+      await page.goto(server.url + path);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      // Nothing wider than the screen: a tablet scrolls down, never sideways.
+      expect(
+        await page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document
+              .documentElement.scrollWidth,
+        ),
+      ).toBeLessThanOrEqual(1024);
+      await expectAccessible(page, `fr-tablet-${name}`);
+      await screenshot(page, `fr-tablet-${name}`);
+    }
     await context.close();
   });
 });

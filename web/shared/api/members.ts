@@ -33,13 +33,22 @@ export const memberKeys = {
   history: (id: string) => ['members', id, 'history'] as const,
 };
 
-export function useMembers(search: string, cursor: string | undefined) {
+export type MemberStatus = 'active' | 'inactive' | 'blocked';
+
+export function useMembers(search: string, cursor: string | undefined, status?: MemberStatus) {
   return useQuery({
-    queryKey: memberKeys.list(search, cursor),
+    queryKey: [...memberKeys.list(search, cursor), status ?? ''],
     queryFn: async ({ signal }) =>
       unwrap(
         await api.GET('/v1/customers', {
-          params: { query: { ...searchFilter(search), limit: 25, ...(cursor ? { cursor } : {}) } },
+          params: {
+            query: {
+              ...searchFilter(search),
+              limit: 25,
+              ...(cursor ? { cursor } : {}),
+              ...(status ? { status } : {}),
+            },
+          },
           signal,
         }),
       ),
@@ -82,5 +91,16 @@ export function usePointsChange(id: string, direction: 'add' | 'spend') {
         ? unwrap(await api.POST('/v1/customers/{id}/points/add', { params: { path: { id } }, body }))
         : unwrap(await api.POST('/v1/customers/{id}/points/spend', { params: { path: { id } }, body })),
     onSuccess: () => client.invalidateQueries({ queryKey: memberKeys.one(id) }),
+  });
+}
+
+export type TierProgress = Json<paths['/v1/customers/{id}/tier-progress']['get']['responses'][200]>;
+
+/** Where the member stands: the current tier, the next one and what is missing for it. */
+export function useTierProgress(id: string) {
+  return useQuery({
+    queryKey: [...memberKeys.one(id), 'tier-progress'],
+    queryFn: async () =>
+      unwrap(await api.GET('/v1/customers/{id}/tier-progress', { params: { path: { id } } })),
   });
 }

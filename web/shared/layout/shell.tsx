@@ -54,6 +54,7 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
       items: [
         { to: '/integrations/api-keys', label: t('nav.apiKeys'), show: can.access },
         { to: '/integrations/webhooks', label: t('nav.webhooks'), show: can.write },
+        { to: '/integrations/pos', label: t('nav.pos'), show: can.write },
       ],
     },
     {

@@ -1,10 +1,14 @@
-import { Anchor, Badge, Group, Loader, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Select, Table, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useMembers } from '../../../shared/api/members.ts';
+import { type MemberStatus, useMembers } from '../../../shared/api/members.ts';
+import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import { Empty, ErrorState, Loading, Pager } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
+
+const STATUSES: MemberStatus[] = ['active', 'inactive', 'blocked'];
 
 export function fullName(member: {
   firstName: string | null;
@@ -16,36 +20,60 @@ export function fullName(member: {
 
 /** Members: search as you type (each keystroke settles for 200 ms), paginated by the server's cursor. */
 export function MemberListPage() {
+  const label = useEnumLabel();
   const { t, i18n } = useTranslation();
+  const can = permissionsOf(useMe());
   const [text, setText] = useState('');
   const [search] = useDebouncedValue(text, 200);
   const [cursor, setCursor] = useState<string | undefined>();
-  const members = useMembers(search, cursor);
+  const [status, setStatus] = useState<MemberStatus | null>(null);
+  const members = useMembers(search, cursor, status ?? undefined);
   const rows = members.data?.data ?? [];
   return (
     <>
-      <Title order={1} size="h2" mb="md">
-        {t('members.title')}
-      </Title>
-      <TextInput
-        label={t('members.search')}
-        description={t('members.searchHelp')}
-        type="search"
-        value={text}
-        onChange={(event) => {
-          setText(event.currentTarget.value);
-          setCursor(undefined);
-        }}
-        rightSection={members.isFetching ? <Loader size="xs" aria-label={t('common.loading')} /> : null}
-        mb="md"
-        maw={480}
-      />
+      <Group justify="space-between" mb="md">
+        <Title order={1} size="h2">
+          {t('members.title')}
+        </Title>
+        {can.write && (
+          <Button component={Link} to="/members/import" variant="default">
+            {t('imports.title')}
+          </Button>
+        )}
+      </Group>
+      <Group align="flex-end" mb="md" wrap="wrap">
+        <TextInput
+          label={t('members.search')}
+          description={t('members.searchHelp')}
+          type="search"
+          value={text}
+          onChange={(event) => {
+            setText(event.currentTarget.value);
+            setCursor(undefined);
+          }}
+          rightSection={members.isFetching ? <Loader size="xs" aria-label={t('common.loading')} /> : null}
+          maw={480}
+          style={{ flex: 1 }}
+        />
+        <Select
+          label={t('members.status')}
+          placeholder={t('members.anyStatus')}
+          clearable
+          w={200}
+          data={STATUSES.map((value) => ({ value, label: label('status', value) }))}
+          value={status}
+          onChange={(value) => {
+            setStatus(STATUSES.find((candidate) => candidate === value) ?? null);
+            setCursor(undefined);
+          }}
+        />
+      </Group>
       {members.isPending ? (
         <Loading rows={8} />
       ) : members.isError ? (
         <ErrorState error={members.error} onRetry={() => members.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>{search ? t('members.empty') : t('members.emptyAll')}</Empty>
+        <Empty>{search || status ? t('members.empty') : t('members.emptyAll')}</Empty>
       ) : (
         <>
           <Table.ScrollContainer minWidth={640}>
@@ -77,9 +105,9 @@ export function MemberListPage() {
                     <Table.Td>
                       <code>{member.loyaltyCardNumber}</code>
                     </Table.Td>
-                    <Table.Td>
+                    <Table.Td miw={100}>
                       <Badge variant="light" color={member.status === 'active' ? 'teal' : 'gray'}>
-                        {member.status}
+                        {label('status', member.status)}
                       </Badge>
                     </Table.Td>
                     <Table.Td>{new Date(member.createdAt).toLocaleDateString(i18n.language)}</Table.Td>

@@ -3,9 +3,12 @@ import {
   Badge,
   Button,
   Card,
+  Divider,
   Group,
+  Image,
   Modal,
   NumberInput,
+  Progress,
   Select,
   SimpleGrid,
   Stack,
@@ -26,6 +29,7 @@ import {
   useBalances,
   useLedger,
   usePointsChange,
+  useTierProgress,
 } from '../../../shared/api/members.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import {
@@ -36,6 +40,8 @@ import {
   QueryView,
   serverErrors,
 } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
+import { useMoney } from '../../use-money.ts';
 import { fullName } from './member-list.tsx';
 
 function usePoints() {
@@ -128,8 +134,43 @@ function PointsDialog({
   );
 }
 
+/** The tier card: current tier, next tier and a bar of the way there (points, or money in major units). */
+function TierCard({ memberId }: { memberId: string }) {
+  const { t } = useTranslation();
+  const progress = useTierProgress(memberId);
+  const points = usePoints();
+  const money = useMoney();
+  if (progress.isPending) return <Loading rows={2} />;
+  if (progress.isError) return <ErrorState error={progress.error} />;
+  const data = progress.data;
+  const show = (value: number) => (data.unit === 'money' ? money.format(value) : points(value));
+  const missing = data.missingForNext ?? 0;
+  const percent =
+    data.nextTier && data.value + missing > 0 ? Math.floor((data.value * 100) / (data.value + missing)) : 100;
+  return (
+    <Stack gap={6}>
+      <Text size="sm">
+        {t('members.tier')}: <Badge variant="light">{data.currentTier?.name ?? t('dashboard.noTier')}</Badge>
+      </Text>
+      {data.nextTier ? (
+        <>
+          <Progress value={percent} aria-label={t('members.tierProgress')} data-testid="tier-progress" />
+          <Text size="xs" c="dimmed">
+            {t('members.tierNext', { missing: show(missing), tier: data.nextTier.name })}
+          </Text>
+        </>
+      ) : (
+        <Text size="xs" c="dimmed">
+          {t('members.tierTop')}
+        </Text>
+      )}
+    </Stack>
+  );
+}
+
 /** A member: profile, balances per point type, the ledger with running balance order, actions by role. */
 export function MemberPage() {
+  const label = useEnumLabel();
   const { t, i18n } = useTranslation();
   const memberId = useParams({ strict: false }).memberId ?? '';
   const me = useMe();
@@ -180,8 +221,20 @@ export function MemberPage() {
             {t('members.card')}: <code>{profile.loyaltyCardNumber}</code>
           </Text>
           <Text size="sm">
-            {t('members.status')}: <Badge variant="light">{profile.status}</Badge>
+            {t('members.status')}: <Badge variant="light">{label('status', profile.status)}</Badge>
           </Text>
+          <Divider my="sm" />
+          <TierCard memberId={memberId} />
+          {profile.loyaltyCardNumber && (
+            <Image
+              src={`/v1/customers/${encodeURIComponent(profile.id)}/card.svg`}
+              alt={t('members.cardQr', { number: profile.loyaltyCardNumber })}
+              w={140}
+              h={140}
+              mt="sm"
+              data-testid="card-qr"
+            />
+          )}
         </Card>
         <Card withBorder>
           <Title order={2} size="h4" mb="xs">
@@ -229,7 +282,7 @@ export function MemberPage() {
                   {data.data.map((entry) => (
                     <Table.Tr key={entry.id}>
                       <Table.Td>{new Date(entry.createdAt).toLocaleString(i18n.language)}</Table.Td>
-                      <Table.Td>{entry.kind}</Table.Td>
+                      <Table.Td>{label('entryKind', entry.kind)}</Table.Td>
                       <Table.Td>{typeName.get(entry.pointTypeId) ?? '—'}</Table.Td>
                       <Table.Td ta="right" c={entry.delta < 0 ? 'red.8' : undefined}>
                         {entry.delta > 0 ? '+' : ''}

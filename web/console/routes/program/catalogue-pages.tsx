@@ -2,6 +2,7 @@ import { Badge, Stack, Table, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useRewards, useTiers } from '../../../shared/api/program.ts';
 import { QueryView } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
 
 export function TiersPage() {
   const { t, i18n } = useTranslation();
@@ -47,6 +48,7 @@ export function TiersPage() {
 }
 
 export function RewardsPage() {
+  const label = useEnumLabel();
   const { t, i18n } = useTranslation();
   const rewards = useRewards();
   const format = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 });
@@ -70,7 +72,7 @@ export function RewardsPage() {
               {data.data.map((reward) => (
                 <Table.Tr key={reward.id}>
                   <Table.Td>{reward.name}</Table.Td>
-                  <Table.Td>{reward.type}</Table.Td>
+                  <Table.Td>{label('rewardType', reward.type)}</Table.Td>
                   <Table.Td ta="right">{format.format(reward.costPoints)}</Table.Td>
                   <Table.Td>
                     <Badge variant="light" color={reward.active ? 'teal' : 'gray'}>

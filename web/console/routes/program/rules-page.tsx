@@ -21,13 +21,20 @@ import {
 } from '../../../shared/api/program.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import { FormError, QueryView, serverErrors } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
+import { useMoney } from '../../use-money.ts';
 
 /** A spend rule ("N points per currency unit, from a minimum order"), the rule most programs start with. */
 function NewSpendRule() {
   const { t } = useTranslation();
   const create = useCreateEarningRule();
-  const form = useForm<{ name: string; pointsPerUnit: number | string; minimumOrder: number | string }>({
+  const money = useMoney();
+  const form = useForm<{ name: string; pointsPerUnit: number | string; minimumOrder: string }>({
     initialValues: { name: '', pointsPerUnit: 1, minimumOrder: '' },
+    validate: {
+      minimumOrder: (value) =>
+        value.trim() === '' || money.parse(value) !== null ? null : t('common.badAmount'),
+    },
   });
   return (
     <Card withBorder>
@@ -42,7 +49,9 @@ function NewSpendRule() {
               type: 'spend',
               config: {
                 pointsPerUnit: values.pointsPerUnit,
-                ...(values.minimumOrder !== '' ? { minimumOrder: values.minimumOrder } : {}),
+                ...(values.minimumOrder.trim() !== ''
+                  ? { minimumOrder: money.parse(values.minimumOrder) ?? 0 }
+                  : {}),
               },
             },
             {
@@ -68,10 +77,9 @@ function NewSpendRule() {
             min={0}
             {...form.getInputProps('pointsPerUnit')}
           />
-          <NumberInput
-            label={t('program.minimumOrder')}
-            min={0}
-            allowDecimal={false}
+          <TextInput
+            label={t('program.minimumOrder', { currency: money.currency })}
+            inputMode="decimal"
             {...form.getInputProps('minimumOrder')}
           />
           <Group justify="flex-end">
@@ -89,8 +97,10 @@ function NewSpendRule() {
 function Simulator() {
   const { t, i18n } = useTranslation();
   const simulate = useSimulate();
-  const form = useForm<{ total: number | string; card: string }>({
-    initialValues: { total: 2500, card: '' },
+  const money = useMoney();
+  const form = useForm<{ total: string; card: string }>({
+    initialValues: { total: money.toInput(2500), card: '' },
+    validate: { total: (value) => (money.parse(value) !== null ? null : t('common.badAmount')) },
   });
   const format = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 });
   return (
@@ -103,7 +113,7 @@ function Simulator() {
       </Text>
       <form
         onSubmit={form.onSubmit((values) => {
-          const total = typeof values.total === 'number' ? values.total : 0;
+          const total = money.parse(values.total) ?? 0;
           simulate.mutate(
             {
               documentNumber: `SIM-${Date.now()}`,
@@ -123,10 +133,9 @@ function Simulator() {
       >
         <Stack>
           <FormError error={simulate.error} fields={['totals.total']} />
-          <NumberInput
-            label={t('program.ticketTotal')}
-            min={0}
-            allowDecimal={false}
+          <TextInput
+            label={t('program.ticketTotal', { currency: money.currency })}
+            inputMode="decimal"
             {...form.getInputProps('total')}
           />
           <TextInput label={t('program.card')} {...form.getInputProps('card')} />
@@ -154,6 +163,7 @@ function Simulator() {
 }
 
 export function RulesPage() {
+  const label = useEnumLabel();
   const { t } = useTranslation();
   const me = useMe();
   const rules = useEarningRules();
@@ -180,7 +190,7 @@ export function RulesPage() {
                 {data.data.map((rule) => (
                   <Table.Tr key={rule.id}>
                     <Table.Td>{rule.name}</Table.Td>
-                    <Table.Td>{rule.type}</Table.Td>
+                    <Table.Td>{label('ruleType', rule.type)}</Table.Td>
                     <Table.Td>
                       <Badge variant="light" color={rule.active ? 'teal' : 'gray'}>
                         {rule.active ? t('common.active') : t('common.inactive')}

@@ -15,6 +15,7 @@ import { useForm } from '@mantine/form';
 import { useTranslation } from 'react-i18next';
 import { type StaffUser, useChangeStaffRole, useInviteStaff, useStaff } from '../../../shared/api/access.ts';
 import { FormError, QueryView, serverErrors } from '../../../shared/layout/states.tsx';
+import { useEnumLabel } from '../../use-labels.ts';
 
 const ROLES = ['owner', 'manager', 'analyst', 'cashier'] as const;
 
@@ -74,6 +75,7 @@ function InviteForm() {
 
 /** Owners only (the route checks): the organization's staff, their roles, and invites. */
 export function StaffPage() {
+  const label = useEnumLabel();
   const { t } = useTranslation();
   const staff = useStaff();
   const changeRole = useChangeStaffRole();
@@ -118,7 +120,7 @@ export function StaffPage() {
                     </Table.Td>
                     <Table.Td>
                       <Badge variant="light" color={user.status === 'active' ? 'teal' : 'gray'}>
-                        {user.status}
+                        {label('status', user.status)}
                       </Badge>
                     </Table.Td>
                   </Table.Tr>

@@ -1,0 +1,18 @@
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { organizationQuery } from '../shared/api/session.ts';
+import { formatMoney, minorDigits, minorToInput, parseMoney } from '../shared/i18n/money.ts';
+
+/** The organization's currency, and money formatted and parsed in it for the reader's language. */
+export function useMoney() {
+  const { i18n } = useTranslation();
+  const organization = useQuery(organizationQuery);
+  const currency = organization.data?.currency ?? 'EUR';
+  return {
+    currency,
+    digits: minorDigits(currency),
+    format: (minor: number) => formatMoney(minor, currency, i18n.language),
+    parse: (text: string) => parseMoney(text, currency),
+    toInput: (minor: number) => minorToInput(minor, currency),
+  };
+}
