@@ -172,13 +172,13 @@ describe('the till in a browser', () => {
     await enterOrder(page);
     await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
     await page.getByTestId('till-applied').getByText('Free coffee').waitFor();
-    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('−1.80');
-    expect(await page.getByTestId('till-total').textContent()).toBe('12.50');
+    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€1.80');
+    expect(await page.getByTestId('till-total').textContent()).toBe('€12.50');
     // Undo within the order gives the points back; applying again holds them again.
     await page.getByRole('button', { name: 'Undo: Free coffee' }).click();
-    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('0.00');
+    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('€0.00');
     await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
-    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('−1.80');
+    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€1.80');
     await screenshot(page, 'till-order');
 
     await page.getByRole('button', { name: 'Post ticket' }).click();
@@ -209,7 +209,7 @@ describe('the till in a browser', () => {
     await findMember(page);
     await enterOrder(page);
     await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
-    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('−1.80');
+    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€1.80');
 
     // The ticket reaches the server, but its answer never reaches the till.
     let dropped = 0;

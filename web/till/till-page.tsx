@@ -19,6 +19,7 @@ import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../shared/api/client.ts';
 import { useMe } from '../shared/api/session.ts';
+import { useMoney } from '../shared/i18n/use-money.ts';
 import {
   type AvailableReward,
   actionKey,
@@ -36,7 +37,6 @@ import {
   useMemberAtAGlance,
 } from './api.ts';
 import { TILL_NAMESPACE } from './i18n/index.ts';
-import { formatMoney, parseMoney } from './money.ts';
 
 /** A reward asked for on the order: by id, or by a coupon the member holds. */
 type Requested = { label: string } & ({ rewardId: string } | { couponCode: string });
@@ -100,6 +100,7 @@ export function TillPage() {
   const locationId = me.locationIds?.[0];
   const client = useQueryClient();
   const online = useOnline();
+  const money = useMoney();
   const searchRef = useRef<HTMLInputElement>(null);
   const busy = useRef(false);
   const [search, setSearch] = useState('');
@@ -186,7 +187,7 @@ export function TillPage() {
     if (!member) return;
     const key = actionKey('apply');
     const current = order.redemption?.id;
-    const lines = orderLines(order.lines);
+    const lines = orderLines(order.lines, money.parse);
     void perform('apply', async () => {
       if (current) {
         await release(current, `${key}-release`);
@@ -210,7 +211,7 @@ export function TillPage() {
   const post = () => {
     if (!member) return;
     const key = actionKey('ticket');
-    const lines = orderLines(order.lines);
+    const lines = orderLines(order.lines, money.parse);
     const subtotal = lines.reduce((sum, line) => sum + line.total, 0);
     const discount = order.redemption?.totalDiscount ?? 0;
     void perform('ticket', async () => {
@@ -289,7 +290,7 @@ export function TillPage() {
             locationId={locationId}
             language={i18n.language}
             applied={order.applied}
-            canApply={!order.ticket && pending === null && orderLines(order.lines).length > 0}
+            canApply={!order.ticket && pending === null && orderLines(order.lines, money.parse).length > 0}
             onApply={(asked) => applyRewards([...order.applied, asked])}
             onClose={nextCustomer}
           />
@@ -308,7 +309,7 @@ export function TillPage() {
 }
 
 /** The order's lines as the API takes them: priced lines only, money in minor units. */
-function orderLines(lines: Line[]) {
+function orderLines(lines: Line[], parseMoney: (text: string) => number | null) {
   return lines.flatMap((line, index) => {
     const total = parseMoney(line.price);
     if (total === null) return [];
@@ -628,11 +629,11 @@ function OrderPanel({
 }) {
   const { t, i18n } = useTranslation(TILL_NAMESPACE);
   const number = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 });
-  const priced = orderLines(order.lines);
+  const money = useMoney();
+  const priced = orderLines(order.lines, money.parse);
   const subtotal = priced.reduce((sum, line) => sum + line.total, 0);
   const discount = order.redemption?.totalDiscount ?? 0;
   const locked = order.redemption !== null || order.ticket !== null;
-  const money = (minor: number) => formatMoney(minor, i18n.language);
   const setLine = (id: number, change: Partial<Line>) =>
     onLines(order.lines.map((line) => (line.id === id ? { ...line, ...change } : line)));
   const nextId = Math.max(0, ...order.lines.map((line) => line.id)) + 1;
@@ -665,7 +666,7 @@ function OrderPanel({
               inputMode="decimal"
               value={line.price}
               disabled={locked}
-              error={line.price.trim() && parseMoney(line.price) === null ? '0.00' : undefined}
+              error={line.price.trim() && money.parse(line.price) === null ? money.toInput(0) : undefined}
               onChange={(event) => setLine(line.id, { price: event.currentTarget.value })}
             />
             {order.lines.length > 1 && (
@@ -725,12 +726,12 @@ function OrderPanel({
         <Divider />
         <Group justify="space-between">
           <Text size="lg">{t('order.subtotal')}</Text>
-          <Text size="lg">{money(subtotal)}</Text>
+          <Text size="lg">{money.format(subtotal)}</Text>
         </Group>
         <Group justify="space-between">
           <Text size="lg">{t('order.discount')}</Text>
           <Text size="lg" data-testid="till-discount">
-            {money(-discount)}
+            {money.format(-discount)}
           </Text>
         </Group>
         <Group justify="space-between">
@@ -738,7 +739,7 @@ function OrderPanel({
             {t('order.total')}
           </Text>
           <Text size="xl" fw={700} data-testid="till-total">
-            {money(subtotal - discount)}
+            {money.format(subtotal - discount)}
           </Text>
         </Group>
         {order.ticket ? (

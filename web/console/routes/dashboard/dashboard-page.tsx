@@ -19,8 +19,8 @@ import { useTranslation } from 'react-i18next';
 import { type ReportRange, useDashboardReports } from '../../../shared/api/analytics.ts';
 import { useEarningRules, useLocations, useRewards } from '../../../shared/api/program.ts';
 import { organizationQuery, permissionsOf, useMe } from '../../../shared/api/session.ts';
+import { useMoney } from '../../../shared/i18n/use-money.ts';
 import { ErrorState } from '../../../shared/layout/states.tsx';
-import { useMoney } from '../../use-money.ts';
 
 const RANGES = {
   '7': { days: 7, granularity: 'day' },

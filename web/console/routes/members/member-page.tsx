@@ -32,6 +32,7 @@ import {
   useTierProgress,
 } from '../../../shared/api/members.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
+import { useMoney } from '../../../shared/i18n/use-money.ts';
 import {
   ErrorState,
   FormError,
@@ -41,7 +42,6 @@ import {
   serverErrors,
 } from '../../../shared/layout/states.tsx';
 import { useEnumLabel } from '../../use-labels.ts';
-import { useMoney } from '../../use-money.ts';
 import { fullName } from './member-list.tsx';
 
 function usePoints() {

@@ -20,9 +20,9 @@ import {
   useSimulate,
 } from '../../../shared/api/program.ts';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
+import { useMoney } from '../../../shared/i18n/use-money.ts';
 import { FormError, QueryView, serverErrors } from '../../../shared/layout/states.tsx';
 import { useEnumLabel } from '../../use-labels.ts';
-import { useMoney } from '../../use-money.ts';
 
 /** A spend rule ("N points per currency unit, from a minimum order"), the rule most programs start with. */
 function NewSpendRule() {

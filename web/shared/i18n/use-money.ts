@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { organizationQuery } from '../shared/api/session.ts';
-import { formatMoney, minorDigits, minorToInput, parseMoney } from '../shared/i18n/money.ts';
+import { organizationQuery } from '../api/session.ts';
+import { formatMoney, minorDigits, minorToInput, parseMoney } from './money.ts';
 
 /** The organization's currency, and money formatted and parsed in it for the reader's language. */
 export function useMoney() {
