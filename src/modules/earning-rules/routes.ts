@@ -46,6 +46,7 @@ function presentRule(row: EarningRuleRow) {
     segmentIds: row.segmentIds,
     priority: row.priority,
     stackable: row.stackable,
+    stopsEvaluation: row.stopsEvaluation,
     limit: row.limit,
     pointTypeId: row.pointTypeId,
     createdAt: row.createdAt.toISOString(),

@@ -237,6 +237,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       timeZone: context.timeZone,
       rounding: settings.pointsRounding,
       precision: settings.pointsPrecision,
+      semantics: settings.earningSemantics,
     });
   }
 
