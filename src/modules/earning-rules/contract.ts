@@ -244,6 +244,9 @@ export function configFromApi(
 ): RuleConfig['config'] {
   const points = (name: string, value: unknown, optional = false) =>
     optional && (value === undefined || value === 0) ? 0 : parsePoints(value, `${path}.${name}`);
+  // A multiplier of 0 cancels points (Open Loyalty's semantics; see checkMultipliers).
+  const multiplier = (value: unknown, at: string) =>
+    value === 0 || value === '0' ? 0 : parsePoints(value, at);
   const list = <T>(value: unknown) => (Array.isArray(value) ? (value as T[]) : []);
   switch (type) {
     case 'spend':
@@ -266,7 +269,7 @@ export function configFromApi(
       return {
         skus: list(config.skus),
         labels: list(config.labels),
-        multiplier: points('multiplier', config.multiplier),
+        multiplier: multiplier(config.multiplier, `${path}.multiplier`),
       };
     case 'multiply_by_label':
       return {
@@ -274,7 +277,7 @@ export function configFromApi(
           (m, index) => ({
             key: m.key,
             value: m.value,
-            multiplier: parsePoints(m.multiplier, `${path}.multipliers.${index}.multiplier`),
+            multiplier: multiplier(m.multiplier, `${path}.multipliers.${index}.multiplier`),
           }),
         ),
       };
