@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateTicket } from './evaluate.ts';
 import { line, member, rule, spend, ticket } from './fixtures.ts';
 import { evaluateTrigger } from './triggers.ts';
-import type { EvaluationSettings, Label } from './types.ts';
+import type { EvaluationSettings, Label, RuleConfig } from './types.ts';
 
 /**
  * Open Loyalty's evaluator (supplement §5.3–5.5, OL 3.2's OloyEarningRuleEvaluator), each case
@@ -13,15 +13,18 @@ const ol: EvaluationSettings = { ...regulars, semantics: 'openloyalty' };
 
 const promo: Label = { key: 'promo', value: 'yes' };
 const outlet: Label = { key: 'outlet', value: 'yes' };
-const byLabel = (...pairs: Array<[Label, number]>) =>
-  ({
-    type: 'multiply_by_label',
-    config: { multipliers: pairs.map(([label, multiplier]) => ({ ...label, multiplier })) },
-  }) as const;
-const byProduct = (skus: string[], multiplier: number) =>
-  ({ type: 'multiply_by_product', config: { skus, labels: [], multiplier } }) as const;
-const product = (skus: string[], points: number, per: 'unit' | 'ticket' = 'unit') =>
-  ({ type: 'product_purchase', config: { skus, points, per } }) as const;
+const byLabel = (...pairs: Array<[Label, number]>): RuleConfig => ({
+  type: 'multiply_by_label',
+  config: { multipliers: pairs.map(([label, multiplier]) => ({ ...label, multiplier })) },
+});
+const byProduct = (skus: string[], multiplier: number): RuleConfig => ({
+  type: 'multiply_by_product',
+  config: { skus, labels: [], multiplier },
+});
+const product = (skus: string[], points: number): RuleConfig => ({
+  type: 'product_purchase',
+  config: { skus, points, per: 'unit' },
+});
 
 describe('Open Loyalty earning semantics', () => {
   it("earn the document's demo figure: 6.9 points on 3.00 at 2.3 points per unit", () => {
