@@ -577,15 +577,14 @@ describe('PATCH /v1/transactions/{id}/labels', () => {
       url: `/v1/events?type=transaction.labels_changed&subjectId=${id}`,
       headers: org.headers,
     });
-    expect(events.json().data.map((event: { payload: { labels: unknown } }) => event.payload.labels)).toEqual(
+    const labelsOf = (event: { payload: { labels: unknown } }) => event.payload.labels;
+    expect(events.json().data.map(labelsOf)).toEqual([
       [
-        [{ key: 'b', value: '2' }],
-        [
-          { key: 'scan_id', value: '1' },
-          { key: 'campaign', value: 'xmas' },
-        ],
-      ].reverse(),
-    );
+        { key: 'scan_id', value: '1' },
+        { key: 'campaign', value: 'xmas' },
+      ],
+      [{ key: 'b', value: '2' }],
+    ]);
 
     expectStatus(await patch({}), 422);
     const other = await ctx.createOrganization();
