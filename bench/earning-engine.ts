@@ -39,6 +39,7 @@ function ruleNumber(i: number): EarningRule {
     id: `rule-${String(i).padStart(5, '0')}`,
     name: `Rule ${i}`,
     active: true,
+    stopsEvaluation: false,
     startsAt: null,
     endsAt: null,
     weekdays: i % 3 === 0 ? [1, 2, 3, 4, 5] : [],

@@ -120,6 +120,26 @@ export const OlAssignForm = Type.Object({
 });
 export type OlAssignForm = Static<typeof OlAssignForm>;
 
+/**
+ * Transaction label edits. The POST example sends `transaction_labels[label][0][...]` where the
+ * definition says `labels`: both are read.
+ */
+export const OlTransactionLabelsForm = Type.Object({
+  transaction_labels: Opt(
+    Type.Object({ transactionId: Opt(Text(64)), labels: Opt(Labels), label: Opt(Labels) }),
+  ),
+});
+export type OlTransactionLabelsForm = Static<typeof OlTransactionLabelsForm>;
+
+export const OlAppendLabelsForm = Type.Object({
+  append: Opt(Type.Object({ transactionDocumentNumber: Opt(Text()), labels: Opt(Labels) })),
+});
+export type OlAppendLabelsForm = Static<typeof OlAppendLabelsForm>;
+
+/** `PUT`/`DELETE …/transaction/<id>/label`: a JSON body (or the same as a form). */
+export const OlLabelsBody = Type.Object({ labels: Opt(Labels) });
+export type OlLabelsBody = Static<typeof OlLabelsBody>;
+
 export const OlTransferForm = Type.Object({
   transfer: Opt(
     Type.Object({
@@ -218,5 +238,7 @@ export type OlSearchForm = Static<typeof OlSearchForm>;
 export const StoreParams = Type.Object({ storeCode: Type.String({ minLength: 1, maxLength: 64 }) });
 export const CustomerParams = Type.Object({ ...StoreParams.properties, customer: Text(64) });
 export const TransactionParams = Type.Object({ ...StoreParams.properties, transaction: Text(64) });
+export const TransactionIdParams = Type.Object({ ...StoreParams.properties, transactionId: Text(64) });
+export type TransactionIdParams = Static<typeof TransactionIdParams>;
 export const TransferParams = Type.Object({ ...StoreParams.properties, transfer: Text(64) });
 export const LevelParams = Type.Object({ ...StoreParams.properties, level: Text(64) });

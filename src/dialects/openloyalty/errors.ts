@@ -78,6 +78,8 @@ export const ASSIGN: Skeleton = {
   customerLoyaltyCardNumber: null,
   customerPhoneNumber: null,
 };
+export const TRANSACTION_LABELS: Skeleton = { transactionId: null, labels: null };
+export const APPEND_LABELS: Skeleton = { transactionDocumentNumber: null, labels: null };
 export const TRANSFER: Skeleton = { customer: null, points: null, comment: null };
 export const P2P: Skeleton = { sender: null, receiver: null, points: null };
 export const LEVEL: Skeleton = { levelId: null };

@@ -538,6 +538,103 @@ describe('Open Loyalty transactions', () => {
   });
 });
 
+describe('Open Loyalty transaction labels', () => {
+  it('replaces, appends, adds and removes labels as the document’s examples, leaving the points alone', async () => {
+    const org = await demoStore();
+    const ol = client(org);
+    await register(ol, { firstName: 'John', lastName: 'Doe', email: 'user@example.com' });
+    const sale = [
+      'transaction[transactionData][documentType]=sell',
+      'transaction[transactionData][documentNumber]=123',
+      'transaction[customerData][name]=John',
+      'transaction[customerData][email]=user@example.com',
+      'transaction[items][0][sku][code]=SKU1',
+      'transaction[items][0][quantity]=1',
+      'transaction[items][0][grossValue]=10',
+      'transaction[labels][0][key]=scan_id',
+      'transaction[labels][0][value]=1',
+    ].join('&');
+    const registered = await ol('POST', '/api/DEFAULT/transaction', sale);
+    expectStatus(registered, 200);
+    const id = registered.json().transactionId as string;
+    const labelsNow = async () => (await ol('GET', `/api/DEFAULT/transaction/${id}`)).json();
+    const send = (method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload: string, json = false) =>
+      ctx.app.inject({
+        method,
+        url: `/compat/openloyalty${url}`,
+        headers: {
+          'x-auth-token': org.apiKey,
+          'content-type': json ? 'application/json' : FORM['content-type'],
+        },
+        payload,
+      });
+
+    // POST replaces (the example's `transaction_labels[label]`, where the definition says `labels`).
+    const replaced = await send(
+      'POST',
+      '/api/DEFAULT/admin/transaction/labels',
+      formOf('transaction-labels', { '00000000-0000-1111-0000-000000000000': id }),
+    );
+    const replacedExample = exampleOf('transaction-labels');
+    expect(replaced.statusCode).toBe(replacedExample.status);
+    expectShape(replaced.json(), replacedExample.body);
+    expect(replaced.json()).toEqual({ transactionId: id });
+    expect((await labelsNow()).labels).toEqual([{ key: 'some label', value: 'some value' }]);
+
+    // PATCH appends, by document number (the example's `123`, verbatim): no duplicate.
+    const appended = await send(
+      'PATCH',
+      '/api/DEFAULT/admin/transaction/labels',
+      formOf('transaction-labels-append'),
+    );
+    const appendedExample = exampleOf('transaction-labels-append');
+    expect(appended.statusCode).toBe(appendedExample.status);
+    expectShape(appended.json(), appendedExample.body);
+    expect((await labelsNow()).labels).toEqual([{ key: 'some label', value: 'some value' }]);
+
+    // PUT adds, DELETE removes: the JSON examples, at the definition's method and path.
+    const added = await send(
+      'PUT',
+      `/api/DEFAULT/transaction/${id}/label`,
+      read('transaction-label-add.request.txt'),
+      true,
+    );
+    expect(added.statusCode).toBe(exampleOf('transaction-label-add').status);
+    expect(added.body).toBe('');
+    expect((await labelsNow()).labels).toEqual([
+      { key: 'some label', value: 'some value' },
+      { key: 'keyA', value: 'valueA' },
+      { key: 'keyB', value: 'valueB' },
+    ]);
+    const removed = await send(
+      'DELETE',
+      `/api/DEFAULT/transaction/${id}/label`,
+      read('transaction-label-remove.request.txt'),
+      true,
+    );
+    expect(removed.statusCode).toBe(exampleOf('transaction-label-remove').status);
+    const after = await labelsNow();
+    expect(after.labels).toEqual([{ key: 'some label', value: 'some value' }]);
+    // 10.00 at 2.3 per unit, earned when registered; relabelling does not re-evaluate it.
+    expect(after.pointsEarned).toBe(23);
+
+    const unknown = await send(
+      'PUT',
+      '/api/DEFAULT/transaction/00000000-0000-1111-0000-000000000000/label',
+      read('transaction-label-add.request.txt'),
+      true,
+    );
+    expect(unknown.statusCode).toBe(404);
+    const blank = await send(
+      'POST',
+      '/api/DEFAULT/admin/transaction/labels',
+      'transaction_labels[labels][0][key]=a',
+    );
+    expect(blank.statusCode).toBe(400);
+    expect(blank.json().form.children.transactionId.errors).toEqual(['This value should not be blank.']);
+  });
+});
+
 describe('Open Loyalty points transfers', () => {
   it('adds, spends, blocks and cancels as the document’s examples, and lists transfers in its shape', async () => {
     const org = await demoStore();

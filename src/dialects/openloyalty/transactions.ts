@@ -4,24 +4,54 @@ import type { App } from '../../http/types.ts';
 import type { TransactionRow } from '../../modules/transactions/service.ts';
 import { cut, type OlContext, pagingOf, readWindow, tags } from './context.ts';
 import {
+  OlAppendLabelsForm,
   OlAssignForm,
+  OlLabelsBody,
   OlTransactionForm,
+  OlTransactionLabelsForm,
   OlTransactionQuery,
   StoreParams,
+  TransactionIdParams,
   TransactionParams,
 } from './contract.ts';
-import { ASSIGN, blankFields, type FormSpec, formBody, TRANSACTION, unsubmittedForm } from './errors.ts';
+import {
+  APPEND_LABELS,
+  ASSIGN,
+  blankFields,
+  type FormSpec,
+  formBody,
+  TRANSACTION,
+  TRANSACTION_LABELS,
+  unsubmittedForm,
+} from './errors.ts';
 import { parseOlDate } from './format.ts';
 import { toOlTransaction, toTransactionInput, transactionFieldOf } from './translate.ts';
 
 /**
  * OL's transactions: register a sell or return document, list, read, simulate, and assign an
- * unassigned one to a customer. Earning, returns and assignment are the transactions service's.
+ * unassigned one to a customer, change its labels. Earning, returns, assignment and label edits
+ * are the transactions service's.
  */
 
 const SOURCE = 'openloyalty';
 const transactionForm: FormSpec = { root: 'transaction', fields: TRANSACTION, rename: transactionFieldOf };
 const assignForm: FormSpec = { root: 'assign', fields: ASSIGN };
+const labelsForm: FormSpec = { root: 'transaction_labels', fields: TRANSACTION_LABELS };
+const appendForm: FormSpec = { root: 'append', fields: APPEND_LABELS };
+
+/** OL's labels as sent: a pair needs a key (OL's form drops a label without one). */
+function labelsOf(labels: Array<{ key?: string | undefined; value?: string | undefined }> | undefined) {
+  return (labels ?? [])
+    .filter((label) => label.key?.trim())
+    .map((label) => ({ key: label.key!.trim(), value: label.value?.trim() ?? '' }));
+}
+
+/** A transaction of the store by OL's id (the Regulars id); 404 for anything else. */
+function transactionIdOf(value: string | undefined): string {
+  const id = value?.trim().toLowerCase() ?? '';
+  if (!/^[0-9a-f-]{36}$/.test(id)) throw notFound('transaction');
+  return id;
+}
 
 const TRANSACTION_SORTS: Record<string, (row: TransactionRow) => string | number | null> = {
   transactionId: (row) => row.id,
@@ -142,6 +172,91 @@ export function transactionRoutes(app: App, ol: OlContext) {
       return { points: toPoints(evaluation.total) };
     },
   );
+
+  app.post(
+    '/api/:storeCode/admin/transaction/labels',
+    {
+      ...guarded('POST', '/api/:storeCode/admin/transaction/labels', { form: labelsForm }),
+      schema: {
+        ...schema,
+        summary: "OL: replace a transaction's labels",
+        params: StoreParams,
+        body: OlTransactionLabelsForm,
+      },
+    },
+    async (request, reply) => {
+      const store = await storeOf(request);
+      const fields = request.body?.transaction_labels;
+      if (!fields) return reply.code(400).send(unsubmittedForm(labelsForm));
+      const blank = blankFields(labelsForm, { transactionId: !fields.transactionId?.trim() });
+      if (blank) return reply.code(400).send(blank);
+      const changed = await services.transactions.changeLabels(
+        store.organizationId,
+        transactionIdOf(fields.transactionId),
+        { set: labelsOf(fields.labels ?? fields.label) },
+        tenantOf(request).actor,
+      );
+      return { transactionId: changed.id };
+    },
+  );
+
+  app.patch(
+    '/api/:storeCode/admin/transaction/labels',
+    {
+      ...guarded('PATCH', '/api/:storeCode/admin/transaction/labels', { form: appendForm }),
+      schema: {
+        ...schema,
+        summary: 'OL: append labels to a transaction, by document number',
+        params: StoreParams,
+        body: OlAppendLabelsForm,
+      },
+    },
+    async (request, reply) => {
+      const store = await storeOf(request);
+      const fields = request.body?.append;
+      if (!fields) return reply.code(400).send(unsubmittedForm(appendForm));
+      const documentNumber = fields.transactionDocumentNumber?.trim();
+      const blank = blankFields(appendForm, { transactionDocumentNumber: !documentNumber });
+      if (blank || !documentNumber) return reply.code(400).send(blank);
+      const found = await services.transactions.findByDocument(store.organizationId, SOURCE, documentNumber);
+      if (!found) throw notFound('transaction');
+      const changed = await services.transactions.changeLabels(
+        store.organizationId,
+        found.id,
+        { add: labelsOf(fields.labels) },
+        tenantOf(request).actor,
+      );
+      return { transactionId: changed.id };
+    },
+  );
+
+  for (const method of ['PUT', 'DELETE'] as const) {
+    const url = '/api/:storeCode/transaction/:transactionId/label';
+    app.route({
+      method,
+      url,
+      ...guarded(method, url),
+      schema: {
+        ...schema,
+        summary:
+          method === 'PUT' ? 'OL: add labels to a transaction' : 'OL: remove labels from a transaction',
+        params: TransactionIdParams,
+        body: OlLabelsBody,
+      },
+      handler: async (request, reply) => {
+        const store = await storeOf(request);
+        const params = request.params as TransactionIdParams;
+        const labels = labelsOf((request.body as OlLabelsBody | undefined)?.labels);
+        await services.transactions.changeLabels(
+          store.organizationId,
+          transactionIdOf(params.transactionId),
+          method === 'PUT' ? { add: labels } : { remove: labels },
+          tenantOf(request).actor,
+        );
+        return reply.code(204).send();
+      },
+    });
+  }
 
   for (const prefix of ['/admin', '/pos']) {
     const url = `/api/:storeCode${prefix}/transaction/customer/assign`;

@@ -281,3 +281,17 @@ describe('rule scope', () => {
     }
   });
 });
+
+describe('the last rule (stopsEvaluation)', () => {
+  it('keeps the rules after a flagged rule that earns from running, and lets them run when it earns nothing', () => {
+    const sale = ticket([line('a', 1000)]);
+    const bonus = rule({ type: 'product_purchase', config: { skus: ['a'], points: 500, per: 'unit' } });
+    const last = rule(spend(100), { priority: 1, stopsEvaluation: true });
+    expect(evaluateTicket(sale, member(), [last, { ...bonus, priority: 2 }], madrid).total).toBe(1000);
+    expect(evaluateTicket(sale, member(), [{ ...last, stopsEvaluation: false }, bonus], madrid).total).toBe(
+      1500,
+    );
+    const idle = rule(spend(100, { minimumOrder: 5000 }), { priority: 1, stopsEvaluation: true });
+    expect(evaluateTicket(sale, member(), [idle, { ...bonus, priority: 2 }], madrid).total).toBe(500);
+  });
+});

@@ -1,5 +1,6 @@
 import { allocateProportionally, currencyExponent } from '../money.ts';
 import { type AwardRounding, type Hundredths, roundAward } from '../points.ts';
+import { evaluateOlTicket, highestOnly, isOlTicketRule } from './openloyalty.ts';
 import { applies, byPriority, hasLabel, type Occasion } from './scope.ts';
 import type {
   BreakdownEntry,
@@ -22,6 +23,11 @@ import type {
  *  2. multiplier rules (multiply_by_product, multiply_by_label) add (multiplier − 1) × what
  *     base rules earned on the lines they match; several multipliers add up, they do not compound;
  *  3. the member's tier multiplier adds (multiplier − 1) × everything the member earned in 1–2.
+ * A rule with `stopsEvaluation` that runs (a base rule that earns, a multiplier that matches a
+ * line) is the last rule of the ticket: the rules after it in priority order do not run.
+ * Programs with `openloyalty` semantics combine spend, multiplier and product rules as Open Loyalty
+ * does instead (openloyalty.ts); their other rules earn as here, except that of several
+ * first-purchase event rules only the highest pays, and of purchase referrals the highest per beneficiary.
  * Every entry is computed exactly (bigint fractions of a hundredth) and rounded once, to the
  * program's precision (hundredths or whole points) with its rounding mode (roundAward); the total
  * is the sum of the rounded entries, so the breakdown adds up.
@@ -220,7 +226,7 @@ export function evaluateTicket(
     brandId: ticket.brandId,
     channel: ticket.channel,
   };
-  const applicable = rules.filter((rule) => applies(rule, occasion, member)).sort(byPriority);
+  const ordered = rules.filter((rule) => applies(rule, occasion, member)).sort(byPriority);
   const lineTotals = ticket.lines.map((line) => Math.max(line.total, 0));
   const discounts = allocateProportionally(effectiveDiscount(ticket, lineTotals), lineTotals);
   const context: Context = {
@@ -230,18 +236,50 @@ export function evaluateTicket(
     netTotals: new Map(ticket.lines.map((line, index) => [line.lineId, line.total - discounts[index]!])),
   };
 
-  let base = applicable.filter((rule) => !isMultiplier(rule)).flatMap((rule) => baseEarnings(rule, context));
-  const exclusive = base.find((entry) => !entry.rule.stackable && entry.units > 0n);
-  if (exclusive) base = base.filter((entry) => entry.rule === exclusive.rule);
+  let entries: BreakdownEntry[];
+  let memberUnits: bigint;
+  if (settings.semantics === 'openloyalty') {
+    const ol = evaluateOlTicket(ordered, {
+      ticket,
+      scale: context.scale,
+      netTotals: context.netTotals,
+      unitsPerMinor: (rate) => unitsPerMinor(rate, context),
+    });
+    const others = ordered
+      .filter((rule) => !isOlTicketRule(rule))
+      .flatMap((rule) => baseEarnings(rule, context));
+    const fixedEntries = [
+      ...others.filter((entry) => entry.rule.type !== 'event' && entry.rule.type !== 'referral'),
+      ...highestOnly(
+        others.filter((entry) => entry.rule.type === 'event'),
+        (entry) => entry.units,
+      ),
+      ...highestOnly(
+        others.filter((entry) => entry.rule.type === 'referral'),
+        (entry) => entry.units,
+      ),
+    ].filter((entry) => entry.units > 0n);
+    entries = [...ol.entries, ...fixedEntries.map((entry) => toEntry(entry, context.scale, settings))];
+    memberUnits =
+      BigInt(ol.total) * context.scale +
+      fixedEntries.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.units, 0n);
+  } else {
+    const applicable = ordered.slice(0, lastRunning(ordered, context) + 1);
+    let base = applicable
+      .filter((rule) => !isMultiplier(rule))
+      .flatMap((rule) => baseEarnings(rule, context));
+    const exclusive = base.find((entry) => !entry.rule.stackable && entry.units > 0n);
+    if (exclusive) base = base.filter((entry) => entry.rule === exclusive.rule);
 
-  const multipliers = applicable.filter(isMultiplier);
-  const baseOfLine = multipliers.length > 0 ? baseByLine(base, context) : new Map<string, bigint>();
-  const extras = multipliers.flatMap((rule) => multiplierEarnings(rule, baseOfLine, context));
-  const all = [...base, ...extras].filter((entry) => entry.units > 0n);
-  const entries = all.map((entry) => toEntry(entry, context.scale, settings));
+    const multipliers = applicable.filter(isMultiplier);
+    const baseOfLine = multipliers.length > 0 ? baseByLine(base, context) : new Map<string, bigint>();
+    const extras = multipliers.flatMap((rule) => multiplierEarnings(rule, baseOfLine, context));
+    const all = [...base, ...extras].filter((entry) => entry.units > 0n);
+    entries = all.map((entry) => toEntry(entry, context.scale, settings));
+    memberUnits = all.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.units, 0n);
+  }
 
-  if (member && member.tierMultiplier > 100) {
-    const memberUnits = all.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.units, 0n);
+  if (member && member.tierMultiplier > 100 && memberUnits > 0n) {
     const units = (memberUnits * BigInt(member.tierMultiplier - 100)) / HUNDRED;
     const points = roundAward(units, context.scale, settings);
     if (points > 0) {
@@ -255,7 +293,19 @@ export function evaluateTicket(
       });
     }
   }
-  return summarize(entries.filter((entry) => entry.points > 0));
+  return summarize(entries.filter((entry) => entry.points !== 0));
+}
+
+/** The index of the last rule that runs: the first `stopsEvaluation` rule that runs, else the last. */
+function lastRunning(ordered: EarningRule[], context: Context): number {
+  for (const [index, rule] of ordered.entries()) {
+    if (!rule.stopsEvaluation) continue;
+    const runs = isMultiplier(rule)
+      ? context.ticket.lines.some((line) => multiplierFor(rule, line) !== null)
+      : baseEarnings(rule, context).some((entry) => entry.units > 0n);
+    if (runs) return index;
+  }
+  return ordered.length - 1;
 }
 
 function toEntry(earned: Earned, scale: bigint, rounding: AwardRounding): BreakdownEntry {

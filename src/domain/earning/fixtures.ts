@@ -21,6 +21,7 @@ export function rule(config: RuleConfig, scope: Partial<RuleScope> = {}): Earnin
     segmentIds: [],
     priority: 100,
     stackable: true,
+    stopsEvaluation: false,
     limit: null,
     pointTypeId: null,
     ...scope,

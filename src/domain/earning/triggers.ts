@@ -1,7 +1,15 @@
 import { type AwardRounding, type Hundredths, roundAward } from '../points.ts';
 import { summarize } from './evaluate.ts';
+import { highestOnly } from './openloyalty.ts';
 import { applies, byPriority } from './scope.ts';
-import type { BreakdownEntry, EarningRule, Evaluation, MemberContext, SystemEvent } from './types.ts';
+import type {
+  BreakdownEntry,
+  EarningRule,
+  EarningSemantics,
+  Evaluation,
+  MemberContext,
+  SystemEvent,
+} from './types.ts';
 
 /** Something other than a ticket that can earn points for a member. */
 export type Trigger =
@@ -14,6 +22,8 @@ export interface TriggerOccasion extends AwardRounding {
   at: Date;
   timeZone: string;
   locationId: string | null;
+  /** How rules combine (default `regulars`). */
+  semantics?: EarningSemantics;
 }
 
 const EARTH_RADIUS_METERS = 6_371_008.8;
@@ -95,7 +105,9 @@ function earnings(
 /**
  * Points a member earns from a non-ticket trigger (registration, birthday, a custom event, a
  * scanned QR code, a visit near a location), under the same scope and limit checks as tickets.
- * Pure. Rules restricted to channels never match (a trigger has no channel).
+ * Pure. Rules restricted to channels never match (a trigger has no channel). Every matching rule
+ * pays, except under `openloyalty` semantics: of the event, custom-event and referral rules of one
+ * trigger only the highest pays (per beneficiary: referrer and referred each get their highest).
  */
 export function evaluateTrigger(
   trigger: Trigger,
@@ -108,6 +120,17 @@ export function evaluateTrigger(
   const entries = rules
     .filter((rule) => applies(rule, scope, member))
     .sort(byPriority)
-    .flatMap((rule) => earnings(rule, trigger, member, award));
-  return summarize(entries.filter((entry) => entry.points > 0));
+    .flatMap((rule) => earnings(rule, trigger, member, award))
+    .filter((entry) => entry.points > 0);
+  // Open Loyalty pays the highest of the matching event, custom-event and referral rules (per
+  // beneficiary), not all of them; every matching QR-code and geolocation rule pays.
+  const paid =
+    occasion.semantics === 'openloyalty' && (trigger.kind === 'event' || trigger.kind === 'custom_event')
+      ? highestOnly(
+          entries,
+          (entry) => entry.points,
+          (entry) => `${entry.ruleType}:${entry.beneficiary}`,
+        )
+      : entries;
+  return summarize(paid);
 }

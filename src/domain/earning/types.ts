@@ -127,6 +127,11 @@ export interface RuleScope {
   priority: number;
   /** An exclusive (non-stackable) base rule that earns is the only base rule that earns on the ticket. */
   stackable: boolean;
+  /**
+   * When this rule runs on a ticket (earns, or for a multiplier matches a line), the rules after it
+   * in order do not run (Open Loyalty's "last executed rule").
+   */
+  stopsEvaluation: boolean;
   limit: RuleLimit | null;
   /** The point type the rule credits; null = the organization's default. */
   pointTypeId: string | null;
@@ -151,8 +156,18 @@ export interface Evaluation {
   total: Hundredths;
 }
 
+/**
+ * How rules combine: `regulars` (README "How rules combine") or `openloyalty`, Open Loyalty's
+ * evaluator (openloyalty.ts): rules in OL's order, points kept per SKU, multipliers compounding
+ * (below 1 too), the highest event rule only, product points per line, rounding as OL rounds.
+ */
+export const EARNING_SEMANTICS = ['regulars', 'openloyalty'] as const;
+export type EarningSemantics = (typeof EARNING_SEMANTICS)[number];
+
 /** Where and how a program earns: its rounding of awards, and the zone of its schedules. */
 export interface EvaluationSettings extends AwardRounding {
   /** IANA zone of the location (or organization) for weekday and hour windows. */
   timeZone: string;
+  /** How rules combine (default `regulars`). */
+  semantics?: EarningSemantics;
 }

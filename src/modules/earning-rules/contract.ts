@@ -15,9 +15,10 @@ const OptionalPoints = (description: string) =>
     Type.Number({ minimum: 0, description: `${description} (at most 2 decimals)`, examples: [0] }),
   );
 const Multiplier = Type.Number({
-  minimum: 1,
+  minimum: 0,
   maximum: 100,
-  description: 'Multiplier, e.g. 2 or 1.5',
+  description:
+    'Multiplier, e.g. 2 or 1.5; below 1 (0.5 halves, 0 cancels) only with the earningSemantics setting `openloyalty`',
   examples: [2],
 });
 const MinorUnits = (description: string) =>
@@ -187,6 +188,10 @@ export const scopeFields = {
   }),
   priority: Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Lower runs first (default 100)' }),
   stackable: Type.Boolean({ description: 'false = exclusive: when it earns, no other base rule does' }),
+  stopsEvaluation: Type.Boolean({
+    description:
+      "true = the last rule: when it runs on a ticket (a base rule that earns, a multiplier that matches a line; under `openloyalty` semantics a spend rule not skipped by its minimum order, any multiplier or product rule), the rules after it in order do not (Open Loyalty's `lastExecutedRule`; default false)",
+  }),
   limit: Type.Union(
     [
       Type.Object(
@@ -239,6 +244,9 @@ export function configFromApi(
 ): RuleConfig['config'] {
   const points = (name: string, value: unknown, optional = false) =>
     optional && (value === undefined || value === 0) ? 0 : parsePoints(value, `${path}.${name}`);
+  // A multiplier of 0 cancels points (Open Loyalty's semantics; see checkMultipliers).
+  const multiplier = (value: unknown, at: string) =>
+    value === 0 || value === '0' ? 0 : parsePoints(value, at);
   const list = <T>(value: unknown) => (Array.isArray(value) ? (value as T[]) : []);
   switch (type) {
     case 'spend':
@@ -261,7 +269,7 @@ export function configFromApi(
       return {
         skus: list(config.skus),
         labels: list(config.labels),
-        multiplier: points('multiplier', config.multiplier),
+        multiplier: multiplier(config.multiplier, `${path}.multiplier`),
       };
     case 'multiply_by_label':
       return {
@@ -269,7 +277,7 @@ export function configFromApi(
           (m, index) => ({
             key: m.key,
             value: m.value,
-            multiplier: parsePoints(m.multiplier, `${path}.multipliers.${index}.multiplier`),
+            multiplier: multiplier(m.multiplier, `${path}.multipliers.${index}.multiplier`),
           }),
         ),
       };

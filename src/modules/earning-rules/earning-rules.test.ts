@@ -329,3 +329,109 @@ describe('earning rules', () => {
     ).toBe(true);
   });
 });
+
+describe('Open Loyalty earning semantics (the earningSemantics setting)', () => {
+  const labelled = (key: string) => ({ key, value: 'yes' });
+  const rules = [
+    { name: 'A point per euro', type: 'spend', config: { pointsPerUnit: 1 } },
+    {
+      name: 'Outlet earns nothing',
+      type: 'multiply_by_label',
+      config: { multipliers: [{ ...labelled('outlet'), multiplier: 0 }] },
+    },
+    { name: 'Double burgers', type: 'multiply_by_product', config: { skus: ['BURGER'], multiplier: 2 } },
+    {
+      name: 'Triple promos',
+      type: 'multiply_by_label',
+      config: { multipliers: [{ ...labelled('promo'), multiplier: 3 }] },
+      stopsEvaluation: true,
+    },
+    { name: 'Fries bonus', type: 'product_purchase', config: { skus: ['FRIES'], points: 5 } },
+  ];
+
+  it('refuses a multiplier below 1 unless the program uses them, naming the field', async () => {
+    const org = await ctx.createOrganization();
+    const refused = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      headers: org.headers,
+      payload: rules[1],
+    });
+    expectStatus(refused, 422);
+    expect(JSON.stringify(refused.json())).toContain('config.multipliers.0.multiplier');
+    const olOrg = await ctx.createOrganization({ settings: { earningSemantics: 'openloyalty' } });
+    const accepted = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      headers: olOrg.headers,
+      payload: rules[1],
+    });
+    expectStatus(accepted, 201);
+    expect(accepted.json()).toMatchObject({
+      stopsEvaluation: false,
+      config: { multipliers: [{ multiplier: 0 }] },
+    });
+    // Back to Regulars' semantics by PATCH: such a rule can no longer be written.
+    expectStatus(
+      await ctx.app.inject({
+        method: 'PATCH',
+        url: '/v1/organization',
+        headers: olOrg.headers,
+        payload: { settings: { earningSemantics: 'regulars' } },
+      }),
+      200,
+    );
+    const patched = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/earning-rules/${accepted.json().id}`,
+      headers: olOrg.headers,
+      payload: { config: { multipliers: [{ ...labelled('outlet'), multiplier: 0.5 }] } },
+    });
+    expectStatus(patched, 422);
+  });
+
+  it('earns a ticket as Open Loyalty does: multipliers compound, 0 cancels, the last rule stops the product bonus', async () => {
+    const org = await ctx.createOrganization({ settings: { earningSemantics: 'openloyalty' } });
+    for (const rule of rules) {
+      expectStatus(
+        await ctx.app.inject({
+          method: 'POST',
+          url: '/v1/earning-rules',
+          headers: org.headers,
+          payload: rule,
+        }),
+        201,
+      );
+    }
+    const member = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: org.headers,
+      payload: { firstName: 'Ana', email: 'ana@example.com' },
+    });
+    const sale = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/transactions',
+      headers: org.headers,
+      payload: {
+        documentNumber: 'OL-1',
+        totals: { total: 4000 },
+        lines: [
+          { sku: 'BURGER', name: 'Burger', total: 1000, labels: [labelled('promo')] },
+          { sku: 'SHIRT', name: 'Shirt', total: 2000, labels: [labelled('outlet')] },
+          { sku: 'FRIES', name: 'Fries', total: 1000 },
+        ],
+        customer: { customerId: member.json().id },
+      },
+    });
+    expectStatus(sale, 201);
+    // Burger 10 × 2 × 3 = 60, shirt 20 × 0 = 0, fries 10; the promo rule is the last: no fries bonus.
+    expect(sale.json().pointsEarned).toBe(70);
+    const balance = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/customers/${member.json().id}/points`,
+      headers: org.headers,
+    });
+    expect(JSON.stringify(balance.json())).toContain('70');
+  });
+});

@@ -46,6 +46,7 @@ function presentRule(row: EarningRuleRow) {
     segmentIds: row.segmentIds,
     priority: row.priority,
     stackable: row.stackable,
+    stopsEvaluation: row.stopsEvaluation,
     limit: row.limit,
     pointTypeId: row.pointTypeId,
     createdAt: row.createdAt.toISOString(),
@@ -65,7 +66,7 @@ export function earningRuleRoutes(app: App, rules: EarningRulesService) {
         tags,
         summary: 'Create an earning rule',
         description:
-          'Base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn in priority order; an exclusive rule that earns drops the others; multipliers then add (multiplier − 1) × what base rules earned on matching lines; the tier multiplier applies last. Each breakdown entry is rounded once to the program precision (`pointsPrecision`) with its rounding (`pointsRounding`).',
+          "Base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn in priority order; an exclusive rule that earns drops the others; multipliers then add (multiplier − 1) × what base rules earned on matching lines; the tier multiplier applies last. Each breakdown entry is rounded once to the program precision (`pointsPrecision`) with its rounding (`pointsRounding`). A `stopsEvaluation` rule that runs is the last. The program setting `earningSemantics: openloyalty` combines rules as Open Loyalty does instead (README, Open Loyalty's semantics).",
         body: CreateRuleBody,
         response: { 201: RuleRef, ...errorResponses(401, 422) },
       },

@@ -35,6 +35,8 @@ export const earningRules = pgTable(
     segmentIds: idList('segment_ids'),
     priority: integer('priority').notNull().default(100),
     stackable: boolean('stackable').notNull().default(true),
+    /** When the rule runs on a ticket, the rules after it do not (Open Loyalty's "last executed rule"). */
+    stopsEvaluation: boolean('stops_evaluation').notNull().default(false),
     limit: jsonb('limit').$type<RuleLimit | null>(),
     /** null = the organization's default point type. */
     pointTypeId: uuid('point_type_id'),

@@ -18,6 +18,7 @@ import type {
 import { notFound, validationFailed } from '../../errors.ts';
 import { changesBetween } from '../audit/service.ts';
 import { emit } from '../events/service.ts';
+import { effectiveSettings, type ProgramSettings } from '../organizations/settings.ts';
 import type { PointTypesService } from '../point-types/service.ts';
 import { type ApiConfig, configFromApi, configToApi } from './contract.ts';
 import { earningRules, ruleAwards } from './schema.ts';
@@ -39,6 +40,7 @@ export interface RuleScopeInput {
   segmentIds?: string[] | undefined;
   priority?: number | undefined;
   stackable?: boolean | undefined;
+  stopsEvaluation?: boolean | undefined;
   limit?: RuleLimit | null | undefined;
   pointTypeId?: string | null | undefined;
 }
@@ -75,6 +77,7 @@ export function toEngineRule(row: EarningRuleRow): EarningRule {
     segmentIds: row.segmentIds,
     priority: row.priority,
     stackable: row.stackable,
+    stopsEvaluation: row.stopsEvaluation,
     limit: row.limit,
     pointTypeId: row.pointTypeId,
     type: row.type,
@@ -163,8 +166,10 @@ function awardsWrite(
     if (entry.beneficiary !== 'member' || entry.ruleType === 'tier_multiplier') continue;
     perRule.set(entry.ruleId, (perRule.get(entry.ruleId) ?? 0) + entry.points);
   }
-  if (perRule.size === 0) return null;
-  const rows = [...perRule].map(
+  // A rule whose entries add up to nothing or less (an Open Loyalty multiplier below 1) did not earn.
+  const earned = [...perRule].filter(([, points]) => points > 0);
+  if (earned.length === 0) return null;
+  const rows = earned.map(
     ([ruleId, points]) =>
       sql`(${organizationId}, ${newId()}, ${ruleId}, ${customerId}, ${source.type}, ${source.id}, ${points}, ${at})`,
   );
@@ -178,6 +183,21 @@ export interface EarningRulesDependencies {
   locations: { ownIds: OwnIds; ownBrandIds: OwnIds };
   tiers: { ownIds: OwnIds };
   segments: { ownIds: OwnIds };
+  organizations: { get(organizationId: string): Promise<{ settings: ProgramSettings }> };
+}
+
+/**
+ * The path of a multiplier below 1 in an engine config, if any: it only means something under
+ * Open Loyalty's semantics (Regulars' multipliers add (multiplier − 1) × the points, never less).
+ */
+function reducingMultiplier(config: RuleConfig): string | null {
+  if (config.type === 'multiply_by_product' && config.config.multiplier < 100)
+    return 'body.config.multiplier';
+  if (config.type === 'multiply_by_label') {
+    const index = config.config.multipliers.findIndex((m) => m.multiplier < 100);
+    if (index >= 0) return `body.config.multipliers.${index}.multiplier`;
+  }
+  return null;
 }
 
 export function createEarningRulesService(db: Db, configCache: ConfigCache, deps: EarningRulesDependencies) {
@@ -188,6 +208,17 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
    * ticket, and a stranger's location, tier or segment would leak into this program. Checked
    * before anything is written, so a refused rule leaves nothing behind.
    */
+  async function checkMultipliers(organizationId: string, config: RuleConfig) {
+    const path = reducingMultiplier(config);
+    if (path === null) return;
+    const organization = await deps.organizations.get(organizationId);
+    if (effectiveSettings(organization.settings).earningSemantics !== 'openloyalty')
+      throw validationFailed(
+        path,
+        'must be at least 1 (below 1 only with the earningSemantics setting `openloyalty`)',
+      );
+  }
+
   async function checkReferences(organizationId: string, input: RuleScopeInput) {
     if (input.pointTypeId) await pointTypes.resolve(organizationId, input.pointTypeId);
     const restrictions = [
@@ -284,6 +315,7 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
       const values = { ...scopeValues(scope), type, config: configFromApi(type, config) };
       checkWindow({ startsAt: values.startsAt ?? null, endsAt: values.endsAt ?? null });
       await checkReferences(organizationId, input);
+      await checkMultipliers(organizationId, { type, config: values.config } as RuleConfig);
       // A visit is a stamp: once per day per member unless the rule says otherwise.
       if (type === 'visit' && values.limit === undefined) values.limit = { count: 1, period: 'day' };
       return transaction(db, async (tx) => {
@@ -306,6 +338,10 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
       const { config, ...scope } = input;
       const values: Partial<typeof earningRules.$inferInsert> = scopeValues(scope);
       await checkReferences(organizationId, input);
+      if (config !== undefined) {
+        const { type } = await get(organizationId, id);
+        await checkMultipliers(organizationId, { type, config: configFromApi(type, config) } as RuleConfig);
+      }
       return change(
         organizationId,
         id,

@@ -95,6 +95,7 @@ export function createTriggerService(db: Db, deps: TriggerDependencies) {
     const evaluation = evaluateTrigger(input.trigger, member, rules, {
       rounding: settings.pointsRounding,
       precision: settings.pointsPrecision,
+      semantics: settings.earningSemantics,
       at: now,
       timeZone: organization.timeZone,
       locationId: input.locationId ?? null,

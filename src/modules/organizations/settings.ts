@@ -1,4 +1,5 @@
 import { type Static, Type } from 'typebox';
+import { EARNING_SEMANTICS } from '../../domain/earning/types.ts';
 import { LANGUAGES, type Language, languageForCountry, messageLanguage } from '../../domain/languages.ts';
 import { POINTS_PRECISIONS, POINTS_ROUNDINGS } from '../../domain/points.ts';
 import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
@@ -29,6 +30,13 @@ export const ProgramSettingsSchema = Type.Object(
         description:
           'The smallest amount a rule awards: `whole` points or `hundredths`. Every award (spend, products, visits, events, referrals, QR codes, check-ins, multipliers, the tier multiplier, simulations) is rounded once to it with `pointsRounding`: at 1 point per euro, 45.50 EUR earns 45 whole points rounding down, 46 half up, 45.5 in hundredths. Partial returns take back points rounded down to it; manual additions and spends are not rounded (default hundredths)',
         examples: ['whole'],
+      }),
+    ),
+    earningSemantics: Type.Optional(
+      Type.Enum(EARNING_SEMANTICS, {
+        description:
+          "How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)",
+        examples: ['openloyalty'],
       }),
     ),
     loyaltyCardNumberLength: Type.Optional(
@@ -127,6 +135,7 @@ export const DEFAULT_SETTINGS: Required<Omit<ProgramSettings, DerivedSettings>> 
   pointsRounding: 'down',
   // Hundredths, as programs earned before the setting existed; restaurants mostly want `whole`.
   pointsPrecision: 'hundredths',
+  earningSemantics: 'regulars',
   loyaltyCardNumberLength: 10,
   inactiveCustomersEarn: false,
   tierBasis: 'total_spent',

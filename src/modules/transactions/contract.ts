@@ -7,7 +7,7 @@ import { Timestamp, Uuid } from '../../http/schemas.ts';
 const Minor = (description: string) =>
   Type.Integer({ minimum: 0, description: `${description}, in minor units`, examples: [1250] });
 const Text = (description: string, maxLength = 200) => Type.String({ maxLength, description });
-const LabelSchema = Type.Object(
+export const LabelSchema = Type.Object(
   { key: Text('Label key', 100), value: Text('Label value') },
   { additionalProperties: false },
 );
@@ -161,3 +161,16 @@ export const BreakdownEntrySchema = Type.Object({
   points: Type.Number({ description: 'Points, two decimals', examples: [6.9] }),
   beneficiary: Type.Union([Type.Literal('member'), Type.Literal('referrer')]),
 });
+
+const LabelList = (description: string) =>
+  Type.Optional(Type.Array(LabelSchema, { maxItems: 50, description }));
+
+/** A change of a ticket's own labels (its lines' labels are what it arrived with). */
+export const LabelsChangeBody = Type.Object(
+  {
+    set: LabelList('Replace the labels with these (applied first)'),
+    add: LabelList('Append these, unless an equal label is there'),
+    remove: LabelList('Remove every label equal to one of these (applied last)'),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);

@@ -6,7 +6,7 @@ import { requireAccessToLocated } from '../../http/location-access.ts';
 import { Page, PageQuery, pageRequest, toPage } from '../../http/pagination.ts';
 import { errorResponses, IdParams, Timestamp, Uuid } from '../../http/schemas.ts';
 import type { App } from '../../http/types.ts';
-import { BreakdownEntrySchema, TransactionInputSchema } from './contract.ts';
+import { BreakdownEntrySchema, LabelsChangeBody, TransactionInputSchema } from './contract.ts';
 import type { TransactionRow, TransactionsService } from './service.ts';
 
 const Points = (description: string) =>
@@ -159,6 +159,37 @@ export function transactionRoutes(app: App, transactions: TransactionsService) {
         pointsEarned: toPoints(result.total),
         breakdown: presentBreakdown(result.entries),
       };
+    },
+  );
+
+  app.patch(
+    '/v1/transactions/:id/labels',
+    {
+      config: { scope: 'till' },
+      schema: {
+        tags,
+        summary: "Change a ticket's own labels after the fact (what it earned is not re-evaluated)",
+        description:
+          'Replaces (`set`), appends (`add`) or removes (`remove`) the labels of the ticket itself, in that order, and emits `transaction.labels_changed`. Earning rules read line labels, and what a ticket earned was settled when it completed with its member, so points do not change (as in Open Loyalty).',
+        params: IdParams,
+        body: LabelsChangeBody,
+        response: { 200: Type.Ref('Transaction'), ...errorResponses(401, 404, 422) },
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request);
+      await requireAccessToLocated(
+        tenant,
+        () => transactions.get(tenant.organizationId, request.params.id),
+        'params.id',
+      );
+      const row = await transactions.changeLabels(
+        tenant.organizationId,
+        request.params.id,
+        request.body,
+        tenant.actor,
+      );
+      return presentTransaction(row);
     },
   );
 

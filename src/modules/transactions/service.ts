@@ -26,6 +26,9 @@ import { customerStats, transactions } from './schema.ts';
 import { contentHash, toContent, toTicket } from './ticket.ts';
 
 export type TransactionRow = typeof transactions.$inferSelect;
+type Label = { key: string; value: string };
+/** As many labels as a ticket may arrive with (contract.ts). */
+const MAX_LABELS = 50;
 type Customer = Awaited<ReturnType<CustomersService['get']>>;
 
 export interface TransactionsDependencies {
@@ -237,6 +240,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       timeZone: context.timeZone,
       rounding: settings.pointsRounding,
       precision: settings.pointsPrecision,
+      semantics: settings.earningSemantics,
     });
   }
 
@@ -791,6 +795,53 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
           payload: { transactionId: id, customerId: customer.id, pointsEarned: assigned!.pointsEarned },
         });
         return assigned!;
+      });
+    },
+
+    /**
+     * Changes a ticket's own labels after the fact (Open Loyalty lets a back office or the member
+     * relabel a transaction): `set` replaces them, then `add` appends those not there yet and
+     * `remove` drops every equal pair. Points are not re-evaluated: earning rules read line labels,
+     * not the ticket's, and what a ticket earned was settled when it completed with its member, as
+     * in Open Loyalty. The content hash stays the one received, so a retry of the original ticket
+     * still answers it. Emits `transaction.labels_changed`.
+     */
+    async changeLabels(
+      organizationId: string,
+      id: string,
+      change: { set?: Label[] | undefined; add?: Label[] | undefined; remove?: Label[] | undefined },
+      actor: Actor = SYSTEM,
+    ): Promise<TransactionRow> {
+      return transaction(db, async (tx) => {
+        const [row] = await tx
+          .select()
+          .from(transactions)
+          .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
+          .for('update');
+        if (!row) throw notFound('transaction');
+        const before = row.content.labels ?? [];
+        const same = (a: Label, b: Label) => a.key === b.key && a.value === b.value;
+        let after = change.set ? [...change.set] : [...before];
+        for (const label of change.add ?? []) if (!after.some((l) => same(l, label))) after.push(label);
+        after = after.filter((label) => !(change.remove ?? []).some((l) => same(l, label)));
+        if (after.length > MAX_LABELS)
+          throw validationFailed('body.labels', `a transaction has at most ${MAX_LABELS} labels`);
+        const unchanged =
+          after.length === before.length && after.every((label, i) => same(label, before[i]!));
+        if (unchanged) return row;
+        const [updated] = await tx
+          .update(transactions)
+          .set({ content: { ...row.content, labels: after }, updatedAt: new Date() })
+          .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
+          .returning();
+        await emit(tx, {
+          organizationId,
+          type: 'transaction.labels_changed',
+          subject: { type: 'transaction', id },
+          payload: { transactionId: id, customerId: row.customerId, labels: after, changedBy: actor.type },
+          changes: { labels: { before, after } },
+        });
+        return updated!;
       });
     },
 

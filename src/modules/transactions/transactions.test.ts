@@ -525,3 +525,75 @@ describe('concurrency', () => {
     await expectLedgerConsistent(org);
   });
 });
+
+describe('PATCH /v1/transactions/{id}/labels', () => {
+  it('replaces, appends and removes a ticket’s labels, emits an event, and leaves its points and retries alone', async () => {
+    const org = await ctx.createOrganization();
+    await rule(org, { name: 'per euro', type: 'spend', config: { pointsPerUnit: 1 } });
+    const ana = await member(org);
+    const ticket = ticketOf('L-1', 1000, {
+      customer: { customerId: ana.id },
+      labels: [{ key: 'scan_id', value: '1' }],
+    });
+    const sent = await send(org, ticket);
+    expectStatus(sent, 201);
+    const id = sent.json().transaction.id as string;
+    const patch = (payload: object) =>
+      ctx.app.inject({
+        method: 'PATCH',
+        url: `/v1/transactions/${id}/labels`,
+        headers: org.headers,
+        payload,
+      });
+
+    const added = await patch({
+      add: [
+        { key: 'scan_id', value: '1' },
+        { key: 'campaign', value: 'xmas' },
+      ],
+    });
+    expectStatus(added, 200);
+    expect(added.json().labels).toEqual([
+      { key: 'scan_id', value: '1' },
+      { key: 'campaign', value: 'xmas' },
+    ]);
+    const replaced = await patch({
+      set: [
+        { key: 'a', value: '1' },
+        { key: 'b', value: '2' },
+      ],
+      remove: [{ key: 'a', value: '1' }],
+    });
+    expect(replaced.json().labels).toEqual([{ key: 'b', value: '2' }]);
+    // What it earned is not re-evaluated, and a retry of the original ticket still answers it.
+    expect(replaced.json().pointsEarned).toBe(10);
+    expect(await activePoints(org, ana.id)).toBe(10);
+    const retry = await send(org, ticket);
+    expectStatus(retry, 200);
+    expect(retry.json().transaction).toMatchObject({ id, labels: [{ key: 'b', value: '2' }] });
+
+    const events = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/events?type=transaction.labels_changed&subjectId=${id}`,
+      headers: org.headers,
+    });
+    const labelsOf = (event: { payload: { labels: unknown } }) => event.payload.labels;
+    expect(events.json().data.map(labelsOf)).toEqual([
+      [
+        { key: 'scan_id', value: '1' },
+        { key: 'campaign', value: 'xmas' },
+      ],
+      [{ key: 'b', value: '2' }],
+    ]);
+
+    expectStatus(await patch({}), 422);
+    const other = await ctx.createOrganization();
+    const foreign = await ctx.app.inject({
+      method: 'PATCH',
+      url: `/v1/transactions/${id}/labels`,
+      headers: other.headers,
+      payload: { add: [{ key: 'x', value: 'y' }] },
+    });
+    expectStatus(foreign, 404);
+  });
+});

@@ -234,6 +234,12 @@ export interface paths {
                              * @enum {unknown}
                              */
                             pointsPrecision?: "hundredths" | "whole";
+                            /**
+                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                             * @example openloyalty
+                             * @enum {unknown}
+                             */
+                            earningSemantics?: "regulars" | "openloyalty";
                             /** @description Length of generated loyalty card numbers (default 10) */
                             loyaltyCardNumberLength?: number;
                             /** @description Whether inactive and blocked customers still earn and receive points; they never spend (default false) */
@@ -484,6 +490,12 @@ export interface paths {
                              * @enum {unknown}
                              */
                             pointsPrecision?: "hundredths" | "whole";
+                            /**
+                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                             * @example openloyalty
+                             * @enum {unknown}
+                             */
+                            earningSemantics?: "regulars" | "openloyalty";
                             /** @description Length of generated loyalty card numbers (default 10) */
                             loyaltyCardNumberLength?: number;
                             /** @description Whether inactive and blocked customers still earn and receive points; they never spend (default false) */
@@ -3293,7 +3305,7 @@ export interface paths {
         put?: never;
         /**
          * Create an earning rule
-         * @description Base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn in priority order; an exclusive rule that earns drops the others; multipliers then add (multiplier − 1) × what base rules earned on matching lines; the tier multiplier applies last. Each breakdown entry is rounded once to the program precision (`pointsPrecision`) with its rounding (`pointsRounding`).
+         * @description Base rules (spend, product_purchase, visit, first-purchase event, purchase referral) earn in priority order; an exclusive rule that earns drops the others; multipliers then add (multiplier − 1) × what base rules earned on matching lines; the tier multiplier applies last. Each breakdown entry is rounded once to the program precision (`pointsPrecision`) with its rounding (`pointsRounding`). A `stopsEvaluation` rule that runs is the last. The program setting `earningSemantics: openloyalty` combines rules as Open Loyalty does instead (README, Open Loyalty's semantics).
          *
          *     Needs the `admin` scope (an API key's, or a staff role's).
          */
@@ -3350,6 +3362,8 @@ export interface paths {
                         priority?: number;
                         /** @description false = exclusive: when it earns, no other base rule does */
                         stackable?: boolean;
+                        /** @description true = the last rule: when it runs on a ticket (a base rule that earns, a multiplier that matches a line; under `openloyalty` semantics a spend rule not skipped by its minimum order, any multiplier or product rule), the rules after it in order do not (Open Loyalty's `lastExecutedRule`; default false) */
+                        stopsEvaluation?: boolean;
                         /** @description Per-member limit; null = unlimited */
                         limit?: {
                             /** @description How many times per member */
@@ -3560,6 +3574,8 @@ export interface paths {
                         priority?: number;
                         /** @description false = exclusive: when it earns, no other base rule does */
                         stackable?: boolean;
+                        /** @description true = the last rule: when it runs on a ticket (a base rule that earns, a multiplier that matches a line; under `openloyalty` semantics a spend rule not skipped by its minimum order, any multiplier or product rule), the rules after it in order do not (Open Loyalty's `lastExecutedRule`; default false) */
+                        stopsEvaluation?: boolean;
                         /** @description Per-member limit; null = unlimited */
                         limit?: {
                             /** @description How many times per member */
@@ -6257,6 +6273,106 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/v1/transactions/{id}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change a ticket's own labels after the fact (what it earned is not re-evaluated)
+         * @description Replaces (`set`), appends (`add`) or removes (`remove`) the labels of the ticket itself, in that order, and emits `transaction.labels_changed`. Earning rules read line labels, and what a ticket earned was settled when it completed with its member, so points do not change (as in Open Loyalty).
+         *
+         *     Needs the `till` scope (an API key's, or a staff role's).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description Id of the resource
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Replace the labels with these (applied first) */
+                        set?: {
+                            /** @description Label key */
+                            key: string;
+                            /** @description Label value */
+                            value: string;
+                        }[];
+                        /** @description Append these, unless an equal label is there */
+                        add?: {
+                            /** @description Label key */
+                            key: string;
+                            /** @description Label value */
+                            value: string;
+                        }[];
+                        /** @description Remove every label equal to one of these (applied last) */
+                        remove?: {
+                            /** @description Label key */
+                            key: string;
+                            /** @description Label value */
+                            value: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-12"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/transactions/{id}/assign": {
@@ -10712,6 +10828,178 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/admin/transaction/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: replace a transaction's labels
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        transaction_labels?: {
+                            transactionId?: string;
+                            labels?: {
+                                key?: string;
+                                value?: string;
+                            }[];
+                            label?: {
+                                key?: string;
+                                value?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * OL: append labels to a transaction, by document number
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        append?: {
+                            transactionDocumentNumber?: string;
+                            labels?: {
+                                key?: string;
+                                value?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/transaction/{transactionId}/label": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * OL: add labels to a transaction
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    transactionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        labels?: {
+                            key?: string;
+                            value?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        post?: never;
+        /**
+         * OL: remove labels from a transaction
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    transactionId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        labels?: {
+                            key?: string;
+                            value?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -18265,6 +18553,12 @@ export interface components {
                  * @enum {unknown}
                  */
                 pointsPrecision?: "hundredths" | "whole";
+                /**
+                 * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                 * @example openloyalty
+                 * @enum {unknown}
+                 */
+                earningSemantics?: "regulars" | "openloyalty";
                 /** @description Length of generated loyalty card numbers (default 10) */
                 loyaltyCardNumberLength?: number;
                 /** @description Whether inactive and blocked customers still earn and receive points; they never spend (default false) */
@@ -18668,6 +18962,8 @@ export interface components {
             priority: number;
             /** @description false = exclusive: when it earns, no other base rule does */
             stackable: boolean;
+            /** @description true = the last rule: when it runs on a ticket (a base rule that earns, a multiplier that matches a line; under `openloyalty` semantics a spend rule not skipped by its minimum order, any multiplier or product rule), the rules after it in order do not (Open Loyalty's `lastExecutedRule`; default false) */
+            stopsEvaluation: boolean;
             /** @description Per-member limit; null = unlimited */
             limit: {
                 /** @description How many times per member */

@@ -1,0 +1,1 @@
+ALTER TABLE "earning_rules" ADD COLUMN "stops_evaluation" boolean DEFAULT false NOT NULL;
