@@ -526,6 +526,13 @@ describe('the earning rules report', () => {
     expect(t.net).toBeCloseTo(t.issued - t.spent - t.expired - t.cancelled + t.adjusted, 2);
     const [balance] = (await api.ok<Json>('GET', `/v1/customers/${ana.id}/points`)).balances;
     expect(points.series[0].outstanding).toBe(balance.active + balance.pending + balance.blocked);
+    // The liability rollup follows the cancelled points of the return too.
+    expect(points.liability.byPointType[0]).toMatchObject({
+      active: balance.active,
+      pending: balance.pending,
+      blocked: balance.blocked,
+      outstanding: balance.active + balance.pending + balance.blocked,
+    });
   });
 });
 

@@ -2,15 +2,21 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Db, rawRows } from '../../db/connection.ts';
 import { customers } from '../customers/schema.ts';
 import { earningRules } from '../earning-rules/schema.ts';
-import { pointBalances, pointLots } from '../ledger/schema.ts';
+import { pointLots } from '../ledger/schema.ts';
 import { locations } from '../locations/schema.ts';
 import { pointTypes } from '../point-types/schema.ts';
 import { rewards } from '../rewards/schema.ts';
 import { segmentMembers, segments } from '../segments/schema.ts';
 import { customerTiers, tiers } from '../tiers/schema.ts';
 import { customerStats } from '../transactions/schema.ts';
-import { type Bucket, bucketsOf, type Granularity } from './periods.ts';
-import { analyticsDayBreakdowns, analyticsDays, analyticsMemberDays, LOCATION_ALL } from './schema.ts';
+import { type Bucket, bucketStart, bucketsOf, type Granularity } from './periods.ts';
+import {
+  analyticsDayBreakdowns,
+  analyticsDays,
+  analyticsLiability,
+  analyticsMemberDays,
+  LOCATION_ALL,
+} from './schema.ts';
 
 /**
  * The queries behind the reports: sums over the daily rollups, never over history. Figures come
@@ -98,31 +104,39 @@ export interface MemberActivity {
  * Under a tier or segment filter, the same rows of those members only, with their tickets and revenue.
  */
 export async function memberActivity(db: Db, scope: ReportScope): Promise<MemberActivity> {
-  const period = sql`date_trunc(${scope.granularity}, m.day::timestamp)::date`;
+  // Each day's bucket start (clipped to the range) comes from a series of the range's days, joined:
+  // per member row only two date comparisons remain.
+  const clippedStart = sql`greatest(date_trunc(${scope.granularity}, d)::date, ${scope.from}::date)`;
   const firstOf = (start: SQL) => sql`(m.previous_day is null or m.previous_day < ${start})`;
   const sales = hasMemberFilter(scope)
     ? sql`sum(m.tickets)::text as tickets, sum(m.revenue)::text as revenue`
     : sql`0 as tickets, 0 as revenue`;
   const rows = await rawRows<Row>(
     db,
-    sql`select to_char(${period}, 'YYYY-MM-DD') as period,
-        count(*) filter (where ${firstOf(sql`greatest(${period}, ${scope.from}::date)`)})::text as active,
+    sql`select m.day::text as day, count(*) filter (where ${firstOf(sql`b.start`)})::text as active,
         count(*) filter (where ${firstOf(sql`${scope.from}::date`)})::text as first, ${sales}
       from ${analyticsMemberDays} m
+      join (
+        select d::date as day, ${clippedStart} as start
+        from generate_series(${scope.from}::date, ${scope.to}::date, interval '1 day') d
+      ) b on b.day = m.day
       where m.organization_id = ${scope.organizationId} and m.location_key = ${scope.locationKey}
         and m.day >= ${scope.from}::date and m.day <= ${scope.to}::date
         and ${memberFilter(scope, sql`m.customer_id`)}
-      group by 1`,
+      group by m.day`,
   );
-  return {
-    byPeriod: new Map(
-      rows.map((row) => [
-        row.period ?? '',
-        { active: num(row.active), tickets: num(row.tickets), revenue: num(row.revenue) },
-      ]),
-    ),
-    active: rows.reduce((sum, row) => sum + num(row.first), 0),
-  };
+  const byPeriod: MemberActivity['byPeriod'] = new Map();
+  let active = 0;
+  for (const row of rows) {
+    const period = bucketStart(row.day ?? '', scope.granularity);
+    const figures = byPeriod.get(period) ?? { active: 0, tickets: 0, revenue: 0 };
+    figures.active += num(row.active);
+    figures.tickets += num(row.tickets);
+    figures.revenue += num(row.revenue);
+    byPeriod.set(period, figures);
+    active += num(row.first);
+  }
+  return { byPeriod, active };
 }
 
 /** New members per bucket among those now in the scope's tier and segment (members carry no location). */
@@ -206,17 +220,17 @@ export async function memberState(db: Db, scope: ReportScope, lapsedDays: number
   };
 }
 
-/** What members hold now, per point type: the liability. */
+/** What members hold, per point type: the liability, as the upkeep last summed it. */
 export async function liability(db: Db, organizationId: string) {
   const rows = await rawRows<Row>(
     db,
     sql`select p.id::text as point_type_id, p.code, p.name, p.value_per_thousand_points::text as value,
-        coalesce(sum(b.active), 0)::text as active, coalesce(sum(b.pending), 0)::text as pending,
-        coalesce(sum(b.blocked), 0)::text as blocked
+        coalesce(h.active, 0)::text as active, coalesce(h.pending, 0)::text as pending,
+        coalesce(h.blocked, 0)::text as blocked
       from ${pointTypes} p
-      left join ${pointBalances} b on b.organization_id = p.organization_id and b.point_type_id = p.id
+      left join ${analyticsLiability} h on h.organization_id = p.organization_id and h.point_type_id = p.id
       where p.organization_id = ${organizationId}
-      group by p.id, p.code, p.name, p.value_per_thousand_points order by p.id`,
+      order by p.id`,
   );
   return rows.map((row) => ({
     pointTypeId: row.point_type_id ?? '',

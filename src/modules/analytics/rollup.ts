@@ -1,13 +1,14 @@
 import { type SQL, sql } from 'drizzle-orm';
 import { arrayParam, type Executor, rawRows } from '../../db/connection.ts';
 import { customers } from '../customers/schema.ts';
-import { ledgerEntries } from '../ledger/schema.ts';
+import { ledgerEntries, pointBalances } from '../ledger/schema.ts';
 import { locations } from '../locations/schema.ts';
 import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
 import {
   analyticsDayBreakdowns,
   analyticsDays,
+  analyticsLiability,
   analyticsMemberDays,
   LOCATION_ALL,
   LOCATION_NONE,
@@ -384,4 +385,13 @@ export async function recomputeDay(tx: Executor, scope: RollupScope, day: string
     await tx.execute(statement);
   }
   await memberDays(tx, scope, day);
+}
+
+/** The liability now: what members hold of each point type, from the balances. */
+export async function refreshLiability(tx: Executor, organizationId: string): Promise<void> {
+  await tx.execute(sql`delete from ${analyticsLiability} where organization_id = ${organizationId}`);
+  await tx.execute(sql`insert into ${analyticsLiability} (organization_id, point_type_id, active, pending, blocked)
+    select ${organizationId}::uuid, b.point_type_id, sum(b.active), sum(b.pending), sum(b.blocked)
+    from ${pointBalances} b where b.organization_id = ${organizationId}
+    group by b.point_type_id`);
 }

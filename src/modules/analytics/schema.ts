@@ -105,6 +105,22 @@ export const analyticsMemberDays = pgTable(
   ],
 );
 
+/**
+ * What members hold now, per point type (hundredths): the liability the points report shows,
+ * summed from the balances by the upkeep (after each batch of dirty days) instead of on each request.
+ */
+export const analyticsLiability = pgTable(
+  'analytics_liability',
+  {
+    organizationId: organizationId(),
+    pointTypeId: uuid('point_type_id').notNull(),
+    active: count('active'),
+    pending: count('pending'),
+    blocked: count('blocked'),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.pointTypeId] })],
+);
+
 /** Local days whose rollups are out of date: marked from the event outbox, recomputed by the worker. */
 export const analyticsDirtyDays = pgTable(
   'analytics_dirty_days',

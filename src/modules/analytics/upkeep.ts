@@ -8,7 +8,7 @@ import { ledgerEntries } from '../ledger/schema.ts';
 import { organizations } from '../organizations/schema.ts';
 import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
-import { type RollupScope, recomputeDay } from './rollup.ts';
+import { type RollupScope, recomputeDay, refreshLiability } from './rollup.ts';
 import { analyticsDayBreakdowns, analyticsDays, analyticsDirtyDays, analyticsMemberDays } from './schema.ts';
 
 /**
@@ -61,8 +61,8 @@ interface DirtyDay {
 }
 
 /**
- * Recomputes up to `maxDays` dirty days of one organization (the oldest first) in one
- * transaction. Answers how many days it recomputed.
+ * Recomputes up to `maxDays` dirty days of one organization (the oldest first) and its liability
+ * in one transaction. Answers how many days it recomputed.
  */
 export async function recomputeDirtyDays(db: Db, maxDays: number): Promise<number> {
   return transaction(db, async (tx) => {
@@ -82,6 +82,7 @@ export async function recomputeDirtyDays(db: Db, maxDays: number): Promise<numbe
         order by day limit ${maxDays} for update skip locked`,
     );
     for (const { day } of days) await recomputeDay(tx, scope, day);
+    await refreshLiability(tx, scope.organizationId);
     await tx.execute(sql`delete from ${analyticsDirtyDays}
       where organization_id = ${scope.organizationId}
         and day = any(${arrayParam(
