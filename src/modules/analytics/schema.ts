@@ -94,13 +94,16 @@ export const analyticsMemberDays = pgTable(
   (t) => [
     // A member's days at a location in order: the previous and next day of a day.
     primaryKey({ columns: [t.organizationId, t.customerId, t.locationKey, t.day] }),
-    // The counts of a range, read from the index alone.
+    // The counts of a range (and, under a tier or segment filter, its members' sales), read from
+    // the index alone.
     index('analytics_member_days_range_idx').on(
       t.organizationId,
       t.locationKey,
       t.day,
       t.previousDay,
       t.customerId,
+      t.tickets,
+      t.revenue,
     ),
   ],
 );

@@ -1,0 +1,2 @@
+DROP INDEX "analytics_member_days_range_idx";--> statement-breakpoint
+CREATE INDEX "analytics_member_days_range_idx" ON "analytics_member_days" USING btree ("organization_id","location_key","day","previous_day","customer_id","tickets","revenue");
