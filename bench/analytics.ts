@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../src/app.ts';
-import { openDatabase } from '../src/db/connection.ts';
+import { openDatabase, rawRows } from '../src/db/connection.ts';
 import { runMigrations } from '../src/db/migrate.ts';
 import { createServices } from '../src/services.ts';
 import {
@@ -42,8 +42,14 @@ const TICKETS = arg('tickets', 1_000_000);
 const RUNS = arg('runs', 40);
 const CPU_TICKETS = arg('cpu-tickets', 1_000);
 const MASTER = 'rgm_bench_master_key_0123456789abcdef';
-/** Keep the scratch database (to look at plans); its URL is printed. */
+/** Keep the scratch database (to look at plans, or to reuse); its URL is printed. */
 const KEEP = args.includes('--keep');
+/**
+ * `--reuse <url>`: a database a `--keep` run left (seeding takes minutes), migrated to the current
+ * schema, its rollups rebuilt if a migration asks for it (or with `--rebuild`), then measured as
+ * usual. It is kept.
+ */
+const REUSE = args.includes('--reuse') ? args[args.indexOf('--reuse') + 1] : undefined;
 /** Only the reports whose query contains this text. */
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -74,7 +80,9 @@ function cpuSince(before: ReturnType<typeof cpuNow>) {
 }
 
 async function main() {
-  const scratch = await scratchDatabase(process.env.DATABASE_URL);
+  const scratch = REUSE
+    ? { databaseUrl: REUSE, dataDir: undefined, cleanup: async () => {} }
+    : await scratchDatabase(process.env.DATABASE_URL);
   const database = await openDatabase(
     scratch.databaseUrl ? { url: scratch.databaseUrl, poolSize: 10 } : { dataDir: scratch.dataDir },
   );
@@ -84,77 +92,17 @@ async function main() {
     const app = await buildApp(services);
     await app.ready();
     const db = database.db;
-    const organization = await services.organizations.create({ name: 'Bench', timeZone: 'Europe/Madrid' });
-    const org = organization.id;
-    const locations: string[] = [];
-    for (let i = 0; i < 10; i++) locations.push((await services.locations.create(org, { name: `L${i}` })).id);
-    const pointType = await services.pointTypes.getDefault(org);
-    const rule = await services.earningRules.create(org, {
-      name: 'A point per euro',
-      type: 'spend',
-      config: { pointsPerUnit: 1 },
-    });
-    const locationArray = sql.raw(`array['${locations.join("','")}']::uuid[]`);
+    const { org, locations, seed } = REUSE ? await seeded(db) : await seedBench(services, db);
+    if (!REUSE) {
+      console.log(`seeded ${MEMBERS} members and ${TICKETS} tickets in ${round(seed.ms / 1000, 1)} s`);
+    }
 
-    // --- seed: members over two years, tickets (70 % by members), their earn entries ----------
-    const seed = await timed(async () => {
-      await db.execute(sql`create table bench_members (n int primary key, id uuid not null)`);
-      await db.execute(
-        sql`insert into bench_members select n, gen_random_uuid() from generate_series(0, ${MEMBERS - 1}) n`,
-      );
-      await db.execute(sql`
-        insert into customers (organization_id, id, first_name, source, marketing_consents, created_at, updated_at)
-        select ${org}::uuid, m.id, 'Member ' || m.n, (array['POS','web','import'])[1 + m.n % 3],
-          case when m.n % 3 = 0 then '{"email":{"granted":true,"at":"2025-01-01T00:00:00Z"}}'::jsonb else '{}'::jsonb end,
-          now() - (m.n % 730) * interval '1 day', now()
-        from bench_members m`);
-      await db.execute(sql`
-        insert into point_balances (organization_id, customer_id, point_type_id, active, earned)
-        select ${org}::uuid, m.id, ${pointType.id}::uuid, 0, 0 from bench_members m`);
-      await db.execute(sql`
-        create table bench_tickets as
-        select i, gen_random_uuid() as id,
-          now() - ((i * 7919) % 730) * interval '1 day' - ((i * 13) % 86400) * interval '1 second' as at,
-          case when i % 10 < 7 then (select id from bench_members where n = (i * 48271) % ${MEMBERS}) end as customer_id,
-          (${locationArray})[1 + i % 10] as location_id,
-          (500 + (i * 31) % 6000)::bigint as total
-        from generate_series(0::bigint, ${TICKETS - 1}) i`);
-      await db.execute(sql`
-        insert into transactions (organization_id, id, source, document_number, type, status, location_id,
-          purchased_at, currency, total, customer_id, content, content_hash, points_earned, breakdown)
-        select ${org}::uuid, t.id, 'api', 'B-' || t.i, 'sale', 'completed', t.location_id, t.at, 'EUR', t.total,
-          t.customer_id, '{}'::jsonb, 'bench', case when t.customer_id is null then 0 else t.total end,
-          case when t.customer_id is null then '[]'::jsonb else jsonb_build_array(jsonb_build_object(
-            'ruleId', ${rule.id}::text, 'ruleName', 'A point per euro', 'ruleType', 'spend', 'lineId', null,
-            'points', t.total, 'beneficiary', 'member')) end
-        from bench_tickets t`);
-      // Earn entries with time-ordered ids of their own moment, as the ledger writes them.
-      await db.execute(sql`
-        insert into ledger_entries (organization_id, id, customer_id, point_type_id, kind, points, delta,
-          actor_type, source_type, source_id, location_id, created_at)
-        select ${org}::uuid,
-          (lpad(to_hex(floor(extract(epoch from t.at) * 1000)::bigint), 12, '0') || '7'
-            || substr(md5(t.id::text), 1, 3) || '8' || substr(md5(t.id::text), 4, 15))::uuid,
-          t.customer_id, ${pointType.id}::uuid, 'earn', t.total, t.total, 'system', 'transaction', t.id::text,
-          t.location_id, t.at
-        from bench_tickets t where t.customer_id is not null`);
-      await db.execute(sql`
-        update point_balances b set active = s.points, earned = s.points
-        from (select customer_id, sum(total) as points from bench_tickets where customer_id is not null
-              group by customer_id) s
-        where b.organization_id = ${org} and b.customer_id = s.customer_id`);
-      await db.execute(sql`
-        insert into customer_stats (organization_id, customer_id, transactions_count, total_spent,
-          first_purchase_at, last_purchase_at)
-        select ${org}::uuid, customer_id, count(*), sum(total), min(at), max(at)
-        from bench_tickets where customer_id is not null group by customer_id`);
-      await db.execute(sql`drop table bench_tickets`);
-      await db.execute(sql`analyze`);
-    });
-    console.log(`seeded ${MEMBERS} members and ${TICKETS} tickets in ${round(seed.ms / 1000, 1)} s`);
-
-    const rebuild = await timed(() => services.analytics.rebuild(org));
-    console.log(`rebuilt ${rebuild.result.days} days of rollups in ${round(rebuild.ms / 1000, 1)} s`);
+    // A reused database is rebuilt when a migration left days to recompute, or when asked to.
+    const stale = (await services.analytics.lag()).dirtyDays > 0 || args.includes('--rebuild');
+    const rebuild = !REUSE || stale ? await timed(() => services.analytics.rebuild(org)) : undefined;
+    if (rebuild) {
+      console.log(`rebuilt ${rebuild.result.days} days of rollups in ${round(rebuild.ms / 1000, 1)} s`);
+    }
 
     // --- every report over the last full year -----------------------------------------------
     const key = await services.apiKeys.create(org, { name: 'bench' });
@@ -166,7 +114,9 @@ async function main() {
     const to = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Madrid' }).format(new Date());
     const from = new Date(Date.parse(`${to}T00:00:00Z`) - 364 * 86_400_000).toISOString().slice(0, 10);
     const range = `from=${from}&to=${to}`;
-    const [tier] = await Promise.all([services.tiers.create(org, { name: 'Everyone', conditionValue: 0 })]);
+    const tier = REUSE
+      ? await firstTier(db, org)
+      : await services.tiers.create(org, { name: 'Everyone', conditionValue: 0 });
     await services.tiers.recompute(org);
     // As autovacuum would after 100,000 new rows: the tier filter's plan depends on it.
     await db.execute(sql`analyze customer_tiers`);
@@ -242,8 +192,8 @@ async function main() {
       members: MEMBERS,
       tickets: TICKETS,
       database: scratch.databaseUrl ? 'postgresql' : 'embedded',
-      seedSeconds: round(seed.ms / 1000, 1),
-      rebuild: { days: rebuild.result.days, seconds: round(rebuild.ms / 1000, 1) },
+      seedSeconds: REUSE ? null : round(seed.ms / 1000, 1),
+      rebuild: rebuild ? { days: rebuild.result.days, seconds: round(rebuild.ms / 1000, 1) } : null,
       noopRoute: noop,
       reports,
       upkeep: {
@@ -265,11 +215,109 @@ async function main() {
   }
 }
 
+type Services = ReturnType<typeof createServices>;
+type BenchDb = Services['database']['db'];
+
+/** Members, tickets and their ledger entries, set-based (seeding is not what is measured). */
+async function seedBench(services: Services, db: BenchDb) {
+  const organization = await services.organizations.create({ name: 'Bench', timeZone: 'Europe/Madrid' });
+  const org = organization.id;
+  const locations: string[] = [];
+  for (let i = 0; i < 10; i++) locations.push((await services.locations.create(org, { name: `L${i}` })).id);
+  const pointType = await services.pointTypes.getDefault(org);
+  const rule = await services.earningRules.create(org, {
+    name: 'A point per euro',
+    type: 'spend',
+    config: { pointsPerUnit: 1 },
+  });
+  const locationArray = sql.raw(`array['${locations.join("','")}']::uuid[]`);
+
+  // --- seed: members over two years, tickets (70 % by members), their earn entries ----------
+  const seed = await timed(async () => {
+    await db.execute(sql`create table bench_members (n int primary key, id uuid not null)`);
+    await db.execute(
+      sql`insert into bench_members select n, gen_random_uuid() from generate_series(0, ${MEMBERS - 1}) n`,
+    );
+    await db.execute(sql`
+      insert into customers (organization_id, id, first_name, source, marketing_consents, created_at, updated_at)
+      select ${org}::uuid, m.id, 'Member ' || m.n, (array['POS','web','import'])[1 + m.n % 3],
+        case when m.n % 3 = 0 then '{"email":{"granted":true,"at":"2025-01-01T00:00:00Z"}}'::jsonb else '{}'::jsonb end,
+        now() - (m.n % 730) * interval '1 day', now()
+      from bench_members m`);
+    await db.execute(sql`
+      insert into point_balances (organization_id, customer_id, point_type_id, active, earned)
+      select ${org}::uuid, m.id, ${pointType.id}::uuid, 0, 0 from bench_members m`);
+    await db.execute(sql`
+      create table bench_tickets as
+      select i, gen_random_uuid() as id,
+        now() - ((i * 7919) % 730) * interval '1 day' - ((i * 13) % 86400) * interval '1 second' as at,
+        case when i % 10 < 7 then (select id from bench_members where n = (i * 48271) % ${MEMBERS}) end as customer_id,
+        (${locationArray})[1 + i % 10] as location_id,
+        (500 + (i * 31) % 6000)::bigint as total
+      from generate_series(0::bigint, ${TICKETS - 1}) i`);
+    await db.execute(sql`
+      insert into transactions (organization_id, id, source, document_number, type, status, location_id,
+        purchased_at, currency, total, customer_id, content, content_hash, points_earned, breakdown)
+      select ${org}::uuid, t.id, 'api', 'B-' || t.i, 'sale', 'completed', t.location_id, t.at, 'EUR', t.total,
+        t.customer_id, '{}'::jsonb, 'bench', case when t.customer_id is null then 0 else t.total end,
+        case when t.customer_id is null then '[]'::jsonb else jsonb_build_array(jsonb_build_object(
+          'ruleId', ${rule.id}::text, 'ruleName', 'A point per euro', 'ruleType', 'spend', 'lineId', null,
+          'points', t.total, 'beneficiary', 'member')) end
+      from bench_tickets t`);
+    // Earn entries with time-ordered ids of their own moment, as the ledger writes them.
+    await db.execute(sql`
+      insert into ledger_entries (organization_id, id, customer_id, point_type_id, kind, points, delta,
+        actor_type, source_type, source_id, location_id, created_at)
+      select ${org}::uuid,
+        (lpad(to_hex(floor(extract(epoch from t.at) * 1000)::bigint), 12, '0') || '7'
+          || substr(md5(t.id::text), 1, 3) || '8' || substr(md5(t.id::text), 4, 15))::uuid,
+        t.customer_id, ${pointType.id}::uuid, 'earn', t.total, t.total, 'system', 'transaction', t.id::text,
+        t.location_id, t.at
+      from bench_tickets t where t.customer_id is not null`);
+    await db.execute(sql`
+      update point_balances b set active = s.points, earned = s.points
+      from (select customer_id, sum(total) as points from bench_tickets where customer_id is not null
+            group by customer_id) s
+      where b.organization_id = ${org} and b.customer_id = s.customer_id`);
+    await db.execute(sql`
+      insert into customer_stats (organization_id, customer_id, transactions_count, total_spent,
+        first_purchase_at, last_purchase_at)
+      select ${org}::uuid, customer_id, count(*), sum(total), min(at), max(at)
+      from bench_tickets where customer_id is not null group by customer_id`);
+    await db.execute(sql`drop table bench_tickets`);
+    await db.execute(sql`analyze`);
+  });
+  return { org, locations, seed };
+}
+
+/** The organization and locations of a kept bench database. */
+async function seeded(db: BenchDb) {
+  const [organization] = await rawRows<{ id: string }>(
+    db,
+    sql`select id::text as id from organizations where name = 'Bench' order by id limit 1`,
+  );
+  if (!organization) throw new Error('--reuse: no Bench organization in that database');
+  const rows = await rawRows<{ id: string }>(
+    db,
+    sql`select id::text as id from locations where organization_id = ${organization.id} order by name`,
+  );
+  return { org: organization.id, locations: rows.map((row) => row.id), seed: { ms: 0 } };
+}
+
+async function firstTier(db: BenchDb, org: string) {
+  const [tier] = await rawRows<{ id: string }>(
+    db,
+    sql`select id::text as id from tiers where organization_id = ${org} order by id limit 1`,
+  );
+  if (!tier) throw new Error('--reuse: no tier in the bench organization');
+  return tier;
+}
+
 /**
  * CPU per event of the second queue insert: the outbox statement as it is (events + both
  * queues) against the same without the rollup queue, 2,000 single-event transactions each, twice.
  */
-async function measureQueueRow(db: ReturnType<typeof createServices>['database']['db'], org: string) {
+async function measureQueueRow(db: BenchDb, org: string) {
   const statement = (withRollupQueue: boolean) => sql`
     with inserted as (
       insert into events (organization_id, id, type, subject_type, subject_id, payload, created_at)

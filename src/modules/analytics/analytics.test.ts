@@ -47,6 +47,28 @@ function client(org: TestOrganization) {
 
 const catchUp = () => ctx.services.analytics.catchUp();
 
+const ROLLUPS = ['analytics_days', 'analytics_day_breakdowns', 'analytics_member_days'];
+
+/** Every rollup row of an organization, in a stable order. */
+async function rollups(organizationId: string) {
+  const out: Record<string, unknown[]> = {};
+  for (const table of ROLLUPS) {
+    out[table] = await rawRows(
+      ctx.database.db,
+      sql`select * from ${sql.raw(table)} where organization_id = ${organizationId} order by 1, 2, 3, 4, 5`,
+    );
+  }
+  return out;
+}
+
+async function clearRollups(organizationId: string) {
+  for (const table of ROLLUPS) {
+    await ctx.database.db.execute(
+      sql`delete from ${sql.raw(table)} where organization_id = ${organizationId}`,
+    );
+  }
+}
+
 describe("days are the organization's local days", () => {
   it('puts a ticket at 23:30 in Madrid on 31 March (the spring DST change) on 31 March, and 00:30 on 1 April', async () => {
     const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
@@ -196,6 +218,102 @@ describe('the sales report', () => {
   });
 });
 
+describe('active members over any range', () => {
+  /**
+   * Ana and Bruno joined on 10 January 2025. Ana buys on Thu 30 January, Mon 3 and Tue 4 February;
+   * Bruno on Tue 4 February. Weeks: 27 January–2 February, 3–9 February.
+   */
+  async function acrossMonths(org: TestOrganization) {
+    const api = client(org);
+    const ana = await api.member();
+    const bruno = await api.member();
+    await ctx.database.db.execute(
+      sql`update customers set created_at = '2025-01-10T12:00:00Z' where organization_id = ${org.id}`,
+    );
+    await api.ticket({ total: 1000, at: '2025-01-30T12:00:00+01:00', customerId: ana.id });
+    await api.ticket({ total: 1000, at: '2025-02-03T12:00:00+01:00', customerId: ana.id });
+    await api.ticket({ total: 1000, at: '2025-02-04T12:00:00+01:00', customerId: ana.id });
+    await api.ticket({ total: 1000, at: '2025-02-04T18:00:00+01:00', customerId: bruno.id });
+    // The registration dates were set behind the upkeep's back: rebuilt, as after an import.
+    await ctx.services.analytics.rebuild(org.id);
+    return { api, ana, bruno };
+  }
+  const active = (report: Json) => [
+    report.series.map((s: Json) => [s.period, s.activeMembers]),
+    report.totals.activeMembers,
+  ];
+
+  it('counts each member once per bucket clipped to the range, and once in the whole range', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    const { api } = await acrossMonths(org);
+    expect(active(await api.report('sales?from=2025-01-31&to=2025-02-04&granularity=month'))).toEqual([
+      [
+        ['2025-01-01', 0],
+        ['2025-02-01', 2],
+      ],
+      2,
+    ]);
+    expect(active(await api.report('sales?from=2025-01-30&to=2025-02-04&granularity=week'))).toEqual([
+      [
+        ['2025-01-27', 1],
+        ['2025-02-03', 2],
+      ],
+      2,
+    ]);
+    // Ana's purchase of 4 February is her first in a range that starts on the 4th.
+    expect(active(await api.report('members?from=2025-02-04&to=2025-02-28&granularity=month'))).toEqual([
+      [['2025-02-01', 2]],
+      2,
+    ]);
+    expect((await api.report('sales?from=2025-01-01&to=2025-01-31')).totals.activeMembers).toBe(1);
+  });
+
+  it('recounts the later days of a member who came or went on an earlier day, as a rebuild would', async () => {
+    const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
+    const { api, bruno } = await acrossMonths(org);
+    const weekly = 'sales?from=2025-01-29&to=2025-02-04&granularity=week';
+    const cohorts = async () =>
+      (await api.report('cohorts?from=2025-01-01&to=2025-02-28')).cohorts.flatMap((c: Json) =>
+        c.months.map((m: Json) => m.activeMembers),
+      );
+    // A ticket of Bruno on Sunday 2 February recorded late: his purchase of the 4th is no longer
+    // his first of the month, nor of a range from the 2nd.
+    await api.ticket({ total: 500, at: '2025-02-02T12:00:00+01:00', customerId: bruno.id });
+    await catchUp();
+    expect(active(await api.report(weekly))).toEqual([
+      [
+        ['2025-01-27', 2],
+        ['2025-02-03', 2],
+      ],
+      2,
+    ]);
+    expect(await cohorts()).toEqual([1, 2, 0]);
+    const incremental = await rollups(org.id);
+    await clearRollups(org.id);
+    await ctx.services.analytics.rebuild(org.id);
+    expect(await rollups(org.id)).toEqual(incremental);
+
+    // Ana's ticket of 30 January goes (a correction of the data), and the days are recomputed.
+    await ctx.database.db.execute(
+      sql`update transactions set status = 'cancelled'
+        where organization_id = ${org.id} and purchased_at = '2025-01-30T11:00:00Z'`,
+    );
+    await ctx.services.analytics.rebuild(org.id);
+    expect(active(await api.report(weekly))).toEqual([
+      [
+        ['2025-01-27', 1],
+        ['2025-02-03', 2],
+      ],
+      2,
+    ]);
+    expect(await cohorts()).toEqual([0, 2, 0]);
+    const recomputed = await rollups(org.id);
+    await clearRollups(org.id);
+    await ctx.services.analytics.rebuild(org.id);
+    expect(await rollups(org.id)).toEqual(recomputed);
+  });
+});
+
 describe('the members report', () => {
   it('counts new members by channel, the running total, active members and consents', async () => {
     const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
@@ -280,39 +398,16 @@ describe('rebuilding the rollups', () => {
   it('writes exactly the rows the incremental upkeep wrote', async () => {
     const org = await ctx.createOrganization({ timeZone: 'Europe/Madrid' });
     await january(org);
-    const snapshot = async () => {
-      const tables = [
-        'analytics_days',
-        'analytics_day_breakdowns',
-        'analytics_member_days',
-        'analytics_periods',
-      ];
-      const out: Record<string, unknown[]> = {};
-      for (const table of tables) {
-        out[table] = await rawRows(
-          ctx.database.db,
-          sql`select * from ${sql.raw(table)} where organization_id = ${org.id} order by 1, 2, 3, 4`,
-        );
-      }
-      return out;
-    };
-    const incremental = await snapshot();
+    const incremental = await rollups(org.id);
     expect(incremental.analytics_days?.length).toBeGreaterThan(0);
-    for (const table of [
-      'analytics_days',
-      'analytics_day_breakdowns',
-      'analytics_member_days',
-      'analytics_periods',
-    ]) {
-      await ctx.database.db.execute(sql`delete from ${sql.raw(table)} where organization_id = ${org.id}`);
-    }
+    await clearRollups(org.id);
     const progress: Array<[number, number]> = [];
     const result = await ctx.services.analytics.rebuild(org.id, (done, total) =>
       progress.push([done, total]),
     );
     expect(result.days).toBeGreaterThan(0);
     expect(progress.at(-1)?.[0]).toBe(progress.at(-1)?.[1]);
-    expect(await snapshot()).toEqual(incremental);
+    expect(await rollups(org.id)).toEqual(incremental);
   });
 });
 
@@ -431,6 +526,13 @@ describe('the earning rules report', () => {
     expect(t.net).toBeCloseTo(t.issued - t.spent - t.expired - t.cancelled + t.adjusted, 2);
     const [balance] = (await api.ok<Json>('GET', `/v1/customers/${ana.id}/points`)).balances;
     expect(points.series[0].outstanding).toBe(balance.active + balance.pending + balance.blocked);
+    // The liability rollup follows the cancelled points of the return too.
+    expect(points.liability.byPointType[0]).toMatchObject({
+      active: balance.active,
+      pending: balance.pending,
+      blocked: balance.blocked,
+      outstanding: balance.active + balance.pending + balance.blocked,
+    });
   });
 });
 

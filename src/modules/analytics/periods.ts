@@ -42,8 +42,6 @@ export interface Bucket {
   /** The range's days in it, both included. */
   from: string;
   to: string;
-  /** Whether the whole period lies in the range. */
-  whole: boolean;
 }
 
 /** The periods a range covers, in order, each clipped to the range. */
@@ -55,7 +53,6 @@ export function bucketsOf(from: string, to: string, granularity: Granularity): B
       period: start,
       from: start < from ? from : start,
       to: last > to ? to : last,
-      whole: start >= from && last <= to,
     });
   }
   return buckets;

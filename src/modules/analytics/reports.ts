@@ -2,19 +2,19 @@ import { type SQL, sql } from 'drizzle-orm';
 import { type Db, rawRows } from '../../db/connection.ts';
 import { customers } from '../customers/schema.ts';
 import { earningRules } from '../earning-rules/schema.ts';
-import { pointBalances, pointLots } from '../ledger/schema.ts';
+import { pointLots } from '../ledger/schema.ts';
 import { locations } from '../locations/schema.ts';
 import { pointTypes } from '../point-types/schema.ts';
 import { rewards } from '../rewards/schema.ts';
 import { segmentMembers, segments } from '../segments/schema.ts';
 import { customerTiers, tiers } from '../tiers/schema.ts';
 import { customerStats } from '../transactions/schema.ts';
-import { type Bucket, bucketsOf, type Granularity } from './periods.ts';
+import { type Bucket, bucketStart, bucketsOf, type Granularity } from './periods.ts';
 import {
   analyticsDayBreakdowns,
   analyticsDays,
+  analyticsLiability,
   analyticsMemberDays,
-  analyticsPeriods,
   LOCATION_ALL,
 } from './schema.ts';
 
@@ -59,9 +59,6 @@ function memberFilter(scope: ReportScope, column: SQL): SQL {
   return parts.length > 0 ? sql.join(parts, sql` and `) : sql`true`;
 }
 
-const memberLocation = (scope: ReportScope) =>
-  scope.locationKey === LOCATION_ALL ? sql`true` : sql`m.location_key = ${scope.locationKey}`;
-
 /** Sums of `analytics_days` columns per bucket, every bucket present (zeros where nothing happened). */
 export async function daySeries(
   db: Db,
@@ -93,93 +90,53 @@ export async function sumBefore(db: Db, scope: ReportScope, column: string): Pro
   return num(row?.total);
 }
 
-/** The member rollups of the scope between two days (both included): location, tier, segment. */
-const memberDaysIn = (scope: ReportScope, from: string, to: string) =>
-  sql`m.organization_id = ${scope.organizationId} and m.day >= ${from}::date and m.day <= ${to}::date
-    and ${memberLocation(scope)} and ${memberFilter(scope, sql`m.customer_id`)}`;
-
-/**
- * Members with a purchase between two days (both included), each once. Written as a `distinct`
- * subquery rather than `count(distinct …)`, which PostgreSQL always sorts: this one it may hash.
- */
-export async function activeBetween(db: Db, scope: ReportScope, from: string, to: string): Promise<number> {
-  const [row] = await rawRows<Row>(
-    db,
-    sql`select count(*)::text as active from (
-        select distinct m.customer_id from ${analyticsMemberDays} m where ${memberDaysIn(scope, from, to)}
-      ) active`,
-  );
-  return num(row?.active);
-}
-
-/** Active members of each bucket between two days, from the member rollups, in one pass. */
-async function activeByBucket(
-  db: Db,
-  scope: ReportScope,
-  from: string,
-  to: string,
-): Promise<Map<string, number>> {
-  const rows = await rawRows<Row>(
-    db,
-    sql`select period, count(*)::text as active from (
-        select distinct to_char(date_trunc(${scope.granularity}, m.day), 'YYYY-MM-DD') as period, m.customer_id
-        from ${analyticsMemberDays} m where ${memberDaysIn(scope, from, to)}
-      ) active group by period`,
-  );
-  return new Map(rows.map((row) => [row.period ?? '', num(row.active)]));
+export interface MemberActivity {
+  /** Active members of each bucket (by its first day), tickets and revenue of the scope's members. */
+  byPeriod: Map<string, { active: number; tickets: number; revenue: number }>;
+  /** Members active anywhere in the range, each once. */
+  active: number;
 }
 
 /**
- * Active members of each bucket. Days read the day rows; whole weeks and months their period
- * rows; the periods cut by the range's ends (and every one, under a tier or segment filter) are
- * counted from the member rollups of the days inside the range.
+ * Active members of each bucket and of the whole range, from one index range of the member
+ * rollups: a member is active in a stretch of days once, on the row of their first purchase in it,
+ * the one whose previous day is before the stretch (the bucket, clipped to the range; the range).
+ * Under a tier or segment filter, the same rows of those members only, with their tickets and revenue.
  */
-export async function activeSeries(db: Db, scope: ReportScope, buckets: Bucket[]): Promise<number[]> {
-  if (hasMemberFilter(scope)) {
-    const counted = await activeByBucket(db, scope, scope.from, scope.to);
-    return buckets.map((bucket) => counted.get(bucket.period) ?? 0);
-  }
-  if (scope.granularity === 'day') {
-    const rows = await rawRows<Row>(
-      db,
-      sql`select day::text as day, active_members::text as active from ${analyticsDays}
-        where ${inRange(scope)} and location_key = ${scope.locationKey}`,
-    );
-    const byDay = new Map(rows.map((row) => [row.day, num(row.active)]));
-    return buckets.map((bucket) => byDay.get(bucket.period) ?? 0);
-  }
+export async function memberActivity(db: Db, scope: ReportScope): Promise<MemberActivity> {
+  // Each day's bucket start (clipped to the range) comes from a series of the range's days, joined:
+  // per member row only two date comparisons remain.
+  const clippedStart = sql`greatest(date_trunc(${scope.granularity}, d)::date, ${scope.from}::date)`;
+  const firstOf = (start: SQL) => sql`(m.previous_day is null or m.previous_day < ${start})`;
+  const sales = hasMemberFilter(scope)
+    ? sql`sum(m.tickets)::text as tickets, sum(m.revenue)::text as revenue`
+    : sql`0 as tickets, 0 as revenue`;
   const rows = await rawRows<Row>(
     db,
-    sql`select period_start::text as period, active_members::text as active from ${analyticsPeriods}
-      where organization_id = ${scope.organizationId} and granularity = ${scope.granularity}
-        and period_start >= ${scope.from}::date and period_start <= ${scope.to}::date
-        and location_key = ${scope.locationKey} and cohort = ${LOCATION_ALL}`,
-  );
-  const counted = new Map(rows.map((row) => [row.period ?? '', num(row.active)]));
-  for (const bucket of buckets.filter((each) => !each.whole)) {
-    for (const [period, active] of await activeByBucket(db, scope, bucket.from, bucket.to)) {
-      counted.set(period, active);
-    }
-  }
-  return buckets.map((bucket) => counted.get(bucket.period) ?? 0);
-}
-
-/** Tickets and revenue of the members in the scope's tier and segment, per bucket. */
-export async function memberSeries(
-  db: Db,
-  scope: ReportScope,
-): Promise<Map<string, { tickets: number; revenue: number }>> {
-  const rows = await rawRows<Row>(
-    db,
-    sql`select to_char(date_trunc(${scope.granularity}, m.day), 'YYYY-MM-DD') as period,
-        sum(m.tickets)::text as tickets, sum(m.revenue)::text as revenue
+    sql`select m.day::text as day, count(*) filter (where ${firstOf(sql`b.start`)})::text as active,
+        count(*) filter (where ${firstOf(sql`${scope.from}::date`)})::text as first, ${sales}
       from ${analyticsMemberDays} m
-      where ${memberDaysIn(scope, scope.from, scope.to)}
-      group by 1`,
+      join (
+        select d::date as day, ${clippedStart} as start
+        from generate_series(${scope.from}::date, ${scope.to}::date, interval '1 day') d
+      ) b on b.day = m.day
+      where m.organization_id = ${scope.organizationId} and m.location_key = ${scope.locationKey}
+        and m.day >= ${scope.from}::date and m.day <= ${scope.to}::date
+        and ${memberFilter(scope, sql`m.customer_id`)}
+      group by m.day`,
   );
-  return new Map(
-    rows.map((row) => [row.period ?? '', { tickets: num(row.tickets), revenue: num(row.revenue) }]),
-  );
+  const byPeriod: MemberActivity['byPeriod'] = new Map();
+  let active = 0;
+  for (const row of rows) {
+    const period = bucketStart(row.day ?? '', scope.granularity);
+    const figures = byPeriod.get(period) ?? { active: 0, tickets: 0, revenue: 0 };
+    figures.active += num(row.active);
+    figures.tickets += num(row.tickets);
+    figures.revenue += num(row.revenue);
+    byPeriod.set(period, figures);
+    active += num(row.first);
+  }
+  return { byPeriod, active };
 }
 
 /** New members per bucket among those now in the scope's tier and segment (members carry no location). */
@@ -263,17 +220,17 @@ export async function memberState(db: Db, scope: ReportScope, lapsedDays: number
   };
 }
 
-/** What members hold now, per point type: the liability. */
+/** What members hold, per point type: the liability, as the upkeep last summed it. */
 export async function liability(db: Db, organizationId: string) {
   const rows = await rawRows<Row>(
     db,
     sql`select p.id::text as point_type_id, p.code, p.name, p.value_per_thousand_points::text as value,
-        coalesce(sum(b.active), 0)::text as active, coalesce(sum(b.pending), 0)::text as pending,
-        coalesce(sum(b.blocked), 0)::text as blocked
+        coalesce(h.active, 0)::text as active, coalesce(h.pending, 0)::text as pending,
+        coalesce(h.blocked, 0)::text as blocked
       from ${pointTypes} p
-      left join ${pointBalances} b on b.organization_id = p.organization_id and b.point_type_id = p.id
+      left join ${analyticsLiability} h on h.organization_id = p.organization_id and h.point_type_id = p.id
       where p.organization_id = ${organizationId}
-      group by p.id, p.code, p.name, p.value_per_thousand_points order by p.id`,
+      order by p.id`,
   );
   return rows.map((row) => ({
     pointTypeId: row.point_type_id ?? '',
@@ -334,22 +291,25 @@ export async function byLocation(db: Db, scope: ReportScope, columns: readonly s
   }));
 }
 
-/** Cohorts: for each month members joined in, their activity in that month and each month after. */
+/**
+ * Cohorts: for each month members joined in, their activity in that month and each month after
+ * (the day rollups count a member on their first purchase of each month).
+ */
 export async function cohortActivity(db: Db, scope: ReportScope, months: string[]) {
   const rows = await rawRows<Row>(
     db,
-    sql`select cohort, to_char(period_start, 'YYYY-MM') as month, active_members::text as active,
-        tickets::text as tickets, revenue::text as revenue
-      from ${analyticsPeriods}
-      where organization_id = ${scope.organizationId} and granularity = 'month' and location_key = ${LOCATION_ALL}
-        and cohort >= ${months[0] ?? ''} and cohort <= ${months.at(-1) ?? ''}
-        and period_start >= ${`${months[0]}-01`}::date and period_start <= ${`${months.at(-1)}-01`}::date`,
+    sql`select key as cohort, to_char(day, 'YYYY-MM') as month, sum(count)::text as active,
+        sum(amount)::text as revenue
+      from ${analyticsDayBreakdowns}
+      where organization_id = ${scope.organizationId} and location_key = ${LOCATION_ALL}
+        and dimension = 'members.cohort' and key >= ${months[0] ?? ''} and key <= ${months.at(-1) ?? ''}
+        and day >= ${`${months[0]}-01`}::date and to_char(day, 'YYYY-MM') <= ${months.at(-1) ?? ''}
+      group by 1, 2`,
   );
   return rows.map((row) => ({
     cohort: row.cohort ?? '',
     month: row.month ?? '',
     active: num(row.active),
-    tickets: num(row.tickets),
     revenue: num(row.revenue),
   }));
 }

@@ -1,16 +1,15 @@
 import { type SQL, sql } from 'drizzle-orm';
-import type { Executor } from '../../db/connection.ts';
+import { arrayParam, type Executor, rawRows } from '../../db/connection.ts';
 import { customers } from '../customers/schema.ts';
-import { ledgerEntries } from '../ledger/schema.ts';
+import { ledgerEntries, pointBalances } from '../ledger/schema.ts';
 import { locations } from '../locations/schema.ts';
 import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
-import { bucketStart } from './periods.ts';
 import {
   analyticsDayBreakdowns,
   analyticsDays,
+  analyticsLiability,
   analyticsMemberDays,
-  analyticsPeriods,
   LOCATION_ALL,
   LOCATION_NONE,
 } from './schema.ts';
@@ -83,7 +82,7 @@ function dayEntries(scope: RollupScope, day: string): SQL {
 }
 
 async function clearDay(tx: Executor, scope: RollupScope, day: string) {
-  for (const table of [analyticsDays, analyticsDayBreakdowns, analyticsMemberDays]) {
+  for (const table of [analyticsDays, analyticsDayBreakdowns]) {
     await tx.execute(
       sql`delete from ${table} where organization_id = ${scope.organizationId} and day = ${day}::date`,
     );
@@ -106,23 +105,14 @@ function sales(scope: RollupScope, day: string): SQL {
   return upsertDays(
     scope,
     day,
-    [
-      'tickets',
-      'revenue',
-      'member_tickets',
-      'member_revenue',
-      'returns',
-      'returned_amount',
-      'active_members',
-    ],
+    ['tickets', 'revenue', 'member_tickets', 'member_revenue', 'returns', 'returned_amount'],
     sql`select ${groupedLocation(loc)} as location_key,
         count(*) filter (where ${sale}) as tickets,
         coalesce(sum(t.total) filter (where ${sale}), 0) as revenue,
         count(*) filter (where ${sale} and t.customer_id is not null) as member_tickets,
         coalesce(sum(t.total) filter (where ${sale} and t.customer_id is not null), 0) as member_revenue,
         count(*) filter (where ${completed} and t.type = 'return') as returns,
-        coalesce(sum(t.total) filter (where ${completed} and t.type = 'return'), 0) as returned_amount,
-        count(distinct t.customer_id) filter (where ${sale}) as active_members
+        coalesce(sum(t.total) filter (where ${completed} and t.type = 'return'), 0) as returned_amount
       from ${dayTickets(scope, day)} t
       group by grouping sets ((${locationKey(loc)}), ())
       having count(*) > 0`,
@@ -280,14 +270,103 @@ function rewardsByReward(scope: RollupScope, day: string): SQL {
   );
 }
 
-/** Each member's day at each location: the tickets they bought and their revenue. */
-function memberDays(scope: RollupScope, day: string): SQL {
-  return sql`insert into ${analyticsMemberDays} (organization_id, day, customer_id, location_key, tickets, revenue)
-    select ${scope.organizationId}::uuid, ${day}::date, t.customer_id, ${locationKey(sql`t.location_id`)},
-        count(*), sum(t.total)
-    from ${dayTickets(scope, day)} t
-    where t.customer_id is not null and t.status = 'completed' and t.type = 'sale'
-    group by t.customer_id, ${locationKey(sql`t.location_id`)}`;
+const COHORT = 'members.cohort';
+
+/**
+ * Each member's day at each location and in the whole (`all`), with the member's previous day at
+ * that location key. A day's rows are rewritten; a member who came or went that day changes the
+ * previous day of their next row, which is set again here (and that row's day's cohort figures).
+ */
+async function memberDays(tx: Executor, scope: RollupScope, day: string): Promise<void> {
+  const org = scope.organizationId;
+  const keys = sql`(array(select l.id::text from ${locations} l where l.organization_id = ${org})
+    || array[${NONE}, ${ALL}])`;
+  type Key = { customer_id: string; location_key: string };
+  const removed = await rawRows<Key>(
+    tx,
+    sql`delete from ${analyticsMemberDays}
+      where organization_id = ${org} and location_key = any(${keys}) and day = ${day}::date
+      returning customer_id::text, location_key`,
+  );
+  const loc = locationKey(sql`t.location_id`);
+  const added = await rawRows<Key>(
+    tx,
+    sql`insert into ${analyticsMemberDays}
+        (organization_id, day, customer_id, location_key, previous_day, tickets, revenue)
+      select ${org}::uuid, ${day}::date, s.customer_id, s.location_key,
+          (select max(p.day) from ${analyticsMemberDays} p
+            where p.organization_id = ${org} and p.customer_id = s.customer_id
+              and p.location_key = s.location_key and p.day < ${day}::date),
+          s.tickets, s.revenue
+      from (
+        select t.customer_id, ${groupedLocation(sql`t.location_id`)} as location_key,
+            count(*) as tickets, sum(t.total) as revenue
+        from ${dayTickets(scope, day)} t
+        where t.customer_id is not null and t.status = 'completed' and t.type = 'sale'
+        group by grouping sets ((t.customer_id, ${loc}), (t.customer_id))
+      ) s
+      returning customer_id::text, location_key`,
+  );
+  const key = (row: Key) => `${row.customer_id}/${row.location_key}`;
+  const before = new Set(removed.map(key));
+  const after = new Set(added.map(key));
+  const changed = [
+    ...removed.filter((row) => !after.has(key(row))),
+    ...added.filter((row) => !before.has(key(row))),
+  ];
+  const laterDays = new Set<string>();
+  if (changed.length > 0) {
+    const customers = arrayParam(
+      changed.map((row) => row.customer_id),
+      'uuid',
+    );
+    const keysChanged = arrayParam(
+      changed.map((row) => row.location_key),
+      'text',
+    );
+    const updated = await rawRows<{ day: string; location_key: string }>(
+      tx,
+      sql`update ${analyticsMemberDays} m
+        set previous_day = (select max(p.day) from ${analyticsMemberDays} p
+          where p.organization_id = m.organization_id and p.customer_id = m.customer_id
+            and p.location_key = m.location_key and p.day < m.day)
+        from unnest(${customers}, ${keysChanged}) k(customer_id, location_key)
+        where m.organization_id = ${org} and m.customer_id = k.customer_id and m.location_key = k.location_key
+          and m.day = (select min(n.day) from ${analyticsMemberDays} n
+            where n.organization_id = ${org} and n.customer_id = k.customer_id
+              and n.location_key = k.location_key and n.day > ${day}::date)
+        returning m.day::text as day, m.location_key`,
+    );
+    for (const row of updated) if (row.location_key === LOCATION_ALL) laterDays.add(row.day);
+  }
+  await cohorts(tx, scope, day);
+  for (const later of laterDays) await cohorts(tx, scope, later);
+}
+
+/**
+ * Each cohort's (the month its members joined, local) figures of a day: the members whose
+ * purchase that day is their first of the month, and their revenue. Summed over a month's days,
+ * the cohort's active members and revenue in that month.
+ */
+async function cohorts(tx: Executor, scope: RollupScope, day: string): Promise<void> {
+  const org = scope.organizationId;
+  await tx.execute(sql`delete from ${analyticsDayBreakdowns}
+    where organization_id = ${org} and day = ${day}::date and location_key = ${ALL} and dimension = ${COHORT}`);
+  await tx.execute(
+    insertBreakdowns(
+      scope,
+      day,
+      sql`select ${ALL} as location_key, ${COHORT} as dimension,
+          to_char(c.created_at at time zone ${scope.timeZone}, 'YYYY-MM') as key,
+          count(*) filter (where m.previous_day is null
+            or m.previous_day < date_trunc('month', m.day::timestamp)::date) as count,
+          0 as points, sum(m.revenue) as amount
+        from ${analyticsMemberDays} m
+        join ${customers} c on c.organization_id = m.organization_id and c.id = m.customer_id
+        where m.organization_id = ${org} and m.location_key = ${ALL} and m.day = ${day}::date
+        group by 3`,
+    ),
+  );
 }
 
 /** Rewrites every figure of one local day. The caller holds the organization's rollup lock. */
@@ -302,57 +381,17 @@ export async function recomputeDay(tx: Executor, scope: RollupScope, day: string
     rules(scope, day),
     channels(scope, day),
     rewardsByReward(scope, day),
-    memberDays(scope, day),
   ]) {
     await tx.execute(statement);
   }
+  await memberDays(tx, scope, day);
 }
 
-export interface Period {
-  granularity: 'week' | 'month';
-  start: string;
-}
-
-/** The week (from Monday) and the month a day belongs to. */
-export function periodsOf(day: string): Period[] {
-  return [
-    { granularity: 'week', start: bucketStart(day, 'week') },
-    { granularity: 'month', start: bucketStart(day, 'month') },
-  ];
-}
-
-function periodEnd(period: Period): SQL {
-  const step = period.granularity === 'week' ? sql`interval '7 days'` : sql`interval '1 month'`;
-  return sql`(${period.start}::date + ${step})::date`;
-}
-
-/**
- * Distinct active members of a week or month, per location and overall; for months, per cohort
- * too (the month the members joined), which the cohort report reads.
- */
-export async function recomputePeriod(tx: Executor, scope: RollupScope, period: Period): Promise<void> {
-  const { organizationId, timeZone } = scope;
-  await tx.execute(sql`delete from ${analyticsPeriods}
-    where organization_id = ${organizationId} and granularity = ${period.granularity}
-      and period_start = ${period.start}::date`);
-  const inPeriod = sql`m.organization_id = ${organizationId} and m.day >= ${period.start}::date
-    and m.day < ${periodEnd(period)}`;
-  const insert = sql`insert into ${analyticsPeriods}
-    (organization_id, granularity, period_start, location_key, cohort, active_members, tickets, revenue)`;
-  await tx.execute(sql`${insert}
-    select ${organizationId}::uuid, ${period.granularity}, ${period.start}::date,
-        case when grouping(m.location_key) = 1 then ${ALL} else m.location_key end, ${ALL},
-        count(distinct m.customer_id), sum(m.tickets), sum(m.revenue)
-    from ${analyticsMemberDays} m where ${inPeriod}
-    group by grouping sets ((m.location_key), ())
-    having count(*) > 0`);
-  if (period.granularity !== 'month') return;
-  await tx.execute(sql`${insert}
-    select ${organizationId}::uuid, 'month', ${period.start}::date, ${ALL},
-        to_char(c.created_at at time zone ${timeZone}, 'YYYY-MM'),
-        count(distinct m.customer_id), sum(m.tickets), sum(m.revenue)
-    from ${analyticsMemberDays} m
-    join ${customers} c on c.organization_id = m.organization_id and c.id = m.customer_id
-    where ${inPeriod}
-    group by 5`);
+/** The liability now: what members hold of each point type, from the balances. */
+export async function refreshLiability(tx: Executor, organizationId: string): Promise<void> {
+  await tx.execute(sql`delete from ${analyticsLiability} where organization_id = ${organizationId}`);
+  await tx.execute(sql`insert into ${analyticsLiability} (organization_id, point_type_id, active, pending, blocked)
+    select ${organizationId}::uuid, b.point_type_id, sum(b.active), sum(b.pending), sum(b.blocked)
+    from ${pointBalances} b where b.organization_id = ${organizationId}
+    group by b.point_type_id`);
 }

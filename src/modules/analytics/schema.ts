@@ -1,4 +1,4 @@
-import { bigint, date, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { bigint, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { organizationId } from '../../db/columns.ts';
 
 /**
@@ -27,8 +27,6 @@ export const analyticsDays = pgTable(
     memberRevenue: count('member_revenue'),
     returns: count('returns'),
     returnedAmount: count('returned_amount'),
-    /** Members with a kept purchase that day (distinct). */
-    activeMembers: count('active_members'),
     /** Members who joined that day (the `all` row only: members have no location). */
     newMembers: count('new_members'),
     /** Points in hundredths, by ledger entry kind (see ledgerMeasures in rollup.ts). */
@@ -65,13 +63,22 @@ export const analyticsDayBreakdowns = pgTable(
     points: count('points'),
     amount: count('amount'),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.day, t.locationKey, t.dimension, t.key] })],
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.day, t.locationKey, t.dimension, t.key] }),
+    // A report reads one dimension at one location over a range: only those rows.
+    index('analytics_day_breakdowns_range_idx').on(t.organizationId, t.locationKey, t.dimension, t.day),
+  ],
 );
 
 /**
- * One row per member × day × location where they bought: what distinct counts (active members),
- * cohorts and the tier and segment filters read. Its primary key covers the distinct counts, so
- * they are read from the index alone.
+ * One row per member × day × location where they bought, and one for the `all` location: what
+ * distinct counts (active members), cohorts and the tier and segment filters read.
+ *
+ * `previous_day` is the member's previous purchase day at the same location key (null for their
+ * first): the members active between two days are the rows of those days whose previous day is
+ * before the first, each member's first purchase in the range, so a distinct count is a plain
+ * count of one index range, for any from and to and any bucket. Recomputing a day rewrites its
+ * rows and the next row of each member who came or went that day (rollup.ts).
  */
 export const analyticsMemberDays = pgTable(
   'analytics_member_days',
@@ -80,29 +87,41 @@ export const analyticsMemberDays = pgTable(
     day: date('day', { mode: 'string' }).notNull(),
     customerId: uuid('customer_id').notNull(),
     locationKey: text('location_key').notNull(),
+    previousDay: date('previous_day', { mode: 'string' }),
     tickets: integer('tickets').notNull(),
     revenue: count('revenue'),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.day, t.customerId, t.locationKey] })],
+  (t) => [
+    // A member's days at a location in order: the previous and next day of a day.
+    primaryKey({ columns: [t.organizationId, t.customerId, t.locationKey, t.day] }),
+    // The counts of a range (and, under a tier or segment filter, its members' sales), read from
+    // the index alone.
+    index('analytics_member_days_range_idx').on(
+      t.organizationId,
+      t.locationKey,
+      t.day,
+      t.previousDay,
+      t.customerId,
+      t.tickets,
+      t.revenue,
+    ),
+  ],
 );
 
 /**
- * Distinct active members per week and per month (they do not add up from days), and per cohort:
- * `cohort` is the month the members joined (`all` on week and month rows).
+ * What members hold now, per point type (hundredths): the liability the points report shows,
+ * summed from the balances by the upkeep (after each batch of dirty days) instead of on each request.
  */
-export const analyticsPeriods = pgTable(
-  'analytics_periods',
+export const analyticsLiability = pgTable(
+  'analytics_liability',
   {
     organizationId: organizationId(),
-    granularity: text('granularity', { enum: ['week', 'month'] }).notNull(),
-    periodStart: date('period_start', { mode: 'string' }).notNull(),
-    locationKey: text('location_key').notNull(),
-    cohort: text('cohort').notNull(),
-    activeMembers: count('active_members'),
-    tickets: count('tickets'),
-    revenue: count('revenue'),
+    pointTypeId: uuid('point_type_id').notNull(),
+    active: count('active'),
+    pending: count('pending'),
+    blocked: count('blocked'),
   },
-  (t) => [primaryKey({ columns: [t.organizationId, t.granularity, t.periodStart, t.locationKey, t.cohort] })],
+  (t) => [primaryKey({ columns: [t.organizationId, t.pointTypeId] })],
 );
 
 /** Local days whose rollups are out of date: marked from the event outbox, recomputed by the worker. */

@@ -120,7 +120,7 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
   async function members(organizationId: string, query: MembersQuery): Promise<MembersReport> {
     const scope = await scopeOf(organizationId, query);
     const buckets = bucketsOf(scope.from, scope.to, scope.granularity);
-    const active = await reports.activeSeries(db, scope, buckets);
+    const activity = await reports.memberActivity(db, scope);
     let newByPeriod: Map<string, number>;
     let before: number;
     if (reports.hasMemberFilter(scope)) {
@@ -131,10 +131,11 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
       before = await reports.sumBefore(db, scope, 'new_members');
     }
     let running = before;
-    const series = buckets.map((bucket, index) => {
+    const series = buckets.map((bucket) => {
       const newMembers = newByPeriod.get(bucket.period) ?? 0;
       running += newMembers;
-      return { period: bucket.period, members: running, newMembers, activeMembers: active[index] ?? 0 };
+      const activeMembers = activity.byPeriod.get(bucket.period)?.active ?? 0;
+      return { period: bucket.period, members: running, newMembers, activeMembers };
     });
     const lapsedDays = query.lapsedDays ?? 90;
     const now = await reports.memberState(db, scope, lapsedDays);
@@ -147,7 +148,7 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
       totals: {
         members: running,
         newMembers: running - before,
-        activeMembers: await reports.activeBetween(db, scope, scope.from, scope.to),
+        activeMembers: activity.active,
         newByChannel: channels
           .map((row) => ({ channel: row.key, members: row.count }))
           .sort((a, b) => b.members - a.members || a.channel.localeCompare(b.channel)),
@@ -311,8 +312,8 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
   async function sales(organizationId: string, query: SalesQuery): Promise<SalesReport> {
     const scope = await scopeOf(organizationId, query);
     const buckets = bucketsOf(scope.from, scope.to, scope.granularity);
-    const active = await reports.activeSeries(db, scope, buckets);
-    const activeInRange = await reports.activeBetween(db, scope, scope.from, scope.to);
+    const activity = await reports.memberActivity(db, scope);
+    const active = (period: string) => activity.byPeriod.get(period)?.active ?? 0;
     const locationNames = await reports.namesOf(db, organizationId, 'location');
     const byLocation = (await reports.byLocation(db, scope, SALES_COLUMNS)).map(({ locationKey, values }) => {
       const locationId = locationKey === 'none' ? null : locationKey;
@@ -326,32 +327,31 @@ export function createAnalyticsService(db: Db, deps: { organizations: Organizati
       };
     });
     if (reports.hasMemberFilter(scope)) {
-      const byPeriod = await reports.memberSeries(db, scope);
       let tickets = 0;
       let revenue = 0;
-      const series = buckets.map((bucket, index) => {
-        const figures = byPeriod.get(bucket.period) ?? { tickets: 0, revenue: 0 };
+      const series = buckets.map((bucket) => {
+        const figures = activity.byPeriod.get(bucket.period) ?? { tickets: 0, revenue: 0 };
         tickets += figures.tickets;
         revenue += figures.revenue;
         return {
           period: bucket.period,
-          ...memberOnlyFigures(figures.tickets, figures.revenue, active[index] ?? 0),
+          ...memberOnlyFigures(figures.tickets, figures.revenue, active(bucket.period)),
         };
       });
       return {
         ...header(scope),
         series,
-        totals: memberOnlyFigures(tickets, revenue, activeInRange),
+        totals: memberOnlyFigures(tickets, revenue, activity.active),
         byLocation,
       };
     }
     const days = await reports.daySeries(db, scope, SALES_COLUMNS);
     const sums: Record<string, number> = {};
-    const series = days.map(({ bucket, values }, index) => {
+    const series = days.map(({ bucket, values }) => {
       for (const column of SALES_COLUMNS) sums[column] = (sums[column] ?? 0) + (values[column] ?? 0);
-      return { period: bucket.period, ...salesFigures(values, active[index] ?? 0) };
+      return { period: bucket.period, ...salesFigures(values, active(bucket.period)) };
     });
-    return { ...header(scope), series, totals: salesFigures(sums, activeInRange), byLocation };
+    return { ...header(scope), series, totals: salesFigures(sums, activity.active), byLocation };
   }
 
   const REWARD_COLUMNS = ['claims', 'coupons_used', 'redemptions', 'discount_given'] as const;

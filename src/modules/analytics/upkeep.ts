@@ -8,20 +8,15 @@ import { ledgerEntries } from '../ledger/schema.ts';
 import { organizations } from '../organizations/schema.ts';
 import { coupons, redemptions, rewardUsages } from '../rewards/schema.ts';
 import { transactions } from '../transactions/schema.ts';
-import { type Period, periodsOf, type RollupScope, recomputeDay, recomputePeriod } from './rollup.ts';
-import {
-  analyticsDayBreakdowns,
-  analyticsDays,
-  analyticsDirtyDays,
-  analyticsMemberDays,
-  analyticsPeriods,
-} from './schema.ts';
+import { type RollupScope, recomputeDay, refreshLiability } from './rollup.ts';
+import { analyticsDayBreakdowns, analyticsDays, analyticsDirtyDays, analyticsMemberDays } from './schema.ts';
 
 /**
  * How the rollups keep up, in two steps that any number of processes may run:
  * 1. events of the outbox's rollup queue mark the local days they touch as dirty (a ticket's
  *    purchase day, and the day of the change itself);
- * 2. dirty days are recomputed whole, with their week and month, under the organization's lock.
+ * 2. dirty days are recomputed whole under the organization's lock (weeks, months and any range
+ *    are read from the day rows: nothing else to recompute).
  * A change committed while its day is being recomputed marks the day again, so nothing is lost;
  * at worst a day is recomputed twice. That is why marking updates an existing mark instead of
  * leaving it: the update waits for a recompute holding the mark, and once that recompute has
@@ -66,8 +61,8 @@ interface DirtyDay {
 }
 
 /**
- * Recomputes up to `maxDays` dirty days of one organization (the oldest first) in one
- * transaction, then each week and month they fall in once. Answers how many days it recomputed.
+ * Recomputes up to `maxDays` dirty days of one organization (the oldest first) and its liability
+ * in one transaction. Answers how many days it recomputed.
  */
 export async function recomputeDirtyDays(db: Db, maxDays: number): Promise<number> {
   return transaction(db, async (tx) => {
@@ -87,9 +82,7 @@ export async function recomputeDirtyDays(db: Db, maxDays: number): Promise<numbe
         order by day limit ${maxDays} for update skip locked`,
     );
     for (const { day } of days) await recomputeDay(tx, scope, day);
-    for (const period of distinctPeriods(days.map(({ day }) => day))) {
-      await recomputePeriod(tx, scope, period);
-    }
+    await refreshLiability(tx, scope.organizationId);
     await tx.execute(sql`delete from ${analyticsDirtyDays}
       where organization_id = ${scope.organizationId}
         and day = any(${arrayParam(
@@ -100,17 +93,12 @@ export async function recomputeDirtyDays(db: Db, maxDays: number): Promise<numbe
   });
 }
 
-/** Two processes recomputing the same month would both rewrite its rows: one waits for the other. */
+/**
+ * Two processes recomputing days of one organization would both rewrite the members' next rows
+ * (their previous day): one waits for the other.
+ */
 async function lockOrganization(tx: Tx, organizationId: string) {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`analytics:${organizationId}`}, 0))`);
-}
-
-function distinctPeriods(days: string[]): Period[] {
-  const seen = new Map<string, Period>();
-  for (const day of days) {
-    for (const period of periodsOf(day)) seen.set(`${period.granularity}/${period.start}`, period);
-  }
-  return [...seen.values()];
 }
 
 /**
@@ -148,9 +136,7 @@ export async function markAllDays(db: Db, scope: RollupScope): Promise<number> {
  * none) and the visibility map (so distinct counts are read from the member rollups' index alone).
  */
 export async function vacuumRollups(db: Db): Promise<void> {
-  await db.execute(
-    sql`vacuum (analyze) ${analyticsDays}, ${analyticsDayBreakdowns}, ${analyticsMemberDays}, ${analyticsPeriods}`,
-  );
+  await db.execute(sql`vacuum (analyze) ${analyticsDays}, ${analyticsDayBreakdowns}, ${analyticsMemberDays}`);
 }
 
 /** Dirty days left, for a progress bar. */
@@ -174,8 +160,7 @@ export async function queuedEvents(db: Db): Promise<number> {
 
 /**
  * One pass of upkeep: every queued event marks its days, then the dirty days are recomputed.
- * Events go 500 at a time: the queue rows are removed by a list of their keys, whose cost grows
- * with its length faster than linearly (a backlog of thousands was seen to take seconds).
+ * Events go in batches of 500, to keep each transaction short.
  */
 export async function catchUp(db: Db, options: { eventBatch?: number; dayBatch?: number } = {}) {
   let events = 0;

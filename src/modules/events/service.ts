@@ -1,5 +1,5 @@
 import { type AnyColumn, and, asc, eq, gte, sql } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/connection.ts';
+import { arrayParam, type Db, type Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { deferredWrite } from '../../db/pipeline.ts';
@@ -140,12 +140,20 @@ interface QueueEntry {
   eventId: string;
 }
 
-/** `(organization_id, id) in ((…), (…))`: the tenant-first key of each entry. */
+/**
+ * `(organization_id, id) in (…)` over the tenant-first key of each entry, as two array parameters
+ * unnested together: one plan whatever the count (a row-value list grows superlinearly to plan).
+ */
 function keyIn(organizationColumn: AnyColumn, idColumn: AnyColumn, entries: QueueEntry[]) {
-  return sql`(${organizationColumn}, ${idColumn}) in (${sql.join(
-    entries.map((entry) => sql`(${entry.organizationId}::uuid, ${entry.eventId}::uuid)`),
-    sql`, `,
-  )})`;
+  const organizations = arrayParam(
+    entries.map((entry) => entry.organizationId),
+    'uuid',
+  );
+  const ids = arrayParam(
+    entries.map((entry) => entry.eventId),
+    'uuid',
+  );
+  return sql`(${organizationColumn}, ${idColumn}) in (select * from unnest(${organizations}, ${ids}))`;
 }
 
 async function removeFromQueue(tx: Executor, queueName: EventQueue, entries: QueueEntry[]) {
