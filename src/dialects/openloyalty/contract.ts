@@ -238,7 +238,5 @@ export type OlSearchForm = Static<typeof OlSearchForm>;
 export const StoreParams = Type.Object({ storeCode: Type.String({ minLength: 1, maxLength: 64 }) });
 export const CustomerParams = Type.Object({ ...StoreParams.properties, customer: Text(64) });
 export const TransactionParams = Type.Object({ ...StoreParams.properties, transaction: Text(64) });
-export const TransactionIdParams = Type.Object({ ...StoreParams.properties, transactionId: Text(64) });
-export type TransactionIdParams = Static<typeof TransactionIdParams>;
 export const TransferParams = Type.Object({ ...StoreParams.properties, transfer: Text(64) });
 export const LevelParams = Type.Object({ ...StoreParams.properties, level: Text(64) });

@@ -1,3 +1,4 @@
+import type { Static } from 'typebox';
 import { toPoints } from '../../domain/points.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { App } from '../../http/types.ts';
@@ -11,7 +12,6 @@ import {
   OlTransactionLabelsForm,
   OlTransactionQuery,
   StoreParams,
-  TransactionIdParams,
   TransactionParams,
 } from './contract.ts';
 import {
@@ -231,7 +231,8 @@ export function transactionRoutes(app: App, ol: OlContext) {
   );
 
   for (const method of ['PUT', 'DELETE'] as const) {
-    const url = '/api/:storeCode/transaction/:transactionId/label';
+    // OL names it {transactionId}; the router needs one name per path segment, shared with GET …/:transaction.
+    const url = '/api/:storeCode/transaction/:transaction/label';
     app.route({
       method,
       url,
@@ -240,16 +241,16 @@ export function transactionRoutes(app: App, ol: OlContext) {
         ...schema,
         summary:
           method === 'PUT' ? 'OL: add labels to a transaction' : 'OL: remove labels from a transaction',
-        params: TransactionIdParams,
+        params: TransactionParams,
         body: OlLabelsBody,
       },
       handler: async (request, reply) => {
         const store = await storeOf(request);
-        const params = request.params as TransactionIdParams;
+        const params = request.params as Static<typeof TransactionParams>;
         const labels = labelsOf((request.body as OlLabelsBody | undefined)?.labels);
         await services.transactions.changeLabels(
           store.organizationId,
-          transactionIdOf(params.transactionId),
+          transactionIdOf(params.transaction),
           method === 'PUT' ? { add: labels } : { remove: labels },
           tenantOf(request).actor,
         );

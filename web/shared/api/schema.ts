@@ -10923,7 +10923,7 @@ export interface paths {
         };
         trace?: never;
     };
-    "/compat/openloyalty/api/{storeCode}/transaction/{transactionId}/label": {
+    "/compat/openloyalty/api/{storeCode}/transaction/{transaction}/label": {
         parameters: {
             query?: never;
             header?: never;
@@ -10941,7 +10941,7 @@ export interface paths {
                 header?: never;
                 path: {
                     storeCode: string;
-                    transactionId: string;
+                    transaction: string;
                 };
                 cookie?: never;
             };
@@ -10976,7 +10976,7 @@ export interface paths {
                 header?: never;
                 path: {
                     storeCode: string;
-                    transactionId: string;
+                    transaction: string;
                 };
                 cookie?: never;
             };
