@@ -625,6 +625,17 @@ describe('Open Loyalty transaction labels', () => {
       true,
     );
     expect(unknown.statusCode).toBe(404);
+    // 36 characters that are not a UUID: 404 as any unknown id, never a database error.
+    for (const notAnId of ['-'.repeat(36), 'abcdefab-cdef-abcd-efab-cdefabcd-ef1']) {
+      expect((await ol('GET', `/api/DEFAULT/transaction/${notAnId}`)).statusCode).toBe(404);
+      const relabelled = await send(
+        'PUT',
+        `/api/DEFAULT/transaction/${notAnId}/label`,
+        read('transaction-label-add.request.txt'),
+        true,
+      );
+      expect(relabelled.statusCode).toBe(404);
+    }
     const blank = await send(
       'POST',
       '/api/DEFAULT/admin/transaction/labels',

@@ -1,4 +1,5 @@
 import type { Static } from 'typebox';
+import { isUuid } from '../../domain/customers.ts';
 import { toPoints } from '../../domain/points.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { App } from '../../http/types.ts';
@@ -49,7 +50,7 @@ function labelsOf(labels: Array<{ key?: string | undefined; value?: string | und
 /** A transaction of the store by OL's id (the Regulars id); 404 for anything else. */
 function transactionIdOf(value: string | undefined): string {
   const id = value?.trim().toLowerCase() ?? '';
-  if (!/^[0-9a-f-]{36}$/.test(id)) throw notFound('transaction');
+  if (!isUuid(id)) throw notFound('transaction');
   return id;
 }
 
@@ -144,8 +145,7 @@ export function transactionRoutes(app: App, ol: OlContext) {
     },
     async (request) => {
       const store = await storeOf(request);
-      const id = request.params.transaction.trim().toLowerCase();
-      if (!/^[0-9a-f-]{36}$/.test(id)) throw notFound('transaction');
+      const id = transactionIdOf(request.params.transaction);
       return toOlTransaction(await services.transactions.get(store.organizationId, id), store);
     },
   );

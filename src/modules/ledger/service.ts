@@ -2,6 +2,7 @@ import type { Db, Executor, Tx } from '../../db/connection.ts';
 import type { PageRequest } from '../../db/pagination.ts';
 import { readPart } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION, violatedConstraint } from '../../db/transaction.ts';
+import { isUuid } from '../../domain/customers.ts';
 import type { Hundredths } from '../../domain/points.ts';
 import { localDate } from '../../domain/zoned-time.ts';
 import { notFound, validationFailed } from '../../errors.ts';
@@ -134,9 +135,7 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
     reverse: (input: ReverseInput, tx?: Tx) => run(tx, (t) => reverse(t, input)),
 
     async getEntry(organizationId: string, entryId: string, executor: Executor = db): Promise<EntryRow> {
-      const entry = /^[0-9a-f-]{36}$/i.test(entryId)
-        ? await getEntry(executor, organizationId, entryId)
-        : undefined;
+      const entry = isUuid(entryId) ? await getEntry(executor, organizationId, entryId) : undefined;
       if (!entry) throw notFound('ledger entry');
       return entry;
     },

@@ -6,6 +6,7 @@ import type { PageRequest } from '../../db/pagination.ts';
 import { ownRowIds } from '../../db/references.ts';
 import { answered, mapped, type PartRead, readPart } from '../../db/together.ts';
 import { onUniqueViolation, transaction } from '../../db/transaction.ts';
+import { isUuid } from '../../domain/customers.ts';
 import { parsePoints, toPoints } from '../../domain/points.ts';
 import {
   basisUnit,
@@ -184,7 +185,7 @@ export function createTiersService(db: Db, deps: TiersDependencies) {
   }
 
   async function get(organizationId: string, id: string, executor: Executor = db): Promise<store.TierRow> {
-    const row = /^[0-9a-f-]{36}$/i.test(id) ? await store.findTier(executor, organizationId, id) : undefined;
+    const row = isUuid(id) ? await store.findTier(executor, organizationId, id) : undefined;
     if (!row) throw notFound('tier');
     return row;
   }
