@@ -16,11 +16,12 @@ export interface AccessAttempt {
   ip: string;
 }
 
-/** At most `max` attempts of a kind per `windowMs` (a sliding window), counted by address or by IP. */
+/**
+ * At most `max` attempts like this one (same organization and kind, from the same IP or for the
+ * same address) per `windowMs`, a sliding window.
+ */
 export interface AttemptLimit {
-  organizationId: string | null;
-  kind: AccessAttemptKind;
-  by: { addressHash: string } | { ip: string };
+  per: 'ip' | 'address';
   max: number;
   windowMs: number;
   /** What is counted, for the refusal: "sign-in codes for this address". */
@@ -37,47 +38,72 @@ const sameOrganization = (organizationId: string | null): SQL =>
  * members' one-time codes, public joins): attempts are rows, limits count them.
  */
 export function createAttemptLimits(db: Executor, now: () => Date = () => new Date()) {
-  async function countSince(limit: AttemptLimit, since: Date): Promise<number> {
+  /** Attempts like this one since the window began (none when the limit is per address and it has none). */
+  async function countLike(attempt: AccessAttempt, limit: AttemptLimit): Promise<number> {
+    const sameSource =
+      limit.per === 'ip'
+        ? eq(accessAttempts.ip, attempt.ip)
+        : attempt.addressHash === null
+          ? undefined
+          : eq(accessAttempts.addressHash, attempt.addressHash);
+    if (!sameSource) return 0;
+    const since = new Date(now().getTime() - limit.windowMs);
     const [row] = await db
       .select({ count: sql<string>`count(*)` })
       .from(accessAttempts)
       .where(
         and(
-          sameOrganization(limit.organizationId),
-          eq(accessAttempts.kind, limit.kind),
-          'ip' in limit.by
-            ? eq(accessAttempts.ip, limit.by.ip)
-            : eq(accessAttempts.addressHash, limit.by.addressHash),
+          sameOrganization(attempt.organizationId),
+          eq(accessAttempts.kind, attempt.kind),
+          sameSource,
           gt(accessAttempts.createdAt, since),
         ),
       );
     return Number(row?.count ?? 0);
   }
 
-  return {
-    /** Refuses (429) when the attempts counted since the window began have reached the limit. */
-    async refuseOver(limit: AttemptLimit): Promise<void> {
-      const since = new Date(now().getTime() - limit.windowMs);
-      if ((await countSince(limit, since)) < limit.max) return;
-      const minutes = Math.round(limit.windowMs / MINUTE);
-      throw new AppError(
-        'rate_limited',
-        `too many ${limit.what}: at most ${limit.max} per ${minutes} minutes; try later`,
+  function refusal(limit: AttemptLimit): AppError {
+    const minutes = Math.round(limit.windowMs / MINUTE);
+    return new AppError(
+      'rate_limited',
+      `too many ${limit.what}: at most ${limit.max} per ${minutes} minutes; try later`,
+    );
+  }
+
+  /** Records an attempt, and forgets the same scope's attempts too old for any limit to count. */
+  async function record(attempt: AccessAttempt): Promise<void> {
+    const at = now();
+    await db.insert(accessAttempts).values({ ...attempt, id: newId(), createdAt: at });
+    await db
+      .delete(accessAttempts)
+      .where(
+        and(
+          sameOrganization(attempt.organizationId),
+          lt(accessAttempts.createdAt, new Date(at.getTime() - ATTEMPTS_KEPT_MS)),
+        ),
       );
+  }
+
+  return {
+    record,
+
+    /**
+     * Counts the attempt, then refuses it (429) when it is past one of the limits. Recording first
+     * (its own statement, committed at once) and counting after is what stops a burst: each attempt
+     * counts at least itself and every one recorded before it, so no more than `max` pass (in a
+     * burst some may also count later ones, and be refused sooner).
+     */
+    async admit(attempt: AccessAttempt, limits: readonly AttemptLimit[]): Promise<void> {
+      await record(attempt);
+      for (const limit of limits) if ((await countLike(attempt, limit)) > limit.max) throw refusal(limit);
     },
 
-    /** Records an attempt, and forgets the same scope's attempts too old for any limit to count. */
-    async record(attempt: AccessAttempt): Promise<void> {
-      const at = now();
-      await db.insert(accessAttempts).values({ ...attempt, id: newId(), createdAt: at });
-      await db
-        .delete(accessAttempts)
-        .where(
-          and(
-            sameOrganization(attempt.organizationId),
-            lt(accessAttempts.createdAt, new Date(at.getTime() - ATTEMPTS_KEPT_MS)),
-          ),
-        );
+    /**
+     * Refuses (429) when attempts like this one have reached the limit, without counting it: for
+     * attempts that count only when they fail (a wrong code), recorded afterwards.
+     */
+    async refuseOver(attempt: AccessAttempt, limit: AttemptLimit): Promise<void> {
+      if ((await countLike(attempt, limit)) >= limit.max) throw refusal(limit);
     },
   };
 }

@@ -3,7 +3,6 @@ import { transaction } from '../../db/transaction.ts';
 import { emailKey, normalizePhone } from '../../domain/customers.ts';
 import { AppError, nullIfNotFound, validationFailed } from '../../errors.ts';
 import { hashSecret, randomToken } from '../api-keys/secrets.ts';
-import type { AccessAttemptKind } from '../attempt-limits/schema.ts';
 import { createAttemptLimits } from '../attempt-limits/service.ts';
 import type { CreateCustomerBody } from '../customers/contract.ts';
 import { normalizeCustomerInput } from '../customers/input.ts';
@@ -127,32 +126,22 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
   const canSignIn = (member: Customer | undefined): member is Customer =>
     member !== undefined && member.status === 'active' && member.anonymizedAt === null;
 
-  /** Refuses (429) when this organization's attempts of a kind since the window began reach `max`. */
-  function withinLimit(
-    organizationId: string,
-    kind: AccessAttemptKind,
-    by: { addressHash: string } | { ip: string },
-    max: number,
-    what: string,
-  ): Promise<void> {
-    return attempts.refuseOver({ organizationId, kind, by, max, windowMs: limits.windowMs, what });
-  }
-
-  async function checkCodeLimits(organizationId: string, addressHash: string, origin: Origin) {
-    await withinLimit(
-      organizationId,
-      'code_request',
-      { addressHash },
-      limits.codesPerAddress,
-      'sign-in codes for this address',
-    );
-    await withinLimit(
-      organizationId,
-      'code_request',
-      { ip: origin.ip },
-      limits.codesPerIp,
-      'sign-in codes from this address',
-    );
+  /** A code asked for an address: counted, and refused past the limits per address and per IP. */
+  function admitCodeRequest(organizationId: string, addressHash: string, origin: Origin): Promise<void> {
+    return attempts.admit({ organizationId, kind: 'code_request', addressHash, ip: origin.ip }, [
+      {
+        per: 'address',
+        max: limits.codesPerAddress,
+        windowMs: limits.windowMs,
+        what: 'sign-in codes for this address',
+      },
+      {
+        per: 'ip',
+        max: limits.codesPerIp,
+        windowMs: limits.windowMs,
+        what: 'sign-in codes from this address',
+      },
+    ]);
   }
 
   /** The channel a code goes by: SMS when the member named their phone and SMS is set up, else email. */
@@ -205,13 +194,7 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
   /** Counts a code request for the address and, when a member who may sign in has it, sends them a code. */
   async function requestFor(organization: Organization, address: Address, origin: Origin) {
     const addressHash = hashSecret(address.value);
-    await checkCodeLimits(organization.id, addressHash, origin);
-    await attempts.record({
-      organizationId: organization.id,
-      kind: 'code_request',
-      addressHash,
-      ip: origin.ip,
-    });
+    await admitCodeRequest(organization.id, addressHash, origin);
     const member = await memberAt(organization.id, address);
     if (canSignIn(member)) await issueCode(organization, member, address);
   }
@@ -244,12 +227,14 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
       const organization = await organizations.get(organizationId);
       const address = addressOf(input, organization);
       const addressHash = hashSecret(address.value);
-      await withinLimit(
-        organization.id,
-        'failed_verify',
-        { ip: origin.ip },
-        limits.failedVerifiesPerIp,
-        'failed sign-ins from this address',
+      await attempts.refuseOver(
+        { organizationId: organization.id, kind: 'failed_verify', addressHash, ip: origin.ip },
+        {
+          per: 'ip',
+          max: limits.failedVerifiesPerIp,
+          windowMs: limits.windowMs,
+          what: 'failed sign-ins from this address',
+        },
       );
       const member = await memberAt(organization.id, address);
       if (!canSignIn(member)) return failVerify(organization.id, addressHash, origin);
@@ -321,25 +306,16 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
       // Every field is checked before anyone is looked up: a refusal must not depend on who exists.
       const { errors } = normalizeCustomerInput(values, { country: organization.country, now: now() });
       if (errors.length > 0) throw invalidInput(errors, 'body');
-      await withinLimit(
-        organization.id,
-        'join',
-        { ip: origin.ip },
-        limits.joinsPerIp,
-        'joins from this address',
+      await attempts.admit(
+        { organizationId: organization.id, kind: 'join', addressHash: null, ip: origin.ip },
+        [{ per: 'ip', max: limits.joinsPerIp, windowMs: limits.windowMs, what: 'joins from this address' }],
       );
       const addresses = [
         input.email?.trim() ? addressOf({ email: input.email }, organization) : undefined,
         input.phone?.trim() ? addressOf({ phone: input.phone }, organization) : undefined,
       ].filter((address): address is Address => address !== undefined);
       const signInAddress = addresses[0]!;
-      await checkCodeLimits(organization.id, hashSecret(signInAddress.value), origin);
-      await attempts.record({
-        organizationId: organization.id,
-        kind: 'join',
-        addressHash: null,
-        ip: origin.ip,
-      });
+      await admitCodeRequest(organization.id, hashSecret(signInAddress.value), origin);
 
       let member = await existingMember(organization.id, addresses);
       if (!member) {
@@ -365,12 +341,6 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
       }
       // The code goes to the member who holds the address, through their own email or phone.
       const holder = member && addresses.find((address) => matches(member!, address));
-      await attempts.record({
-        organizationId: organization.id,
-        kind: 'code_request',
-        addressHash: hashSecret(signInAddress.value),
-        ip: origin.ip,
-      });
       if (canSignIn(member) && holder) await issueCode(organization, member, holder);
     },
 

@@ -134,23 +134,11 @@ export function createStaffSessions(context: StaffContext) {
    * otherwise counts it. Staff attempts belong to no organization: they come before one is known.
    */
   async function throttle(origin: RequestOrigin, email?: string): Promise<void> {
-    const counted = { organizationId: null, kind: 'staff_access', windowMs: WINDOW_MS } as const;
-    await attempts.refuseOver({
-      ...counted,
-      by: { ip: origin.ip },
-      max: ATTEMPTS_PER_IP,
-      what: 'attempts from this address',
-    });
     const addressHash = email === undefined ? null : hashSecret(email.trim().toLowerCase());
-    if (addressHash !== null) {
-      await attempts.refuseOver({
-        ...counted,
-        by: { addressHash },
-        max: ATTEMPTS_PER_EMAIL,
-        what: 'attempts for this email',
-      });
-    }
-    await attempts.record({ organizationId: null, kind: 'staff_access', addressHash, ip: origin.ip });
+    await attempts.admit({ organizationId: null, kind: 'staff_access', addressHash, ip: origin.ip }, [
+      { per: 'ip', max: ATTEMPTS_PER_IP, windowMs: WINDOW_MS, what: 'attempts from this address' },
+      { per: 'address', max: ATTEMPTS_PER_EMAIL, windowMs: WINDOW_MS, what: 'attempts for this email' },
+    ]);
   }
 
   async function signAccessToken(user: StaffUserRow, session: StaffSessionRow, now: Date): Promise<string> {
