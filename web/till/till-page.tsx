@@ -150,6 +150,9 @@ export function TillPage() {
 
   /** The next customer (or nobody yet): a fresh order, the search box empty. */
   const startWith = (found: Member | null) => {
+    // Not while an action runs: its answer belongs to this order, and a ticket may be committing
+    // the reservation that moving on would release.
+    if (busy.current) return;
     // A reservation left on the last customer's open order gives its points back at once.
     if (order.redemption?.id && !order.ticket)
       void release(order.redemption.id, actionKey('abandon')).catch(() => undefined);
@@ -292,6 +295,7 @@ export function TillPage() {
             applied={order.applied}
             canApply={!order.ticket && pending === null && orderLines(order.lines, money.parse).length > 0}
             onApply={(asked) => applyRewards([...order.applied, asked])}
+            closable={pending === null}
             onClose={nextCustomer}
           />
           <OrderPanel
@@ -366,8 +370,9 @@ function JoinForm({
   const [firstName, setFirstName] = useState('');
   const [phone, setPhone] = useState(looksLikeEmail ? '' : identifier);
   const [email, setEmail] = useState(looksLikeEmail ? identifier : '');
-  // One key per new member being typed: a double tap or a retry creates them once.
-  const [key] = useState(() => actionKey('join'));
+  // One key per submission: a double tap or a retry after a lost connection creates the member once.
+  // Once the server has answered (a refusal is kept with its key), the corrected form needs a new one.
+  const [key, setKey] = useState(() => actionKey('join'));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const fieldErrors = error instanceof ApiError ? error.fieldErrors() : {};
@@ -391,6 +396,7 @@ function JoinForm({
       );
     } catch (caught) {
       setError(caught);
+      if (!isConnectionLost(caught)) setKey(actionKey('join'));
     } finally {
       setSaving(false);
     }
@@ -462,6 +468,7 @@ function MemberPanel({
   language,
   applied,
   canApply,
+  closable,
   onApply,
   onClose,
 }: {
@@ -470,6 +477,7 @@ function MemberPanel({
   language: string;
   applied: Requested[];
   canApply: boolean;
+  closable: boolean;
   onApply: (asked: Requested) => void;
   onClose: () => void;
 }) {
@@ -588,7 +596,7 @@ function MemberPanel({
             ))}
           </Stack>
         )}
-        <Button size="lg" variant="default" onClick={onClose}>
+        <Button size="lg" variant="default" onClick={onClose} disabled={!closable}>
           {t('member.close')}
         </Button>
       </Stack>
