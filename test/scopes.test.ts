@@ -36,6 +36,7 @@ const DECLARED: Record<string, Scope> = {
   'POST /v1/transactions/simulate': 'till',
   'POST /v1/transactions/:id/assign': 'till',
   'GET /v1/transactions/:id': 'till',
+  'PATCH /v1/transactions/:id/labels': 'till',
   'GET /v1/coupons/:id': 'till',
   'POST /v1/coupons/:id/use': 'till',
   'POST /v1/redemptions': 'till',
