@@ -1,14 +1,13 @@
 import { allocateProportionally, currencyExponent } from '../money.ts';
 import { type AwardRounding, type Hundredths, roundAward } from '../points.ts';
 import { evaluateOlTicket, highestOnly, isOlTicketRule } from './openloyalty.ts';
-import { applies, byPriority, hasLabel, type Occasion } from './scope.ts';
+import { applies, byPriority, hasLabel, type Occasion, spendEligible } from './scope.ts';
 import type {
   BreakdownEntry,
   EarningRule,
   Evaluation,
   EvaluationSettings,
   MemberContext,
-  SpendConfig,
   Ticket,
   TicketLine,
 } from './types.ts';
@@ -52,14 +51,6 @@ interface Context {
 }
 
 const HUNDRED = 100n;
-
-function spendEligible(line: TicketLine, config: SpendConfig): boolean {
-  if (line.sku !== null && config.excludedSkus.includes(line.sku)) return false;
-  if (line.category !== null && config.excludedCategories.includes(line.category)) return false;
-  if (config.includeLabels.length > 0 && !hasLabel(line.labels, config.includeLabels)) return false;
-  if (hasLabel(line.labels, config.excludeLabels)) return false;
-  return true;
-}
 
 /** Units per minor unit of money for a rate in hundredths per whole unit: rate × scale / 10^exp. */
 function unitsPerMinor(pointsPerUnit: number, context: Context): bigint {

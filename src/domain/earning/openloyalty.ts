@@ -1,6 +1,6 @@
 import type { Hundredths } from '../points.ts';
-import { hasLabel } from './scope.ts';
-import type { BreakdownEntry, EarningRule, SpendConfig, Ticket, TicketLine } from './types.ts';
+import { hasLabel, spendEligible } from './scope.ts';
+import type { BreakdownEntry, EarningRule, Ticket, TicketLine } from './types.ts';
 
 /**
  * Open Loyalty's ticket evaluator (OL 3.2 `OloyEarningRuleEvaluator`, supplement §5.5), for
@@ -47,14 +47,6 @@ interface Bucket {
   /** The first line of the bucket (null for the delivery fee): where the breakdown puts its points. */
   lineId: string | null;
   units: bigint;
-}
-
-function spendEligible(line: TicketLine, config: SpendConfig): boolean {
-  if (line.sku !== null && config.excludedSkus.includes(line.sku)) return false;
-  if (line.category !== null && config.excludedCategories.includes(line.category)) return false;
-  if (config.includeLabels.length > 0 && !hasLabel(line.labels, config.includeLabels)) return false;
-  if (hasLabel(line.labels, config.excludeLabels)) return false;
-  return true;
 }
 
 /**

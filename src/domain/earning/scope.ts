@@ -1,6 +1,6 @@
 import { scheduleMiss } from '../schedule.ts';
 import { type LocalDateTime, toLocal } from '../zoned-time.ts';
-import type { EarningRule, Label, MemberContext } from './types.ts';
+import type { EarningRule, Label, MemberContext, SpendConfig, TicketLine } from './types.ts';
 
 /** Where and when a rule may earn, checked before it computes anything. */
 export interface Occasion {
@@ -61,4 +61,13 @@ export function hasLabel(labels: Label[], wanted: Label[]): boolean {
 /** Rules in the order they run: priority, then id (stable, so results never depend on load order). */
 export function byPriority(a: EarningRule, b: EarningRule): number {
   return a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Whether a spend rule counts this line: its SKU and category not excluded, its labels let in. */
+export function spendEligible(line: TicketLine, config: SpendConfig): boolean {
+  if (line.sku !== null && config.excludedSkus.includes(line.sku)) return false;
+  if (line.category !== null && config.excludedCategories.includes(line.category)) return false;
+  if (config.includeLabels.length > 0 && !hasLabel(line.labels, config.includeLabels)) return false;
+  if (hasLabel(line.labels, config.excludeLabels)) return false;
+  return true;
 }

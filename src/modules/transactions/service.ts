@@ -121,6 +121,17 @@ function memberPoints(entries: BreakdownEntry[]): number {
   return entries.filter((e) => e.beneficiary === 'member').reduce((sum, e) => sum + e.points, 0);
 }
 
+/** The ticket, locked until the transaction ends: edits after the fact read and write it in turn. */
+async function lockTransaction(tx: Tx, organizationId: string, id: string): Promise<TransactionRow> {
+  const [row] = await tx
+    .select()
+    .from(transactions)
+    .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
+    .for('update');
+  if (!row) throw notFound('transaction');
+  return row;
+}
+
 /**
  * Tickets in, points out. Every ticket is stored; a matched member earns in the same database
  * transaction, through the ledger, with the ticket as the source (so the same ticket never earns twice).
@@ -772,12 +783,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       actor: Actor = SYSTEM,
     ): Promise<TransactionRow> {
       return transaction(db, async (tx) => {
-        const [row] = await tx
-          .select()
-          .from(transactions)
-          .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
-          .for('update');
-        if (!row) throw notFound('transaction');
+        const row = await lockTransaction(tx, organizationId, id);
         if (row.customerId)
           throw new AppError('already_assigned', 'this transaction already belongs to a member');
         if (row.type !== 'sale') throw new AppError('not_assignable', 'returns follow the sale they return');
@@ -813,12 +819,7 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
       actor: Actor = SYSTEM,
     ): Promise<TransactionRow> {
       return transaction(db, async (tx) => {
-        const [row] = await tx
-          .select()
-          .from(transactions)
-          .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)))
-          .for('update');
-        if (!row) throw notFound('transaction');
+        const row = await lockTransaction(tx, organizationId, id);
         const before = row.content.labels ?? [];
         const same = (a: Label, b: Label) => a.key === b.key && a.value === b.value;
         let after = change.set ? [...change.set] : [...before];
