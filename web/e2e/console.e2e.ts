@@ -253,7 +253,8 @@ describe('the console in a browser', () => {
     await page.getByRole('cell', { name: 'Birthday gift' }).waitFor();
     // The server's enum word (add) in the reader's language, and the card's QR drawn from the server.
     await page.getByRole('cell', { name: 'Added', exact: true }).waitFor();
-    await page.getByText('Top tier: nothing above it.').waitFor();
+    // This program has no tiers yet: the tier card says so rather than "top tier".
+    await page.getByText('No tiers yet.').waitFor();
     await expect
       .poll(() =>
         page.getByTestId('card-qr').evaluate((image) => (image as { naturalWidth: number }).naturalWidth),
@@ -425,6 +426,11 @@ describe('the console in a browser', () => {
               .documentElement.scrollWidth,
         ),
       ).toBeLessThanOrEqual(1024);
+      // …nor hides a table's last columns behind a sideways scroll.
+      for (const header of await page.locator('th').all()) {
+        const box = await header.boundingBox();
+        expect(box && box.x + box.width, `column "${await header.innerText()}"`).toBeLessThanOrEqual(1024);
+      }
       await expectAccessible(page, `fr-tablet-${name}`);
       await screenshot(page, `fr-tablet-${name}`);
     }

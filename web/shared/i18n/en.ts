@@ -100,6 +100,7 @@ export const en = {
     name: 'Name',
     email: 'Email',
     phone: 'Phone',
+    contact: 'Contact',
     card: 'Card',
     cardQr: 'The card as a QR code: {{number}}',
     tier: 'Tier',

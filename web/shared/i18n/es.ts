@@ -101,6 +101,7 @@ export const es: Catalogue = {
     name: 'Nombre',
     email: 'Correo',
     phone: 'Teléfono',
+    contact: 'Contacto',
     card: 'Tarjeta',
     cardQr: 'La tarjeta como código QR: {{number}}',
     tier: 'Nivel',

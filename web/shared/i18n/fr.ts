@@ -102,6 +102,7 @@ export const fr: Catalogue = {
     name: 'Nom',
     email: 'E-mail',
     phone: 'Téléphone',
+    contact: 'Contact',
     card: 'Carte',
     cardQr: 'La carte en code QR : {{number}}',
     tier: 'Niveau',

@@ -157,7 +157,10 @@ export function DashboardPage() {
   const period = (day: string) => periodFormat.format(Date.parse(`${day}T00:00:00Z`));
   const major = (minor: number) => minor / 10 ** money.digits; // chart heights only; labels use money.format
 
-  const outstanding = points.data?.liability.byPointType.reduce((sum, type) => sum + type.outstanding, 0);
+  // Point types are different currencies: each is shown on its own, never added together.
+  const outstanding = points.data?.liability.byPointType
+    .map((type) => `${pointsFormat.format(type.outstanding)} ${type.name}`)
+    .join(' · ');
   const liability = points.data?.liability.value;
   const salesTotals = sales.data?.totals;
   const share =
@@ -244,7 +247,7 @@ export function DashboardPage() {
         />
         <Stat
           label={t('dashboard.outstanding')}
-          value={outstanding === undefined ? undefined : pointsFormat.format(outstanding)}
+          value={outstanding === undefined ? undefined : outstanding || '0'}
           testId="points-outstanding"
           hint={
             points.data &&

@@ -12,6 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { Link } from '@tanstack/react-router';
+import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
 import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 
@@ -61,12 +62,28 @@ const DIALECTS: Dialect[] = [
   },
 ];
 
+/** Lets a long URL wrap after its slashes (never inside a word) when the card is narrow. */
+function BreakAtSlashes({ text }: { text: string }) {
+  const parts = text.split('/');
+  return parts.map((part, index) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string never reorder
+    <Fragment key={index}>
+      {part}
+      {index < parts.length - 1 && (
+        <>
+          /<wbr />
+        </>
+      )}
+    </Fragment>
+  ));
+}
+
 function Copyable({ value, testId }: { value: string; testId?: string }) {
   const { t } = useTranslation();
   return (
     <Group gap="xs" wrap="nowrap">
-      <Code data-testid={testId} style={{ overflowWrap: 'anywhere', flex: 1, minWidth: 0 }}>
-        {value}
+      <Code data-testid={testId} style={{ flex: 1, minWidth: 0 }}>
+        <BreakAtSlashes text={value} />
       </Code>
       <CopyButton value={value}>
         {({ copied, copy }) => (
@@ -138,7 +155,9 @@ export function PosPage() {
                 <Table.Tr>
                   <Table.Th>{t('pos.try')}</Table.Th>
                   <Table.Td>
-                    <Code style={{ overflowWrap: 'anywhere' }}>{dialect.example}</Code>
+                    <Code>
+                      <BreakAtSlashes text={dialect.example} />
+                    </Code>
                   </Table.Td>
                 </Table.Tr>
               </Table.Tbody>

@@ -71,17 +71,26 @@ export function ImportPage() {
     setError(null);
     setRunning(true);
     const known = new Set((await allImports()).map((existing) => existing.id));
+    // The new job is found once in the list; after that only that job is read.
+    let fresh: CustomerImport | undefined;
     const poll = async () => {
-      const fresh = (await allImports()).find((candidate) => !known.has(candidate.id));
+      fresh = fresh
+        ? unwrap(await api.GET('/v1/customer-imports/{id}', { params: { path: { id: fresh.id } } }))
+        : (await allImports()).find((candidate) => !known.has(candidate.id));
       if (fresh && polling.current !== undefined) setJob(fresh);
     };
-    polling.current = window.setInterval(() => void poll().catch(() => undefined), 250);
+    polling.current = window.setInterval(() => void poll().catch(() => undefined), 500);
     try {
       const token = csrfToken();
       const response = await fetch(`/v1/customers/import?mode=${mode}`, {
         method: 'POST',
         credentials: 'same-origin',
-        headers: { 'content-type': 'text/csv', ...(token ? { 'x-csrf-token': token } : {}) },
+        headers: {
+          'content-type': 'text/csv',
+          // Recorded with the job: a replay of this very request (a retry after a lost answer) imports nothing twice.
+          'idempotency-key': crypto.randomUUID(),
+          ...(token ? { 'x-csrf-token': token } : {}),
+        },
         body: text,
       });
       const body: unknown = await response.json().catch(() => null);

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Loader, Select, Table, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Group, Loader, Select, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { Link } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -81,8 +81,7 @@ export function MemberListPage() {
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>{t('members.name')}</Table.Th>
-                  <Table.Th>{t('members.email')}</Table.Th>
-                  <Table.Th>{t('members.phone')}</Table.Th>
+                  <Table.Th>{t('members.contact')}</Table.Th>
                   <Table.Th>{t('members.card')}</Table.Th>
                   <Table.Th>{t('members.status')}</Table.Th>
                   <Table.Th>{t('members.joined')}</Table.Th>
@@ -100,8 +99,14 @@ export function MemberListPage() {
                         {fullName(member)}
                       </Anchor>
                     </Table.Td>
-                    <Table.Td>{member.email ?? '—'}</Table.Td>
-                    <Table.Td>{member.phone ?? '—'}</Table.Td>
+                    <Table.Td style={{ overflowWrap: 'anywhere' }}>
+                      <Text size="sm">{member.email ?? '—'}</Text>
+                      {member.phone && (
+                        <Text size="xs" c="dimmed">
+                          {member.phone}
+                        </Text>
+                      )}
+                    </Table.Td>
                     <Table.Td>
                       <code>{member.loyaltyCardNumber}</code>
                     </Table.Td>

@@ -161,7 +161,7 @@ function TierCard({ memberId }: { memberId: string }) {
         </>
       ) : (
         <Text size="xs" c="dimmed">
-          {t('members.tierTop')}
+          {data.currentTier ? t('members.tierTop') : t('program.noTiers')}
         </Text>
       )}
     </Stack>
