@@ -436,4 +436,76 @@ describe('the console in a browser', () => {
     }
     await context.close();
   });
+
+  it('builds the program from the browser: a tier and a reward, made, refused on a clash, and changed', async () => {
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('link', { name: 'Tiers' }).click();
+    const dialog = page.getByRole('dialog');
+    const newTier = async (name: string, threshold: string) => {
+      await page.getByRole('button', { name: 'New tier' }).click();
+      await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
+      // The program's tier basis is the default one, money spent.
+      await dialog.getByRole('textbox', { name: 'Threshold (EUR spent)' }).fill(threshold);
+    };
+    await newTier('Gold', '500.00');
+    await dialog.getByRole('textbox', { name: 'Multiplier' }).fill('1.5');
+    await dialog.getByLabel('Perks').fill('Free dessert');
+    await dialog.getByLabel('Perks').press('Enter');
+    await expectAccessible(page, 'tier-form');
+    await screenshot(page, 'tier-form');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: 'Gold', exact: true }).waitFor();
+    const saved = (await api('GET', '/v1/tiers', undefined, apiKey)) as {
+      data: Array<Record<string, unknown>>;
+    };
+    expect(saved.data.find((tier) => tier.name === 'Gold')).toMatchObject({
+      conditionValue: 50_000,
+      earningMultiplier: 1.5,
+      perks: ['Free dessert'],
+    });
+    // A second Gold: the server's refusal lands on the name field, and nothing is made.
+    await newTier('Gold', '900');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText('another tier already has this name').waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: 'Edit: Gold' }).click();
+    await dialog.getByRole('textbox', { name: 'Multiplier' }).fill('2');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: '×2', exact: true }).waitFor();
+    expect(await page.getByRole('cell', { name: 'Gold', exact: true }).count()).toBe(1);
+
+    await page.getByRole('link', { name: 'Rewards' }).click();
+    await page.getByRole('button', { name: 'New reward' }).click();
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Coffee 10% off');
+    await dialog.getByRole('textbox', { name: 'Cost (points)' }).fill('50');
+    await dialog.getByRole('textbox', { name: 'Percent off' }).fill('10');
+    await dialog.getByLabel('Products (SKUs)').fill('COFFEE');
+    await dialog.getByLabel('Products (SKUs)').press('Enter');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: 'Coffee 10% off', exact: true }).waitFor();
+    const rewards = (await api('GET', '/v1/rewards', undefined, apiKey)) as {
+      data: Array<Record<string, unknown>>;
+    };
+    expect(rewards.data.find((reward) => reward.name === 'Coffee 10% off')).toMatchObject({
+      type: 'percentage_discount',
+      value: 10,
+      costPoints: 50,
+      scope: { skus: ['COFFEE'] },
+    });
+    await page.getByRole('button', { name: 'Edit: Coffee 10% off' }).click();
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Coffee 15% off');
+    await dialog.getByRole('textbox', { name: 'Percent off' }).fill('15');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const row = page.getByRole('row').filter({ hasText: 'Coffee 15% off' });
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByText('Inactive').waitFor();
+    await expectAccessible(page, 'rewards');
+    await screenshot(page, 'rewards');
+    await context.close();
+  });
 });

@@ -61,3 +61,45 @@ export function useLocations() {
     queryFn: async () => unwrap(await api.GET('/v1/locations', { params: { query: { limit: 100 } } })),
   });
 }
+
+export type Tier = Json<paths['/v1/tiers']['get']['responses'][200]>['data'][number];
+export type NewTier = Json<paths['/v1/tiers']['post']['requestBody']>;
+export type TierChanges = Json<paths['/v1/tiers/{id}']['patch']['requestBody']>;
+export type Reward = Json<paths['/v1/rewards']['get']['responses'][200]>['data'][number];
+export type NewReward = Json<paths['/v1/rewards']['post']['requestBody']>;
+export type RewardChanges = Json<paths['/v1/rewards/{id}']['patch']['requestBody']>;
+
+export function useSaveTier() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, body }: { id?: string; body: NewTier }) =>
+      id
+        ? unwrap(await api.PATCH('/v1/tiers/{id}', { params: { path: { id } }, body: body as TierChanges }))
+        : unwrap(await api.POST('/v1/tiers', { body })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['tiers'] }),
+  });
+}
+
+export function useSaveReward() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, body }: { id?: string; body: NewReward }) => {
+      if (!id) return unwrap(await api.POST('/v1/rewards', { body }));
+      // The type of a reward is fixed once made.
+      const { type: _type, ...changes } = body;
+      return unwrap(await api.PATCH('/v1/rewards/{id}', { params: { path: { id } }, body: changes }));
+    },
+    onSuccess: () => client.invalidateQueries({ queryKey: ['rewards'] }),
+  });
+}
+
+export function useSetRewardActive() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, active }: { id: string; active: boolean }) =>
+      active
+        ? unwrap(await api.POST('/v1/rewards/{id}/activate', { params: { path: { id } } }))
+        : unwrap(await api.POST('/v1/rewards/{id}/deactivate', { params: { path: { id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['rewards'] }),
+  });
+}

@@ -1,6 +1,7 @@
 /** English: the reference catalogue; es.ts and fr.ts must have exactly these keys (the type says so). */
 export const en = {
   common: {
+    close: 'Close',
     badAmount: 'Enter an amount, like 12.50',
     loading: 'Loading…',
     error: 'Something went wrong',
@@ -154,6 +155,25 @@ export const en = {
     rewardsTitle: 'Rewards',
     noRewards: 'No rewards yet.',
     cost: 'Cost (points)',
+    newTier: 'New tier',
+    editTier: 'Edit tier',
+    edit: 'Edit',
+    description: 'Description',
+    discountPercent: 'Discount (%)',
+    perks: 'Perks',
+    perksHelp: 'Shown to the member; Enter after each one',
+    thresholdPoints: 'Threshold (points)',
+    thresholdMoney: 'Threshold ({{currency}} spent)',
+    badThreshold: 'Enter the threshold',
+    newReward: 'New reward',
+    editReward: 'Edit reward',
+    required: 'Required',
+    valuePercent: 'Percent off',
+    valueAmount: 'Amount off ({{currency}})',
+    valueUnits: 'Free units',
+    skus: 'Products (SKUs)',
+    skusHelp: 'Lines with these SKUs; none = the whole ticket',
+    posCode: 'POS code',
   },
   integrations: {
     keysTitle: 'API keys',

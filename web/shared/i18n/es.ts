@@ -2,6 +2,7 @@ import type { Catalogue } from './en.ts';
 
 export const es: Catalogue = {
   common: {
+    close: 'Cerrar',
     badAmount: 'Escribe un importe, como 12,50',
     loading: 'Cargando…',
     error: 'Algo ha fallado',
@@ -155,6 +156,25 @@ export const es: Catalogue = {
     rewardsTitle: 'Recompensas',
     noRewards: 'Aún no hay recompensas.',
     cost: 'Coste (puntos)',
+    newTier: 'Nuevo nivel',
+    editTier: 'Editar nivel',
+    edit: 'Editar',
+    description: 'Descripción',
+    discountPercent: 'Descuento (%)',
+    perks: 'Ventajas',
+    perksHelp: 'Las ve el miembro; Intro tras cada una',
+    thresholdPoints: 'Umbral (puntos)',
+    thresholdMoney: 'Umbral ({{currency}} gastados)',
+    badThreshold: 'Indica el umbral',
+    newReward: 'Nueva recompensa',
+    editReward: 'Editar recompensa',
+    required: 'Obligatorio',
+    valuePercent: 'Porcentaje de descuento',
+    valueAmount: 'Importe de descuento ({{currency}})',
+    valueUnits: 'Unidades gratis',
+    skus: 'Productos (SKU)',
+    skusHelp: 'Líneas con estos SKU; ninguno = todo el ticket',
+    posCode: 'Código TPV',
   },
   integrations: {
     keysTitle: 'Claves API',

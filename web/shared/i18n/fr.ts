@@ -2,6 +2,7 @@ import type { Catalogue } from './en.ts';
 
 export const fr: Catalogue = {
   common: {
+    close: 'Fermer',
     badAmount: 'Saisissez un montant, comme 12,50',
     loading: 'Chargement…',
     error: 'Une erreur est survenue',
@@ -157,6 +158,25 @@ export const fr: Catalogue = {
     rewardsTitle: 'Récompenses',
     noRewards: 'Aucune récompense.',
     cost: 'Coût (points)',
+    newTier: 'Nouveau niveau',
+    editTier: 'Modifier le niveau',
+    edit: 'Modifier',
+    description: 'Description',
+    discountPercent: 'Remise (%)',
+    perks: 'Avantages',
+    perksHelp: 'Montrés au membre ; Entrée après chacun',
+    thresholdPoints: 'Seuil (points)',
+    thresholdMoney: 'Seuil ({{currency}} dépensés)',
+    badThreshold: 'Indiquez le seuil',
+    newReward: 'Nouvelle récompense',
+    editReward: 'Modifier la récompense',
+    required: 'Obligatoire',
+    valuePercent: 'Pourcentage de remise',
+    valueAmount: 'Montant de la remise ({{currency}})',
+    valueUnits: 'Unités offertes',
+    skus: 'Produits (SKU)',
+    skusHelp: 'Lignes avec ces SKU ; aucun = tout le ticket',
+    posCode: 'Code caisse',
   },
   integrations: {
     keysTitle: 'Clés API',

@@ -79,7 +79,12 @@ function PointsDialog({
   });
   const title = direction === 'add' ? t('members.addPoints') : t('members.spendPoints');
   return (
-    <Modal opened={opened} onClose={onClose} title={title}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={title}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
       <form
         onSubmit={form.onSubmit((values) =>
           change.mutate(
