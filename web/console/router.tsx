@@ -112,6 +112,14 @@ const MemberPage = lazyRouteComponent(() => import('./routes/members/member-page
 const RulesPage = lazyRouteComponent(() => import('./routes/program/rules-page.tsx'), 'RulesPage');
 const TiersPage = lazyRouteComponent(() => import('./routes/program/catalogue-pages.tsx'), 'TiersPage');
 const RewardsPage = lazyRouteComponent(() => import('./routes/program/catalogue-pages.tsx'), 'RewardsPage');
+const PointTypesPage = lazyRouteComponent(
+  () => import('./routes/program/catalogue-pages.tsx'),
+  'PointTypesPage',
+);
+const LocationsPage = lazyRouteComponent(
+  () => import('./routes/program/catalogue-pages.tsx'),
+  'LocationsPage',
+);
 const ApiKeysPage = lazyRouteComponent(
   () => import('./routes/integrations/integrations-pages.tsx'),
   'ApiKeysPage',
@@ -132,6 +140,8 @@ const memberRoute = page('/members/$memberId', MemberPage, 'read');
 const rulesRoute = page('/program/rules', RulesPage, 'read');
 const tiersRoute = page('/program/tiers', TiersPage, 'read');
 const rewardsRoute = page('/program/rewards', RewardsPage, 'read');
+const pointTypesRoute = page('/program/point-types', PointTypesPage, 'read');
+const locationsRoute = page('/program/locations', LocationsPage, 'read');
 const apiKeysRoute = page('/integrations/api-keys', ApiKeysPage, 'access');
 const webhooksRoute = page('/integrations/webhooks', WebhooksPage, 'write');
 const posRoute = page('/integrations/pos', PosPage, 'write');
@@ -151,6 +161,8 @@ const routeTree = rootRoute.addChildren([
     rulesRoute,
     tiersRoute,
     rewardsRoute,
+    pointTypesRoute,
+    locationsRoute,
     apiKeysRoute,
     webhooksRoute,
     posRoute,

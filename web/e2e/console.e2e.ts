@@ -437,7 +437,7 @@ describe('the console in a browser', () => {
     await context.close();
   });
 
-  it('builds the program from the browser: a tier and a reward, made, refused on a clash, and changed', async () => {
+  it('builds the program from the browser: tiers, rewards, point types and locations, made, refused on a clash, and changed', async () => {
     const context = await newContext();
     const page = await signIn(context, MARTA);
     await page.getByRole('link', { name: 'Tiers' }).click();
@@ -506,6 +506,54 @@ describe('the console in a browser', () => {
     await row.getByText('Inactive').waitFor();
     await expectAccessible(page, 'rewards');
     await screenshot(page, 'rewards');
+
+    // A second point type, worth 10.00 per 1,000 points, that expires after a year.
+    await page.getByRole('link', { name: 'Point types' }).click();
+    await page.getByRole('button', { name: 'New point type' }).click();
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('Stars');
+    await dialog.getByRole('textbox', { name: 'Code' }).fill('stars');
+    await dialog.getByRole('textbox', { name: 'Expire after (days)' }).fill('365');
+    await dialog.getByRole('textbox', { name: 'Value of 1,000 points (EUR)' }).fill('10.00');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: 'stars', exact: true }).waitFor();
+    const types = (await api('GET', '/v1/point-types', undefined, apiKey)) as {
+      data: Array<Record<string, unknown>>;
+    };
+    expect(types.data.find((type) => type.code === 'stars')).toMatchObject({
+      name: 'Stars',
+      expiresAfterDays: 365,
+      valuePerThousandPoints: 1000,
+      isDefault: false,
+    });
+    await expectAccessible(page, 'point-types');
+    await screenshot(page, 'point-types');
+
+    // A location in another time zone, then its city corrected.
+    await page.getByRole('link', { name: 'Locations' }).click();
+    await page.getByRole('button', { name: 'New location' }).click();
+    await dialog.getByRole('textbox', { name: 'Name', exact: true }).fill('La Tasca Lisboa');
+    await dialog.getByRole('textbox', { name: 'City' }).fill('Lisbon');
+    await dialog.getByRole('textbox', { name: 'Country' }).fill('pt');
+    await dialog.getByLabel('Time zone').fill('Lisbon');
+    await page.getByRole('option', { name: 'Europe/Lisbon' }).click();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Edit: La Tasca Lisboa' }).click();
+    await dialog.getByRole('textbox', { name: 'City' }).fill('Lisboa');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('cell', { name: 'Lisboa', exact: true }).waitFor();
+    const locations = (await api('GET', '/v1/locations', undefined, apiKey)) as {
+      data: Array<Record<string, unknown>>;
+    };
+    expect(locations.data.find((location) => location.name === 'La Tasca Lisboa')).toMatchObject({
+      city: 'Lisboa',
+      country: 'PT',
+      timeZone: 'Europe/Lisbon',
+    });
+    await expectAccessible(page, 'locations');
+    await screenshot(page, 'locations');
     await context.close();
   });
 });

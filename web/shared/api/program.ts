@@ -103,3 +103,40 @@ export function useSetRewardActive() {
     onSuccess: () => client.invalidateQueries({ queryKey: ['rewards'] }),
   });
 }
+
+export type PointType = Json<paths['/v1/point-types']['get']['responses'][200]>['data'][number];
+export type NewPointType = Json<paths['/v1/point-types']['post']['requestBody']>;
+export type Location = Json<paths['/v1/locations']['get']['responses'][200]>['data'][number];
+export type NewLocation = Json<paths['/v1/locations']['post']['requestBody']>;
+
+export function usePointTypes() {
+  return useQuery({
+    queryKey: ['point-types'],
+    queryFn: async () => unwrap(await api.GET('/v1/point-types', { params: { query: { limit: 100 } } })),
+  });
+}
+
+export function useSavePointType() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, body }: { id?: string; body: NewPointType }) =>
+      id
+        ? unwrap(await api.PATCH('/v1/point-types/{id}', { params: { path: { id } }, body }))
+        : unwrap(await api.POST('/v1/point-types', { body })),
+    // Another type may have stopped being the default.
+    onSuccess: () => client.invalidateQueries({ queryKey: ['point-types'] }),
+  });
+}
+
+export function useSaveLocation() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, body }: { id?: string; body: NewLocation }) => {
+      if (!id) return unwrap(await api.POST('/v1/locations', { body }));
+      // Brands have their own routes; a location's edit changes its own fields.
+      const { brands: _brands, ...changes } = body;
+      return unwrap(await api.PATCH('/v1/locations/{id}', { params: { path: { id } }, body: changes }));
+    },
+    onSuccess: () => client.invalidateQueries({ queryKey: ['locations'] }),
+  });
+}

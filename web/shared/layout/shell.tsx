@@ -47,6 +47,8 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
         { to: '/program/rules', label: t('nav.rules'), show: can.read },
         { to: '/program/tiers', label: t('nav.tiers'), show: can.read },
         { to: '/program/rewards', label: t('nav.rewards'), show: can.read },
+        { to: '/program/point-types', label: t('nav.pointTypes'), show: can.read },
+        { to: '/program/locations', label: t('nav.locations'), show: can.read },
       ],
     },
     {

@@ -1,180 +1,161 @@
-import { Badge, Button, Group, Modal, Stack, Table, Title } from '@mantine/core';
-import { useState } from 'react';
+import { Badge, Button } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import {
-  type Reward,
-  type Tier,
+  useLocations,
+  usePointTypes,
   useRewards,
   useSetRewardActive,
   useTiers,
 } from '../../../shared/api/program.ts';
-import { permissionsOf, useMe } from '../../../shared/api/session.ts';
 import { useMoney } from '../../../shared/i18n/use-money.ts';
-import { QueryView } from '../../../shared/layout/states.tsx';
 import { useEnumLabel } from '../../use-labels.ts';
+import { ActiveBadge, Catalogue } from './catalogue.tsx';
+import { LocationForm } from './location-form.tsx';
+import { PointTypeForm } from './point-type-form.tsx';
 import { RewardForm } from './reward-form.tsx';
 import { TierForm, useTierBasis } from './tier-form.tsx';
 
-/** What a form modal edits: nothing (closed), a new item, or an existing one. */
-type Editing<T> = { item?: T } | null;
-
-function ActiveBadge({ active }: { active: boolean }) {
-  const { t } = useTranslation();
-  return (
-    <Badge variant="light" color={active ? 'teal' : 'gray'}>
-      {active ? t('common.active') : t('common.inactive')}
-    </Badge>
-  );
+function useNumber() {
+  const { i18n } = useTranslation();
+  return new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 });
 }
 
 export function TiersPage() {
-  const { t, i18n } = useTranslation();
-  const tiers = useTiers();
-  const can = permissionsOf(useMe());
+  const { t } = useTranslation();
   const money = useMoney();
+  const format = useNumber();
   const { inMoney } = useTierBasis();
-  const [editing, setEditing] = useState<Editing<Tier>>(null);
-  const format = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 });
-  const close = () => setEditing(null);
   return (
-    <Stack>
-      <Group justify="space-between">
-        <Title order={1} size="h2">
-          {t('program.tiersTitle')}
-        </Title>
-        {can.write && <Button onClick={() => setEditing({})}>{t('program.newTier')}</Button>}
-      </Group>
-      <QueryView query={tiers} isEmpty={(data) => data.data.length === 0} empty={t('program.noTiers')}>
-        {(data) => (
-          <Table striped aria-label={t('program.tiersTitle')}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('program.ruleName')}</Table.Th>
-                <Table.Th ta="right">{t('program.threshold')}</Table.Th>
-                <Table.Th ta="right">{t('program.multiplier')}</Table.Th>
-                <Table.Th ta="right">{t('program.membersCount')}</Table.Th>
-                <Table.Th>{t('members.status')}</Table.Th>
-                {can.write && <Table.Th />}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {data.data.map((tier) => (
-                <Table.Tr key={tier.id}>
-                  <Table.Td>{tier.name}</Table.Td>
-                  <Table.Td ta="right">
-                    {inMoney ? money.format(tier.conditionValue) : format.format(tier.conditionValue)}
-                  </Table.Td>
-                  <Table.Td ta="right">×{format.format(tier.earningMultiplier)}</Table.Td>
-                  <Table.Td ta="right">{format.format(tier.customersCount)}</Table.Td>
-                  <Table.Td>
-                    <ActiveBadge active={tier.active} />
-                  </Table.Td>
-                  {can.write && (
-                    <Table.Td ta="right">
-                      <Button
-                        size="xs"
-                        variant="default"
-                        onClick={() => setEditing({ item: tier })}
-                        aria-label={`${t('program.edit')}: ${tier.name}`}
-                      >
-                        {t('program.edit')}
-                      </Button>
-                    </Table.Td>
-                  )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-      </QueryView>
-      <Modal
-        opened={editing !== null}
-        onClose={close}
-        closeButtonProps={{ 'aria-label': t('common.close') }}
-        title={editing?.item ? t('program.editTier') : t('program.newTier')}
-      >
-        {editing && <TierForm tier={editing.item} onDone={close} />}
-      </Modal>
-    </Stack>
+    <Catalogue
+      title={t('program.tiersTitle')}
+      empty={t('program.noTiers')}
+      newLabel={t('program.newTier')}
+      editTitle={t('program.editTier')}
+      query={useTiers()}
+      columns={[
+        { header: t('program.ruleName'), cell: (tier) => tier.name },
+        {
+          header: t('program.threshold'),
+          align: 'right',
+          cell: (tier) => (inMoney ? money.format(tier.conditionValue) : format.format(tier.conditionValue)),
+        },
+        {
+          header: t('program.multiplier'),
+          align: 'right',
+          cell: (tier) => `×${format.format(tier.earningMultiplier)}`,
+        },
+        {
+          header: t('program.membersCount'),
+          align: 'right',
+          cell: (tier) => format.format(tier.customersCount),
+        },
+        { header: t('members.status'), cell: (tier) => <ActiveBadge active={tier.active} /> },
+      ]}
+      form={(tier, onDone) => <TierForm tier={tier} onDone={onDone} />}
+    />
   );
 }
 
 export function RewardsPage() {
+  const { t } = useTranslation();
   const label = useEnumLabel();
-  const { t, i18n } = useTranslation();
-  const rewards = useRewards();
+  const format = useNumber();
   const setActive = useSetRewardActive();
-  const can = permissionsOf(useMe());
-  const [editing, setEditing] = useState<Editing<Reward>>(null);
-  const format = new Intl.NumberFormat(i18n.language, { maximumFractionDigits: 2 });
-  const close = () => setEditing(null);
   return (
-    <Stack>
-      <Group justify="space-between">
-        <Title order={1} size="h2">
-          {t('program.rewardsTitle')}
-        </Title>
-        {can.write && <Button onClick={() => setEditing({})}>{t('program.newReward')}</Button>}
-      </Group>
-      <QueryView query={rewards} isEmpty={(data) => data.data.length === 0} empty={t('program.noRewards')}>
-        {(data) => (
-          <Table.ScrollContainer minWidth={480}>
-            <Table striped aria-label={t('program.rewardsTitle')}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('program.ruleName')}</Table.Th>
-                  <Table.Th>{t('program.ruleType')}</Table.Th>
-                  <Table.Th ta="right">{t('program.cost')}</Table.Th>
-                  <Table.Th>{t('members.status')}</Table.Th>
-                  {can.write && <Table.Th />}
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {data.data.map((reward) => (
-                  <Table.Tr key={reward.id}>
-                    <Table.Td>{reward.name}</Table.Td>
-                    <Table.Td>{label('rewardType', reward.type)}</Table.Td>
-                    <Table.Td ta="right">{format.format(reward.costPoints)}</Table.Td>
-                    <Table.Td>
-                      <ActiveBadge active={reward.active} />
-                    </Table.Td>
-                    {can.write && (
-                      <Table.Td ta="right">
-                        <Group gap="xs" justify="flex-end" wrap="nowrap">
-                          <Button
-                            size="xs"
-                            variant="default"
-                            onClick={() => setEditing({ item: reward })}
-                            aria-label={`${t('program.edit')}: ${reward.name}`}
-                          >
-                            {t('program.edit')}
-                          </Button>
-                          <Button
-                            size="xs"
-                            variant="default"
-                            onClick={() => setActive.mutate({ id: reward.id, active: !reward.active })}
-                          >
-                            {reward.active ? t('program.deactivate') : t('program.activate')}
-                          </Button>
-                        </Group>
-                      </Table.Td>
-                    )}
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
-        )}
-      </QueryView>
-      <Modal
-        opened={editing !== null}
-        onClose={close}
-        closeButtonProps={{ 'aria-label': t('common.close') }}
-        title={editing?.item ? t('program.editReward') : t('program.newReward')}
-        size="lg"
-      >
-        {editing && <RewardForm reward={editing.item} onDone={close} />}
-      </Modal>
-    </Stack>
+    <Catalogue
+      title={t('program.rewardsTitle')}
+      empty={t('program.noRewards')}
+      newLabel={t('program.newReward')}
+      editTitle={t('program.editReward')}
+      query={useRewards()}
+      modalSize="lg"
+      columns={[
+        { header: t('program.ruleName'), cell: (reward) => reward.name },
+        { header: t('program.ruleType'), cell: (reward) => label('rewardType', reward.type) },
+        { header: t('program.cost'), align: 'right', cell: (reward) => format.format(reward.costPoints) },
+        { header: t('members.status'), cell: (reward) => <ActiveBadge active={reward.active} /> },
+      ]}
+      form={(reward, onDone) => <RewardForm reward={reward} onDone={onDone} />}
+      actions={(reward) => (
+        <Button
+          size="xs"
+          variant="default"
+          onClick={() => setActive.mutate({ id: reward.id, active: !reward.active })}
+        >
+          {reward.active ? t('program.deactivate') : t('program.activate')}
+        </Button>
+      )}
+    />
+  );
+}
+
+export function PointTypesPage() {
+  const { t } = useTranslation();
+  const money = useMoney();
+  return (
+    <Catalogue
+      title={t('program.pointTypesTitle')}
+      empty={t('program.noPointTypes')}
+      newLabel={t('program.newPointType')}
+      editTitle={t('program.editPointType')}
+      query={usePointTypes()}
+      columns={[
+        {
+          header: t('program.ruleName'),
+          cell: (type) => (
+            <>
+              {type.name}{' '}
+              {type.isDefault && (
+                <Badge variant="outline" size="sm">
+                  {t('program.default')}
+                </Badge>
+              )}
+            </>
+          ),
+        },
+        { header: t('program.code'), cell: (type) => <code>{type.code}</code> },
+        {
+          header: t('program.expiry'),
+          cell: (type) =>
+            type.expiresAfterDays === null
+              ? t('program.neverExpires')
+              : t('program.expiresAfter', { count: type.expiresAfterDays }),
+        },
+        {
+          header: t('program.valuePerThousand', { currency: money.currency }),
+          align: 'right',
+          cell: (type) =>
+            type.valuePerThousandPoints === null ? '—' : money.format(type.valuePerThousandPoints),
+        },
+        { header: t('members.status'), cell: (type) => <ActiveBadge active={type.active} /> },
+      ]}
+      form={(type, onDone) => <PointTypeForm pointType={type} onDone={onDone} />}
+    />
+  );
+}
+
+export function LocationsPage() {
+  const { t } = useTranslation();
+  return (
+    <Catalogue
+      title={t('program.locationsTitle')}
+      empty={t('program.noLocations')}
+      newLabel={t('program.newLocation')}
+      editTitle={t('program.editLocation')}
+      query={useLocations()}
+      columns={[
+        { header: t('program.ruleName'), cell: (location) => location.name },
+        {
+          header: t('program.address'),
+          cell: (location) => [location.address, location.city].filter(Boolean).join(', ') || '—',
+        },
+        {
+          header: t('program.timeZone'),
+          cell: (location) => location.timeZone ?? t('program.organizationZone'),
+        },
+        { header: t('program.externalId'), cell: (location) => location.externalId ?? '—' },
+      ]}
+      form={(location, onDone) => <LocationForm location={location} onDone={onDone} />}
+    />
   );
 }
