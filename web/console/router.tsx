@@ -128,6 +128,10 @@ const WebhooksPage = lazyRouteComponent(
   () => import('./routes/integrations/integrations-pages.tsx'),
   'WebhooksPage',
 );
+const DeliveriesPage = lazyRouteComponent(
+  () => import('./routes/integrations/deliveries-page.tsx'),
+  'DeliveriesPage',
+);
 const PosPage = lazyRouteComponent(() => import('./routes/integrations/pos-page.tsx'), 'PosPage');
 const StaffPage = lazyRouteComponent(() => import('./routes/staff/staff-page.tsx'), 'StaffPage');
 const AuditPage = lazyRouteComponent(() => import('./routes/audit/audit-page.tsx'), 'AuditPage');
@@ -144,6 +148,7 @@ const pointTypesRoute = page('/program/point-types', PointTypesPage, 'read');
 const locationsRoute = page('/program/locations', LocationsPage, 'read');
 const apiKeysRoute = page('/integrations/api-keys', ApiKeysPage, 'access');
 const webhooksRoute = page('/integrations/webhooks', WebhooksPage, 'write');
+const deliveriesRoute = page('/integrations/webhooks/$endpointId', DeliveriesPage, 'write');
 const posRoute = page('/integrations/pos', PosPage, 'write');
 const staffRoute = page('/staff', StaffPage, 'access');
 const auditRoute = page('/audit', AuditPage, 'read');
@@ -165,6 +170,7 @@ const routeTree = rootRoute.addChildren([
     locationsRoute,
     apiKeysRoute,
     webhooksRoute,
+    deliveriesRoute,
     posRoute,
     staffRoute,
     auditRoute,

@@ -2,6 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStartedProcesses } from '../../test/support/processes.ts';
 import { databaseEnv, removeTempDirs, type ServeProcess, startServe } from '../../test/support/serve.ts';
+import { startReceiver, type WebhookReceiver } from '../../test/support/webhook-receiver.ts';
 import { launch, screenshot, seriousViolations } from './browser.ts';
 
 const MASTER_KEY = 'rgm_browser_journeys_0123456789abcdef';
@@ -15,6 +16,7 @@ const MARTA = `marta.${RUN}@latasca.es`;
 const JORDI = `jordi.${RUN}@latasca.es`;
 
 let server: ServeProcess;
+let receiver: WebhookReceiver | undefined;
 let browser: Browser;
 let organizationId: string;
 let apiKey: string;
@@ -82,7 +84,9 @@ beforeAll(async () => {
   server = await startServe({
     ...databaseEnv(),
     REGULARS_MASTER_KEY: MASTER_KEY,
-    WEBHOOKS_WORKER: 'false',
+    // The delivery log journey sends to a receiver on this machine.
+    WEBHOOKS_ALLOW_PRIVATE: 'true',
+    WEBHOOKS_POLL_INTERVAL_MS: '200',
     // The analytics rollups catch up twice a second, so the dashboard journey waits no minute.
     ANALYTICS_INTERVAL_MS: '500',
   });
@@ -98,6 +102,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await receiver?.close();
   await browser?.close();
   await killStartedProcesses();
   removeTempDirs();
@@ -554,6 +559,36 @@ describe('the console in a browser', () => {
     });
     await expectAccessible(page, 'locations');
     await screenshot(page, 'locations');
+    await context.close();
+  });
+
+  it("shows a webhook endpoint's delivery log, and sends a failed delivery again", async () => {
+    receiver = await startReceiver();
+    let status = 500;
+    receiver.answer = () => status;
+    const context = await newContext();
+    const page = await signIn(context, MARTA);
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('textbox', { name: 'URL' }).fill(`${receiver.url}/hooks`);
+    await page.getByRole('textbox', { name: 'Events' }).fill('location.created');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('link', { name: 'Deliveries' }).waitFor();
+    await api('POST', '/v1/locations', { name: 'La Tasca Porto' }, apiKey);
+    await receiver.waitFor(1);
+    await page.getByRole('link', { name: 'Deliveries' }).click();
+    await page.getByRole('heading', { name: 'Webhook deliveries' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'location.created' });
+    await row.getByText('500').waitFor();
+    await row.getByText('Pending').waitFor();
+    status = 204;
+    await row.getByRole('button', { name: 'Send again' }).click();
+    await row.getByText('Delivered').waitFor({ timeout: 20_000 });
+    expect(receiver.received.map((hook) => hook.event.type)).toEqual([
+      'location.created',
+      'location.created',
+    ]);
+    await expectAccessible(page, 'webhook-deliveries');
+    await screenshot(page, 'webhook-deliveries');
     await context.close();
   });
 });

@@ -94,3 +94,37 @@ export function useAuditLog(filters: AuditFilters, cursor: string | undefined) {
     placeholderData: keepPreviousData,
   });
 }
+
+export type WebhookDeliveryStatus = NonNullable<
+  paths['/v1/webhook-endpoints/{id}/deliveries']['get']['parameters']['query']
+>['status'];
+
+/** An endpoint's deliveries, newest first, a page at a time; refreshed while the page is open. */
+export function useDeliveries(endpointId: string, status: WebhookDeliveryStatus, cursor: string | undefined) {
+  return useQuery({
+    queryKey: ['webhooks', endpointId, 'deliveries', status, cursor],
+    queryFn: async () =>
+      unwrap(
+        await api.GET('/v1/webhook-endpoints/{id}/deliveries', {
+          params: {
+            path: { id: endpointId },
+            query: { limit: 25, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) },
+          },
+        }),
+      ),
+    refetchInterval: 10_000,
+  });
+}
+
+export function useRetryDelivery(endpointId: string) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: async (deliveryId: string) =>
+      unwrap(
+        await api.POST('/v1/webhook-endpoints/{id}/deliveries/{deliveryId}/retry', {
+          params: { path: { id: endpointId, deliveryId } },
+        }),
+      ),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['webhooks', endpointId, 'deliveries'] }),
+  });
+}

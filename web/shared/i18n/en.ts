@@ -229,6 +229,15 @@ export const en = {
     remove: 'Delete',
     noWebhooks: 'No webhook endpoints yet.',
     enabled: 'Enabled',
+    deliveriesTitle: 'Webhook deliveries',
+    noDeliveries: 'Nothing sent to this endpoint yet.',
+    event: 'Event',
+    attempts: 'Attempts',
+    lastAnswer: 'Last answer',
+    sentAt: 'Created',
+    nextAttempt: 'Next attempt {{when}}',
+    retry: 'Send again',
+    deliveries: 'Deliveries',
   },
   staff: {
     title: 'Staff',
@@ -281,6 +290,12 @@ export const en = {
     },
   },
   enums: {
+    deliveryStatus: {
+      pending: 'Pending',
+      delivering: 'Delivering',
+      delivered: 'Delivered',
+      dead: 'Failed',
+    },
     status: {
       active: 'Active',
       inactive: 'Inactive',

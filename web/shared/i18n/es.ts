@@ -230,6 +230,15 @@ export const es: Catalogue = {
     remove: 'Eliminar',
     noWebhooks: 'Aún no hay webhooks.',
     enabled: 'Activo',
+    deliveriesTitle: 'Entregas del webhook',
+    noDeliveries: 'Aún no se ha enviado nada a este destino.',
+    event: 'Evento',
+    attempts: 'Intentos',
+    lastAnswer: 'Última respuesta',
+    sentAt: 'Creada',
+    nextAttempt: 'Próximo intento {{when}}',
+    retry: 'Reenviar',
+    deliveries: 'Entregas',
   },
   staff: {
     title: 'Equipo',
@@ -284,6 +293,12 @@ export const es: Catalogue = {
     },
   },
   enums: {
+    deliveryStatus: {
+      pending: 'Pendiente',
+      delivering: 'Enviando',
+      delivered: 'Entregada',
+      dead: 'Fallida',
+    },
     status: {
       active: 'Activo',
       inactive: 'Inactivo',

@@ -232,6 +232,15 @@ export const fr: Catalogue = {
     remove: 'Supprimer',
     noWebhooks: 'Aucun webhook.',
     enabled: 'Actif',
+    deliveriesTitle: 'Livraisons du webhook',
+    noDeliveries: 'Rien envoyé à ce point de terminaison.',
+    event: 'Événement',
+    attempts: 'Tentatives',
+    lastAnswer: 'Dernière réponse',
+    sentAt: 'Créée',
+    nextAttempt: 'Prochaine tentative {{when}}',
+    retry: 'Renvoyer',
+    deliveries: 'Livraisons',
   },
   staff: {
     title: 'Équipe',
@@ -287,6 +296,12 @@ export const fr: Catalogue = {
     },
   },
   enums: {
+    deliveryStatus: {
+      pending: 'En attente',
+      delivering: 'En cours',
+      delivered: 'Livrée',
+      dead: 'Échouée',
+    },
     status: {
       active: 'Actif',
       inactive: 'Inactif',

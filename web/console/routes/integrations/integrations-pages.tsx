@@ -13,6 +13,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { Link } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
 import {
   type NewApiKey,
@@ -210,14 +211,29 @@ export function WebhooksPage() {
                     <Table.Td>{endpoint.eventTypes.join(', ')}</Table.Td>
                     <Table.Td>{endpoint.enabled ? t('common.yes') : t('common.no')}</Table.Td>
                     <Table.Td ta="right">
-                      <Button
-                        size="xs"
-                        color="red"
-                        variant="light"
-                        onClick={() => remove.mutate(endpoint.id)}
-                      >
-                        {t('integrations.remove')}
-                      </Button>
+                      <Group gap="xs" justify="flex-end" wrap="nowrap">
+                        <Button
+                          size="xs"
+                          variant="default"
+                          renderRoot={(props) => (
+                            <Link
+                              {...props}
+                              to="/integrations/webhooks/$endpointId"
+                              params={{ endpointId: endpoint.id }}
+                            />
+                          )}
+                        >
+                          {t('integrations.deliveries')}
+                        </Button>
+                        <Button
+                          size="xs"
+                          color="red"
+                          variant="light"
+                          onClick={() => remove.mutate(endpoint.id)}
+                        >
+                          {t('integrations.remove')}
+                        </Button>
+                      </Group>
                     </Table.Td>
                   </Table.Tr>
                 ))}
