@@ -371,23 +371,41 @@ describe('Open Loyalty earning semantics (the earningSemantics setting)', () => 
       stopsEvaluation: false,
       config: { multipliers: [{ multiplier: 0 }] },
     });
-    // Back to Regulars' semantics by PATCH: such a rule can no longer be written.
-    expectStatus(
-      await ctx.app.inject({
+    // Back to Regulars' semantics is refused while the ×0 rule exists (it would act as ×1), naming the
+    // setting and the rule; once the rule is gone the switch goes through and none can be written.
+    const toRegulars = () =>
+      ctx.app.inject({
         method: 'PATCH',
         url: '/v1/organization',
         headers: olOrg.headers,
         payload: { settings: { earningSemantics: 'regulars' } },
-      }),
-      200,
-    );
-    const patched = await ctx.app.inject({
-      method: 'PATCH',
-      url: `/v1/earning-rules/${accepted.json().id}`,
+      });
+    const kept = await toRegulars();
+    expectStatus(kept, 422);
+    expect(JSON.stringify(kept.json())).toContain('settings.earningSemantics');
+    expect(JSON.stringify(kept.json())).toContain(String(rules[1]!.name));
+    const organization = await ctx.app.inject({
+      method: 'GET',
+      url: '/v1/organization',
       headers: olOrg.headers,
-      payload: { config: { multipliers: [{ ...labelled('outlet'), multiplier: 0.5 }] } },
     });
-    expectStatus(patched, 422);
+    expect(organization.json().settings.earningSemantics).toBe('openloyalty');
+    expectStatus(
+      await ctx.app.inject({
+        method: 'DELETE',
+        url: `/v1/earning-rules/${accepted.json().id}`,
+        headers: olOrg.headers,
+      }),
+      204,
+    );
+    expectStatus(await toRegulars(), 200);
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      headers: olOrg.headers,
+      payload: rules[1],
+    });
+    expectStatus(again, 422);
   });
 
   it('earns a ticket as Open Loyalty does: multipliers compound, 0 cancels, the last rule stops the product bonus', async () => {
