@@ -714,6 +714,80 @@ describe('Open Loyalty points transfers', () => {
   });
 });
 
+describe('Open Loyalty manual activate and expire', () => {
+  it('activates a pending transfer and expires an active one as the document’s examples, refusing other states', async () => {
+    const org = await demoStore();
+    const ol = client(org);
+    const types = await ctx.app.inject({ method: 'GET', url: '/v1/point-types', headers: org.headers });
+    expectStatus(
+      await ctx.app.inject({
+        method: 'PATCH',
+        url: `/v1/point-types/${types.json().data[0].id}`,
+        headers: org.headers,
+        payload: { pendingDays: 14 },
+      }),
+      200,
+    );
+    const id = await register(ol, { firstName: 'John', lastName: 'Doe', email: 'john@example.com' });
+    const sale = [
+      'transaction[transactionData][documentType]=sell',
+      'transaction[transactionData][documentNumber]=P/1',
+      'transaction[transactionData][purchaseDate]=2026-12-01 12:30',
+      'transaction[customerData][name]=John',
+      'transaction[customerData][email]=john@example.com',
+      'transaction[items][0][sku][code]=A',
+      'transaction[items][0][name]=A',
+      'transaction[items][0][quantity]=1',
+      'transaction[items][0][grossValue]=10',
+    ].join('&');
+    expectStatus(await ol('POST', '/api/DEFAULT/transaction', sale), 200);
+    const list = async (query = '') =>
+      (await ol('GET', `/api/DEFAULT/points/transfer?customerId=${id}${query}`)).json() as {
+        transfers: { pointsTransferId: string; state: string; value: number }[];
+        total: number;
+      };
+    const [earned] = (await list()).transfers;
+    expect(earned).toMatchObject({ state: 'pending', value: 23 });
+    const status = async () => (await ol('GET', `/api/DEFAULT/admin/customer/${id}/status`)).json();
+    expect(await status()).toMatchObject({ points: 0, lockedPoints: 23 });
+
+    // Only an active transfer expires; only a pending one activates.
+    const early = await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/expire`);
+    expect(early.statusCode).toBe(400);
+    expect(early.json()).toEqual({ error: expect.any(String) });
+    const activated = await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/activate`);
+    expectStatus(activated, exampleOf('points-activate').status);
+    expect(activated.body).toBe('');
+    expect(await status()).toMatchObject({ points: 23, lockedPoints: 0 });
+    expect((await list('&state=active')).transfers).toMatchObject([{ state: 'active' }]);
+    expect(
+      (await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/activate`)).statusCode,
+    ).toBe(400);
+
+    expectStatus(
+      await ol('POST', '/api/DEFAULT/points/transfer/add', `transfer[customer]=${id}&transfer[points]=5`),
+      200,
+    );
+    const expired = await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/expire`);
+    expectStatus(expired, exampleOf('points-expire').status);
+    expect(await status()).toMatchObject({ points: 5, expiredPoints: 23 });
+    expect((await list('&state[]=expired')).transfers).toMatchObject([
+      { pointsTransferId: earned!.pointsTransferId, state: 'expired' },
+    ]);
+    // Sorted and paged by the ledger: by value, largest first; the expire entry itself is not a transfer.
+    expect(await list('&sort=value&direction=DESC&perPage=1')).toMatchObject({
+      total: 2,
+      transfers: [{ value: 23 }],
+    });
+    expect((await list('&sort=value&direction=DESC&perPage=1&page=2')).transfers).toMatchObject([
+      { value: 5 },
+    ]);
+    expect((await ol('POST', '/api/DEFAULT/points/transfer/not-an-id/activate')).statusCode).toBe(404);
+    const report = await verifyLedger(ctx.database.db, { organizationId: org.id });
+    expect(report.mismatches).toEqual([]);
+  });
+});
+
 describe('Open Loyalty tenancy and bad input', () => {
   it('answers another organization’s ids with 404 and bad values with form errors naming the field', async () => {
     const org = await demoStore();

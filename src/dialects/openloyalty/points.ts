@@ -149,6 +149,33 @@ export function pointsRoutes(app: App, ol: OlContext) {
     },
   );
 
+  for (const change of ['activate', 'expire'] as const) {
+    const url = `/api/:storeCode/points/transfer/:transfer/${change}`;
+    app.post(
+      url,
+      {
+        ...guarded('POST', url, { scope: 'admin', audit: true }),
+        schema: {
+          ...schema,
+          summary:
+            change === 'activate'
+              ? 'OL: make a pending transfer’s points spendable now'
+              : 'OL: expire an active transfer’s points now',
+          params: TransferParams,
+        },
+      },
+      async (request, reply) => {
+        const store = await storeOf(request);
+        await services.ledger.settleNow({
+          organizationId: store.organizationId,
+          entryId: request.params.transfer.trim(),
+          change,
+        });
+        return reply.code(204).send();
+      },
+    );
+  }
+
   app.post(
     '/api/:storeCode/admin/p2p-points-transfer',
     {

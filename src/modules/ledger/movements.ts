@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Executor } from '../../db/connection.ts';
-import { ledgerEntries } from './schema.ts';
+import { ledgerEntries, pointLots } from './schema.ts';
 import type { EntryRow } from './store.ts';
 
 /**
@@ -44,15 +44,30 @@ const direction = sql<MovementDirection | null>`case
   when ${ledgerEntries.kind} in ('spend', 'block', 'reverse', 'adjust') then 'debit'
 end`;
 
-/** An entry is undone when a cancel (or, for a block, an unblock) names it (ledger_entries_related_idx). */
+/**
+ * An entry is undone when a cancel (or, for a block, an unblock) names it (ledger_entries_related_idx);
+ * a credit is pending or expired as its lots are (point_lots_entry_idx), so activating or expiring
+ * them by hand (manual.ts) shows.
+ */
+/** The listed entry, qualified: drizzle prints a select list's columns bare, which a subquery would rebind. */
+const outer = {
+  organizationId: sql.raw('"ledger_entries"."organization_id"'),
+  id: sql.raw('"ledger_entries"."id"'),
+};
+
 function stateAt(now: Date): SQL<MovementState> {
+  const at = sql`${now.toISOString()}::timestamptz`;
   return sql<MovementState>`case
     when exists (select 1 from ${ledgerEntries} u
-                 where u.organization_id = ${ledgerEntries.organizationId}
-                   and u.related_entry_id = ${ledgerEntries.id} and u.kind in ('cancel', 'unblock')) then 'canceled'
+                 where u.organization_id = ${outer.organizationId}
+                   and u.related_entry_id = ${outer.id} and u.kind in ('cancel', 'unblock')) then 'canceled'
     when ${ledgerEntries.kind} = 'block' then 'blocked'
-    when ${ledgerEntries.activeFrom} > ${now.toISOString()}::timestamptz then 'pending'
-    when ${ledgerEntries.expiresAt} <= ${now.toISOString()}::timestamptz then 'expired'
+    when exists (select 1 from ${pointLots} l
+                 where l.organization_id = ${outer.organizationId} and l.entry_id = ${outer.id}
+                   and l.status = 'pending' and l.active_from > ${at}) then 'pending'
+    when exists (select 1 from ${pointLots} l
+                 where l.organization_id = ${outer.organizationId} and l.entry_id = ${outer.id}
+                   and l.expires_at <= ${at}) then 'expired'
     else 'active'
   end`;
 }

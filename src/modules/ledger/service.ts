@@ -7,6 +7,7 @@ import type { Hundredths } from '../../domain/points.ts';
 import { localDate } from '../../domain/zoned-time.ts';
 import { notFound, validationFailed } from '../../errors.ts';
 import type { PointType } from '../point-types/service.ts';
+import { type ManualChange, settleCreditNow } from './manual.ts';
 import { type MovementFilter, type MovementPage, movements } from './movements.ts';
 import {
   type AdjustInput,
@@ -143,6 +144,17 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
     transfer: (input: TransferInput, tx?: Tx) => run(tx, (t) => transfer(t, input)),
     /** A return: takes back up to `points`, the ticket's own points first; never below zero. */
     reverse: (input: ReverseInput, tx?: Tx) => run(tx, (t) => reverse(t, input)),
+
+    /**
+     * A pending credit's points become spendable now (409 `not_pending` otherwise), or an active
+     * credit's points left expire now (409 `not_active`): Open Loyalty's manual activate / expire.
+     */
+    settleNow: (input: { organizationId: string; entryId: string; change: ManualChange }, tx?: Tx) => {
+      if (!isUuid(input.entryId)) throw notFound('ledger entry');
+      return run(tx, (t) =>
+        settleCreditNow(t, input.organizationId, input.entryId.toLowerCase(), input.change, new Date()),
+      );
+    },
 
     async getEntry(organizationId: string, entryId: string, executor: Executor = db): Promise<EntryRow> {
       const entry = isUuid(entryId) ? await getEntry(executor, organizationId, entryId) : undefined;
