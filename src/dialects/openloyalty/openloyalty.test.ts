@@ -194,6 +194,68 @@ describe('Open Loyalty auth', () => {
   });
 });
 
+describe('Open Loyalty stores', () => {
+  it('shows the caller’s organization as its one store, by DEFAULT or its id, and 404s any other', async () => {
+    const org = await ctx.createOrganization({ currency: 'EUR' });
+    const ol = client(org);
+    const list = await ol('GET', '/api/store');
+    expectStatus(list, 200);
+    const store = { id: org.id, code: 'DEFAULT', currency: 'EUR', active: true };
+    expect(list.json()).toMatchObject({ total: 1, stores: [store] });
+    expect(typeof list.json().stores[0].name).toBe('string');
+    expect((await ol('GET', '/api/store?page=2')).json()).toEqual({ stores: [], total: 1 });
+    expect((await ol('GET', `/api/store/${org.id}`)).json()).toMatchObject(store);
+    expect((await ol('GET', '/api/store/DEFAULT')).json()).toMatchObject(store);
+    const other = await ctx.createOrganization();
+    expect((await ol('GET', `/api/store/${other.id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('Open Loyalty customer login', () => {
+  it('signs a member in at customer/login_check with a one-time code as _password, by email or loyalty card number', async () => {
+    const org = await ctx.createOrganization();
+    const ol = client(org);
+    const id = await register(ol, {
+      firstName: 'Ana',
+      lastName: 'García',
+      email: 'ana.login@example.com',
+      loyaltyCardNumber: 'CARD-LOGIN',
+    });
+    const login = (store: string, body: object) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: `/compat/openloyalty/api/${store}/customer/login_check`,
+        payload: body,
+      });
+    // Without _password: a code is sent, and the answer is every failed login's.
+    const asked = await login(org.id, { _username: 'ana.login@example.com' });
+    expect(asked.statusCode).toBe(401);
+    expect(asked.json()).toEqual({ code: 401, message: 'Bad credentials' });
+    const code = /\b(\d{6})\b/.exec((await smtp.waitForMessage('ana.login@example.com')).text)?.[1];
+    expect(
+      (await login(org.id, { _username: 'ana.login@example.com', _password: '000000' })).statusCode,
+    ).toBe(401);
+    const signedIn = await login(org.id, { _username: 'ana.login@example.com', _password: code });
+    expectStatus(signedIn, 200);
+    const me = await ctx.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${signedIn.json().token}` },
+    });
+    expectStatus(me, 200);
+    expect(JSON.stringify(me.json())).toContain(id);
+    // A loyalty card number names the member; the code goes to their own email.
+    expect((await login(org.id, { _username: 'CARD-LOGIN' })).statusCode).toBe(401);
+    const second = /\b(\d{6})\b/.exec((await smtp.waitForMessage('ana.login@example.com')).text)?.[1];
+    expectStatus(await login(org.id, { _username: 'CARD-LOGIN', _password: second }), 200);
+    // Nobody, or no program: the same 401; DEFAULT names no program without a credential.
+    expect((await login(org.id, { _username: 'nobody@example.com', _password: '123456' })).statusCode).toBe(
+      401,
+    );
+    expect((await login('DEFAULT', { _username: 'ana.login@example.com' })).statusCode).toBe(404);
+  });
+});
+
 describe('Open Loyalty customers', () => {
   it('registers the document’s two customers and answers its empty form as it does', async () => {
     const org = await demoStore();

@@ -9,6 +9,7 @@ import { formBody, refusalMessage, statusBody } from './errors.ts';
 import { parseForm } from './form.ts';
 import { memberRoutes } from './members.ts';
 import { pointsRoutes } from './points.ts';
+import { storeRoutes } from './stores.ts';
 import { transactionRoutes } from './transactions.ts';
 
 /**
@@ -128,4 +129,5 @@ export async function openLoyaltyDialect(app: App, options: { services: Services
   memberRoutes(app, ol);
   transactionRoutes(app, ol);
   pointsRoutes(app, ol);
+  storeRoutes(app, ol);
 }
