@@ -452,4 +452,46 @@ describe('Open Loyalty earning semantics (the earningSemantics setting)', () => 
     });
     expect(JSON.stringify(balance.json())).toContain('70');
   });
+
+  it('credits each point type its own points: a ×0 multiplier of the default type leaves stars whole', async () => {
+    const org = await ctx.createOrganization({ settings: { earningSemantics: 'openloyalty' } });
+    const post = (url: string, payload: object) =>
+      ctx.app.inject({ method: 'POST', url, headers: org.headers, payload });
+    const stars = await post('/v1/point-types', { name: 'Stars', code: 'stars' });
+    expectStatus(stars, 201);
+    const types = await ctx.app.inject({ method: 'GET', url: '/v1/point-types', headers: org.headers });
+    const defaultType = types.json().data.find((type: { isDefault: boolean }) => type.isDefault).id;
+    for (const rule of [
+      { name: 'A point per euro', type: 'spend', config: { pointsPerUnit: 1 }, pointTypeId: defaultType },
+      {
+        name: 'Three stars per euro',
+        type: 'spend',
+        config: { pointsPerUnit: 3 },
+        pointTypeId: stars.json().id,
+      },
+      rules[1]!,
+    ]) {
+      expectStatus(await post('/v1/earning-rules', rule), 201);
+    }
+    const member = await post('/v1/customers', { firstName: 'Ana', email: 'stars@example.com' });
+    const sale = await post('/v1/transactions', {
+      documentNumber: 'OL-STARS',
+      totals: { total: 1000 },
+      lines: [{ sku: 'SHIRT', name: 'Shirt', total: 1000, labels: [labelled('outlet')] }],
+      customer: { customerId: member.json().id },
+    });
+    expectStatus(sale, 201);
+    expect(sale.json().pointsEarned).toBe(30);
+    const points = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/customers/${member.json().id}/points`,
+      headers: org.headers,
+    });
+    const earnedOf = (code: string) =>
+      points
+        .json()
+        .balances.find((balance: { pointType: { code: string } }) => balance.pointType.code === code);
+    expect(earnedOf('stars')).toMatchObject({ earned: 30 });
+    expect(earnedOf('points')).toMatchObject({ earned: 0 });
+  });
 });
