@@ -235,7 +235,7 @@ export interface paths {
                              */
                             pointsPrecision?: "hundredths" | "whole";
                             /**
-                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1
                              * @example openloyalty
                              * @enum {unknown}
                              */
@@ -491,7 +491,7 @@ export interface paths {
                              */
                             pointsPrecision?: "hundredths" | "whole";
                             /**
-                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1
                              * @example openloyalty
                              * @enum {unknown}
                              */
@@ -18758,7 +18758,7 @@ export interface components {
                  */
                 pointsPrecision?: "hundredths" | "whole";
                 /**
-                 * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                 * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1
                  * @example openloyalty
                  * @enum {unknown}
                  */
