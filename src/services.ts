@@ -13,7 +13,11 @@ import { createLedgerService } from './modules/ledger/service.ts';
 import { createLocationsService } from './modules/locations/service.ts';
 import { type AccessLimits, createMemberAccessService } from './modules/member-access/service.ts';
 import { createMessenger, type MessengerOptions } from './modules/messaging/messenger.ts';
-import { createOrganizationsService, type OrganizationSetupStep } from './modules/organizations/service.ts';
+import {
+  createOrganizationsService,
+  type OrganizationSetupStep,
+  type SettingsCheck,
+} from './modules/organizations/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
 import { rewardAudience } from './modules/rewards/audience.ts';
 import { createRewardsService } from './modules/rewards/service.ts';
@@ -50,7 +54,8 @@ export function createServices(database: Database, options: ServicesOptions = {}
   const configCache = createConfigCache(database);
   const pointTypes = createPointTypesService(db, configCache);
   const organizationSetup: OrganizationSetupStep[] = [pointTypes.createDefault];
-  const organizations = createOrganizationsService(db, configCache, organizationSetup);
+  const settingsChecks: SettingsCheck[] = [];
+  const organizations = createOrganizationsService(db, configCache, organizationSetup, settingsChecks);
   const customers = createCustomersService(db, organizations);
   const locations = createLocationsService(db, configCache);
   // Tiers and segments: every member's audience, kept current after tickets, profile and points
@@ -85,6 +90,8 @@ export function createServices(database: Database, options: ServicesOptions = {}
     organizations,
     webhooks: createWebhooksService(db, { ...DEFAULT_WEBHOOK_SETTINGS, ...options.webhooks }),
   };
+  // Switching a program back to Regulars' semantics must not leave multipliers below 1 meaning ×1.
+  settingsChecks.push(services.earningRules.checkSemantics);
   const ledger = createLedgerService(db, {
     customers: services.customers,
     pointTypes,

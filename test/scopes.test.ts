@@ -68,11 +68,15 @@ const DECLARED: Record<string, Scope> = {
   'POST /compat/openloyalty/api/:storeCode/admin/customer/:customer/anonymize': 'admin',
   'POST /compat/openloyalty/api/:storeCode/customer/:customer/level': 'admin',
   'POST /compat/openloyalty/api/:storeCode/customer/:customer/remove-manually-level': 'admin',
+  // … and activating or expiring a points transfer by hand.
+  'POST /compat/openloyalty/api/:storeCode/points/transfer/:transfer/activate': 'admin',
+  'POST /compat/openloyalty/api/:storeCode/points/transfer/:transfer/expire': 'admin',
 };
 
-/** Dialect routes that take no key: Open Loyalty's sign-in (a staff account's) and its version. */
+/** Dialect routes that take no key: Open Loyalty's sign-ins (a staff account's, a member's) and its version. */
 const DIALECT_PUBLIC = new Set([
   'POST /compat/openloyalty/api/admin/login_check',
+  'POST /compat/openloyalty/api/:storeCode/customer/login_check',
   'POST /compat/openloyalty/api/token/refresh',
   'GET /compat/openloyalty/api/',
 ]);

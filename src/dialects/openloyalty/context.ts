@@ -23,6 +23,12 @@ export const badToken = { code: 401, message: 'Invalid JWT Token' };
 export const badCredentials = { code: 401, message: 'Bad credentials' };
 
 /** The staff session behind a request's JWT, for `token/revoke`. */
+/** Who is signing in from where: what the sign-in limits count. */
+export const originOf = (request: FastifyRequest) => {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : undefined };
+};
+
 export const sessionOfRequest = new WeakMap<FastifyRequest, { organizationId: string; id: string }>();
 
 async function authenticate(services: Services, request: FastifyRequest, reply: FastifyReply) {

@@ -194,6 +194,68 @@ describe('Open Loyalty auth', () => {
   });
 });
 
+describe('Open Loyalty stores', () => {
+  it('shows the caller’s organization as its one store, by DEFAULT or its id, and 404s any other', async () => {
+    const org = await ctx.createOrganization({ currency: 'EUR' });
+    const ol = client(org);
+    const list = await ol('GET', '/api/store');
+    expectStatus(list, 200);
+    const store = { id: org.id, code: 'DEFAULT', currency: 'EUR', active: true };
+    expect(list.json()).toMatchObject({ total: 1, stores: [store] });
+    expect(typeof list.json().stores[0].name).toBe('string');
+    expect((await ol('GET', '/api/store?page=2')).json()).toEqual({ stores: [], total: 1 });
+    expect((await ol('GET', `/api/store/${org.id}`)).json()).toMatchObject(store);
+    expect((await ol('GET', '/api/store/DEFAULT')).json()).toMatchObject(store);
+    const other = await ctx.createOrganization();
+    expect((await ol('GET', `/api/store/${other.id}`)).statusCode).toBe(404);
+  });
+});
+
+describe('Open Loyalty customer login', () => {
+  it('signs a member in at customer/login_check with a one-time code as _password, by email or loyalty card number', async () => {
+    const org = await ctx.createOrganization();
+    const ol = client(org);
+    const id = await register(ol, {
+      firstName: 'Ana',
+      lastName: 'García',
+      email: 'ana.login@example.com',
+      loyaltyCardNumber: 'CARD-LOGIN',
+    });
+    const login = (store: string, body: object) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: `/compat/openloyalty/api/${store}/customer/login_check`,
+        payload: body,
+      });
+    // Without _password: a code is sent, and the answer is every failed login's.
+    const asked = await login(org.id, { _username: 'ana.login@example.com' });
+    expect(asked.statusCode).toBe(401);
+    expect(asked.json()).toEqual({ code: 401, message: 'Bad credentials' });
+    const code = /\b(\d{6})\b/.exec((await smtp.waitForMessage('ana.login@example.com')).text)?.[1];
+    expect(
+      (await login(org.id, { _username: 'ana.login@example.com', _password: '000000' })).statusCode,
+    ).toBe(401);
+    const signedIn = await login(org.id, { _username: 'ana.login@example.com', _password: code });
+    expectStatus(signedIn, 200);
+    const me = await ctx.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: `Bearer ${signedIn.json().token}` },
+    });
+    expectStatus(me, 200);
+    expect(JSON.stringify(me.json())).toContain(id);
+    // A loyalty card number names the member; the code goes to their own email.
+    expect((await login(org.id, { _username: 'CARD-LOGIN' })).statusCode).toBe(401);
+    const second = /\b(\d{6})\b/.exec((await smtp.waitForMessage('ana.login@example.com')).text)?.[1];
+    expectStatus(await login(org.id, { _username: 'CARD-LOGIN', _password: second }), 200);
+    // Nobody, or no program: the same 401; DEFAULT names no program without a credential.
+    expect((await login(org.id, { _username: 'nobody@example.com', _password: '123456' })).statusCode).toBe(
+      401,
+    );
+    expect((await login('DEFAULT', { _username: 'ana.login@example.com' })).statusCode).toBe(404);
+  });
+});
+
 describe('Open Loyalty customers', () => {
   it('registers the document’s two customers and answers its empty form as it does', async () => {
     const org = await demoStore();
@@ -709,6 +771,80 @@ describe('Open Loyalty points transfers', () => {
     expect(blocked.json().total).toBe(1);
     const all = await ol('GET', '/api/DEFAULT/points/transfer?type=adding&perPage=1&page=2');
     expect(all.json()).toMatchObject({ total: 2, transfers: [{ type: 'adding' }] });
+    const report = await verifyLedger(ctx.database.db, { organizationId: org.id });
+    expect(report.mismatches).toEqual([]);
+  });
+});
+
+describe('Open Loyalty manual activate and expire', () => {
+  it('activates a pending transfer and expires an active one as the document’s examples, refusing other states', async () => {
+    const org = await demoStore();
+    const ol = client(org);
+    const types = await ctx.app.inject({ method: 'GET', url: '/v1/point-types', headers: org.headers });
+    expectStatus(
+      await ctx.app.inject({
+        method: 'PATCH',
+        url: `/v1/point-types/${types.json().data[0].id}`,
+        headers: org.headers,
+        payload: { pendingDays: 14 },
+      }),
+      200,
+    );
+    const id = await register(ol, { firstName: 'John', lastName: 'Doe', email: 'john@example.com' });
+    const sale = [
+      'transaction[transactionData][documentType]=sell',
+      'transaction[transactionData][documentNumber]=P/1',
+      'transaction[transactionData][purchaseDate]=2026-12-01 12:30',
+      'transaction[customerData][name]=John',
+      'transaction[customerData][email]=john@example.com',
+      'transaction[items][0][sku][code]=A',
+      'transaction[items][0][name]=A',
+      'transaction[items][0][quantity]=1',
+      'transaction[items][0][grossValue]=10',
+    ].join('&');
+    expectStatus(await ol('POST', '/api/DEFAULT/transaction', sale), 200);
+    const list = async (query = '') =>
+      (await ol('GET', `/api/DEFAULT/points/transfer?customerId=${id}${query}`)).json() as {
+        transfers: { pointsTransferId: string; state: string; value: number }[];
+        total: number;
+      };
+    const [earned] = (await list()).transfers;
+    expect(earned).toMatchObject({ state: 'pending', value: 23 });
+    const status = async () => (await ol('GET', `/api/DEFAULT/admin/customer/${id}/status`)).json();
+    expect(await status()).toMatchObject({ points: 0, lockedPoints: 23 });
+
+    // Only an active transfer expires; only a pending one activates.
+    const early = await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/expire`);
+    expect(early.statusCode).toBe(400);
+    expect(early.json()).toEqual({ error: expect.any(String) });
+    const activated = await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/activate`);
+    expectStatus(activated, exampleOf('points-activate').status);
+    expect(activated.body).toBe('');
+    expect(await status()).toMatchObject({ points: 23, lockedPoints: 0 });
+    expect((await list('&state=active')).transfers).toMatchObject([{ state: 'active' }]);
+    expect(
+      (await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/activate`)).statusCode,
+    ).toBe(400);
+
+    expectStatus(
+      await ol('POST', '/api/DEFAULT/points/transfer/add', `transfer[customer]=${id}&transfer[points]=5`),
+      200,
+    );
+    const expired = await ol('POST', `/api/DEFAULT/points/transfer/${earned!.pointsTransferId}/expire`);
+    expectStatus(expired, exampleOf('points-expire').status);
+    expect(await status()).toMatchObject({ points: 5, expiredPoints: 23 });
+    expect((await list('&state[]=expired')).transfers).toMatchObject([
+      { pointsTransferId: earned!.pointsTransferId, state: 'expired' },
+    ]);
+    // Sorted and paged by the ledger: by value, largest first; the expire entry itself is not a transfer.
+    expect(await list('&sort=value&direction=DESC&perPage=1')).toMatchObject({
+      total: 2,
+      transfers: [{ value: 23 }],
+    });
+    expect((await list('&sort=value&direction=DESC&perPage=1&page=2')).transfers).toMatchObject([
+      { value: 5 },
+    ]);
+    expect((await ol('POST', '/api/DEFAULT/points/transfer/not-an-id/activate')).statusCode).toBe(404);
     const report = await verifyLedger(ctx.database.db, { organizationId: org.id });
     expect(report.mismatches).toEqual([]);
   });

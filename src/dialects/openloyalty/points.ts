@@ -1,12 +1,11 @@
 import { parsePoints } from '../../domain/points.ts';
 import { notFound } from '../../errors.ts';
 import type { App } from '../../http/types.ts';
-import type { Customer } from '../../modules/customers/service.ts';
-import type { EntryRow } from '../../modules/ledger/service.ts';
-import { cut, type OlContext, pagingOf, readWindow, tags } from './context.ts';
+import { isMovement, type MovementSort } from '../../modules/ledger/service.ts';
+import { type OlContext, pagingOf, tags } from './context.ts';
 import { OlP2pForm, OlTransferForm, OlTransferQuery, StoreParams, TransferParams } from './contract.ts';
 import { blankFields, type FormSpec, P2P, TRANSFER, unsubmittedForm } from './errors.ts';
-import { toOlTransfer, transferStateOf, transferTypeOf } from './translate.ts';
+import { directionsOfOlType, toOlTransfer } from './translate.ts';
 
 /**
  * OL's points transfers: the list (every member's, or one's), add, spend, block, cancel and the
@@ -24,13 +23,11 @@ const p2pForm: FormSpec = {
   rename: (path) => ({ customerId: 'sender', to: 'receiver' })[path] ?? path,
 };
 
-/** Entries that undo another (OL shows the other one as canceled instead). */
-const UNDOING = new Set(['cancel', 'unblock']);
-
-const TRANSFER_SORTS: Record<string, (entry: EntryRow) => string | number> = {
-  pointsTransferId: (entry) => entry.id,
-  createdAt: (entry) => entry.createdAt.getTime(),
-  value: (entry) => Math.abs(entry.points),
+/** OL's sorts, as the ledger's (others keep the default order, by id). */
+const TRANSFER_SORTS: Record<string, MovementSort> = {
+  pointsTransferId: 'id',
+  createdAt: 'createdAt',
+  value: 'points',
 };
 
 export function pointsRoutes(app: App, ol: OlContext) {
@@ -55,42 +52,38 @@ export function pointsRoutes(app: App, ol: OlContext) {
       const identifier =
         query.customerId?.trim() || query.customerEmail?.trim() || query.customerPhone?.trim();
       const customer = identifier ? await services.customers.lookup(organizationId, identifier) : null;
-      const read = (page: { limit: number; afterId: string | undefined }) =>
-        customer
-          ? services.ledger.history(organizationId, customer.id, {}, page)
-          : services.ledger.entries(organizationId, {}, page);
-      const entries = await readWindow(read);
-      const undone = new Set(
-        entries
-          .filter((entry) => UNDOING.has(entry.kind) && entry.relatedEntryId)
-          .map((entry) => entry.relatedEntryId!),
+      const paging = pagingOf(query);
+      const { rows, total } = await services.ledger.movements(
+        organizationId,
+        {
+          customerId: customer?.id,
+          directions: query.type === undefined ? undefined : directionsOfOlType(query.type),
+          states: [query.state, query['state[]']].flat().filter((state) => state !== undefined),
+        },
+        {
+          offset: (paging.page - 1) * paging.perPage,
+          limit: paging.perPage,
+          sort: TRANSFER_SORTS[paging.sort ?? ''] ?? 'id',
+          descending: paging.descending,
+        },
       );
-      const now = new Date();
-      const states = [query.state, query['state[]']].flat().filter((state) => state !== undefined);
-      const shown = entries.filter(
-        (entry) =>
-          transferTypeOf(entry) !== undefined &&
-          (query.type === undefined || transferTypeOf(entry) === query.type) &&
-          (states.length === 0 ||
-            states.includes(transferStateOf(entry, undone, now) as (typeof states)[number])),
-      );
-      // The ledger lists newest first; OL's default order is ascending.
-      const page = cut(shown.reverse(), pagingOf(query), TRANSFER_SORTS);
-      const members = new Map<string, Customer>();
-      const documentNumbers = new Map<string, string>();
-      for (const entry of page) {
-        if (!members.has(entry.customerId))
-          members.set(entry.customerId, await services.customers.get(organizationId, entry.customerId));
-        if (entry.sourceType === 'transaction' && entry.sourceId && !documentNumbers.has(entry.sourceId)) {
-          const ticket = await services.transactions.get(organizationId, entry.sourceId);
-          documentNumbers.set(entry.sourceId, ticket.documentNumber);
-        }
-      }
-      return {
-        transfers: page.map((entry) =>
-          toOlTransfer(entry, members.get(entry.customerId)!, { undone, now, store, documentNumbers }),
+      const [members, documentNumbers] = await Promise.all([
+        services.customers.many(
+          organizationId,
+          rows.map((entry) => entry.customerId),
         ),
-        total: shown.length,
+        services.transactions.documentNumbers(
+          organizationId,
+          rows.flatMap((entry) =>
+            entry.sourceType === 'transaction' && entry.sourceId ? [entry.sourceId] : [],
+          ),
+        ),
+      ]);
+      return {
+        transfers: rows.map((entry) =>
+          toOlTransfer(entry, members.get(entry.customerId), { store, documentNumbers }),
+        ),
+        total,
       };
     },
   );
@@ -146,7 +139,7 @@ export function pointsRoutes(app: App, ol: OlContext) {
         store.organizationId,
         request.params.transfer.trim().toLowerCase(),
       );
-      if (transferTypeOf(entry) === undefined) throw notFound('points transfer');
+      if (!isMovement(entry)) throw notFound('points transfer');
       await services.ledger.cancel({
         organizationId: store.organizationId,
         entryId: entry.id,
@@ -155,6 +148,33 @@ export function pointsRoutes(app: App, ol: OlContext) {
       return reply.code(200).send();
     },
   );
+
+  for (const change of ['activate', 'expire'] as const) {
+    const url = `/api/:storeCode/points/transfer/:transfer/${change}`;
+    app.post(
+      url,
+      {
+        ...guarded('POST', url, { scope: 'admin', audit: true }),
+        schema: {
+          ...schema,
+          summary:
+            change === 'activate'
+              ? 'OL: make a pending transfer’s points spendable now'
+              : 'OL: expire an active transfer’s points now',
+          params: TransferParams,
+        },
+      },
+      async (request, reply) => {
+        const store = await storeOf(request);
+        await services.ledger.settleNow({
+          organizationId: store.organizationId,
+          entryId: request.params.transfer.trim(),
+          change,
+        });
+        return reply.code(204).send();
+      },
+    );
+  }
 
   app.post(
     '/api/:storeCode/admin/p2p-points-transfer',

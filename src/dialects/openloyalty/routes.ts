@@ -1,14 +1,15 @@
-import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
 import { toAppError } from '../../http/problem.ts';
 import type { App } from '../../http/types.ts';
 import type { Services } from '../../services.ts';
-import { badCredentials, createOlContext, sessionOfRequest, tags } from './context.ts';
+import { badCredentials, createOlContext, originOf, sessionOfRequest, tags } from './context.ts';
 import { OlLogin, OlRefresh } from './contract.ts';
+import { customerLoginRoutes } from './customer-login.ts';
 import { formBody, refusalMessage, statusBody } from './errors.ts';
 import { parseForm } from './form.ts';
 import { memberRoutes } from './members.ts';
 import { pointsRoutes } from './points.ts';
+import { storeRoutes } from './stores.ts';
 import { transactionRoutes } from './transactions.ts';
 
 /**
@@ -17,11 +18,6 @@ import { transactionRoutes } from './transactions.ts';
  * Symfony form bodies (form-encoded or JSON), its page/perPage/total lists and its error bodies.
  * See docs/dialects/openloyalty.md for what each endpoint maps to and what is left.
  */
-
-const originOf = (request: FastifyRequest) => {
-  const userAgent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : undefined };
-};
 
 export async function openLoyaltyDialect(app: App, options: { services: Services }) {
   const { services } = options;
@@ -129,7 +125,9 @@ export async function openLoyaltyDialect(app: App, options: { services: Services
     version: '4.2.0',
   }));
 
+  customerLoginRoutes(app, ol);
   memberRoutes(app, ol);
   transactionRoutes(app, ol);
   pointsRoutes(app, ol);
+  storeRoutes(app, ol);
 }

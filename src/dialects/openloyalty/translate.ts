@@ -2,7 +2,12 @@ import { toPoints } from '../../domain/points.ts';
 import { validationFailed } from '../../errors.ts';
 import type { CreateCustomerBody, UpdateCustomerBody } from '../../modules/customers/contract.ts';
 import type { Customer } from '../../modules/customers/service.ts';
-import type { EntryRow, PointTypeBalance } from '../../modules/ledger/service.ts';
+import {
+  MOVEMENT_DIRECTIONS,
+  type Movement,
+  type MovementDirection,
+  type PointTypeBalance,
+} from '../../modules/ledger/service.ts';
 import type { TierRow } from '../../modules/tiers/store.ts';
 import type { TransactionInput } from '../../modules/transactions/contract.ts';
 import type { TransactionRow } from '../../modules/transactions/service.ts';
@@ -372,28 +377,17 @@ export function toOlTransaction(row: TransactionRow, store: Store) {
 // ---------------------------------------------------------------------------------------------
 // Points transfers
 
-const ADDING = new Set(['earn', 'add', 'transfer_in']);
+/** OL's transfer types: names for the ledger's movement directions. */
+const OL_TRANSFER_TYPES: Record<MovementDirection, string> = {
+  credit: 'adding',
+  debit: 'spending',
+  transfer_in: 'p2p_adding',
+  transfer_out: 'p2p_spending',
+};
 
-/** OL's transfer type of a ledger entry; undefined for the entries OL shows as a state instead (cancel, unblock, expire). */
-export function transferTypeOf(entry: Pick<EntryRow, 'kind' | 'delta'>): string | undefined {
-  if (entry.kind === 'transfer_in') return 'p2p_adding';
-  if (entry.kind === 'transfer_out') return 'p2p_spending';
-  if (ADDING.has(entry.kind) || (entry.kind === 'adjust' && entry.delta > 0)) return 'adding';
-  if (['spend', 'block', 'reverse', 'adjust'].includes(entry.kind)) return 'spending';
-  return undefined;
-}
-
-/** `active`, `pending`, `expired`, `canceled` or `blocked`, as OL names a transfer's state. */
-export function transferStateOf(
-  entry: Pick<EntryRow, 'id' | 'kind' | 'activeFrom' | 'expiresAt'>,
-  undone: ReadonlySet<string>,
-  now: Date,
-): string {
-  if (undone.has(entry.id)) return 'canceled';
-  if (entry.kind === 'block') return 'blocked';
-  if (entry.activeFrom && entry.activeFrom > now) return 'pending';
-  if (entry.expiresAt && entry.expiresAt <= now) return 'expired';
-  return 'active';
+/** The ledger directions an OL `type` filter names. */
+export function directionsOfOlType(type: string): MovementDirection[] {
+  return MOVEMENT_DIRECTIONS.filter((direction) => OL_TRANSFER_TYPES[direction] === type);
 }
 
 const ISSUERS: Record<string, string> = {
@@ -404,30 +398,25 @@ const ISSUERS: Record<string, string> = {
 };
 
 export function toOlTransfer(
-  entry: EntryRow,
-  customer: Customer,
-  context: {
-    undone: ReadonlySet<string>;
-    now: Date;
-    store: Store;
-    documentNumbers: ReadonlyMap<string, string>;
-  },
+  entry: Movement,
+  customer: Customer | undefined,
+  context: { store: Store; documentNumbers: ReadonlyMap<string, string> },
 ) {
   const transactionId = entry.sourceType === 'transaction' ? entry.sourceId : null;
   return present({
     pointsTransferId: entry.id,
-    accountId: customer.id,
-    customerId: customer.id,
-    customerFirstName: customer.firstName,
-    customerLastName: customer.lastName,
-    customerLoyaltyCardNumber: customer.loyaltyCardNumber,
-    customerEmail: customer.email,
-    customerPhone: customer.phone,
+    accountId: entry.customerId,
+    customerId: entry.customerId,
+    customerFirstName: customer?.firstName,
+    customerLastName: customer?.lastName,
+    customerLoyaltyCardNumber: customer?.loyaltyCardNumber,
+    customerEmail: customer?.email,
+    customerPhone: customer?.phone,
     createdAt: olDate(entry.createdAt, context.store.timeZone),
     expiresAt: entry.expiresAt ? olDate(entry.expiresAt, context.store.timeZone) : undefined,
     value: toPoints(Math.abs(entry.points)),
-    state: transferStateOf(entry, context.undone, context.now),
-    type: transferTypeOf(entry),
+    state: entry.state,
+    type: OL_TRANSFER_TYPES[entry.direction],
     transactionId: transactionId ? { transactionId } : undefined,
     comment: entry.reason,
     issuer: ISSUERS[entry.actorType] ?? 'system',

@@ -81,6 +81,25 @@ describe('Open Loyalty earning semantics', () => {
     expect(evaluateTicket(sale, member(), rules, ol).total).toBe(8000);
   });
 
+  it('keep points per SKU and point type: a multiplier of one type leaves another type’s points alone', () => {
+    const sale = ticket([line('A', 1000, { labels: [promo] })]);
+    const stars = { pointTypeId: 'stars' };
+    const rules = [rule(spend(100)), rule(spend(300), stars), rule(byLabel([promo, 0]))];
+    const result = evaluateTicket(sale, member(), rules, ol);
+    // The ×0 multiplier (default type) cancels the 10 points; the 30 stars stay whole.
+    expect(result.total).toBe(3000);
+    expect(result.entries).toEqual([
+      expect.objectContaining({ ruleType: 'spend', ruleId: rules[0]!.id, points: 1000 }),
+      expect.objectContaining({ ruleType: 'spend', ruleId: rules[1]!.id, points: 3000 }),
+      expect.objectContaining({ ruleType: 'multiply_by_label', points: -1000 }),
+    ]);
+    // A stars multiplier doubles the stars only; stars product points go to the stars bucket.
+    const starRules = [rule(spend(100)), rule(spend(300), stars), rule(byLabel([promo, 200]), stars)];
+    expect(evaluateTicket(sale, member(), starRules, ol).total).toBe(7000);
+    const bonus = [rule(spend(100)), rule(product(['A'], 500), stars), rule(byLabel([promo, 0]))];
+    expect(evaluateTicket(sale, member(), bonus, ol).total).toBe(500);
+  });
+
   it('pay product-purchase points once per matching line, whatever the quantity, and never multiply them', () => {
     const sale = ticket([
       line('1', 1000, { sku: 'A', quantity: 3 }),

@@ -7,7 +7,9 @@ import type { BreakdownEntry, EarningRule, Ticket, TicketLine } from './types.ts
  * programs whose `earningSemantics` is `openloyalty`. Pure. Where it differs from Regulars':
  *  - rules run in OL's order: spend (OL `points`) rules, then multipliers, then product purchases,
  *    each group in priority order;
- *  - points are kept per SKU (lines with one SKU share a bucket; a line without one has its own);
+ *  - points are kept per SKU and point type (lines with one SKU share a bucket; a line without one
+ *    has its own): a rule reads and writes only the buckets of the point type it credits, so a
+ *    multiplier of one type never scales (or cancels) points of another (OL has one point type);
  *  - a multiplier replaces a bucket with bucket × multiplier, so multipliers compound (product, not
  *    sum) and one below 1 reduces, 0 cancels; a label multiplier multiplies every matching label
  *    pair of the line; a line matched twice (two lines of one SKU) multiplies its bucket twice, as OL;
@@ -83,8 +85,10 @@ export function evaluateOlTicket(
     .map(({ rule }) => rule);
 
   const buckets = new Map<string, Bucket>();
-  const bucketOf = (line: TicketLine | null): Bucket => {
-    const key = line === null ? DELIVERY : (line.sku ?? `\u0000line:${line.lineId}`);
+  const bucketOf = (rule: EarningRule, line: TicketLine | null): Bucket => {
+    const item = line === null ? DELIVERY : (line.sku ?? `\u0000line:${line.lineId}`);
+    // null is the organization's default point type (the evaluator does not know its id).
+    const key = `${rule.pointTypeId ?? ''}|${item}`;
     let bucket = buckets.get(key);
     if (!bucket) {
       bucket = { lineId: line?.lineId ?? null, units: 0n };
@@ -119,11 +123,11 @@ export function evaluateOlTicket(
         for (const line of ticket.lines) {
           const net = context.netTotals.get(line.lineId) ?? 0;
           if (net <= 0 || !spendEligible(line, config)) continue;
-          const bucket = bucketOf(line);
+          const bucket = bucketOf(rule, line);
           set(rule, bucket, read(bucket) + BigInt(net) * perMinor);
         }
         if (!config.excludeDeliveryFee && ticket.totals.deliveryFee > 0) {
-          const bucket = bucketOf(null);
+          const bucket = bucketOf(rule, null);
           set(rule, bucket, read(bucket) + BigInt(ticket.totals.deliveryFee) * perMinor);
         }
         break;
@@ -133,7 +137,7 @@ export function evaluateOlTicket(
         for (const line of ticket.lines) {
           const factors = factorsFor(rule, line);
           if (factors === null) continue;
-          const bucket = bucketOf(line);
+          const bucket = bucketOf(rule, line);
           let units = read(bucket);
           for (const factor of factors) units *= BigInt(factor);
           set(rule, bucket, units / 100n ** BigInt(factors.length));
@@ -142,7 +146,7 @@ export function evaluateOlTicket(
       case 'product_purchase':
         for (const line of ticket.lines) {
           if (line.sku === null || !rule.config.skus.includes(line.sku)) continue;
-          const bucket = bucketOf(line);
+          const bucket = bucketOf(rule, line);
           set(rule, bucket, read(bucket) + BigInt(rule.config.points) * scale);
         }
         break;

@@ -371,23 +371,41 @@ describe('Open Loyalty earning semantics (the earningSemantics setting)', () => 
       stopsEvaluation: false,
       config: { multipliers: [{ multiplier: 0 }] },
     });
-    // Back to Regulars' semantics by PATCH: such a rule can no longer be written.
-    expectStatus(
-      await ctx.app.inject({
+    // Back to Regulars' semantics is refused while the ×0 rule exists (it would act as ×1), naming the
+    // setting and the rule; once the rule is gone the switch goes through and none can be written.
+    const toRegulars = () =>
+      ctx.app.inject({
         method: 'PATCH',
         url: '/v1/organization',
         headers: olOrg.headers,
         payload: { settings: { earningSemantics: 'regulars' } },
-      }),
-      200,
-    );
-    const patched = await ctx.app.inject({
-      method: 'PATCH',
-      url: `/v1/earning-rules/${accepted.json().id}`,
+      });
+    const kept = await toRegulars();
+    expectStatus(kept, 422);
+    expect(JSON.stringify(kept.json())).toContain('settings.earningSemantics');
+    expect(JSON.stringify(kept.json())).toContain(String(rules[1]!.name));
+    const organization = await ctx.app.inject({
+      method: 'GET',
+      url: '/v1/organization',
       headers: olOrg.headers,
-      payload: { config: { multipliers: [{ ...labelled('outlet'), multiplier: 0.5 }] } },
     });
-    expectStatus(patched, 422);
+    expect(organization.json().settings.earningSemantics).toBe('openloyalty');
+    expectStatus(
+      await ctx.app.inject({
+        method: 'DELETE',
+        url: `/v1/earning-rules/${accepted.json().id}`,
+        headers: olOrg.headers,
+      }),
+      204,
+    );
+    expectStatus(await toRegulars(), 200);
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/earning-rules',
+      headers: olOrg.headers,
+      payload: rules[1],
+    });
+    expectStatus(again, 422);
   });
 
   it('earns a ticket as Open Loyalty does: multipliers compound, 0 cancels, the last rule stops the product bonus', async () => {
@@ -433,5 +451,47 @@ describe('Open Loyalty earning semantics (the earningSemantics setting)', () => 
       headers: org.headers,
     });
     expect(JSON.stringify(balance.json())).toContain('70');
+  });
+
+  it('credits each point type its own points: a ×0 multiplier of the default type leaves stars whole', async () => {
+    const org = await ctx.createOrganization({ settings: { earningSemantics: 'openloyalty' } });
+    const post = (url: string, payload: object) =>
+      ctx.app.inject({ method: 'POST', url, headers: org.headers, payload });
+    const stars = await post('/v1/point-types', { name: 'Stars', code: 'stars' });
+    expectStatus(stars, 201);
+    const types = await ctx.app.inject({ method: 'GET', url: '/v1/point-types', headers: org.headers });
+    const defaultType = types.json().data.find((type: { isDefault: boolean }) => type.isDefault).id;
+    for (const rule of [
+      { name: 'A point per euro', type: 'spend', config: { pointsPerUnit: 1 }, pointTypeId: defaultType },
+      {
+        name: 'Three stars per euro',
+        type: 'spend',
+        config: { pointsPerUnit: 3 },
+        pointTypeId: stars.json().id,
+      },
+      rules[1]!,
+    ]) {
+      expectStatus(await post('/v1/earning-rules', rule), 201);
+    }
+    const member = await post('/v1/customers', { firstName: 'Ana', email: 'stars@example.com' });
+    const sale = await post('/v1/transactions', {
+      documentNumber: 'OL-STARS',
+      totals: { total: 1000 },
+      lines: [{ sku: 'SHIRT', name: 'Shirt', total: 1000, labels: [labelled('outlet')] }],
+      customer: { customerId: member.json().id },
+    });
+    expectStatus(sale, 201);
+    expect(sale.json().pointsEarned).toBe(30);
+    const points = await ctx.app.inject({
+      method: 'GET',
+      url: `/v1/customers/${member.json().id}/points`,
+      headers: org.headers,
+    });
+    const earnedOf = (code: string) =>
+      points
+        .json()
+        .balances.find((balance: { pointType: { code: string } }) => balance.pointType.code === code);
+    expect(earnedOf('stars')).toMatchObject({ earned: 30 });
+    expect(earnedOf('points')).toMatchObject({ earned: 0 });
   });
 });

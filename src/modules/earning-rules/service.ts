@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { ConfigCache } from '../../db/config-cache.ts';
-import { arrayParam, type Db, type Executor, periodStartsParam } from '../../db/connection.ts';
+import { arrayParam, type Db, type Executor, periodStartsParam, type Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { type OwnIds, requireOwnIds } from '../../db/references.ts';
@@ -219,6 +219,31 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
       );
   }
 
+  /**
+   * Refuses settings whose semantics are not Open Loyalty's while a rule (active or not) has a
+   * multiplier below 1: under Regulars' semantics it would silently act as ×1.
+   */
+  async function checkSemantics(tx: Tx, organizationId: string, settings: ProgramSettings) {
+    if (effectiveSettings(settings).earningSemantics === 'openloyalty') return;
+    const rows = await tx
+      .select()
+      .from(earningRules)
+      .where(
+        and(
+          eq(earningRules.organizationId, organizationId),
+          isNull(earningRules.deletedAt),
+          inArray(earningRules.type, ['multiply_by_product', 'multiply_by_label']),
+        ),
+      )
+      .orderBy(asc(earningRules.id));
+    const reducing = rows.filter((row) => reducingMultiplier(toEngineRule(row)) !== null);
+    if (reducing.length === 0) return;
+    throw validationFailed(
+      'body.settings.earningSemantics',
+      `rules ${reducing.map((row) => `"${row.name}"`).join(', ')} have a multiplier below 1, which only Open Loyalty's semantics apply: change or delete them first`,
+    );
+  }
+
   async function checkReferences(organizationId: string, input: RuleScopeInput) {
     if (input.pointTypeId) await pointTypes.resolve(organizationId, input.pointTypeId);
     const restrictions = [
@@ -308,6 +333,8 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
   }
 
   return {
+    checkSemantics,
+
     get,
 
     async create(organizationId: string, input: CreateRuleInput): Promise<EarningRuleRow> {
@@ -396,8 +423,18 @@ export function createEarningRulesService(db: Db, configCache: ConfigCache, deps
       const rules = await cachedActiveRules(organizationId, executor);
       const types = await pointTypes.all(organizationId, executor);
       const inactive = new Set(types.filter((type) => !type.active).map((type) => type.id));
-      if (inactive.size === 0) return rules;
-      return rules.filter((rule) => !rule.pointTypeId || !inactive.has(rule.pointTypeId));
+      const defaultId = types.find((type) => type.isDefault)?.id;
+      const touched = (rule: EarningRule) =>
+        rule.pointTypeId !== null && (inactive.has(rule.pointTypeId) || rule.pointTypeId === defaultId);
+      // The cached array itself when nothing changes (the usual case: no copy per ticket).
+      if (!rules.some(touched)) return rules;
+      // A rule naming the default type credits what a rule naming none does: one point type for the
+      // evaluator (Open Loyalty semantics keep points per SKU and point type).
+      return rules
+        .filter((rule) => !rule.pointTypeId || !inactive.has(rule.pointTypeId))
+        .map((rule) =>
+          rule.pointTypeId && rule.pointTypeId === defaultId ? { ...rule, pointTypeId: null } : rule,
+        );
     },
 
     /** How many times each limited rule already earned for the member in its current period. */

@@ -7,6 +7,8 @@ import type { Hundredths } from '../../domain/points.ts';
 import { localDate } from '../../domain/zoned-time.ts';
 import { notFound, validationFailed } from '../../errors.ts';
 import type { PointType } from '../point-types/service.ts';
+import { type ManualChange, settleCreditNow } from './manual.ts';
+import { type MovementFilter, type MovementPage, movements } from './movements.ts';
 import {
   type AdjustInput,
   type CancelInput,
@@ -32,6 +34,15 @@ import {
 } from './store.ts';
 import { verifyLedger } from './verify.ts';
 
+export type {
+  Movement,
+  MovementDirection,
+  MovementFilter,
+  MovementPage,
+  MovementSort,
+  MovementState,
+} from './movements.ts';
+export { isMovement, MOVEMENT_DIRECTIONS, MOVEMENT_STATES } from './movements.ts';
 export type {
   AdjustInput,
   CancelInput,
@@ -134,6 +145,17 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
     /** A return: takes back up to `points`, the ticket's own points first; never below zero. */
     reverse: (input: ReverseInput, tx?: Tx) => run(tx, (t) => reverse(t, input)),
 
+    /**
+     * A pending credit's points become spendable now (409 `not_pending` otherwise), or an active
+     * credit's points left expire now (409 `not_active`): Open Loyalty's manual activate / expire.
+     */
+    settleNow: (input: { organizationId: string; entryId: string; change: ManualChange }, tx?: Tx) => {
+      if (!isUuid(input.entryId)) throw notFound('ledger entry');
+      return run(tx, (t) =>
+        settleCreditNow(t, input.organizationId, input.entryId.toLowerCase(), input.change, new Date()),
+      );
+    },
+
     async getEntry(organizationId: string, entryId: string, executor: Executor = db): Promise<EntryRow> {
       const entry = isUuid(entryId) ? await getEntry(executor, organizationId, entryId) : undefined;
       if (!entry) throw notFound('ledger entry');
@@ -153,6 +175,15 @@ export function createLedgerService(db: Db, deps: LedgerDependencies) {
     /** Every member's entries, newest first: the organization's whole ledger, a page at a time. */
     entries(organizationId: string, filter: HistoryFilter, page: PageRequest): Promise<EntryRow[]> {
       return history(db, organizationId, undefined, filter, page);
+    },
+
+    /**
+     * The organization's (or one member's) point movements with their direction and state now,
+     * filtered, sorted and paged in SQL, and how many match (see movements.ts).
+     */
+    async movements(organizationId: string, filter: MovementFilter, page: MovementPage, now = new Date()) {
+      if (filter.customerId) await customers.get(organizationId, filter.customerId);
+      return movements(db, organizationId, filter, page, now);
     },
 
     /** Every active point type (and any other the customer holds), with balances and what expires soon. */

@@ -27,6 +27,12 @@ export type OrganizationPatch = Partial<OrganizationInput>;
 /** Something another module must create for every new organization (e.g. the default point type). */
 export type OrganizationSetupStep = (tx: Tx, organization: Organization) => Promise<void>;
 
+/**
+ * Another module's veto on a settings change, run under the organization's row lock with the
+ * settings as they would be (e.g. earning rules refusing semantics their multipliers need).
+ */
+export type SettingsCheck = (tx: Tx, organizationId: string, settings: ProgramSettings) => Promise<void>;
+
 function checkLocale(input: OrganizationPatch) {
   if (input.currency !== undefined && !isCurrency(input.currency)) {
     throw validationFailed('body.currency', 'must be an ISO 4217 currency code such as EUR');
@@ -43,6 +49,7 @@ export function createOrganizationsService(
   db: Db,
   configCache: ConfigCache,
   setupSteps: OrganizationSetupStep[] = [],
+  settingsChecks: SettingsCheck[] = [],
 ) {
   async function read(
     organizationId: string,
@@ -97,6 +104,7 @@ export function createOrganizationsService(
         // at once both stay (without the lock, the later write puts back the other's old value).
         const current = await read(organizationId, tx, { forUpdate: true });
         const settings = patch.settings ? { ...current.settings, ...patch.settings } : current.settings;
+        if (patch.settings) for (const check of settingsChecks) await check(tx, organizationId, settings);
         const [updated] = await tx
           .update(organizations)
           .set({ ...patch, settings, updatedAt: new Date() })

@@ -35,7 +35,7 @@ export const ProgramSettingsSchema = Type.Object(
     earningSemantics: Type.Optional(
       Type.Enum(EARNING_SEMANTICS, {
         description:
-          "How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)",
+          "How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1",
         examples: ['openloyalty'],
       }),
     ),

@@ -1,10 +1,11 @@
-import { and, asc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { type Db, type Executor, type Tx, tableRows } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { requireOwnId } from '../../db/references.ts';
 import { answered, type PartRead, readTogether, withWrites } from '../../db/together.ts';
 import { sqlState, transaction, UNIQUE_VIOLATION } from '../../db/transaction.ts';
+import { isUuid } from '../../domain/customers.ts';
 import { type GivenDiscount, withDiscountsRestored } from '../../domain/discounts.ts';
 import { evaluateTicket } from '../../domain/earning/evaluate.ts';
 import { readsMemberHistory } from '../../domain/earning/limits.ts';
@@ -825,8 +826,12 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         let after = change.set ? [...change.set] : [...before];
         for (const label of change.add ?? []) if (!after.some((l) => same(l, label))) after.push(label);
         after = after.filter((label) => !(change.remove ?? []).some((l) => same(l, label)));
+        // `set` alone is bounded by the schema, so only `add` on top of the labels kept can overflow.
         if (after.length > MAX_LABELS)
-          throw validationFailed('body.labels', `a transaction has at most ${MAX_LABELS} labels`);
+          throw validationFailed(
+            change.add?.length ? 'body.add' : 'body.set',
+            `a transaction has at most ${MAX_LABELS} labels`,
+          );
         const unchanged =
           after.length === before.length && after.every((label, i) => same(label, before[i]!));
         if (unchanged) return row;
@@ -889,6 +894,17 @@ export function createTransactionsService(db: Db, deps: TransactionsDependencies
         .where(and(eq(transactions.organizationId, organizationId), eq(transactions.id, id)));
       if (!row) throw notFound('transaction');
       return row;
+    },
+
+    /** The document numbers of these tickets, by id (one read for a list that names its tickets). */
+    async documentNumbers(organizationId: string, ids: readonly string[]): Promise<Map<string, string>> {
+      const wanted = [...new Set(ids.filter(isUuid).map((id) => id.toLowerCase()))];
+      if (wanted.length === 0) return new Map();
+      const rows = await db
+        .select({ id: transactions.id, documentNumber: transactions.documentNumber })
+        .from(transactions)
+        .where(and(eq(transactions.organizationId, organizationId), inArray(transactions.id, wanted)));
+      return new Map(rows.map((row) => [row.id, row.documentNumber]));
     },
 
     list(organizationId: string, filter: TransactionFilter, page: PageRequest): Promise<TransactionRow[]> {

@@ -587,6 +587,10 @@ describe('PATCH /v1/transactions/{id}/labels', () => {
     ]);
 
     expectStatus(await patch({}), 422);
+    const fifty = Array.from({ length: 50 }, (_, i) => ({ key: 'n', value: String(i) }));
+    const tooMany = await patch({ add: fifty });
+    expectStatus(tooMany, 422);
+    expect(JSON.stringify(tooMany.json())).toContain('body.add');
     const other = await ctx.createOrganization();
     const foreign = await ctx.app.inject({
       method: 'PATCH',

@@ -235,7 +235,7 @@ export interface paths {
                              */
                             pointsPrecision?: "hundredths" | "whole";
                             /**
-                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1
                              * @example openloyalty
                              * @enum {unknown}
                              */
@@ -491,7 +491,7 @@ export interface paths {
                              */
                             pointsPrecision?: "hundredths" | "whole";
                             /**
-                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                             * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1
                              * @example openloyalty
                              * @enum {unknown}
                              */
@@ -9322,6 +9322,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/compat/openloyalty/api/{storeCode}/customer/login_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OL: a customer’s token (member sign-in: without _password sends a one-time code, with the code signs in) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        _username?: string;
+                        _password?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/compat/openloyalty/api/{storeCode}/customer/register": {
         parameters: {
             query?: never;
@@ -11342,6 +11385,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/compat/openloyalty/api/{storeCode}/points/transfer/{transfer}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: make a pending transfer’s points spendable now
+         * @description Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    transfer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/{storeCode}/points/transfer/{transfer}/expire": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OL: expire an active transfer’s points now
+         * @description Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    storeCode: string;
+                    transfer: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/compat/openloyalty/api/{storeCode}/admin/p2p-points-transfer": {
         parameters: {
             query?: never;
@@ -11385,6 +11508,87 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/store": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: the stores (the caller’s organization)
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    page?: string;
+                    perPage?: string;
+                    sort?: string;
+                    direction?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/compat/openloyalty/api/store/{store}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OL: a store (the caller’s organization, by id or code)
+         * @description Needs the `till` scope (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    store: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -18554,7 +18758,7 @@ export interface components {
                  */
                 pointsPrecision?: "hundredths" | "whole";
                 /**
-                 * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars)
+                 * @description How earning rules combine: `regulars` (README, How rules combine) or `openloyalty`, Open Loyalty's evaluator: spend rules, then multipliers, then product rules; points kept per SKU and point type; multipliers multiply (several on one line compound; below 1 reduce, 0 cancels); product points once per matching line; a `stopsEvaluation` rule that ran ends the evaluation; of several event, custom-event or referral rules of one occasion only the highest pays; ticket points rounded as OL rounds (half up to hundredths, pointsRounding and pointsPrecision do not apply to tickets) (default regulars). Back to `regulars` is refused (422) while a rule has a multiplier below 1
                  * @example openloyalty
                  * @enum {unknown}
                  */
