@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -217,5 +219,21 @@ describe('GET /metrics', () => {
       await open.close();
       await guarded.close();
     }
+  });
+
+  it('uses in the Grafana dashboard only metric names a scrape has', async () => {
+    const dashboard = readFileSync(
+      join(import.meta.dirname, '..', '..', '..', 'docs', 'grafana-regulars.json'),
+      'utf8',
+    );
+    const queried = new Set(dashboard.match(/\b(?:regulars|process|nodejs)_\w+/g));
+    expect(queried.size).toBeGreaterThan(10);
+    const body = await scrape();
+    // Declared (# TYPE), whether or not anything has been counted yet in this test file.
+    const declared = (name: string) =>
+      body.includes(`# TYPE ${name} `) ||
+      body.includes(`# TYPE ${name.replace(/_(bucket|sum|count)$/, '')} histogram`);
+    const missing = [...queried].filter((name) => !declared(name));
+    expect(missing).toEqual([]);
   });
 });

@@ -77,6 +77,9 @@ export function createMetrics(database: Database) {
   });
   const queueGauges = queueMetrics(database, registers);
 
+  // Known from the start, so that a rate over them is 0 rather than nothing.
+  for (const outcome of ['delivered', 'failed', 'dead', 'released'] as const)
+    webhookAttempts.inc({ outcome }, 0);
   const stopCountingRetries = onTransactionRetry(database.db, (reason) => retries.inc({ reason }));
 
   return {
