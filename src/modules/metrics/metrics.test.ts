@@ -213,7 +213,9 @@ describe('GET /metrics', () => {
       expect(await scraped.text()).toContain('regulars_http_requests_total');
       expect((await fetch(`${open.url}/v1/locations`)).status).toBe(404);
       expect((await fetch(`${open.url}/healthz`)).status).toBe(404);
-      expect((await fetch(`${guarded.url}/metrics`)).status).toBe(401);
+      const refused = await fetch(`${guarded.url}/metrics`);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ status: 401, code: 'unauthorized' });
       expect((await fetch(`${guarded.url}/metrics`, { headers: scraper })).status).toBe(200);
     } finally {
       await open.close();

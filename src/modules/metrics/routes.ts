@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { problemOf } from '../../http/problem.ts';
 import type { App } from '../../http/types.ts';
 import type { Metrics } from './registry.ts';
 
@@ -29,6 +30,9 @@ function authorized(request: FastifyRequest, token: string | undefined): boolean
   return match?.[1] !== undefined && sameToken(match[1], token);
 }
 
+const refusal = () =>
+  new AppError('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+
 async function answerScrape(metrics: Metrics, reply: FastifyReply): Promise<string> {
   const { contentType, body } = await metrics.scrape();
   reply.type(contentType);
@@ -44,7 +48,7 @@ export function metricsRoute(app: App, metrics: Metrics, token: string): void {
     async (request, reply) => {
       if (!authorized(request, token)) {
         reply.header('www-authenticate', 'Bearer realm="metrics"');
-        throw new AppError('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>');
+        throw refusal();
       }
       return answerScrape(metrics, reply);
     },
@@ -63,7 +67,8 @@ export async function listenForMetrics(
   server.get('/metrics', async (request, reply) => {
     if (!authorized(request, options.token)) {
       reply.header('www-authenticate', 'Bearer realm="metrics"');
-      return reply.code(401).send({ title: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+      // The API's problem+json, without its error handler: this listener has none of its plugins.
+      return reply.code(401).type('application/problem+json').send(problemOf(refusal()));
     }
     return answerScrape(metrics, reply);
   });
