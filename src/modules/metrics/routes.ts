@@ -43,8 +43,8 @@ async function answerScrape(metrics: Metrics, reply: FastifyReply): Promise<stri
 export function metricsRoute(app: App, metrics: Metrics, token: string): void {
   app.get(
     '/metrics',
-    // Not limited: a scraper shares no key with anyone, and a 429 would leave a hole in every graph.
-    { schema: { hide: true }, config: { auth: 'public', rateLimit: false } },
+    // Limited and logged like /healthz: the limit also slows anyone guessing the token.
+    { schema: { hide: true }, config: { auth: 'public' } },
     async (request, reply) => {
       if (!authorized(request, token)) {
         reply.header('www-authenticate', 'Bearer realm="metrics"');
