@@ -10,7 +10,8 @@ import { dialectWebhookFormats } from './dialects/webhook-formats.ts';
 import { registerConsole } from './http/console.ts';
 import { buildServer, type ServerOptions } from './http/server.ts';
 import type { App } from './http/types.ts';
-import { startPeriodicJob } from './jobs.ts';
+import { type PeriodicJobOptions, startPeriodicJob } from './jobs.ts';
+import { createLifecycle, sleep, withinGrace } from './lifecycle.ts';
 import { loggerOptions } from './logging.ts';
 import { analyticsRoutes } from './modules/analytics/routes.ts';
 import { apiKeyRoutes } from './modules/api-keys/routes.ts';
@@ -22,6 +23,8 @@ import { eventRoutes } from './modules/events/routes.ts';
 import { ledgerRoutes } from './modules/ledger/routes.ts';
 import { locationRoutes } from './modules/locations/routes.ts';
 import { memberAccessRoutes } from './modules/member-access/routes.ts';
+import { createMetrics } from './modules/metrics/registry.ts';
+import { listenForMetrics } from './modules/metrics/routes.ts';
 import { organizationRoutes } from './modules/organizations/routes.ts';
 import { pointTypeRoutes } from './modules/point-types/routes.ts';
 import { registerRewardRoutes } from './modules/rewards/routes.ts';
@@ -94,7 +97,10 @@ export interface RunningServer {
   url: string;
   /** The webhook delivery worker, unless WEBHOOKS_WORKER=false. */
   webhookWorker: WebhookWorker | undefined;
-  /** Stops accepting requests, finishes in-flight ones, then closes the database. */
+  /**
+   * /readyz turns 503, requests are still served for SHUTDOWN_DELAY_MS, then the listener closes
+   * and in-flight requests, webhook deliveries and job runs get SHUTDOWN_GRACE_MS to finish.
+   */
   stop(): Promise<void>;
 }
 
@@ -107,6 +113,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const database = await openMigratedDatabase(config);
   const logger = loggerOptions(config.logLevel);
   let app: App | undefined;
+  const lifecycle = createLifecycle();
+  // Off unless asked for: no instrument records anything when no one may read it.
+  const metrics =
+    config.metrics.token || config.metrics.port !== undefined ? createMetrics(database) : undefined;
   const services = createServices(database, {
     masterKey: config.masterKey,
     onBackgroundError: (error) => app?.log.warn({ err: error }, 'background task failed'),
@@ -119,9 +129,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     rateLimit: { max: config.rateLimitMax, windowMs: config.rateLimitWindowMs, redisUrl: config.redisUrl },
     trustProxy: config.trustProxy,
+    lifecycle,
+    ...(metrics ? { metrics: { metrics, token: config.metrics.token } } : {}),
   });
   await options.configureApp?.(app, services);
   const url = await app.listen({ port: config.port, host: config.host });
+  const metricsListener =
+    metrics && config.metrics.port !== undefined
+      ? await listenForMetrics(metrics, { ...config.metrics, port: config.metrics.port })
+      : undefined;
+  if (metricsListener) app.log.info({ url: `${metricsListener.url}/metrics` }, 'metrics listening');
   // Only once listening: a start that fails (a port in use) must not show, and lose, a key that
   // would never be shown again. Until it is stored, the platform routes answer 401.
   const generatedMasterKey = await services.apiKeys.ensureMasterKey();
@@ -132,6 +149,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
   }
   const running = app;
+  // Every background job the same way, its runs counted under its name when metrics are on.
+  const periodic = <T>(name: string, run: () => Promise<T>, jobOptions: PeriodicJobOptions<T>) =>
+    startPeriodicJob(run, { ...jobOptions, ...(metrics ? { observe: metrics.job(name) } : {}) });
   if (config.messaging.developmentLog && !config.messaging.smtpUrl) {
     // Said once at start: an operator who forgot NODE_ENV=production learns it before a code is logged.
     running.log.warn(
@@ -141,7 +161,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Pending points become spendable and expired points leave balances without anyone calling the API.
   const pointsScheduler =
     config.pointsProcessIntervalMs > 0
-      ? startPeriodicJob(() => services.ledger.processDue(), {
+      ? periodic('points_processing', () => services.ledger.processDue(), {
           intervalMs: config.pointsProcessIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'points processing failed'),
           onRun: (result) => {
@@ -152,7 +172,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Manual tier assignments end on time, and each organization's tiers and segments are refreshed daily.
   const audienceScheduler =
     config.audienceRefreshIntervalMs > 0
-      ? startPeriodicJob(() => services.audience.runScheduled(), {
+      ? periodic('audience_refresh', () => services.audience.runScheduled(), {
           intervalMs: config.audienceRefreshIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'tier and segment refresh failed'),
           onRun: (result) => {
@@ -164,7 +184,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Expired reservations give back their points, limits and coupons; coupons past their date read expired.
   const rewardsJob =
     config.rewardsProcessIntervalMs > 0
-      ? startPeriodicJob(() => services.rewards.processDue(), {
+      ? periodic('rewards_processing', () => services.rewards.processDue(), {
           intervalMs: config.rewardsProcessIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'rewards processing failed'),
           onRun: (result) => {
@@ -176,7 +196,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Analytics rollups follow the changes a few seconds behind (the outbox's rollup queue).
   const analyticsJob =
     config.analyticsIntervalMs > 0
-      ? startPeriodicJob(() => services.analytics.catchUp(), {
+      ? periodic('analytics_upkeep', () => services.analytics.catchUp(), {
           intervalMs: config.analyticsIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'analytics upkeep failed'),
           onRun: (result) => {
@@ -185,14 +205,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         })
       : undefined;
   // Birthday points: hourly, so each organization's local day is caught soon after it starts.
-  const birthdays = startPeriodicJob(() => services.systemEvents.awardBirthdaysEverywhere(), {
+  const birthdays = periodic('birthday_points', () => services.systemEvents.awardBirthdaysEverywhere(), {
     intervalMs: 3_600_000,
     onError: (error) => running.log.error({ err: error }, 'birthday points failed'),
   });
   // PostgreSQL's autovacuum keeps statistics current and pages all-visible; the embedded engine has none.
   const embeddedMaintenance =
     database.kind === 'embedded' && config.embeddedMaintenanceIntervalMs > 0
-      ? startPeriodicJob(() => maintainTables(database.db), {
+      ? periodic('embedded_maintenance', () => maintainTables(database.db), {
           intervalMs: config.embeddedMaintenanceIntervalMs,
           onError: (error) => running.log.error({ err: error }, 'table maintenance failed'),
           onRun: (result) => {
@@ -209,7 +229,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Audit rows past the retention (AUDIT_RETENTION_DAYS; 0 keeps them for ever) are deleted hourly.
   const auditPurge =
     config.auditRetentionDays > 0
-      ? startPeriodicJob(
+      ? periodic(
+          'audit_purge',
           () => services.audit.purgeBefore(new Date(Date.now() - config.auditRetentionDays * DAY_MS)),
           {
             intervalMs: 3_600_000,
@@ -225,6 +246,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         ...config.webhooks,
         logger: app.log,
         formats: dialectWebhookFormats(services),
+        shutdownGraceMs: config.shutdownGraceMs,
+        ...(metrics ? { onAttempt: metrics.webhookAttempt } : {}),
       })
     : undefined;
   webhookWorker?.start();
@@ -234,18 +257,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     url,
     webhookWorker,
     async stop() {
-      // In-flight webhook deliveries finish (or are released) while the last requests drain.
-      await Promise.all([running.close(), webhookWorker?.stop()]);
+      lifecycle.beginDraining();
+      // While the load balancer notices the 503 it still sends a few requests: they are served.
+      if (config.shutdownDelayMs > 0) await sleep(config.shutdownDelayMs);
+      // In-flight webhook deliveries get the grace period too, then are released for the next
+      // worker: the worker bounds its own stop, and records the releases before the database closes.
+      const webhooksStopped = webhookWorker?.stop();
       // All at once: a job's timer left armed while another's run is awaited would start a new run.
-      await Promise.all([
-        pointsScheduler?.stop(),
-        audienceScheduler?.stop(),
-        rewardsJob?.stop(),
-        analyticsJob?.stop(),
-        birthdays.stop(),
-        embeddedMaintenance?.stop(),
-        auditPurge?.stop(),
-      ]);
+      const finished = await withinGrace(
+        Promise.all([
+          running.close(),
+          pointsScheduler?.stop(),
+          audienceScheduler?.stop(),
+          rewardsJob?.stop(),
+          analyticsJob?.stop(),
+          birthdays.stop(),
+          embeddedMaintenance?.stop(),
+          auditPurge?.stop(),
+        ]),
+        config.shutdownGraceMs,
+      );
+      if (!finished) {
+        running.log.warn(
+          { graceMs: config.shutdownGraceMs },
+          'shutdown grace period over: closing with requests or job runs unfinished',
+        );
+        running.server.closeAllConnections();
+      }
+      await webhooksStopped;
+      await metricsListener?.close();
+      metrics?.close();
       await services.messaging.close();
       await database.close();
     },

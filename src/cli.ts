@@ -11,6 +11,8 @@ import { AppError } from './errors.ts';
 import { MASTER_CALLER, runWithContext } from './http/request-context.ts';
 import { loggerOptions } from './logging.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
+import { createMetrics } from './modules/metrics/registry.ts';
+import { listenForMetrics } from './modules/metrics/routes.ts';
 import { isStaffRole, STAFF_ROLES } from './modules/staff/roles.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
@@ -151,7 +153,10 @@ async function serve(flags: Flags) {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    server.app.log.info(
+      { signal, delayMs: config.shutdownDelayMs, graceMs: config.shutdownGraceMs },
+      'shutting down: /readyz answers 503, then in-flight requests and jobs finish',
+    );
     await server.stop();
     process.exit(0);
   };
@@ -166,19 +171,34 @@ async function worker() {
   const database = await openMigratedDatabase(config);
   // The dialects' formats (Comeback's) read members, points and rewards through the services.
   const services = createServices(database, { webhooks: config.webhooks });
+  // No API port here: /metrics only on a listener of its own (METRICS_PORT).
+  const metrics = config.metrics.port !== undefined ? createMetrics(database) : undefined;
   const webhookWorker = createWebhookWorker(database, {
     ...config.webhooks,
     logger,
     formats: dialectWebhookFormats(services),
+    shutdownGraceMs: config.shutdownGraceMs,
+    ...(metrics ? { onAttempt: metrics.webhookAttempt } : {}),
   });
   webhookWorker.start();
-  logger.info({ concurrency: config.webhooks.concurrency }, 'webhook worker started');
+  const metricsListener =
+    metrics && config.metrics.port !== undefined
+      ? await listenForMetrics(metrics, { ...config.metrics, port: config.metrics.port })
+      : undefined;
+  logger.info(
+    {
+      concurrency: config.webhooks.concurrency,
+      metrics: metricsListener && `${metricsListener.url}/metrics`,
+    },
+    'webhook worker started',
+  );
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing or releasing in-flight deliveries');
     await webhookWorker.stop();
+    await metricsListener?.close();
     await database.close();
     process.exit(0);
   };

@@ -26,6 +26,22 @@ describe('startup configuration', () => {
     );
   });
 
+  it('keeps /metrics off unless a token or a port of its own is given; the port listens on loopback', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, port: undefined, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_PORT: '9464' }).metrics).toMatchObject({ port: 9464, host: '127.0.0.1' });
+    expect(loadConfig({ METRICS_TOKEN: 'scrape-token-0123456789' }).metrics.token).toBe(
+      'scrape-token-0123456789',
+    );
+  });
+
+  it('shuts down at once with a 10 s grace period by default; the webhooks-only name still counts', () => {
+    expect(loadConfig({})).toMatchObject({ shutdownDelayMs: 0, shutdownGraceMs: 10_000 });
+    expect(loadConfig({ WEBHOOKS_SHUTDOWN_GRACE_MS: '3000' }).shutdownGraceMs).toBe(3000);
+    expect(
+      loadConfig({ SHUTDOWN_GRACE_MS: '7000', WEBHOOKS_SHUTDOWN_GRACE_MS: '3000' }).shutdownGraceMs,
+    ).toBe(7000);
+  });
+
   it('sends no email or SMS by default, logging messages instead outside production', () => {
     expect(loadConfig({}).messaging).toEqual({
       smtpUrl: undefined,
@@ -90,6 +106,14 @@ describe('startup configuration', () => {
       { WEBHOOKS_RETRY_SCHEDULE: '5 seconds' },
       /WEBHOOKS_RETRY_SCHEDULE must be 1–50 comma-separated durations/,
     ],
+    [{ METRICS_TOKEN: 'secret' }, /METRICS_TOKEN must be at least 16 characters without spaces/],
+    [{ METRICS_TOKEN: 'a token with spaces in it' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ METRICS_PORT: 'nine' }, /METRICS_PORT must be an integer between 1 and 65535/],
+    [{ METRICS_PORT: '8080' }, /METRICS_PORT must differ from PORT/],
+    [{ METRICS_HOST: '0.0.0.0' }, /METRICS_HOST is set but METRICS_PORT is not/],
+    [{ METRICS_PORT: '9464', METRICS_HOST: 'a host' }, /METRICS_HOST must be an address or host name/],
+    [{ SHUTDOWN_GRACE_MS: '-1' }, /SHUTDOWN_GRACE_MS must be an integer between 0 and 600000/],
+    [{ SHUTDOWN_DELAY_MS: 'soon' }, /SHUTDOWN_DELAY_MS must be an integer/],
   ])('explains what is wrong with %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -39,6 +39,20 @@ export interface Config {
   messaging: MessagingConfig;
   /** How long audit log rows are kept; 0 = for ever. */
   auditRetentionDays: number;
+  /** On SIGTERM, how long /readyz answers 503 while requests are still served (for a load balancer to notice). */
+  shutdownDelayMs: number;
+  /** Then how long in-flight requests, webhook deliveries and job runs get to finish before the process exits. */
+  shutdownGraceMs: number;
+  metrics: MetricsConfig;
+}
+
+/** /metrics (src/modules/metrics): off unless a token or a port of its own is given. */
+export interface MetricsConfig {
+  /** /metrics on the API port, for `Authorization: Bearer <token>`; absent = not there (404). */
+  token: string | undefined;
+  /** A listener of its own serving only /metrics; absent = none. */
+  port: number | undefined;
+  host: string;
 }
 
 /** Email and SMS delivery (src/modules/messaging). */
@@ -65,8 +79,6 @@ export interface WebhooksConfig {
   retrySchedule: number[];
   /** An endpoint failing without a success for this long is disabled. */
   disableAfterMs: number;
-  /** On shutdown, in-flight deliveries get this long to finish before they are released. */
-  shutdownGraceMs: number;
   /** Finished deliveries and their attempt logs are kept this long. */
   retentionMs: number;
 }
@@ -208,7 +220,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollIntervalMs: integer(env, 'WEBHOOKS_POLL_INTERVAL_MS', 1000, 10, 600_000),
       retrySchedule: schedule(env, 'WEBHOOKS_RETRY_SCHEDULE', DEFAULT_RETRY_SCHEDULE_MS),
       disableAfterMs: integer(env, 'WEBHOOKS_DISABLE_AFTER_DAYS', 5, 1, 365) * DAY_MS,
-      shutdownGraceMs: integer(env, 'WEBHOOKS_SHUTDOWN_GRACE_MS', 5000, 0, 600_000),
       retentionMs: integer(env, 'WEBHOOKS_RETENTION_DAYS', 30, 1, 3650) * DAY_MS,
     },
     publicUrl: optionalUrl(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`,
@@ -227,5 +238,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       developmentLog: env.NODE_ENV !== 'production',
     },
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 400, 0, 36_500),
+    shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
+    shutdownGraceMs: shutdownGrace(env),
+    metrics: metricsConfig(env, port),
   };
+}
+
+/** SHUTDOWN_GRACE_MS; WEBHOOKS_SHUTDOWN_GRACE_MS, its older name from when only webhooks drained, still read. */
+function shutdownGrace(env: NodeJS.ProcessEnv): number {
+  if (env.SHUTDOWN_GRACE_MS === undefined || env.SHUTDOWN_GRACE_MS === '') {
+    return integer(env, 'WEBHOOKS_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
+  }
+  return integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
+}
+
+const METRICS_TOKEN_MIN_LENGTH = 16;
+
+function metricsConfig(env: NodeJS.ProcessEnv, apiPort: number): MetricsConfig {
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && (token.length < METRICS_TOKEN_MIN_LENGTH || /\s/.test(token))) {
+    throw new ConfigError(
+      `METRICS_TOKEN must be at least ${METRICS_TOKEN_MIN_LENGTH} characters without spaces (e.g. openssl rand -hex 24)`,
+    );
+  }
+  const port = env.METRICS_PORT ? integer(env, 'METRICS_PORT', 0, 1, 65535) : undefined;
+  if (port !== undefined && port === apiPort) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${apiPort}): it is a listener of its own`);
+  }
+  const host = env.METRICS_HOST || '127.0.0.1';
+  if (env.METRICS_HOST && port === undefined) {
+    throw new ConfigError(
+      'METRICS_HOST is set but METRICS_PORT is not: give the port /metrics should listen on',
+    );
+  }
+  if (!/^[A-Za-z0-9.:-]+$/.test(host)) {
+    throw new ConfigError(`METRICS_HOST must be an address or host name such as 127.0.0.1, got "${host}"`);
+  }
+  return { token, port, host };
 }

@@ -7,17 +7,33 @@ export interface PeriodicJob {
   stop(): Promise<void>;
 }
 
-export function startPeriodicJob<T>(
-  run: () => Promise<T>,
-  options: { intervalMs: number; onError: (error: unknown) => void; onRun?: (result: T) => void },
-): PeriodicJob {
+export interface PeriodicJobOptions<T> {
+  intervalMs: number;
+  onError: (error: unknown) => void;
+  onRun?: (result: T) => void;
+  /** Told how each run ended and how long it took (src/modules/metrics: runs and last success). */
+  observe?: (outcome: 'success' | 'failure', durationMs: number) => void;
+}
+
+export function startPeriodicJob<T>(run: () => Promise<T>, options: PeriodicJobOptions<T>): PeriodicJob {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let stopped = false;
 
   const tick = () => {
+    const started = performance.now();
+    const took = () => performance.now() - started;
     running = run()
-      .then((result) => options.onRun?.(result))
+      .then(
+        (result) => {
+          options.observe?.('success', took());
+          options.onRun?.(result);
+        },
+        (error: unknown) => {
+          options.observe?.('failure', took());
+          throw error;
+        },
+      )
       .catch(options.onError)
       .finally(() => {
         running = undefined;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -93,6 +94,56 @@ describe('regulars serve', withTime, () => {
     const failure = await cli(['serve'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PORT: '0' });
     expect(failure.code).toBe(1);
     expect(failure.stderr).toMatch(/cannot connect to DATABASE_URL/);
+  });
+});
+
+/**
+ * POST /v1/organizations whose body arrives in two halves, the second when the test says: a
+ * request in flight for as long as the test likes. Answers how to send the rest, and the status.
+ */
+function slowOrganizationCreate(url: string, masterKey: string) {
+  const body = JSON.stringify({ name: 'Arrived during shutdown' });
+  const half = Math.floor(body.length / 2);
+  const sent = httpRequest(`${url}/v1/organizations`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${masterKey}`,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
+  });
+  const status = new Promise<number>((resolve, reject) => {
+    sent.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    sent.on('error', reject);
+  });
+  sent.write(body.slice(0, half));
+  return { finish: () => sent.end(body.slice(half)), status };
+}
+
+describe('regulars serve shutdown', withTime, () => {
+  it('on SIGTERM answers /readyz 503 first, still finishes a slow request, then exits', async () => {
+    const masterKey = 'rgm_shutdown_test_master_key_0000';
+    const server = await startServe({
+      ...databaseEnv(),
+      REGULARS_MASTER_KEY: masterKey,
+      SHUTDOWN_DELAY_MS: '1500',
+      SHUTDOWN_GRACE_MS: '20000',
+    });
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    const slow = slowOrganizationCreate(server.url, masterKey);
+    // The request is in flight (half its body read) when the signal comes.
+    await expect.poll(() => server.stdout().includes('"url":"/v1/organizations"')).toBe(true);
+    server.child.kill('SIGTERM');
+    await expect.poll(async () => (await fetch(`${server.url}/readyz`)).status).toBe(503);
+    // Past the delay the listener closes: the slow request still gets its answer.
+    await expect.poll(() => server.stdout().includes('shutting down')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    slow.finish();
+    expect(await slow.status).toBe(201);
+    expect(await server.exited).toBe(0);
   });
 });
 

@@ -38,7 +38,20 @@ export interface Database {
    * the next `onListening`, the subscriber must not rely on hearing about changes.
    */
   listen(channel: string, subscriber: Subscriber): void;
+  /** Connections in use and callers waiting for one, now (for /metrics). */
+  usage(): PoolUsage;
   close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL: the pool's connections and the callers queued for one. Embedded: one session that
+ * runs a statement or transaction at a time; `waiting` counts those queued behind it.
+ */
+export interface PoolUsage {
+  size: number;
+  busy: number;
+  idle: number;
+  waiting: number;
 }
 
 export interface Subscriber {
@@ -95,6 +108,12 @@ async function openPostgres(url: string, poolSize: number, preparedStatements: b
     listen(channel, subscriber) {
       listeners.push(listenOnPostgres(url, channel, subscriber));
     },
+    usage: () => ({
+      size: poolSize,
+      busy: pool.totalCount - pool.idleCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+    }),
     async withAdvisoryLock(lockId, fn) {
       const client = await pool.connect();
       try {
@@ -171,7 +190,8 @@ async function openEmbedded(dataDir: string | undefined, prepareStatements: bool
     throw error;
   }
   const prepared = prepareStatements ? preparedStatements(client) : undefined;
-  const db = drizzlePglite(takingTurns(client, prepared, undefined)) as unknown as Db;
+  const queue = { pending: 0 };
+  const db = drizzlePglite(takingTurns(client, prepared, undefined, queue)) as unknown as Db;
   return {
     kind: 'embedded',
     db,
@@ -183,6 +203,10 @@ async function openEmbedded(dataDir: string | undefined, prepareStatements: bool
           () => subscriber.onListening(),
           () => subscriber.onGap(),
         );
+    },
+    usage: () => {
+      const busy = Math.min(queue.pending, 1);
+      return { size: 1, busy, idle: 1 - busy, waiting: queue.pending - busy };
     },
     // PGlite runs inside this one process and serializes every query, so there is nobody to lock out.
     withAdvisoryLock: (_lockId, fn) => fn(db),
@@ -216,17 +240,32 @@ function takingTurns<T extends Queryable>(
   target: T,
   prepared: PreparedQuery | undefined,
   openTransaction: Transaction | undefined,
+  queue: { pending: number } | undefined,
 ): T {
   const query = async (...args: Parameters<PGlite['query']>) => {
     await nextTurn();
     return prepared?.(args[0], args[1], args[2], openTransaction) ?? target.query(...args);
   };
   const transaction = (fn: (tx: Queryable) => Promise<unknown>) =>
-    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx, prepared, tx)));
+    (target as unknown as PGlite).transaction((tx) => fn(takingTurns(tx, prepared, tx, undefined)));
+  // Outside a transaction (queue given): each statement or transaction holds the one session in turn.
+  const counted =
+    <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      if (!queue) return work(...args);
+      queue.pending++;
+      try {
+        return await work(...args);
+      } finally {
+        queue.pending--;
+      }
+    };
+  const countedQuery = counted(query);
+  const countedTransaction = counted(transaction);
   return new Proxy(target, {
     get(object, property) {
-      if (property === 'query') return query;
-      if (property === 'transaction') return transaction;
+      if (property === 'query') return countedQuery;
+      if (property === 'transaction') return countedTransaction;
       const value: unknown = Reflect.get(object, property, object);
       // PGlite's methods use private fields: they must run on the instance, not on this proxy.
       return typeof value === 'function' ? value.bind(object) : value;

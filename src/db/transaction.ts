@@ -46,7 +46,6 @@ export async function onUniqueViolation<T>(
     throw error;
   }
 }
-const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 const STALE_PLAN = 'cached plan must not change result type';
 
 /**
@@ -60,6 +59,33 @@ export function isStalePlan(error: unknown): boolean {
   return false;
 }
 const MAX_ATTEMPTS = 5;
+
+/** Why an attempt was rolled back and run again. */
+export type RetryReason = 'serialization_failure' | 'deadlock' | 'stale_plan';
+
+const retryListeners = new WeakMap<Db, Set<(reason: RetryReason) => void>>();
+
+/**
+ * Calls listener each time a transaction on db is retried (src/modules/metrics counts them).
+ * Per database, not per process: tests run several apps, each with its own database, in one process.
+ * Answers how to stop listening.
+ */
+export function onTransactionRetry(db: Db, listener: (reason: RetryReason) => void): () => void {
+  let listeners = retryListeners.get(db);
+  if (!listeners) {
+    listeners = new Set();
+    retryListeners.set(db, listeners);
+  }
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+function retryReason(error: unknown): RetryReason | undefined {
+  const state = sqlState(error);
+  if (state === '40001') return 'serialization_failure';
+  if (state === '40P01') return 'deadlock';
+  return isStalePlan(error) ? 'stale_plan' : undefined;
+}
 
 interface Hooks {
   /** Last writes of the transaction, in order, after its use case returned (e.g. buffered events). */
@@ -152,9 +178,9 @@ export async function transaction<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promis
       for (const hook of hooks.afterCommit) hook();
       return result;
     } catch (error) {
-      const state = sqlState(error);
-      const retryable = (state !== undefined && RETRYABLE.has(state)) || isStalePlan(error);
-      if (attempt >= MAX_ATTEMPTS || !retryable) throw error;
+      const reason = retryReason(error);
+      if (attempt >= MAX_ATTEMPTS || !reason) throw error;
+      for (const listener of retryListeners.get(db) ?? []) listener(reason);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }

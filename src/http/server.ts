@@ -12,7 +12,10 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { Type } from 'typebox';
 import { AppError } from '../errors.ts';
+import type { Lifecycle } from '../lifecycle.ts';
 import { memberAuthenticator } from '../modules/member-access/authenticator.ts';
+import type { Metrics } from '../modules/metrics/registry.ts';
+import { metricsRoute, recordRequests } from '../modules/metrics/routes.ts';
 import { staffAuthenticators } from '../modules/staff/authenticators.ts';
 import type { Services } from '../services.ts';
 import { registerAuth } from './auth.ts';
@@ -43,6 +46,13 @@ export interface ServerOptions {
   trustProxy?: boolean | string | undefined;
   /** Registers the modules' and dialects' routes (src/app.ts `registerRoutes`), after the shared hooks and plugins. */
   routes?: (app: App, services: Services) => Promise<void>;
+  /**
+   * Requests recorded into these metrics; with a token, served at GET /metrics to a scraper that
+   * sends it. Absent (neither METRICS_TOKEN nor METRICS_PORT), nothing is recorded and /metrics is 404.
+   */
+  metrics?: { metrics: Metrics; token?: string | undefined };
+  /** Once it is draining (shutdown has begun), /readyz answers 503 so a load balancer stops sending. */
+  lifecycle?: Lifecycle;
 }
 
 export interface RateLimitOptions {
@@ -78,6 +88,7 @@ export async function buildServer(services: Services, options: ServerOptions = {
   app.decorate('compileSchemas', compilers.compileAll);
   // First of all hooks: everything after it (auth, handlers, services) sees the request's context.
   registerRequestContext(app);
+  if (options.metrics) recordRequests(app, options.metrics.metrics);
   app.setErrorHandler((error, request, reply) => sendProblem(reply, toAppError(error, request)));
   registerJsonBodyParser(app);
   app.setNotFoundHandler((request, reply) =>
@@ -147,7 +158,8 @@ export async function buildServer(services: Services, options: ServerOptions = {
   if (options.rateLimit && options.rateLimit.max > 0) await registerRateLimit(app, options.rateLimit);
 
   app.addSchema(ProblemSchema);
-  metaRoutes(app, services);
+  metaRoutes(app, services, options.lifecycle);
+  if (options.metrics?.token) metricsRoute(app, options.metrics.metrics, options.metrics.token);
   await options.routes?.(app, services);
 
   return app;
@@ -183,7 +195,7 @@ function connectRedis(app: App, url: string, name: string): Redis {
   return redis;
 }
 
-function metaRoutes(app: App, services: Services) {
+function metaRoutes(app: App, services: Services, lifecycle: Lifecycle | undefined) {
   const hidden = { hide: true };
   app.get(
     '/',
@@ -214,12 +226,14 @@ function metaRoutes(app: App, services: Services) {
     {
       schema: {
         tags: ['meta'],
-        summary: 'The database answers (503 otherwise)',
+        summary: 'The database answers and the server is not shutting down (503 otherwise)',
         security: [],
         response: { 200: Type.Object({ status: Type.Literal('ready') }), 503: Type.Ref('Problem') },
       },
     },
     async () => {
+      // First sign of a shutdown: the load balancer stops sending while in-flight requests finish.
+      if (lifecycle?.draining) throw new AppError('service_unavailable', 'the server is shutting down');
       try {
         await services.database.db.execute(sql`select 1`);
       } catch (error) {

@@ -20,3 +20,22 @@ export async function lockTimeoutOn(executor: Executor): Promise<Error> {
   }
   throw new Error('the statement meant to fail succeeded');
 }
+
+/**
+ * Has the database fail a statement with a serialization failure (SQLSTATE 40001), as PostgreSQL
+ * does when a concurrent transaction wins, and answers the driver's error: what `transaction()`
+ * retries. Raised from a DO block, so it works on the embedded engine, which is one session.
+ */
+export async function serializationFailureOn(executor: Executor): Promise<Error> {
+  try {
+    await executor.execute(
+      sql.raw(
+        `do $$ begin raise exception 'could not serialize access due to concurrent update' using errcode = 'serialization_failure'; end $$`,
+      ),
+    );
+  } catch (error) {
+    if (error instanceof Error) return error;
+    throw error;
+  }
+  throw new Error('the statement meant to fail succeeded');
+}

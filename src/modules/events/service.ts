@@ -102,6 +102,21 @@ const QUEUES = { dispatch: eventDispatchQueue, rollup: eventRollupQueue } as con
 export type EventQueue = keyof typeof QUEUES;
 
 /**
+ * When the oldest event still waiting in a consumer's queue was emitted (null when none waits):
+ * how far behind that consumer is (the outbox lag /metrics shows). Any organization: an operator's view.
+ */
+export async function oldestQueued(executor: Executor, queueName: EventQueue): Promise<Date | null> {
+  const queue = QUEUES[queueName];
+  const [oldest] = await executor
+    .select({ createdAt: events.createdAt })
+    .from(queue)
+    .innerJoin(events, and(eq(events.organizationId, queue.organizationId), eq(events.id, queue.eventId)))
+    .orderBy(asc(queue.eventId))
+    .limit(1);
+  return oldest?.createdAt ?? null;
+}
+
+/**
  * Claims up to `limit` committed events not yet dispatched, oldest first, for the caller's
  * transaction: rows another transaction holds are skipped, and `markDispatched` (in the same
  * transaction) removes them for good. Any organization: this is the dispatcher's global view.

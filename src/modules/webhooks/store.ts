@@ -528,3 +528,19 @@ export async function deleteFinishedBefore(executor: Executor, before: Date, lim
     .returning({ id: webhookDeliveries.id });
   return deleted.length;
 }
+
+/**
+ * Deliveries not finished yet (pending or being sent), and when the oldest of them was created:
+ * the webhook queue as /metrics shows it. Any organization: an operator's view.
+ */
+export async function queuedDeliveries(executor: Executor): Promise<{ count: number; oldest: Date | null }> {
+  const [row] = await executor
+    .select({
+      count: sql<number>`count(*)::int`,
+      oldest: sql<Date | null>`min(${webhookDeliveries.createdAt})`,
+    })
+    .from(webhookDeliveries)
+    .where(inArray(webhookDeliveries.status, ['pending', 'delivering']));
+  const oldest = row?.oldest ?? null;
+  return { count: Number(row?.count ?? 0), oldest: oldest === null ? null : new Date(oldest) };
+}

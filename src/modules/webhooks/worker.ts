@@ -63,6 +63,11 @@ export interface WebhookWorkerOptions {
   clock?: () => Date;
   random?: () => number;
   logger?: WorkerLogger;
+  /**
+   * Told of every attempt's outcome and how long it took (src/modules/metrics counts them):
+   * `dead` is a failure with no retry left.
+   */
+  onAttempt?: (outcome: AttemptRecord['outcome'] | 'dead', durationMs: number) => void;
 }
 
 export interface RoundResult {
@@ -224,6 +229,8 @@ export function createWebhookWorker(database: Database, options: WebhookWorkerOp
               : `HTTP ${answered.status}`,
       responseSnippet: answered ? answered.body.slice(0, SNIPPET_CHARS) : null,
     };
+    const dead = record.outcome === 'failed' && delivery.retriesLeft <= 0;
+    options.onAttempt?.(dead ? 'dead' : record.outcome, durationMs);
     try {
       await recordAttempt(delivery, record);
     } catch (error) {

@@ -87,7 +87,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers (503 otherwise) */
+        /** The database answers and the server is not shutting down (503 otherwise) */
         get: {
             parameters: {
                 query?: never;
