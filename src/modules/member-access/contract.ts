@@ -162,3 +162,31 @@ export const MemberCouponsQuery = Type.Object({
   ...PageQuery,
   status: Type.Optional(Type.Enum(COUPON_STATUSES, { description: 'Only coupons in this status' })),
 });
+
+const nullableText = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
+
+/** What the member pages need before anyone signs in: the organization's look and wording. */
+export const MemberPageResponse = Type.Object({
+  organizationId: Uuid('The organization'),
+  name: Type.String({ description: 'The organization’s name', examples: ['La Tasca'] }),
+  logoUrl: nullableText('Its logo (settings.brandLogoUrl), or null'),
+  color: Type.String({ description: 'Its main color, #rrggbb (settings.brandColor)', examples: ['#087f5b'] }),
+  language: Type.String({ description: 'Its language: the pages’ default', examples: ['es'] }),
+  currency: Type.String({ description: 'ISO 4217 currency of its money', examples: ['EUR'] }),
+  country: Type.String({ description: 'ISO 3166-1 country: local phone numbers are read in it', examples: ['ES'] }),
+  terms: Type.Object({
+    version: Type.String({ description: 'What a join sends as consent.termsVersion', examples: ['2026-01'] }),
+    text: nullableText('The wording of the terms checkbox, or null for the page’s own'),
+    url: nullableText('Where the full terms are, or null'),
+  }),
+  marketingText: nullableText('The wording of the marketing checkboxes, or null for the page’s own'),
+});
+
+export const AnonymizeBody = Type.Object(
+  {
+    confirm: Type.Literal(true, {
+      description: 'The member confirmed that their account is erased for good (must be true)',
+    }),
+  },
+  { additionalProperties: false },
+);
