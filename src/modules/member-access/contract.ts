@@ -173,7 +173,10 @@ export const MemberPageResponse = Type.Object({
   color: Type.String({ description: 'Its main color, #rrggbb (settings.brandColor)', examples: ['#087f5b'] }),
   language: Type.String({ description: 'Its language: the pages’ default', examples: ['es'] }),
   currency: Type.String({ description: 'ISO 4217 currency of its money', examples: ['EUR'] }),
-  country: Type.String({ description: 'ISO 3166-1 country: local phone numbers are read in it', examples: ['ES'] }),
+  country: Type.String({
+    description: 'ISO 3166-1 country: local phone numbers are read in it',
+    examples: ['ES'],
+  }),
   terms: Type.Object({
     version: Type.String({ description: 'What a join sends as consent.termsVersion', examples: ['2026-01'] }),
     text: nullableText('The wording of the terms checkbox, or null for the page’s own'),

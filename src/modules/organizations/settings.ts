@@ -141,7 +141,8 @@ export const ProgramSettingsSchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 100,
-        description: 'The version of the program terms the join page shows, recorded with each acceptance (default 1)',
+        description:
+          'The version of the program terms the join page shows, recorded with each acceptance (default 1)',
         examples: ['2026-01'],
       }),
     ),
