@@ -152,7 +152,8 @@ export function useVerify() {
     onSuccess: (session) => {
       const stored: StoredSession = { csrfToken: session.csrfToken, customerId: session.customerId };
       localStorage.setItem(sessionKey(organizationId), JSON.stringify(stored));
-      client.removeQueries({ predicate: (query) => query.queryKey[0] !== 'member-page' });
+      // Whoever was (not) signed in before: every member query asks again, the page shows the card.
+      return client.resetQueries({ predicate: (query) => query.queryKey[0] !== 'member-page' });
     },
   });
 }

@@ -70,7 +70,7 @@ function TierLine({ progress, currency }: { progress: TierProgress; currency: st
   return (
     <Stack gap={6}>
       <Group justify="space-between">
-        <Badge size="lg" variant="light">
+        <Badge size="lg" variant="outline">
           {currentTier ? t('card.tier', { name: currentTier.name }) : t('card.noTier')}
         </Badge>
       </Group>

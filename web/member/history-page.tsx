@@ -64,7 +64,7 @@ function EntryRow({ entry }: { entry: Entry }) {
           {[format.date(entry.createdAt), what].filter(Boolean).join(' · ')}
         </Text>
       </Stack>
-      <Text fw={700} c={entry.delta < 0 ? 'red.9' : 'green.9'} style={{ whiteSpace: 'nowrap' }}>
+      <Text fw={700} c={entry.delta < 0 ? 'red.9' : undefined} style={{ whiteSpace: 'nowrap' }}>
         {entry.delta > 0 ? '+' : ''}
         {format.points(entry.delta)}
       </Text>

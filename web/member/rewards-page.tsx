@@ -58,7 +58,7 @@ export function RewardsPage() {
                     <Title order={3} size="h4">
                       {item.name}
                     </Title>
-                    <Badge variant="light" style={{ flexShrink: 0 }}>
+                    <Badge variant="outline" style={{ flexShrink: 0 }}>
                       {t('rewards.cost', { points: format.points(item.pointsRequired) })}
                     </Badge>
                   </Group>

@@ -30,7 +30,7 @@ export function CodeForm({ address, onRestart }: { address: Address; onRestart: 
   return (
     <form onSubmit={submit} noValidate>
       <Stack gap="md">
-        <Alert color="brand" variant="light" role="status">
+        <Alert color="gray" variant="light" role="status">
           {t('signIn.sent', { address: shown })}
         </Alert>
         <TextInput
