@@ -53,30 +53,21 @@ export async function registerConsole(
 
 /**
  * The member pages: /m/{organizationId}/… (the address on the table's QR) answers the app's
- * index.html; its assets, service worker and icon are shared by every organization under /m/.
+ * index.html; its assets, service worker (scope /m/, so it sees every organization's pages and
+ * never answers for /v1) and icon are shared by every organization under /m/.
  */
 function registerMemberPages(app: App, dir: string) {
-  app.get<{ Params: { '*': string } }>('/m/assets/*', { schema: hidden }, (request, reply) =>
-    serveApp(reply, dir, 'member pages are', `assets/${request.params['*']}`),
-  );
-  // Its scope is /m/: the worker sees every organization's pages, and never answers for /v1.
-  app.get('/m/sw.js', { schema: hidden }, (_request, reply) =>
-    reply.header('cache-control', 'no-cache').sendFile('sw.js', dir, { cacheControl: false }),
-  );
-  app.get('/m/icon.svg', { schema: hidden }, (_request, reply) =>
-    reply.sendFile('icon.svg', dir, { maxAge: 86_400_000 }),
-  );
-  app.get<{ Params: { organizationId: string } }>(
-    '/m/:organizationId',
-    { schema: hidden },
-    (request, reply) => reply.redirect(`/m/${encodeURIComponent(request.params.organizationId)}/`),
-  );
-  app.get<{ Params: { organizationId: string; '*': string } }>(
-    '/m/:organizationId/*',
-    { schema: hidden },
-    (request, reply) =>
-      UUID.test(request.params.organizationId)
-        ? serveApp(reply, dir, 'member pages are', '')
-        : reply.callNotFound(),
-  );
+  const what = 'member pages are';
+  app.get<{ Params: { '*': string } }>('/m/*', { schema: hidden }, (request, reply) => {
+    const path = request.params['*'];
+    if (path.startsWith('assets/')) return serveApp(reply, dir, what, path);
+    if (path === 'sw.js') {
+      return reply.header('cache-control', 'no-cache').sendFile('sw.js', dir, { cacheControl: false });
+    }
+    if (path === 'icon.svg') return reply.sendFile('icon.svg', dir, { maxAge: 86_400_000 });
+    const [organizationId, ...page] = path.split('/');
+    if (!organizationId || !UUID.test(organizationId)) return reply.callNotFound();
+    if (page.length === 0) return reply.redirect(`/m/${organizationId}/`);
+    return serveApp(reply, dir, what, '');
+  });
 }

@@ -195,7 +195,7 @@ describe('the member pages on a phone', () => {
     // Claiming a reward spends its points: the balance drops by its cost.
     await openTab(page, 'Premios');
     await expect.poll(() => page.getByTestId('rewards-balance').textContent()).toBe('Tienes 74,5 puntos');
-    await page.getByText('Dinner for two').waitFor();
+    await page.getByText('Aún no: te faltan 4925,5 puntos').waitFor();
     await page.getByRole('button', { name: 'Canjear: Café gratis' }).click();
     await page.getByText(/Has canjeado «Café gratis»: enseña el cupón \S+ en caja\./).waitFor();
     await expect.poll(() => page.getByTestId('rewards-balance').textContent()).toBe('Tienes 24,5 puntos');
@@ -278,6 +278,7 @@ describe('the member pages on a phone', () => {
     await page.getByRole('button', { name: 'Delete my account' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
     await dialog.waitFor();
+    await page.waitForTimeout(400); // the modal's opening transition
     await screenshot(page, 'member-delete');
     await dialog.getByRole('button', { name: 'Keep my account' }).click();
     await dialog.waitFor({ state: 'hidden' });

@@ -17,6 +17,17 @@ export function RewardsPage() {
   const claim = useClaim();
   const format = useFormat();
   const [message, setMessage] = useState<{ ok: boolean; text: string }>();
+  const nameOf = (rewardId: string, fallback: string) =>
+    rewards.data?.data.find((item) => item.reward.id === rewardId)?.name ?? fallback;
+  // Points missing are said in the member's language; other reasons in the engine's words.
+  const whyNot = (item: Item, balances: Rewards['balances']) =>
+    item.reasons
+      .map((reason) => {
+        if (reason.code !== 'insufficient_points') return reason.message;
+        const has = balances.find((balance) => balance.pointTypeId === item.pointTypeId)?.points ?? 0;
+        return t('rewards.missing', { points: format.points(item.pointsRequired - has) });
+      })
+      .join('; ');
 
   const claimIt = (item: Item) =>
     claim.mutate(item.reward.id, {
@@ -73,7 +84,7 @@ export function RewardsPage() {
                     </Button>
                   ) : (
                     <Text size="sm" c="dimmed">
-                      {t('rewards.notNow')}: {item.reasons.map((reason) => reason.message).join('; ')}
+                      {t('rewards.notNow')}: {whyNot(item, data.balances)}
                     </Text>
                   )}
                 </Stack>
@@ -97,7 +108,7 @@ export function RewardsPage() {
                   style={{ border: '1px dashed var(--mantine-color-gray-5)', borderRadius: 8 }}
                 >
                   <Stack gap={0}>
-                    <Text fw={600}>{coupon.rewardName}</Text>
+                    <Text fw={600}>{nameOf(coupon.rewardId, coupon.rewardName)}</Text>
                     {coupon.expiresAt && (
                       <Text size="sm" c="dimmed">
                         {t('rewards.expires', { date: format.date(coupon.expiresAt) })}

@@ -185,6 +185,27 @@ export const MemberPageResponse = Type.Object({
   marketingText: nullableText('The wording of the marketing checkboxes, or null for the page’s own'),
 });
 
+/** The W3C web app manifest of an organization's member pages: installed, they open on its card. */
+export const ManifestResponse = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  short_name: Type.String(),
+  start_url: Type.String({ examples: ['/m/01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f/'] }),
+  scope: Type.String(),
+  display: Type.Literal('standalone'),
+  lang: Type.String(),
+  theme_color: Type.String(),
+  background_color: Type.String(),
+  icons: Type.Array(
+    Type.Object({
+      src: Type.String(),
+      sizes: Type.String(),
+      type: Type.Optional(Type.String()),
+      purpose: Type.String(),
+    }),
+  ),
+});
+
 export const AnonymizeBody = Type.Object(
   {
     confirm: Type.Literal(true, {

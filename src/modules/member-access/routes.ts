@@ -33,6 +33,7 @@ import {
   CardResponse,
   CodeRequestBody,
   JoinBody,
+  ManifestResponse,
   MEMBER_PROFILE_FIELDS,
   MemberClaimBody,
   MemberCouponsQuery,
@@ -203,7 +204,17 @@ function pageRoutes(app: App, memberAccess: MemberAccessService) {
   // The web app manifest of /m/{organizationId}/: installed, it opens on the organization's pages.
   app.get(
     '/v1/public/organizations/:organizationId/manifest.webmanifest',
-    { config, schema: { hide: true, params: OrganizationParams } },
+    {
+      config,
+      schema: {
+        tags: ['member sign-in'],
+        summary: 'The web app manifest of the organization’s member pages (installable on a phone)',
+        security: [],
+        params: OrganizationParams,
+        produces: ['application/manifest+json'],
+        response: { 200: ManifestResponse, ...errorResponses(404, 422) },
+      },
+    },
     async (request, reply) => {
       const page = await memberAccess.memberPage(request.params.organizationId);
       const start = `/m/${page.organizationId}/`;

@@ -80,6 +80,7 @@ export const en = {
     claim: 'Claim',
     claimed: 'Claimed “{{name}}”: show coupon {{code}} at the till.',
     notNow: 'Not yet',
+    missing: '{{points}} more points needed',
     empty: 'No rewards on show right now.',
     coupons: 'Your coupons',
     coupon: 'Coupon {{code}}',

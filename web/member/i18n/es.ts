@@ -81,6 +81,7 @@ export const es: MemberWords = {
     claim: 'Canjear',
     claimed: 'Has canjeado «{{name}}»: enseña el cupón {{code}} en caja.',
     notNow: 'Aún no',
+    missing: 'te faltan {{points}} puntos',
     empty: 'Ahora mismo no hay premios.',
     coupons: 'Tus cupones',
     coupon: 'Cupón {{code}}',

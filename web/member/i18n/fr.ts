@@ -81,6 +81,7 @@ export const fr: MemberWords = {
     claim: 'Obtenir',
     claimed: '« {{name}} » obtenu : montrez le coupon {{code}} en caisse.',
     notNow: 'Pas encore',
+    missing: 'encore {{points}} points',
     empty: 'Aucun cadeau pour le moment.',
     coupons: 'Vos coupons',
     coupon: 'Coupon {{code}}',

@@ -16230,6 +16230,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/organizations/{organizationId}/manifest.webmanifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The web app manifest of the organization’s member pages (installable on a phone) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The organization
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    organizationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/manifest+json": {
+                            id: string;
+                            name: string;
+                            short_name: string;
+                            /** @example /m/01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f/ */
+                            start_url: string;
+                            scope: string;
+                            /** @enum {string} */
+                            display: "standalone";
+                            lang: string;
+                            theme_color: string;
+                            background_color: string;
+                            icons: {
+                                src: string;
+                                sizes: string;
+                                type?: string;
+                                purpose: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/manifest+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/manifest+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/public/organizations/{organizationId}/sign-in/code": {
         parameters: {
             query?: never;
