@@ -35,6 +35,9 @@ describe('OpenAPI document', () => {
         !route.endsWith(' /openapi.json') &&
         !route.includes(' /console') &&
         !route.endsWith(' /till') &&
+        !route.includes(' /m/') &&
+        // The member pages' GET /m/* (web pages, not API): Fastify's printed tree shows it as /*.
+        !(route === 'GET /*' && ctx.app.hasRoute({ method: 'GET', url: '/m/*' })) &&
         !documented.has(route),
     );
     expect(undocumented).toEqual([]);

@@ -162,3 +162,55 @@ export const MemberCouponsQuery = Type.Object({
   ...PageQuery,
   status: Type.Optional(Type.Enum(COUPON_STATUSES, { description: 'Only coupons in this status' })),
 });
+
+const nullableText = (description: string) => Type.Union([Type.String(), Type.Null()], { description });
+
+/** What the member pages need before anyone signs in: the organization's look and wording. */
+export const MemberPageResponse = Type.Object({
+  organizationId: Uuid('The organization'),
+  name: Type.String({ description: 'The organization’s name', examples: ['La Tasca'] }),
+  logoUrl: nullableText('Its logo (settings.brandLogoUrl), or null'),
+  color: Type.String({ description: 'Its main color, #rrggbb (settings.brandColor)', examples: ['#087f5b'] }),
+  language: Type.String({ description: 'Its language: the pages’ default', examples: ['es'] }),
+  currency: Type.String({ description: 'ISO 4217 currency of its money', examples: ['EUR'] }),
+  country: Type.String({
+    description: 'ISO 3166-1 country: local phone numbers are read in it',
+    examples: ['ES'],
+  }),
+  terms: Type.Object({
+    version: Type.String({ description: 'What a join sends as consent.termsVersion', examples: ['2026-01'] }),
+    text: nullableText('The wording of the terms checkbox, or null for the page’s own'),
+    url: nullableText('Where the full terms are, or null'),
+  }),
+  marketingText: nullableText('The wording of the marketing checkboxes, or null for the page’s own'),
+});
+
+/** The W3C web app manifest of an organization's member pages: installed, they open on its card. */
+export const ManifestResponse = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  short_name: Type.String(),
+  start_url: Type.String({ examples: ['/m/01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f/'] }),
+  scope: Type.String(),
+  display: Type.Literal('standalone'),
+  lang: Type.String(),
+  theme_color: Type.String(),
+  background_color: Type.String(),
+  icons: Type.Array(
+    Type.Object({
+      src: Type.String(),
+      sizes: Type.String(),
+      type: Type.Optional(Type.String()),
+      purpose: Type.String(),
+    }),
+  ),
+});
+
+export const AnonymizeBody = Type.Object(
+  {
+    confirm: Type.Literal(true, {
+      description: 'The member confirmed that their account is erased for good (must be true)',
+    }),
+  },
+  { additionalProperties: false },
+);

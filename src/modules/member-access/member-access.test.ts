@@ -597,3 +597,110 @@ describe('the member’s card, tier and rewards', () => {
     expect(again.json().code).toBe('insufficient_points');
   });
 });
+
+describe('the member pages’ public read and erasing one’s account', () => {
+  it('shows the organization’s name, look and join wording, with defaults until they are set', async () => {
+    const other = await ctx.createOrganization({ country: 'FR', name: 'Chez Paul' });
+    const before = await call(publicUrl('member-page', other.id), { method: 'GET' });
+    expectStatus(before, 200);
+    expect(before.json()).toMatchObject({
+      name: 'Chez Paul',
+      logoUrl: null,
+      color: '#087f5b',
+      language: 'fr',
+      terms: { version: '1', text: null, url: null },
+      marketingText: null,
+    });
+
+    const settings = {
+      brandLogoUrl: 'https://chezpaul.fr/logo.png',
+      brandColor: '#8a1c1c',
+      memberTermsVersion: '2026-01',
+      memberTermsText: 'J’accepte les conditions du club',
+      memberTermsUrl: 'https://chezpaul.fr/conditions',
+      memberMarketingText: 'Je veux recevoir les offres',
+    };
+    const patched = await ctx.app.inject({
+      method: 'PATCH',
+      url: '/v1/organization',
+      headers: other.headers,
+      payload: { settings },
+    });
+    expectStatus(patched, 200);
+    const after = (await call(publicUrl('member-page', other.id), { method: 'GET' })).json();
+    expect(after).toMatchObject({
+      logoUrl: settings.brandLogoUrl,
+      color: '#8a1c1c',
+      terms: { version: '2026-01', text: settings.memberTermsText, url: settings.memberTermsUrl },
+      marketingText: settings.memberMarketingText,
+    });
+
+    const manifest = await call(publicUrl('manifest.webmanifest', other.id), { method: 'GET' });
+    expectStatus(manifest, 200);
+    expect(manifest.headers['content-type']).toMatch(/^application\/manifest\+json/);
+    expect(manifest.json()).toMatchObject({
+      name: 'Chez Paul',
+      start_url: `/m/${other.id}/`,
+      scope: `/m/${other.id}/`,
+      theme_color: '#8a1c1c',
+    });
+  });
+
+  it('refuses a branding setting that is not an https address or a #rrggbb color, naming it', async () => {
+    for (const [key, value] of [
+      ['brandLogoUrl', 'http://chezpaul.fr/logo.png'],
+      ['brandColor', 'red'],
+    ] as const) {
+      const patched = await ctx.app.inject({
+        method: 'PATCH',
+        url: '/v1/organization',
+        headers: org.headers,
+        payload: { settings: { [key]: value } },
+      });
+      expectStatus(patched, 422);
+      expect(JSON.stringify(patched.json().errors)).toContain(key);
+    }
+  });
+
+  it('answers 404 for the page of an organization that does not exist', async () => {
+    const missing = await call(publicUrl('member-page', '00000000-0000-4000-8000-000000000000'), {
+      method: 'GET',
+    });
+    expectStatus(missing, 404);
+  });
+
+  it('lets a member erase their account once confirmed: data wiped, sessions ended, no sign-in after', async () => {
+    const email = uniqueEmail('erase');
+    const id = await member(email, { lastName: 'Borrada', phone: '+34 611 222 333' });
+    const session = await signIn(email);
+    const other = await signIn(email);
+
+    const unconfirmed = await call('/v1/me/anonymize', { headers: session.bearer, payload: {} });
+    expectStatus(unconfirmed, 422);
+    expect(JSON.stringify(unconfirmed.json().errors)).toContain('confirm');
+
+    const erased = await call('/v1/me/anonymize', { headers: session.bearer, payload: { confirm: true } });
+    expectStatus(erased, 204);
+    const seen = await ctx.app.inject({ method: 'GET', url: `/v1/customers/${id}`, headers: org.headers });
+    expect(seen.json()).toMatchObject({ firstName: null, lastName: null, email: null, phone: null });
+    expect(seen.json().anonymizedAt).not.toBeNull();
+
+    for (const ended of [session, other]) {
+      expectStatus(await call('/v1/me', { method: 'GET', headers: ended.bearer }), 401);
+    }
+    expectStatus(await call(publicUrl('sign-in/code'), { payload: { email }, ip: someIp() }), 202);
+    await expect(smtp.waitForMessage(email, 500)).rejects.toThrow(/no email/);
+  });
+
+  it('needs the CSRF token to erase an account with a cookie session', async () => {
+    const email = uniqueEmail('csrf-erase');
+    await member(email);
+    const session = await signIn(email);
+    const refused = await call('/v1/me/anonymize', {
+      headers: { cookie: session.cookie },
+      payload: { confirm: true },
+    });
+    expectStatus(refused, 403);
+    expectStatus(await call('/v1/me', { method: 'GET', headers: session.bearer }), 200);
+  });
+});

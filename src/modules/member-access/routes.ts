@@ -29,12 +29,15 @@ import type { TiersService } from '../tiers/service.ts';
 import { clearSessionCookie, memberTokenOf, setSessionCookie } from './authenticator.ts';
 import {
   AcceptedResponse,
+  AnonymizeBody,
   CardResponse,
   CodeRequestBody,
   JoinBody,
+  ManifestResponse,
   MEMBER_PROFILE_FIELDS,
   MemberClaimBody,
   MemberCouponsQuery,
+  MemberPageResponse,
   MemberProfilePatch,
   MemberProfileSchema,
   MemberRewardsQuery,
@@ -83,6 +86,7 @@ export function memberAccessRoutes(app: App, services: MemberAccessRouteServices
 function publicRoutes(app: App, memberAccess: MemberAccessService) {
   const config = { auth: 'public' as const };
   const tags = ['member sign-in'];
+  pageRoutes(app, memberAccess);
   const accepted = () => ({
     message: `If this address belongs to a member, a sign-in code is on its way. It expires in ${Math.round(
       memberAccess.limits.codeTtlMs / 60_000,
@@ -173,6 +177,70 @@ function publicRoutes(app: App, memberAccess: MemberAccessService) {
   );
 }
 
+/** The member pages' public reads: the organization's look and wording, and the installable app's manifest. */
+function pageRoutes(app: App, memberAccess: MemberAccessService) {
+  const config = { auth: 'public' as const };
+  app.get(
+    '/v1/public/organizations/:organizationId/member-page',
+    {
+      config,
+      schema: {
+        tags: ['member sign-in'],
+        summary: 'The organization’s name, logo, colors, language and join wording, for its member pages',
+        description:
+          'Public: what the join and sign-in pages at /m/{organizationId}/ show before anyone signs in. ' +
+          'Set with the brand* and member* keys of PATCH /v1/organization settings.',
+        security: [],
+        params: OrganizationParams,
+        response: { 200: MemberPageResponse, ...errorResponses(404, 422) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return memberAccess.memberPage(request.params.organizationId);
+    },
+  );
+
+  // The web app manifest of /m/{organizationId}/: installed, it opens on the organization's pages.
+  app.get(
+    '/v1/public/organizations/:organizationId/manifest.webmanifest',
+    {
+      config,
+      schema: {
+        tags: ['member sign-in'],
+        summary: 'The web app manifest of the organization’s member pages (installable on a phone)',
+        security: [],
+        params: OrganizationParams,
+        produces: ['application/manifest+json'],
+        response: { 200: ManifestResponse, ...errorResponses(404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const page = await memberAccess.memberPage(request.params.organizationId);
+      const start = `/m/${page.organizationId}/`;
+      const icons = [
+        ...(page.logoUrl ? [{ src: page.logoUrl, sizes: 'any', purpose: 'any' }] : []),
+        { src: '/m/icon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' },
+      ];
+      return reply
+        .type('application/manifest+json; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .send({
+          id: start,
+          name: page.name,
+          short_name: page.name.slice(0, 12),
+          start_url: start,
+          scope: start,
+          display: 'standalone',
+          lang: page.language,
+          theme_color: page.color,
+          background_color: '#ffffff',
+          icons,
+        });
+    },
+  );
+}
+
 function meRoutes(app: App, services: MemberAccessRouteServices) {
   const { memberAccess, customers, ledger, rewards, tiers } = services;
   app.addSchema(MemberProfileSchema);
@@ -195,6 +263,29 @@ function meRoutes(app: App, services: MemberAccessRouteServices) {
     async (request, reply) => {
       const carried = memberTokenOf(request);
       if (carried) await memberAccess.signOut(carried.token);
+      clearSessionCookie(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/me/anonymize',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Erase one’s own account (anonymize): personal data gone for good, every session ended',
+        description:
+          'As staff anonymize a member: name, email, phone, birth date, address and card are wiped, so they ' +
+          'no longer sign in or identify anyone; points history stays without a name. Cannot be undone.',
+        security,
+        body: AnonymizeBody,
+        response: { 204: Type.Null(), ...errorResponses(401, 403, 422) },
+      },
+    },
+    async (request, reply) => {
+      const { organizationId, customerId } = me(request);
+      await memberAccess.anonymizeSelf(organizationId, customerId);
       clearSessionCookie(reply);
       return reply.code(204).send(null);
     },

@@ -9,7 +9,7 @@ import { normalizeCustomerInput } from '../customers/input.ts';
 import { type Customer, type CustomersService, invalidInput } from '../customers/service.ts';
 import type { MessageChannel, Messenger } from '../messaging/types.ts';
 import type { Organization, OrganizationsService } from '../organizations/service.ts';
-import { languageOf } from '../organizations/settings.ts';
+import { effectiveSettings, languageOf } from '../organizations/settings.ts';
 import { generateSignInCode, hashSignInCode, MEMBER_TOKEN_PREFIX, signInCodeMatches } from './secrets.ts';
 import * as store from './store.ts';
 
@@ -44,7 +44,7 @@ export const DEFAULT_ACCESS_LIMITS: AccessLimits = {
 };
 
 export interface MemberAccessDependencies {
-  customers: Pick<CustomersService, 'get' | 'list' | 'create'>;
+  customers: Pick<CustomersService, 'get' | 'list' | 'create' | 'anonymize'>;
   organizations: Pick<OrganizationsService, 'get'>;
   messenger: Messenger;
   /** A code that could not be sent (it is sent after the answer, so that answers take the same time). */
@@ -342,6 +342,36 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
       // The code goes to the member who holds the address, through their own email or phone.
       const holder = member && addresses.find((address) => matches(member!, address));
       if (canSignIn(member) && holder) await issueCode(organization, member, holder);
+    },
+
+    /** What the member pages show before sign-in: the organization's name, look and wording. */
+    async memberPage(organizationId: string) {
+      const organization = await organizations.get(organizationId);
+      const settings = effectiveSettings(organization.settings);
+      return {
+        organizationId: organization.id,
+        name: organization.name,
+        logoUrl: settings.brandLogoUrl,
+        color: settings.brandColor,
+        language: languageOf(organization),
+        currency: organization.currency,
+        country: organization.country,
+        terms: {
+          version: settings.memberTermsVersion,
+          text: settings.memberTermsText,
+          url: settings.memberTermsUrl,
+        },
+        marketingText: settings.memberMarketingText,
+      };
+    },
+
+    /**
+     * A member erasing their own account: anonymized as staff would (personal fields gone, the
+     * ledger kept), and every session of theirs ended at once.
+     */
+    async anonymizeSelf(organizationId: string, customerId: string): Promise<void> {
+      await customers.anonymize(organizationId, customerId);
+      await store.revokeSessionsOf(db, organizationId, customerId, now());
     },
 
     /** The terms acceptances recorded for a member, newest first. */

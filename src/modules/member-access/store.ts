@@ -105,6 +105,25 @@ export async function revokeSession(executor: Executor, tokenHash: string, now: 
     .where(and(eq(memberSessions.tokenHash, tokenHash), isNull(memberSessions.revokedAt)));
 }
 
+/** Ends every live session of a member (they erased their account). */
+export async function revokeSessionsOf(
+  executor: Executor,
+  organizationId: string,
+  customerId: string,
+  now: Date,
+): Promise<void> {
+  await executor
+    .update(memberSessions)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(memberSessions.organizationId, organizationId),
+        eq(memberSessions.customerId, customerId),
+        isNull(memberSessions.revokedAt),
+      ),
+    );
+}
+
 export async function insertConsent(
   executor: Executor,
   row: {

@@ -121,6 +121,51 @@ export const ProgramSettingsSchema = Type.Object(
         examples: [500],
       }),
     ),
+    // The member pages (web/member, /m/{organizationId}): their look and the join page's wording.
+    brandLogoUrl: Type.Optional(
+      Type.Union([Type.String({ maxLength: 2000, pattern: '^https://[^\\s]+$' }), Type.Null()], {
+        description:
+          "An https address of the logo shown on the member pages and as the installed app's icon; null = the name only (default null)",
+        examples: ['https://latasca.es/logo.png'],
+      }),
+    ),
+    brandColor: Type.Optional(
+      Type.String({
+        pattern: '^#[0-9a-fA-F]{6}$',
+        description:
+          "The member pages' main color as #rrggbb; text on it is white, so pick a dark enough one (default #087f5b)",
+        examples: ['#8a1c1c'],
+      }),
+    ),
+    memberTermsVersion: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'The version of the program terms the join page shows, recorded with each acceptance (default 1)',
+        examples: ['2026-01'],
+      }),
+    ),
+    memberTermsText: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()], {
+        description:
+          "The wording of the join page's terms checkbox, in the organization's language; null = the page's own (default null)",
+        examples: ['Acepto las condiciones del programa La Tasca Amigos'],
+      }),
+    ),
+    memberTermsUrl: Type.Optional(
+      Type.Union([Type.String({ maxLength: 2000, pattern: '^https://[^\\s]+$' }), Type.Null()], {
+        description: 'An https address where the full terms are, linked from the join page (default null)',
+        examples: ['https://latasca.es/condiciones'],
+      }),
+    ),
+    memberMarketingText: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()], {
+        description:
+          "The wording of the join page's and profile's marketing checkboxes, in the organization's language; null = the page's own (default null)",
+        examples: ['Quiero recibir ofertas de La Tasca'],
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
 );
@@ -147,6 +192,12 @@ export const DEFAULT_SETTINGS: Required<Omit<ProgramSettings, DerivedSettings>> 
   tierDowngradeDays: 30,
   rewardDiscountsEarn: false,
   cashierDailyPointsCap: null,
+  brandLogoUrl: null,
+  brandColor: '#087f5b',
+  memberTermsVersion: '1',
+  memberTermsText: null,
+  memberTermsUrl: null,
+  memberMarketingText: null,
 };
 
 /** The settings with their defaults; `language` stays as set (its default needs the country: languageOf). */

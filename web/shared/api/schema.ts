@@ -295,6 +295,36 @@ export interface paths {
                              * @example 500
                              */
                             cashierDailyPointsCap?: number | null;
+                            /**
+                             * @description An https address of the logo shown on the member pages and as the installed app's icon; null = the name only (default null)
+                             * @example https://latasca.es/logo.png
+                             */
+                            brandLogoUrl?: string | null;
+                            /**
+                             * @description The member pages' main color as #rrggbb; text on it is white, so pick a dark enough one (default #087f5b)
+                             * @example #8a1c1c
+                             */
+                            brandColor?: string;
+                            /**
+                             * @description The version of the program terms the join page shows, recorded with each acceptance (default 1)
+                             * @example 2026-01
+                             */
+                            memberTermsVersion?: string;
+                            /**
+                             * @description The wording of the join page's terms checkbox, in the organization's language; null = the page's own (default null)
+                             * @example Acepto las condiciones del programa La Tasca Amigos
+                             */
+                            memberTermsText?: string | null;
+                            /**
+                             * @description An https address where the full terms are, linked from the join page (default null)
+                             * @example https://latasca.es/condiciones
+                             */
+                            memberTermsUrl?: string | null;
+                            /**
+                             * @description The wording of the join page's and profile's marketing checkboxes, in the organization's language; null = the page's own (default null)
+                             * @example Quiero recibir ofertas de La Tasca
+                             */
+                            memberMarketingText?: string | null;
                         };
                     };
                 };
@@ -551,6 +581,36 @@ export interface paths {
                              * @example 500
                              */
                             cashierDailyPointsCap?: number | null;
+                            /**
+                             * @description An https address of the logo shown on the member pages and as the installed app's icon; null = the name only (default null)
+                             * @example https://latasca.es/logo.png
+                             */
+                            brandLogoUrl?: string | null;
+                            /**
+                             * @description The member pages' main color as #rrggbb; text on it is white, so pick a dark enough one (default #087f5b)
+                             * @example #8a1c1c
+                             */
+                            brandColor?: string;
+                            /**
+                             * @description The version of the program terms the join page shows, recorded with each acceptance (default 1)
+                             * @example 2026-01
+                             */
+                            memberTermsVersion?: string;
+                            /**
+                             * @description The wording of the join page's terms checkbox, in the organization's language; null = the page's own (default null)
+                             * @example Acepto las condiciones del programa La Tasca Amigos
+                             */
+                            memberTermsText?: string | null;
+                            /**
+                             * @description An https address where the full terms are, linked from the join page (default null)
+                             * @example https://latasca.es/condiciones
+                             */
+                            memberTermsUrl?: string | null;
+                            /**
+                             * @description The wording of the join page's and profile's marketing checkboxes, in the organization's language; null = the page's own (default null)
+                             * @example Quiero recibir ofertas de La Tasca
+                             */
+                            memberMarketingText?: string | null;
                         };
                     };
                 };
@@ -16264,6 +16324,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/organizations/{organizationId}/member-page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization’s name, logo, colors, language and join wording, for its member pages
+         * @description Public: what the join and sign-in pages at /m/{organizationId}/ show before anyone signs in. Set with the brand* and member* keys of PATCH /v1/organization settings.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The organization
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    organizationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description The organization
+                             * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                             */
+                            organizationId: string;
+                            /**
+                             * @description The organization’s name
+                             * @example La Tasca
+                             */
+                            name: string;
+                            /** @description Its logo (settings.brandLogoUrl), or null */
+                            logoUrl: string | null;
+                            /**
+                             * @description Its main color, #rrggbb (settings.brandColor)
+                             * @example #087f5b
+                             */
+                            color: string;
+                            /**
+                             * @description Its language: the pages’ default
+                             * @example es
+                             */
+                            language: string;
+                            /**
+                             * @description ISO 4217 currency of its money
+                             * @example EUR
+                             */
+                            currency: string;
+                            /**
+                             * @description ISO 3166-1 country: local phone numbers are read in it
+                             * @example ES
+                             */
+                            country: string;
+                            terms: {
+                                /**
+                                 * @description What a join sends as consent.termsVersion
+                                 * @example 2026-01
+                                 */
+                                version: string;
+                                /** @description The wording of the terms checkbox, or null for the page’s own */
+                                text: string | null;
+                                /** @description Where the full terms are, or null */
+                                url: string | null;
+                            };
+                            /** @description The wording of the marketing checkboxes, or null for the page’s own */
+                            marketingText: string | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/public/organizations/{organizationId}/manifest.webmanifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The web app manifest of the organization’s member pages (installable on a phone) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The organization
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    organizationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/manifest+json": {
+                            id: string;
+                            name: string;
+                            short_name: string;
+                            /** @example /m/01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f/ */
+                            start_url: string;
+                            scope: string;
+                            /** @enum {string} */
+                            display: "standalone";
+                            lang: string;
+                            theme_color: string;
+                            background_color: string;
+                            icons: {
+                                src: string;
+                                sizes: string;
+                                type?: string;
+                                purpose: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/manifest+json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/manifest+json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/public/organizations/{organizationId}/sign-in/code": {
         parameters: {
             query?: never;
@@ -16653,6 +16901,80 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/anonymize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase one’s own account (anonymize): personal data gone for good, every session ended
+         * @description As staff anonymize a member: name, email, phone, birth date, address and card are wiped, so they no longer sign in or identify anyone; points history stays without a name. Cannot be undone.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The member confirmed that their account is erased for good (must be true)
+                         * @enum {boolean}
+                         */
+                        confirm: true;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -18818,6 +19140,36 @@ export interface components {
                  * @example 500
                  */
                 cashierDailyPointsCap?: number | null;
+                /**
+                 * @description An https address of the logo shown on the member pages and as the installed app's icon; null = the name only (default null)
+                 * @example https://latasca.es/logo.png
+                 */
+                brandLogoUrl?: string | null;
+                /**
+                 * @description The member pages' main color as #rrggbb; text on it is white, so pick a dark enough one (default #087f5b)
+                 * @example #8a1c1c
+                 */
+                brandColor?: string;
+                /**
+                 * @description The version of the program terms the join page shows, recorded with each acceptance (default 1)
+                 * @example 2026-01
+                 */
+                memberTermsVersion?: string;
+                /**
+                 * @description The wording of the join page's terms checkbox, in the organization's language; null = the page's own (default null)
+                 * @example Acepto las condiciones del programa La Tasca Amigos
+                 */
+                memberTermsText?: string | null;
+                /**
+                 * @description An https address where the full terms are, linked from the join page (default null)
+                 * @example https://latasca.es/condiciones
+                 */
+                memberTermsUrl?: string | null;
+                /**
+                 * @description The wording of the join page's and profile's marketing checkboxes, in the organization's language; null = the page's own (default null)
+                 * @example Quiero recibir ofertas de La Tasca
+                 */
+                memberMarketingText?: string | null;
             };
             /**
              * Format: date-time

@@ -1,27 +1,16 @@
-import i18next from 'i18next';
-import { initReactI18next } from 'react-i18next';
 import { en } from './en.ts';
 import { es } from './es.ts';
 import { fr } from './fr.ts';
+import { i18next, isLanguage, type Language, rememberedLanguage, startI18n } from './language.ts';
 
-export const LANGUAGES = ['es', 'en', 'fr'] as const;
-export type Language = (typeof LANGUAGES)[number];
-const CHOICE_KEY = 'regulars.language';
-
-export function isLanguage(value: unknown): value is Language {
-  return typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
-}
-
-/** The user's own choice, remembered in this browser. */
-export function rememberedLanguage(): Language | undefined {
-  const stored = localStorage.getItem(CHOICE_KEY);
-  return isLanguage(stored) ? stored : undefined;
-}
-
-export function chooseLanguage(language: Language): void {
-  localStorage.setItem(CHOICE_KEY, language);
-  void i18next.changeLanguage(language);
-}
+export {
+  chooseLanguage,
+  i18next,
+  isLanguage,
+  LANGUAGES,
+  type Language,
+  rememberedLanguage,
+} from './language.ts';
 
 const BY_COUNTRY: Record<string, Language> = {
   ES: 'es',
@@ -45,18 +34,4 @@ export function applyDefaultLanguage(
   if (i18next.language !== language) void i18next.changeLanguage(language);
 }
 
-void i18next.use(initReactI18next).init({
-  resources: { en: { translation: en }, es: { translation: es }, fr: { translation: fr } },
-  lng:
-    rememberedLanguage() ??
-    (isLanguage(navigator.language.slice(0, 2)) ? navigator.language.slice(0, 2) : 'en'),
-  fallbackLng: 'en',
-  interpolation: { escapeValue: false },
-});
-
-i18next.on('languageChanged', (language) => {
-  document.documentElement.lang = language;
-});
-document.documentElement.lang = i18next.language;
-
-export { i18next };
+startI18n({ en: { translation: en }, es: { translation: es }, fr: { translation: fr } });

@@ -3,11 +3,14 @@ import { useTranslation } from 'react-i18next';
 import { organizationQuery } from '../api/session.ts';
 import { formatMoney, minorDigits, minorToInput, parseMoney } from './money.ts';
 
-/** The organization's currency, and money formatted and parsed in it for the reader's language. */
-export function useMoney() {
+/**
+ * The organization's currency, and money formatted and parsed in it for the reader's language.
+ * Pages without a staff session (the member pages) name the currency they read elsewhere.
+ */
+export function useMoney(knownCurrency?: string) {
   const { i18n } = useTranslation();
-  const organization = useQuery(organizationQuery);
-  const currency = organization.data?.currency ?? 'EUR';
+  const organization = useQuery({ ...organizationQuery, enabled: knownCurrency === undefined });
+  const currency = knownCurrency ?? organization.data?.currency ?? 'EUR';
   return {
     currency,
     digits: minorDigits(currency),
