@@ -57,6 +57,7 @@ const DECLARED: Record<string, Scope> = {
   'PATCH /v1/api-keys/:keyId': 'access',
   'POST /v1/api-keys/:keyId/revoke': 'access',
   'GET /v1/auth/me': 'till',
+  'GET /v1/locations': 'till',
   'GET /v1/staff': 'access',
   'POST /v1/staff': 'access',
   'GET /v1/staff/:id': 'access',

@@ -1,8 +1,16 @@
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStartedProcesses } from '../../test/support/processes.ts';
-import { databaseEnv, removeTempDirs, type ServeProcess, startServe } from '../../test/support/serve.ts';
-import { launch, screenshot, seriousViolations } from './browser.ts';
+import {
+  databaseEnv,
+  removeTempDirs,
+  type ServeProcess,
+  startServe,
+  tempDir,
+} from '../../test/support/serve.ts';
+import { launch, launchWithCamera, screenshot, seriousViolations } from './browser.ts';
+import { writeCardVideo } from './fake-camera.ts';
 
 const MASTER_KEY = 'rgm_browser_till_0123456789abcdef0123';
 const PASSWORD = 'correct horse battery staple';
@@ -17,6 +25,7 @@ let browser: Browser;
 let organizationId: string;
 let adminKey: string;
 let customerId: string;
+let locations: { born: string; gracia: string };
 
 async function api(
   method: string,
@@ -49,18 +58,52 @@ async function ledger(): Promise<Entry[]> {
   return page.data as Entry[];
 }
 
-async function activeBalance(): Promise<number> {
-  const points = await api('GET', `/v1/customers/${customerId}/points`);
+async function activeBalance(id = customerId): Promise<number> {
+  const points = await api('GET', `/v1/customers/${id}/points`);
   return (points.balances as { active: number }[])[0]?.active ?? 0;
 }
 
+const balanceText = (points: number) =>
+  `New balance: ${new Intl.NumberFormat('en-US').format(points)} Points`;
+
+/**
+ * Runs in the page before its scripts: keeps every camera stream the page opens in
+ * `window.cameraStreams`, so a test can see whether its tracks were stopped.
+ */
+const RECORD_CAMERA_STREAMS = `
+  window.cameraStreams = [];
+  const devices = navigator.mediaDevices;
+  const open = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    window.cameraStreams.push(stream);
+    return stream;
+  };`;
+
+/** Runs in the page before its scripts: the device's camera answers as when the cashier said no. */
+const REFUSE_CAMERA = `
+  navigator.mediaDevices.getUserMedia = async () => {
+    throw new DOMException('Permission denied', 'NotAllowedError');
+  };`;
+
+/** The states of the camera tracks the page opened (`live` or `ended`). */
+function cameraTracks(page: Page): Promise<string[]> {
+  return page.evaluate(
+    'window.cameraStreams.flatMap((stream) => stream.getTracks().map((track) => track.readyState))',
+  ) as Promise<string[]>;
+}
+
 /** A cashier signed in on a tablet (landscape), sent to the till. */
-async function cashierAtTheTill(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
+async function cashierAtTheTill(
+  on: Browser = browser,
+  initScript?: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await on.newContext({
     locale: 'en-US',
     viewport: { width: 1024, height: 768 },
     hasTouch: true,
   });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   // The till's short address: the bookmark on the counter's tablet.
   await page.goto(`${server.url}/till`);
@@ -138,6 +181,11 @@ beforeAll(async () => {
     phone: `+34${LOCAL_PHONE}`,
   });
   customerId = String(member.id);
+  // Two locations: the till asks which one it stands at.
+  locations = {
+    born: String((await api('POST', '/v1/locations', { name: 'La Tasca Born' })).id),
+    gracia: String((await api('POST', '/v1/locations', { name: 'La Tasca Gràcia' })).id),
+  };
   await api('POST', `/v1/customers/${customerId}/points/add`, { points: 100, reason: 'Welcome' });
   const invited = await api(
     'POST',
@@ -184,6 +232,8 @@ describe('the till in a browser', () => {
     await page.getByRole('button', { name: 'Post ticket' }).click();
     const posted = page.getByTestId('till-posted');
     await posted.waitFor();
+    // One way on to the next customer, not two.
+    expect(await page.getByRole('button', { name: 'Next customer' }).count()).toBe(1);
     // 12.50 paid at 1 point per euro; 100 − 50 for the coffee + 12.5.
     await expect.poll(() => posted.textContent()).toContain('+12.5 points earned');
     await expect
@@ -204,8 +254,6 @@ describe('the till in a browser', () => {
     const { context, page } = await cashierAtTheTill();
     const before = await ledger();
     const start = await activeBalance();
-    const balanceText = (points: number) =>
-      `New balance: ${new Intl.NumberFormat('en-US').format(points)} Points`;
     await findMember(page);
     await enterOrder(page);
     await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
@@ -230,7 +278,7 @@ describe('the till in a browser', () => {
       .toBe(balanceText(start - 50 + 12.5));
 
     // The next customer's order, posted with a double tap.
-    await page.getByRole('button', { name: 'Next customer' }).first().click();
+    await page.getByRole('button', { name: 'Next customer' }).click();
     await findMember(page);
     await page.getByRole('textbox', { name: 'Price 1' }).fill('10');
     await page.getByRole('button', { name: 'Post ticket' }).dblclick();
@@ -278,6 +326,121 @@ describe('the till in a browser', () => {
     await page.getByRole('heading', { name: 'Caja', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Registrar ticket' }).waitFor();
     await screenshot(page, 'till-es');
+    await context.close();
+  });
+  it('scans the member’s card with the camera, applies a reward, posts the ticket and shows the new balance', async () => {
+    const card = String((await api('GET', `/v1/customers/${customerId}`)).loyaltyCardNumber);
+    const video = join(tempDir(), 'card.y4m');
+    writeCardVideo(card, video);
+    const camera = await launchWithCamera(video);
+    try {
+      const { context, page } = await cashierAtTheTill(camera, RECORD_CAMERA_STREAMS);
+      const start = await activeBalance();
+      await page.getByRole('button', { name: 'Scan card' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Scan the member’s card' });
+      await dialog.getByTestId('till-camera').waitFor();
+      await screenshot(page, 'till-scan');
+      // The camera reads the card number; the dialog closes and the member opens.
+      await page.getByRole('heading', { name: 'Bruce Wayne' }).waitFor();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByTestId('till-member').getByText(`Card ${card}`).waitFor();
+      // The camera is off once the dialog is gone.
+      await expect.poll(() => cameraTracks(page)).toEqual(['ended']);
+
+      await enterOrder(page);
+      await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
+      await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€1.80');
+      await page.getByRole('button', { name: 'Post ticket' }).click();
+      await page.getByTestId('till-posted').waitFor();
+      await expect
+        .poll(() => page.getByTestId('till-new-balance').textContent())
+        .toBe(balanceText(start - 50 + 12.5));
+      expect(await activeBalance()).toBe(start - 50 + 12.5);
+
+      // Opened and closed without a card: the camera stops too.
+      await page.getByRole('button', { name: 'Next customer' }).click();
+      await page.getByRole('button', { name: 'Scan card' }).click();
+      await dialog.getByTestId('till-camera').waitFor();
+      await expect.poll(async () => (await cameraTracks(page)).includes('live')).toBe(true);
+      await expectAccessible(page, 'till scanning');
+      await dialog.getByRole('button', { name: 'Close' }).first().click();
+      await dialog.waitFor({ state: 'detached' });
+      await expect.poll(() => cameraTracks(page)).toEqual(['ended', 'ended']);
+      await context.close();
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('says so when the camera is refused, and typing still finds the member', async () => {
+    const { context, page } = await cashierAtTheTill(browser, REFUSE_CAMERA);
+    await page.getByRole('button', { name: 'Scan card' }).click();
+    const problem = page.getByTestId('till-camera-problem');
+    await problem.getByText('The camera is not allowed on this device.').waitFor();
+    await screenshot(page, 'till-camera-refused');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).first().click();
+    await findMember(page);
+    await context.close();
+  });
+
+  it('posts at the location chosen on the device, remembers it, and applies the member’s coupon', async () => {
+    // Another Spanish mobile of this run's own (LOCAL_PHONE was taken earlier in the run).
+    const phone = `6${String(Date.now()).slice(-8)}`;
+    const diana = String(
+      (await api('POST', '/v1/customers', { firstName: 'Diana', lastName: 'Prince', phone: `+34${phone}` }))
+        .id,
+    );
+    await api('POST', `/v1/customers/${diana}/points/add`, { points: 80, reason: 'Welcome' });
+    const flan = await api('POST', '/v1/rewards', {
+      name: 'Free flan',
+      type: 'free_product',
+      scope: { skus: ['FLAN'] },
+      costPoints: 30,
+    });
+    const claim = await api('POST', `/v1/customers/${diana}/rewards/${String(flan.id)}/claim`, {
+      channel: 'admin',
+    });
+    const code = String((claim.coupons as { code: string }[])[0]?.code);
+
+    const { context, page } = await cashierAtTheTill();
+    const picker = page.getByRole('combobox', { name: 'Location' });
+    await picker.click();
+    await page.getByRole('option', { name: 'La Tasca Gràcia' }).click();
+    await expect.poll(() => picker.inputValue()).toBe('La Tasca Gràcia');
+    // The device remembers where it stands.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Till', level: 1 }).waitFor();
+    await expect.poll(() => picker.inputValue()).toBe('La Tasca Gràcia');
+
+    await page.getByTestId('till-search').fill(phone);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Diana Prince' }).waitFor();
+    // The claim already took the coupon's points: 80 − 30.
+    await expect.poll(() => page.getByTestId('till-balances').textContent()).toContain('50 Points');
+    await page.getByRole('textbox', { name: 'Item code 1' }).fill('FLAN');
+    await page.getByRole('textbox', { name: 'Price 1' }).fill('4.50');
+    await page.getByRole('button', { name: `Use coupon ${code}` }).click();
+    await page.getByTestId('till-applied').getByText('Free flan').waitFor();
+    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€4.50');
+    expect(await picker.isDisabled()).toBe(true);
+    await screenshot(page, 'till-coupon');
+    await page.getByRole('button', { name: 'Post ticket' }).click();
+    await page.getByTestId('till-posted').waitFor();
+    await expectAccessible(page, 'till after a coupon');
+
+    // Nothing paid, nothing earned; the coupon is used and the ticket is Gràcia's.
+    expect(await activeBalance(diana)).toBe(50);
+    const history = await api('GET', `/v1/customers/${diana}/points/history?limit=100`);
+    expect((history.data as Entry[]).map((entry) => entry.kind)).not.toContain('earn');
+    const coupon = await api('GET', `/v1/customers/${diana}/rewards?channel=pos`);
+    const flanNow = (coupon.data as { reward: { id: string }; coupons: unknown[] }[]).find(
+      (item) => item.reward.id === flan.id,
+    );
+    expect(flanNow?.coupons ?? []).toEqual([]);
+    const transactions = await api('GET', `/v1/transactions?customerId=${diana}`);
+    expect((transactions.data as { locationId: string | null }[]).map((one) => one.locationId)).toEqual([
+      locations.gracia,
+    ]);
     await context.close();
   });
 });

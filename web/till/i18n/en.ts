@@ -79,6 +79,20 @@ export const en = {
     not_claimable: 'Cannot be claimed',
     customer_inactive: 'The member is not active',
   },
+  scan: {
+    open: 'Scan card',
+    title: 'Scan the member’s card',
+    hint: 'Hold the card’s QR code in front of the camera.',
+    preview: 'Camera picture',
+    cancel: 'Close',
+    refused: 'The camera is not allowed on this device.',
+    absent: 'No camera found on this device.',
+    failed: 'The camera could not start.',
+    typeInstead: 'Type the phone, email or card number in the search box instead.',
+  },
+  location: {
+    label: 'Location',
+  },
   connection: {
     lost: 'Connection lost',
     lostDetail:

@@ -80,6 +80,20 @@ export const es: TillWords = {
     not_claimable: 'No se puede canjear',
     customer_inactive: 'El socio no está activo',
   },
+  scan: {
+    open: 'Escanear tarjeta',
+    title: 'Escanea la tarjeta del socio',
+    hint: 'Pon el código QR de la tarjeta delante de la cámara.',
+    preview: 'Imagen de la cámara',
+    cancel: 'Cerrar',
+    refused: 'La cámara no está permitida en este dispositivo.',
+    absent: 'No se encontró ninguna cámara en este dispositivo.',
+    failed: 'La cámara no pudo arrancar.',
+    typeInstead: 'Escribe el teléfono, el email o el número de tarjeta en el buscador.',
+  },
+  location: {
+    label: 'Local',
+  },
   connection: {
     lost: 'Sin conexión',
     lostDetail:

@@ -80,6 +80,20 @@ export const fr: TillWords = {
     not_claimable: 'Ne peut pas être obtenue',
     customer_inactive: 'Le membre n’est pas actif',
   },
+  scan: {
+    open: 'Scanner la carte',
+    title: 'Scannez la carte du membre',
+    hint: 'Présentez le QR code de la carte devant la caméra.',
+    preview: 'Image de la caméra',
+    cancel: 'Fermer',
+    refused: 'La caméra n’est pas autorisée sur cet appareil.',
+    absent: 'Aucune caméra trouvée sur cet appareil.',
+    failed: 'La caméra n’a pas pu démarrer.',
+    typeInstead: 'Saisissez plutôt le téléphone, l’e-mail ou le numéro de carte dans la recherche.',
+  },
+  location: {
+    label: 'Établissement',
+  },
   connection: {
     lost: 'Connexion perdue',
     lostDetail:
