@@ -329,6 +329,8 @@ describe('the till in a browser', () => {
     await context.close();
   });
   it('scans the member’s card with the camera, applies a reward, posts the ticket and shows the new balance', async () => {
+    // Enough for the coffee again, whatever the journeys before spent.
+    await api('POST', `/v1/customers/${customerId}/points/add`, { points: 100, reason: 'Top-up' });
     const card = String((await api('GET', `/v1/customers/${customerId}`)).loyaltyCardNumber);
     const video = join(tempDir(), 'card.y4m');
     writeCardVideo(card, video);
