@@ -115,9 +115,13 @@ export function createTillPairings(db: Db, deps: PairingDependencies) {
         .returning();
       if (!pairing) {
         await deps.attempts.record(attempt);
-        throw new AppError('unauthorized', 'this pairing code is unknown, used or expired: ask for a new one', {
-          errors: [{ path: 'body.code', message: 'is unknown, used or expired' }],
-        });
+        throw new AppError(
+          'unauthorized',
+          'this pairing code is unknown, used or expired: ask for a new one',
+          {
+            errors: [{ path: 'body.code', message: 'is unknown, used or expired' }],
+          },
+        );
       }
       const key = await deps.apiKeys.create(pairing.organizationId, {
         name: `Till device: ${pairing.name}`,

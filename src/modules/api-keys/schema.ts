@@ -48,7 +48,10 @@ export const tillPairings = pgTable(
     apiKeyId: uuid('api_key_id'),
   },
   // A code is claimed before its organization is known: a plain index on the hash serves that.
-  (t) => [primaryKey({ columns: [t.organizationId, t.id] }), index('till_pairings_code_hash_idx').on(t.codeHash)],
+  (t) => [
+    primaryKey({ columns: [t.organizationId, t.id] }),
+    index('till_pairings_code_hash_idx').on(t.codeHash),
+  ],
 );
 
 /** Platform-wide secrets (the generated master key's hash). Not tenant data, so no organization_id. */
