@@ -92,6 +92,8 @@ const NOT_FOR_KEYS = new Set([
   'POST /v1/auth/totp/enrol',
   'POST /v1/auth/totp/confirm',
   'POST /v1/auth/totp/disable',
+  // A device trading its pairing code for its till key: the code is its only credential.
+  'POST /v1/till-pairings/claim',
 ]);
 
 /** The scopes each key scope reaches (admin ⊇ integration ⊇ till; admin ⊇ read). */

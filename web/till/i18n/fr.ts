@@ -94,6 +94,22 @@ export const fr: TillWords = {
   location: {
     label: 'Établissement',
   },
+  pairing: {
+    title: 'Appareils de caisse',
+    intro:
+      'Faites d’une tablette une caisse sans compte caissier : créez ici un code, puis ouvrez le lien sur la tablette ou saisissez le code sur /console/pair. Le code sert une fois, dix minutes ; la tablette reçoit sa propre clé, limitée à la caisse, que les propriétaires peuvent révoquer dans Clés API.',
+    name: 'Nom de l’appareil',
+    nameHint: 'Son nom parmi les clés API, p. ex. « Tablette du comptoir ».',
+    create: 'Créer un code d’association',
+    codeTitle: 'Code d’association',
+    codeHint: 'Saisissez-le sur la tablette avant {{time}}. Il ne sert qu’une fois.',
+    link: 'Ou ouvrez ce lien sur la tablette :',
+    deviceTitle: 'Associer cet appareil comme caisse',
+    deviceIntro: 'Saisissez le code créé par un responsable dans Intégrations → Appareils de caisse.',
+    code: 'Code d’association',
+    pair: 'Associer',
+    refused: 'Ce code est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau au responsable.',
+  },
   connection: {
     lost: 'Connexion perdue',
     lostDetail:
