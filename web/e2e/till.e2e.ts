@@ -17,6 +17,7 @@ const PASSWORD = 'correct horse battery staple';
 /** On PostgreSQL the database outlives the run: this run's emails and phone are its own. */
 const RUN = Date.now().toString(36);
 const CASHIER = `pau.${RUN}@latasca.es`;
+const MANAGER = `marta.${RUN}@latasca.es`;
 // A Spanish mobile unique to the run: 6 then 8 digits.
 const LOCAL_PHONE = `6${String(Date.now()).slice(-8)}`;
 
@@ -195,6 +196,16 @@ beforeAll(async () => {
   );
   const token = /token=(rgt_[A-Za-z0-9_-]+)/.exec(String(invited.inviteLink))?.[1];
   await api('POST', '/v1/auth/accept-invite', { token, password: PASSWORD });
+  const manager = await api(
+    'POST',
+    `/v1/organizations/${organizationId}/staff`,
+    { email: MANAGER, role: 'manager', language: 'en' },
+    MASTER_KEY,
+  );
+  await api('POST', '/v1/auth/accept-invite', {
+    token: /token=(rgt_[A-Za-z0-9_-]+)/.exec(String(manager.inviteLink))?.[1],
+    password: PASSWORD,
+  });
   browser = await launch();
 });
 
@@ -340,8 +351,6 @@ describe('the till in a browser', () => {
       const start = await activeBalance();
       await page.getByRole('button', { name: 'Scan card' }).click();
       const dialog = page.getByRole('dialog', { name: 'Scan the member’s card' });
-      await dialog.getByTestId('till-camera').waitFor();
-      await screenshot(page, 'till-scan');
       // The camera reads the card number; the dialog closes and the member opens.
       await page.getByRole('heading', { name: 'Bruce Wayne' }).waitFor();
       await dialog.waitFor({ state: 'detached' });
@@ -358,16 +367,29 @@ describe('the till in a browser', () => {
         .poll(() => page.getByTestId('till-new-balance').textContent())
         .toBe(balanceText(start - 50 + 12.5));
       expect(await activeBalance()).toBe(start - 50 + 12.5);
+      await context.close();
+    } finally {
+      await camera.close();
+    }
+  });
 
-      // Opened and closed without a card: the camera stops too.
-      await page.getByRole('button', { name: 'Next customer' }).click();
+  it('stops the camera when the scan is closed without a card', async () => {
+    const video = join(tempDir(), 'no-card.y4m');
+    writeCardVideo(null, video);
+    const camera = await launchWithCamera(video);
+    try {
+      const { context, page } = await cashierAtTheTill(camera, RECORD_CAMERA_STREAMS);
       await page.getByRole('button', { name: 'Scan card' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Scan the member’s card' });
       await dialog.getByTestId('till-camera').waitFor();
-      await expect.poll(async () => (await cameraTracks(page)).includes('live')).toBe(true);
+      await expect.poll(() => cameraTracks(page)).toEqual(['live']);
       await expectAccessible(page, 'till scanning');
+      await screenshot(page, 'till-scan');
       await dialog.getByRole('button', { name: 'Close' }).first().click();
       await dialog.waitFor({ state: 'detached' });
-      await expect.poll(() => cameraTracks(page)).toEqual(['ended', 'ended']);
+      await expect.poll(() => cameraTracks(page)).toEqual(['ended']);
+      // Typing still goes to the search box.
+      await findMember(page);
       await context.close();
     } finally {
       await camera.close();
@@ -443,6 +465,65 @@ describe('the till in a browser', () => {
     expect((transactions.data as { locationId: string | null }[]).map((one) => one.locationId)).toEqual([
       locations.gracia,
     ]);
+    await context.close();
+  });
+  it('pairs a tablet as a till from a manager’s code, with no cashier account and no key in any address', async () => {
+    // The manager, in the console, makes a pairing code for the counter's tablet.
+    const managerContext = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1280, height: 800 },
+    });
+    const console = await managerContext.newPage();
+    await console.goto(`${server.url}/console/sign-in`);
+    await console.getByRole('textbox', { name: 'Email', exact: true }).fill(MANAGER);
+    await console.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
+    await console.getByRole('button', { name: 'Sign in' }).click();
+    await console.getByRole('link', { name: 'Till devices' }).click();
+    await console.getByRole('heading', { name: 'Till devices', level: 1 }).waitFor();
+    await console.getByRole('textbox', { name: 'Device name' }).fill('Counter tablet');
+    await console.getByRole('button', { name: 'Make a pairing code' }).click();
+    const link = String(await console.getByTestId('pairing-link').textContent());
+    const code = String(await console.getByTestId('pairing-code-value').textContent());
+    expect(link).toBe(`${server.url}/console/pair#code=${code}`);
+    await expectAccessible(console, 'till devices page');
+    await screenshot(console, 'till-devices');
+    await managerContext.close();
+
+    // The tablet opens the link: no sign-in, straight to the till.
+    const context = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1024, height: 768 },
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    const addresses: string[] = [];
+    page.on('request', (request) => addresses.push(request.url()));
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Till', exact: true, level: 1 }).waitFor();
+    expect(page.url()).toBe(`${server.url}/console/till`);
+    await page.getByText('Till device', { exact: true }).waitFor();
+    const key = await page.evaluate("localStorage.getItem('regulars.till.deviceKey')");
+    expect(String(key)).toMatch(/^rgl_/);
+    // Neither the code nor the key was ever in an address the server (or a proxy) saw.
+    expect(addresses.filter((address) => address.includes(code) || address.includes(String(key)))).toEqual(
+      [],
+    );
+    await expectAccessible(page, 'paired till');
+    await screenshot(page, 'till-paired');
+
+    // It works as a till: a member found, a ticket posted at its location.
+    const start = await activeBalance();
+    await findMember(page);
+    await page.getByRole('textbox', { name: 'Price 1' }).fill('8');
+    await page.getByRole('button', { name: 'Post ticket' }).click();
+    await expect.poll(() => page.getByTestId('till-new-balance').textContent()).toBe(balanceText(start + 8));
+    // The code is spent: pairing again with it is refused.
+    const again = await context.newPage();
+    await again.goto(`${server.url}/console/pair`);
+    await again.getByRole('textbox', { name: 'Pairing code' }).fill(code);
+    await again.getByRole('button', { name: 'Pair' }).click();
+    await again.getByText('This code is unknown, already used or expired.', { exact: false }).waitFor();
+    await screenshot(again, 'till-pair-refused');
     await context.close();
   });
 });

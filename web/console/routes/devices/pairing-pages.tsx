@@ -1,7 +1,7 @@
 import { Alert, Button, Code, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, deviceKey, unwrap } from '../../../shared/api/client.ts';
 import { TILL_NAMESPACE } from '../../../till/i18n/index.ts';
@@ -80,13 +80,12 @@ export function PairPage() {
   const { t } = useTranslation(TILL_NAMESPACE);
   const navigate = useNavigate();
   const client = useQueryClient();
-  const [code, setCode] = useState(codeFromLink);
+  const [fromLink] = useState(codeFromLink);
+  const [code, setCode] = useState(fromLink);
   const claim = useMutation({
-    mutationFn: async (typed: string) => {
-      // A new pairing replaces whatever key this device held before.
-      deviceKey.forget();
-      return unwrap(await api.POST('/v1/till-pairings/claim', { body: { code: typed } }));
-    },
+    // A key this device already holds is not looked at by this public route; a new pairing replaces it.
+    mutationFn: async (typed: string) =>
+      unwrap(await api.POST('/v1/till-pairings/claim', { body: { code: typed } })),
     onSuccess: async (device) => {
       deviceKey.set(device.key);
       await client.resetQueries();
@@ -94,6 +93,14 @@ export function PairPage() {
     },
   });
   const refused = claim.error instanceof ApiError ? claim.error : null;
+  const { mutate } = claim;
+  const sent = useRef(false);
+  useEffect(() => {
+    // Opening the manager's link is the request to pair: no second tap (and one claim, even in StrictMode).
+    if (!fromLink || sent.current) return;
+    sent.current = true;
+    mutate(fromLink);
+  }, [fromLink, mutate]);
 
   return (
     <AuthCard title={t('pairing.deviceTitle')}>
