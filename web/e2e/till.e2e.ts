@@ -447,6 +447,7 @@ describe('the till in a browser', () => {
     await page.getByTestId('till-applied').getByText('Free flan').waitFor();
     await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€4.50');
     expect(await picker.isDisabled()).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: 'Post ticket' }).isEnabled()).toBe(true);
     await screenshot(page, 'till-coupon');
     await page.getByRole('button', { name: 'Post ticket' }).click();
     await page.getByTestId('till-posted').waitFor();
