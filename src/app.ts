@@ -14,6 +14,7 @@ import { type PeriodicJobOptions, startPeriodicJob } from './jobs.ts';
 import { createLifecycle, sleep, withinGrace } from './lifecycle.ts';
 import { loggerOptions } from './logging.ts';
 import { analyticsRoutes } from './modules/analytics/routes.ts';
+import { tillPairingRoutes } from './modules/api-keys/pairing-routes.ts';
 import { apiKeyRoutes } from './modules/api-keys/routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { customerRoutes } from './modules/customers/routes.ts';
@@ -58,6 +59,7 @@ export async function openMigratedDatabase(config: Config): Promise<Database> {
 export async function registerRoutes(app: App, services: Services): Promise<void> {
   organizationRoutes(app, services.organizations);
   apiKeyRoutes(app, services.apiKeys, services.organizations);
+  tillPairingRoutes(app, services.tillPairings);
   locationRoutes(app, services.locations);
   customerRoutes(app, services.customers);
   earningRuleRoutes(app, services.earningRules);

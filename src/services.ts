@@ -1,7 +1,9 @@
 import { createConfigCache } from './db/config-cache.ts';
 import type { Database } from './db/connection.ts';
 import { createAnalyticsService } from './modules/analytics/service.ts';
+import { createTillPairings } from './modules/api-keys/pairings.ts';
 import { createApiKeysService } from './modules/api-keys/service.ts';
+import { createAttemptLimits } from './modules/attempt-limits/service.ts';
 import { createAuditService } from './modules/audit/service.ts';
 import { createCustomersService } from './modules/customers/service.ts';
 import { createEarningRulesService } from './modules/earning-rules/service.ts';
@@ -69,11 +71,17 @@ export function createServices(database: Database, options: ServicesOptions = {}
     locations,
     tiers,
   });
+  const apiKeys = createApiKeysService(db, { ownLocationIds: locations.ownIds }, options);
   const services = {
     database,
     configCache,
     analytics: createAnalyticsService(db, { organizations }),
-    apiKeys: createApiKeysService(db, { ownLocationIds: locations.ownIds }, options),
+    apiKeys,
+    tillPairings: createTillPairings(db, {
+      apiKeys,
+      attempts: createAttemptLimits(db),
+      ownLocationIds: locations.ownIds,
+    }),
     audit: createAuditService(db),
     customers,
     earningRules: createEarningRulesService(db, configCache, {

@@ -57,6 +57,7 @@ const DECLARED: Record<string, Scope> = {
   'PATCH /v1/api-keys/:keyId': 'access',
   'POST /v1/api-keys/:keyId/revoke': 'access',
   'GET /v1/auth/me': 'till',
+  'GET /v1/locations': 'till',
   'GET /v1/staff': 'access',
   'POST /v1/staff': 'access',
   'GET /v1/staff/:id': 'access',
@@ -95,6 +96,8 @@ const NOT_FOR_KEYS = new Set([
   'POST /v1/auth/totp/enrol',
   'POST /v1/auth/totp/confirm',
   'POST /v1/auth/totp/disable',
+  // A device trading its pairing code for its till key: the code is its only credential.
+  'POST /v1/till-pairings/claim',
 ]);
 
 /** The scopes each key scope reaches (admin ⊇ integration ⊇ till; admin ⊇ read). */

@@ -10,7 +10,7 @@ import {
   useNavigate,
 } from '@tanstack/react-router';
 import { useEffect } from 'react';
-import { meQuery, organizationQuery, permissionsOf } from '../shared/api/session.ts';
+import { isTillDevice, meQuery, organizationQuery, permissionsOf } from '../shared/api/session.ts';
 import { applyDefaultLanguage } from '../shared/i18n/index.ts';
 import { appPath, Shell } from '../shared/layout/shell.tsx';
 import { ErrorState, Loading } from '../shared/layout/states.tsx';
@@ -38,6 +38,12 @@ const acceptInviteRoute = createRoute({
     return <AcceptInvitePage token={acceptInviteRoute.useSearch().token} />;
   },
 });
+// A tablet being paired as a till: no account, only the manager's one-time code.
+const pairRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/pair',
+  component: lazyRouteComponent(() => import('./routes/devices/pairing-pages.tsx'), 'PairPage'),
+});
 const resetPasswordRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: '/reset-password',
@@ -56,9 +62,9 @@ const appRoute = createRoute({
   id: 'app',
   beforeLoad: async ({ context, location }) => {
     const me = await context.queryClient.ensureQueryData(meQuery);
-    if (!me?.staff) throw redirect({ to: '/sign-in' });
-    if (me.staff.role === 'cashier' && appPath(location.pathname) !== '/till')
-      throw redirect({ to: '/till' });
+    if (!me?.staff && !isTillDevice(me)) throw redirect({ to: '/sign-in' });
+    // Cashiers and paired till devices: the till, wherever they were going.
+    if (permissionsOf(me).tillOnly && appPath(location.pathname) !== '/till') throw redirect({ to: '/till' });
     return { me };
   },
   component: function SignedIn() {
@@ -135,6 +141,10 @@ const DeliveriesPage = lazyRouteComponent(
 const PosPage = lazyRouteComponent(() => import('./routes/integrations/pos-page.tsx'), 'PosPage');
 const StaffPage = lazyRouteComponent(() => import('./routes/staff/staff-page.tsx'), 'StaffPage');
 const AuditPage = lazyRouteComponent(() => import('./routes/audit/audit-page.tsx'), 'AuditPage');
+const TillDevicesPage = lazyRouteComponent(
+  () => import('./routes/devices/pairing-pages.tsx'),
+  'TillDevicesPage',
+);
 const TillPage = lazyRouteComponent(() => import('../till/till-page.tsx'), 'TillPage');
 
 const dashboardRoute = page('/', DashboardPage, 'read');
@@ -150,6 +160,7 @@ const apiKeysRoute = page('/integrations/api-keys', ApiKeysPage, 'access');
 const webhooksRoute = page('/integrations/webhooks', WebhooksPage, 'write');
 const deliveriesRoute = page('/integrations/webhooks/$endpointId', DeliveriesPage, 'write');
 const posRoute = page('/integrations/pos', PosPage, 'write');
+const tillDevicesRoute = page('/integrations/till-devices', TillDevicesPage, 'write');
 const staffRoute = page('/staff', StaffPage, 'access');
 const auditRoute = page('/audit', AuditPage, 'read');
 const tillRoute = page('/till', TillPage);
@@ -158,6 +169,7 @@ const routeTree = rootRoute.addChildren([
   signInRoute,
   acceptInviteRoute,
   resetPasswordRoute,
+  pairRoute,
   appRoute.addChildren([
     dashboardRoute,
     membersRoute,
@@ -172,6 +184,7 @@ const routeTree = rootRoute.addChildren([
     webhooksRoute,
     deliveriesRoute,
     posRoute,
+    tillDevicesRoute,
     staffRoute,
     auditRoute,
     tillRoute,

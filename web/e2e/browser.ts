@@ -7,8 +7,21 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 
-export function launch(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+/** Chromium, with extra command-line switches when a test needs them (a fake camera, say). */
+export function launch(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-dev-shm-usage', ...extraArgs],
+  });
+}
+
+/** Chromium whose camera plays this .y4m file, allowed without asking (no permission prompt). */
+export function launchWithCamera(videoPath: string): Promise<Browser> {
+  return launch([
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${videoPath}`,
+  ]);
 }
 
 /** A full-page screenshot into web/e2e/screenshots/ (gitignored), for a reviewer to look at. */

@@ -1,14 +1,23 @@
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStartedProcesses } from '../../test/support/processes.ts';
-import { databaseEnv, removeTempDirs, type ServeProcess, startServe } from '../../test/support/serve.ts';
-import { launch, screenshot, seriousViolations } from './browser.ts';
+import {
+  databaseEnv,
+  removeTempDirs,
+  type ServeProcess,
+  startServe,
+  tempDir,
+} from '../../test/support/serve.ts';
+import { launch, launchWithCamera, screenshot, seriousViolations } from './browser.ts';
+import { writeCardVideo } from './fake-camera.ts';
 
 const MASTER_KEY = 'rgm_browser_till_0123456789abcdef0123';
 const PASSWORD = 'correct horse battery staple';
 /** On PostgreSQL the database outlives the run: this run's emails and phone are its own. */
 const RUN = Date.now().toString(36);
 const CASHIER = `pau.${RUN}@latasca.es`;
+const MANAGER = `marta.${RUN}@latasca.es`;
 // A Spanish mobile unique to the run: 6 then 8 digits.
 const LOCAL_PHONE = `6${String(Date.now()).slice(-8)}`;
 
@@ -17,6 +26,7 @@ let browser: Browser;
 let organizationId: string;
 let adminKey: string;
 let customerId: string;
+let locations: { born: string; gracia: string };
 
 async function api(
   method: string,
@@ -49,18 +59,52 @@ async function ledger(): Promise<Entry[]> {
   return page.data as Entry[];
 }
 
-async function activeBalance(): Promise<number> {
-  const points = await api('GET', `/v1/customers/${customerId}/points`);
+async function activeBalance(id = customerId): Promise<number> {
+  const points = await api('GET', `/v1/customers/${id}/points`);
   return (points.balances as { active: number }[])[0]?.active ?? 0;
 }
 
+const balanceText = (points: number) =>
+  `New balance: ${new Intl.NumberFormat('en-US').format(points)} Points`;
+
+/**
+ * Runs in the page before its scripts: keeps every camera stream the page opens in
+ * `window.cameraStreams`, so a test can see whether its tracks were stopped.
+ */
+const RECORD_CAMERA_STREAMS = `
+  window.cameraStreams = [];
+  const devices = navigator.mediaDevices;
+  const open = devices.getUserMedia.bind(devices);
+  devices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    window.cameraStreams.push(stream);
+    return stream;
+  };`;
+
+/** Runs in the page before its scripts: the device's camera answers as when the cashier said no. */
+const REFUSE_CAMERA = `
+  navigator.mediaDevices.getUserMedia = async () => {
+    throw new DOMException('Permission denied', 'NotAllowedError');
+  };`;
+
+/** The states of the camera tracks the page opened (`live` or `ended`). */
+function cameraTracks(page: Page): Promise<string[]> {
+  return page.evaluate(
+    'window.cameraStreams.flatMap((stream) => stream.getTracks().map((track) => track.readyState))',
+  ) as Promise<string[]>;
+}
+
 /** A cashier signed in on a tablet (landscape), sent to the till. */
-async function cashierAtTheTill(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
+async function cashierAtTheTill(
+  on: Browser = browser,
+  initScript?: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await on.newContext({
     locale: 'en-US',
     viewport: { width: 1024, height: 768 },
     hasTouch: true,
   });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   // The till's short address: the bookmark on the counter's tablet.
   await page.goto(`${server.url}/till`);
@@ -138,6 +182,11 @@ beforeAll(async () => {
     phone: `+34${LOCAL_PHONE}`,
   });
   customerId = String(member.id);
+  // Two locations: the till asks which one it stands at.
+  locations = {
+    born: String((await api('POST', '/v1/locations', { name: 'La Tasca Born' })).id),
+    gracia: String((await api('POST', '/v1/locations', { name: 'La Tasca Gràcia' })).id),
+  };
   await api('POST', `/v1/customers/${customerId}/points/add`, { points: 100, reason: 'Welcome' });
   const invited = await api(
     'POST',
@@ -147,6 +196,16 @@ beforeAll(async () => {
   );
   const token = /token=(rgt_[A-Za-z0-9_-]+)/.exec(String(invited.inviteLink))?.[1];
   await api('POST', '/v1/auth/accept-invite', { token, password: PASSWORD });
+  const manager = await api(
+    'POST',
+    `/v1/organizations/${organizationId}/staff`,
+    { email: MANAGER, role: 'manager', language: 'en' },
+    MASTER_KEY,
+  );
+  await api('POST', '/v1/auth/accept-invite', {
+    token: /token=(rgt_[A-Za-z0-9_-]+)/.exec(String(manager.inviteLink))?.[1],
+    password: PASSWORD,
+  });
   browser = await launch();
 });
 
@@ -184,6 +243,8 @@ describe('the till in a browser', () => {
     await page.getByRole('button', { name: 'Post ticket' }).click();
     const posted = page.getByTestId('till-posted');
     await posted.waitFor();
+    // One way on to the next customer, not two.
+    expect(await page.getByRole('button', { name: 'Next customer' }).count()).toBe(1);
     // 12.50 paid at 1 point per euro; 100 − 50 for the coffee + 12.5.
     await expect.poll(() => posted.textContent()).toContain('+12.5 points earned');
     await expect
@@ -204,8 +265,6 @@ describe('the till in a browser', () => {
     const { context, page } = await cashierAtTheTill();
     const before = await ledger();
     const start = await activeBalance();
-    const balanceText = (points: number) =>
-      `New balance: ${new Intl.NumberFormat('en-US').format(points)} Points`;
     await findMember(page);
     await enterOrder(page);
     await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
@@ -230,7 +289,7 @@ describe('the till in a browser', () => {
       .toBe(balanceText(start - 50 + 12.5));
 
     // The next customer's order, posted with a double tap.
-    await page.getByRole('button', { name: 'Next customer' }).first().click();
+    await page.getByRole('button', { name: 'Next customer' }).click();
     await findMember(page);
     await page.getByRole('textbox', { name: 'Price 1' }).fill('10');
     await page.getByRole('button', { name: 'Post ticket' }).dblclick();
@@ -278,6 +337,194 @@ describe('the till in a browser', () => {
     await page.getByRole('heading', { name: 'Caja', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Registrar ticket' }).waitFor();
     await screenshot(page, 'till-es');
+    await context.close();
+  });
+  it('scans the member’s card with the camera, applies a reward, posts the ticket and shows the new balance', async () => {
+    // Enough for the coffee again, whatever the journeys before spent.
+    await api('POST', `/v1/customers/${customerId}/points/add`, { points: 100, reason: 'Top-up' });
+    const card = String((await api('GET', `/v1/customers/${customerId}`)).loyaltyCardNumber);
+    const video = join(tempDir(), 'card.y4m');
+    writeCardVideo(card, video);
+    const camera = await launchWithCamera(video);
+    try {
+      const { context, page } = await cashierAtTheTill(camera, RECORD_CAMERA_STREAMS);
+      const start = await activeBalance();
+      await page.getByRole('button', { name: 'Scan card' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Scan the member’s card' });
+      // The camera reads the card number; the dialog closes and the member opens.
+      await page.getByRole('heading', { name: 'Bruce Wayne' }).waitFor();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByTestId('till-member').getByText(`Card ${card}`).waitFor();
+      // The camera is off once the dialog is gone.
+      await expect.poll(() => cameraTracks(page)).toEqual(['ended']);
+
+      await enterOrder(page);
+      await page.getByRole('button', { name: 'Apply: Free coffee' }).click();
+      await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€1.80');
+      await page.getByRole('button', { name: 'Post ticket' }).click();
+      await page.getByTestId('till-posted').waitFor();
+      await expect
+        .poll(() => page.getByTestId('till-new-balance').textContent())
+        .toBe(balanceText(start - 50 + 12.5));
+      expect(await activeBalance()).toBe(start - 50 + 12.5);
+      await context.close();
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('stops the camera when the scan is closed without a card', async () => {
+    const video = join(tempDir(), 'no-card.y4m');
+    writeCardVideo(null, video);
+    const camera = await launchWithCamera(video);
+    try {
+      const { context, page } = await cashierAtTheTill(camera, RECORD_CAMERA_STREAMS);
+      await page.getByRole('button', { name: 'Scan card' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Scan the member’s card' });
+      await dialog.getByTestId('till-camera').waitFor();
+      await expect.poll(() => cameraTracks(page)).toEqual(['live']);
+      await expectAccessible(page, 'till scanning');
+      await screenshot(page, 'till-scan');
+      await dialog.getByRole('button', { name: 'Close' }).first().click();
+      await dialog.waitFor({ state: 'detached' });
+      await expect.poll(() => cameraTracks(page)).toEqual(['ended']);
+      // Typing still goes to the search box.
+      await findMember(page);
+      await context.close();
+    } finally {
+      await camera.close();
+    }
+  });
+
+  it('says so when the camera is refused, and typing still finds the member', async () => {
+    const { context, page } = await cashierAtTheTill(browser, REFUSE_CAMERA);
+    await page.getByRole('button', { name: 'Scan card' }).click();
+    const problem = page.getByTestId('till-camera-problem');
+    await problem.getByText('The camera is not allowed on this device.').waitFor();
+    await screenshot(page, 'till-camera-refused');
+    await page.getByRole('dialog').getByRole('button', { name: 'Close' }).first().click();
+    await findMember(page);
+    await context.close();
+  });
+
+  it('posts at the location chosen on the device, remembers it, and applies the member’s coupon', async () => {
+    // Another Spanish mobile of this run's own (LOCAL_PHONE was taken earlier in the run).
+    const phone = `6${String(Date.now()).slice(-8)}`;
+    const diana = String(
+      (await api('POST', '/v1/customers', { firstName: 'Diana', lastName: 'Prince', phone: `+34${phone}` }))
+        .id,
+    );
+    await api('POST', `/v1/customers/${diana}/points/add`, { points: 80, reason: 'Welcome' });
+    const flan = await api('POST', '/v1/rewards', {
+      name: 'Free flan',
+      type: 'free_product',
+      scope: { skus: ['FLAN'] },
+      costPoints: 30,
+    });
+    const claim = await api('POST', `/v1/customers/${diana}/rewards/${String(flan.id)}/claim`, {
+      channel: 'admin',
+    });
+    const code = String((claim.coupons as { code: string }[])[0]?.code);
+
+    const { context, page } = await cashierAtTheTill();
+    const picker = page.getByRole('combobox', { name: 'Location' });
+    await picker.click();
+    await page.getByRole('option', { name: 'La Tasca Gràcia' }).click();
+    await expect.poll(() => picker.inputValue()).toBe('La Tasca Gràcia');
+    // The device remembers where it stands.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Till', level: 1 }).waitFor();
+    await expect.poll(() => picker.inputValue()).toBe('La Tasca Gràcia');
+
+    await page.getByTestId('till-search').fill(phone);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Diana Prince' }).waitFor();
+    // The claim already took the coupon's points: 80 − 30.
+    await expect.poll(() => page.getByTestId('till-balances').textContent()).toContain('50 Points');
+    await page.getByRole('textbox', { name: 'Item code 1' }).fill('FLAN');
+    await page.getByRole('textbox', { name: 'Price 1' }).fill('4.50');
+    await page.getByRole('button', { name: `Use coupon ${code}` }).click();
+    await page.getByTestId('till-applied').getByText('Free flan').waitFor();
+    await expect.poll(() => page.getByTestId('till-discount').textContent()).toBe('-€4.50');
+    expect(await picker.isDisabled()).toBe(true);
+    await expect.poll(() => page.getByRole('button', { name: 'Post ticket' }).isEnabled()).toBe(true);
+    await screenshot(page, 'till-coupon');
+    await page.getByRole('button', { name: 'Post ticket' }).click();
+    await page.getByTestId('till-posted').waitFor();
+    await expectAccessible(page, 'till after a coupon');
+
+    // Nothing paid, nothing earned; the coupon is used and the ticket is Gràcia's.
+    expect(await activeBalance(diana)).toBe(50);
+    const history = await api('GET', `/v1/customers/${diana}/points/history?limit=100`);
+    expect((history.data as Entry[]).map((entry) => entry.kind)).not.toContain('earn');
+    const coupon = await api('GET', `/v1/customers/${diana}/rewards?channel=pos`);
+    const flanNow = (coupon.data as { reward: { id: string }; coupons: unknown[] }[]).find(
+      (item) => item.reward.id === flan.id,
+    );
+    expect(flanNow?.coupons ?? []).toEqual([]);
+    const transactions = await api('GET', `/v1/transactions?customerId=${diana}`);
+    expect((transactions.data as { locationId: string | null }[]).map((one) => one.locationId)).toEqual([
+      locations.gracia,
+    ]);
+    await context.close();
+  });
+  it('pairs a tablet as a till from a manager’s code, with no cashier account and no key in any address', async () => {
+    // The manager, in the console, makes a pairing code for the counter's tablet.
+    const managerContext = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1280, height: 800 },
+    });
+    const console = await managerContext.newPage();
+    await console.goto(`${server.url}/console/sign-in`);
+    await console.getByRole('textbox', { name: 'Email', exact: true }).fill(MANAGER);
+    await console.getByRole('textbox', { name: 'Password', exact: true }).fill(PASSWORD);
+    await console.getByRole('button', { name: 'Sign in' }).click();
+    await console.getByRole('link', { name: 'Till devices' }).click();
+    await console.getByRole('heading', { name: 'Till devices', level: 1 }).waitFor();
+    await console.getByRole('textbox', { name: 'Device name' }).fill('Counter tablet');
+    await console.getByRole('button', { name: 'Make a pairing code' }).click();
+    const link = String(await console.getByTestId('pairing-link').textContent());
+    const code = String(await console.getByTestId('pairing-code-value').textContent());
+    expect(link).toBe(`${server.url}/console/pair#code=${code}`);
+    await expectAccessible(console, 'till devices page');
+    await screenshot(console, 'till-devices');
+    await managerContext.close();
+
+    // The tablet opens the link: no sign-in, straight to the till.
+    const context = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1024, height: 768 },
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    const addresses: string[] = [];
+    page.on('request', (request) => addresses.push(request.url()));
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Till', exact: true, level: 1 }).waitFor();
+    expect(page.url()).toBe(`${server.url}/console/till`);
+    await page.getByText('Till device', { exact: true }).waitFor();
+    const key = await page.evaluate("localStorage.getItem('regulars.till.deviceKey')");
+    expect(String(key)).toMatch(/^rgl_/);
+    // Neither the code nor the key was ever in an address the server (or a proxy) saw.
+    expect(addresses.filter((address) => address.includes(code) || address.includes(String(key)))).toEqual(
+      [],
+    );
+    await expectAccessible(page, 'paired till');
+    await screenshot(page, 'till-paired');
+
+    // It works as a till: a member found, a ticket posted at its location.
+    const start = await activeBalance();
+    await findMember(page);
+    await page.getByRole('textbox', { name: 'Price 1' }).fill('8');
+    await page.getByRole('button', { name: 'Post ticket' }).click();
+    await expect.poll(() => page.getByTestId('till-new-balance').textContent()).toBe(balanceText(start + 8));
+    // The code is spent: pairing again with it is refused.
+    const again = await context.newPage();
+    await again.goto(`${server.url}/console/pair`);
+    await again.getByRole('textbox', { name: 'Pairing code' }).fill(code);
+    await again.getByRole('button', { name: 'Pair' }).click();
+    await again.getByText('This code is unknown, already used or expired.', { exact: false }).waitFor();
+    await screenshot(again, 'till-pair-refused');
     await context.close();
   });
 });

@@ -37,6 +37,8 @@ import {
   useMemberAtAGlance,
 } from './api.ts';
 import { TILL_NAMESPACE } from './i18n/index.ts';
+import { LocationPicker, useTillLocation } from './location.tsx';
+import { ScanDialog } from './scan-dialog.tsx';
 
 /** A reward asked for on the order: by id, or by a coupon the member holds. */
 type Requested = { label: string } & ({ rewardId: string } | { couponCode: string });
@@ -97,7 +99,8 @@ function useOnline(): boolean {
 export function TillPage() {
   const { t, i18n } = useTranslation(TILL_NAMESPACE);
   const me = useMe();
-  const locationId = me.locationIds?.[0];
+  const location = useTillLocation(me);
+  const locationId = location.chosen;
   const client = useQueryClient();
   const online = useOnline();
   const money = useMoney();
@@ -111,6 +114,7 @@ export function TillPage() {
   const [order, setOrder] = useState<Order>(newOrder);
   const [pending, setPending] = useState<string | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
+  const [scanning, setScanning] = useState(false);
 
   const focusSearch = useCallback(() => {
     // After React has drawn the answer: the next scan or keystroke lands in the search box.
@@ -163,9 +167,9 @@ export function TillPage() {
     setSearch('');
   };
 
-  const find = async (event?: FormEvent) => {
-    event?.preventDefault();
-    const identifier = search.trim();
+  /** Looks up what was typed, or what the camera read (the card number, as a scanner would type it). */
+  const find = async (typed: string) => {
+    const identifier = typed.trim();
     if (!identifier || searching) return;
     setSearching(true);
     setFailure(null);
@@ -174,7 +178,7 @@ export function TillPage() {
       if (found) startWith(found);
       else setNotFound(identifier);
     } catch (error) {
-      setFailure({ error, retry: () => find() });
+      setFailure({ error, retry: () => find(identifier) });
     } finally {
       setSearching(false);
       focusSearch();
@@ -239,13 +243,22 @@ export function TillPage() {
         <Title order={1} size="h2">
           {t('title')}
         </Title>
+        {location.choices.length > 1 && (
+          // Not mid-order: the held rewards and the ticket belong to one location.
+          <LocationPicker location={location} disabled={order.redemption !== null || pending !== null} />
+        )}
         {!online && (
           <Badge color="red" size="xl" role="status">
             {t('connection.offline')}
           </Badge>
         )}
       </Group>
-      <form onSubmit={find}>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void find(search);
+        }}
+      >
         <Group align="flex-end" wrap="nowrap">
           <TextInput
             ref={searchRef}
@@ -263,8 +276,23 @@ export function TillPage() {
           <Button type="submit" size="xl" loading={searching}>
             {t('search.submit')}
           </Button>
+          <Button size="xl" variant="light" onClick={() => setScanning(true)}>
+            {t('scan.open')}
+          </Button>
         </Group>
       </form>
+      <ScanDialog
+        opened={scanning}
+        onClose={() => {
+          setScanning(false);
+          focusSearch();
+        }}
+        onScanned={(code) => {
+          setScanning(false);
+          setSearch(code);
+          void find(code);
+        }}
+      />
       {failure && <FailureAlert failure={failure} pending={pending !== null} />}
       {notFound !== null && !joining && (
         <Alert color="yellow" title={t('search.notFound', { identifier: notFound })}>
@@ -296,7 +324,8 @@ export function TillPage() {
             canApply={!order.ticket && pending === null && orderLines(order.lines, money.parse).length > 0}
             onApply={(asked) => applyRewards([...order.applied, asked])}
             closable={pending === null}
-            onClose={nextCustomer}
+            // Once the ticket is posted, the order's own "Next customer" is the one way on.
+            onClose={order.ticket ? undefined : nextCustomer}
           />
           <OrderPanel
             order={order}
@@ -479,7 +508,7 @@ function MemberPanel({
   canApply: boolean;
   closable: boolean;
   onApply: (asked: Requested) => void;
-  onClose: () => void;
+  onClose: (() => void) | undefined;
 }) {
   const { t } = useTranslation(TILL_NAMESPACE);
   const { points, tier, rewards } = useMemberAtAGlance(member.id, locationId, language);
@@ -596,9 +625,11 @@ function MemberPanel({
             ))}
           </Stack>
         )}
-        <Button size="lg" variant="default" onClick={onClose} disabled={!closable}>
-          {t('member.close')}
-        </Button>
+        {onClose && (
+          <Button size="lg" variant="default" onClick={onClose} disabled={!closable}>
+            {t('member.close')}
+          </Button>
+        )}
       </Stack>
     </Card>
   );

@@ -9,6 +9,8 @@ export const ACCESS_ATTEMPT_KINDS = [
   'failed_verify',
   // Staff: sign-in, refresh, invitation and password-reset attempts, before any organization is known.
   'staff_access',
+  // Devices: till pairing codes tried, before any organization is known.
+  'till_pairing',
 ] as const;
 export type AccessAttemptKind = (typeof ACCESS_ATTEMPT_KINDS)[number];
 

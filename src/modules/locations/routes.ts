@@ -157,6 +157,8 @@ export function locationRoutes(app: App, locations: LocationsService) {
   app.get(
     '/v1/locations',
     {
+      // A till picks the location it posts at from this list (names only, nothing to change).
+      config: { scope: 'till' },
       schema: {
         tags,
         summary: 'List locations (deleted ones only when asked)',

@@ -56,9 +56,30 @@ const csrf: Middleware = {
   },
 };
 
+const DEVICE_KEY = 'regulars.till.deviceKey';
+
+/**
+ * A tablet paired as a till keeps its own `till`-scoped key here (it has no staff account to sign
+ * in with): sent as a bearer token, so never in a URL, and gone with "Unpair this device".
+ */
+export const deviceKey = {
+  get: (): string | null => localStorage.getItem(DEVICE_KEY),
+  set: (key: string) => localStorage.setItem(DEVICE_KEY, key),
+  forget: () => localStorage.removeItem(DEVICE_KEY),
+};
+
+const device: Middleware = {
+  onRequest({ request }) {
+    const key = deviceKey.get();
+    if (key && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${key}`);
+    return request;
+  },
+};
+
 /** The typed client over the server's own OpenAPI document (web/shared/api/schema.ts). */
 export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
 api.use(csrf);
+api.use(device);
 
 /** The data of an openapi-fetch answer, or its problem thrown as an ApiError. */
 export function unwrap<T>(result: { data?: T; error?: unknown; response: Response }): T {

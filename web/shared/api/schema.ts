@@ -1368,6 +1368,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/till-pairings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pair a device as a till: a one-time code for it (owners and managers)
+         * @description The code works once, within 10 minutes, for a new key with the `till` scope only, at no more locations than the caller's. A replay of the same Idempotency-Key answers `code: null`.
+         *
+         *     Needs the `admin` scope (an API key's, or a staff role's).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description What the device is, to tell it apart among the API keys
+                         * @example Counter tablet
+                         */
+                        name: string;
+                        /** @description These locations only; null: every location; left out: every location, or the manager's own when they are restricted to some */
+                        locationIds?: string[] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description Pairing id
+                             * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                             */
+                            id: string;
+                            /** @example Counter tablet */
+                            name: string;
+                            /**
+                             * @description The one-time code to type on the device (or open in the link's #code=), valid 10 minutes. Shown only in this response.
+                             * @example 7KX2M-Q9ZPA
+                             */
+                            code: string;
+                            /** @description The locations the device may post at; null = every location */
+                            locationIds: string[] | null;
+                            /**
+                             * Format: date-time
+                             * @description When the code stops working
+                             * @example 2026-11-21T18:30:00.000Z
+                             */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/till-pairings/claim": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade a pairing code for the device’s till key (no credentials: the code is one)
+         * @description Once per code, before it expires; an unknown, used or expired code answers 401, and ten wrong codes from one address within 15 minutes answer 429.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The pairing code, in any case, with or without its dash
+                         * @example 7KX2M-Q9ZPA
+                         */
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description The device’s own `till`-scoped API key, sent as `Authorization: Bearer`. Shown only in this response.
+                             * @example rgl_1a2b3c4d_0123456789abcdef0123456789abcdef01234567
+                             */
+                            key: string;
+                            /**
+                             * Format: uuid
+                             * @description The key’s id, to revoke it among the API keys
+                             * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                             */
+                            keyId: string;
+                            /**
+                             * Format: uuid
+                             * @description The organization the device now belongs to
+                             * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                             */
+                            organizationId: string;
+                            /** @example Till device: Counter tablet */
+                            name: string | null;
+                            /** @description The locations the device may post at; null = every location */
+                            locationIds: string[] | null;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/locations": {
         parameters: {
             query?: never;
@@ -1377,7 +1577,7 @@ export interface paths {
         };
         /**
          * List locations (deleted ones only when asked)
-         * @description Needs the `read` scope (an API key's, or a staff role's).
+         * @description Needs the `till` scope (or `read`) (an API key's, or a staff role's).
          */
         get: {
             parameters: {

@@ -1,5 +1,5 @@
 import { queryOptions, useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { ApiError, api, unwrap } from './client.ts';
+import { ApiError, api, deviceKey, unwrap } from './client.ts';
 import type { paths } from './schema.ts';
 
 export type Me = paths['/v1/auth/me']['get']['responses'][200]['content']['application/json'];
@@ -12,7 +12,11 @@ export const meQuery = queryOptions({
     try {
       return unwrap(await api.GET('/v1/auth/me'));
     } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return null;
+      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+        // A device key an owner revoked: forgotten, so that signing in (a cookie) works again here.
+        if (error.status === 401) deviceKey.forget();
+        return null;
+      }
       throw error;
     }
   },
@@ -41,9 +45,14 @@ export function permissionsOf(me: Me | null | undefined) {
     /** Staff, API keys (owners). */
     access: reach.has('access'),
     read: reach.has('read'),
-    /** Cashiers: the till only. */
-    tillOnly: me?.staff?.role === 'cashier',
+    /** Cashiers and paired till devices: the till only. */
+    tillOnly: me?.staff?.role === 'cashier' || isTillDevice(me),
   };
+}
+
+/** A tablet paired as a till by a manager: its own till key, no staff account behind it. */
+export function isTillDevice(me: Me | null | undefined): boolean {
+  return Boolean(me && !me.staff && me.actor.type === 'api_key' && deviceKey.get());
 }
 
 export type SignInBody = paths['/v1/auth/sign-in']['post']['requestBody']['content']['application/json'];
@@ -54,6 +63,15 @@ export function useSignIn() {
     mutationFn: async (body: SignInBody) => unwrap(await api.POST('/v1/auth/sign-in', { body })),
     onSuccess: () => client.resetQueries(),
   });
+}
+
+/** "Unpair this device": the till key is forgotten here (an owner revokes it under API keys). */
+export function useUnpairDevice() {
+  const client = useQueryClient();
+  return () => {
+    deviceKey.forget();
+    client.setQueryData(meQuery.queryKey, null);
+  };
 }
 
 export function useSignOut() {

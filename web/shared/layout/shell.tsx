@@ -2,7 +2,7 @@ import { AppShell, Burger, Button, Group, NavLink, ScrollArea, Select, Text, Tit
 import { useDisclosure } from '@mantine/hooks';
 import { Link, useRouterState } from '@tanstack/react-router';
 import { useTranslation } from 'react-i18next';
-import { type Me, permissionsOf, useSignOut } from '../api/session.ts';
+import { isTillDevice, type Me, permissionsOf, useSignOut, useUnpairDevice } from '../api/session.ts';
 import { chooseLanguage, isLanguage, LANGUAGES } from '../i18n/index.ts';
 
 interface NavItem {
@@ -37,6 +37,8 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const path = useRouterState({ select: (state) => state.location.pathname });
   const signOut = useSignOut();
+  const unpair = useUnpairDevice();
+  const device = isTillDevice(me);
   const can = permissionsOf(me);
   const groups: { label?: string; items: NavItem[] }[] = [
     { items: [{ to: '/', label: t('nav.dashboard'), show: can.read }] },
@@ -57,6 +59,7 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
         { to: '/integrations/api-keys', label: t('nav.apiKeys'), show: can.access },
         { to: '/integrations/webhooks', label: t('nav.webhooks'), show: can.write },
         { to: '/integrations/pos', label: t('nav.pos'), show: can.write },
+        { to: '/integrations/till-devices', label: t('nav.tillDevices'), show: can.write },
       ],
     },
     {
@@ -90,12 +93,25 @@ export function Shell({ me, children }: { me: Me; children: React.ReactNode }) {
           </Group>
           <Group gap="sm" wrap="nowrap">
             <Text size="sm" c="dimmed" visibleFrom="xs">
-              {me.staff?.name ?? me.staff?.email} · {me.staff ? t(`staff.roles.${me.staff.role}`) : ''}
+              {device
+                ? t('nav.tillDevice')
+                : `${me.staff?.name ?? me.staff?.email} · ${me.staff ? t(`staff.roles.${me.staff.role}`) : ''}`}
             </Text>
             <LanguagePicker />
-            <Button size="xs" variant="default" loading={signOut.isPending} onClick={() => signOut.mutate()}>
-              {t('nav.signOut')}
-            </Button>
+            {device ? (
+              <Button size="xs" variant="default" onClick={unpair}>
+                {t('nav.unpair')}
+              </Button>
+            ) : (
+              <Button
+                size="xs"
+                variant="default"
+                loading={signOut.isPending}
+                onClick={() => signOut.mutate()}
+              >
+                {t('nav.signOut')}
+              </Button>
+            )}
           </Group>
         </Group>
       </AppShell.Header>

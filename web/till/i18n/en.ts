@@ -79,6 +79,36 @@ export const en = {
     not_claimable: 'Cannot be claimed',
     customer_inactive: 'The member is not active',
   },
+  scan: {
+    open: 'Scan card',
+    title: 'Scan the member’s card',
+    hint: 'Hold the card’s QR code in front of the camera.',
+    preview: 'Camera picture',
+    cancel: 'Close',
+    refused: 'The camera is not allowed on this device.',
+    absent: 'No camera found on this device.',
+    failed: 'The camera could not start.',
+    typeInstead: 'Type the phone, email or card number in the search box instead.',
+  },
+  location: {
+    label: 'Location',
+  },
+  pairing: {
+    title: 'Till devices',
+    intro:
+      'Turn a tablet into a till without a cashier account: make a code here, then open the link on the tablet or type the code at /console/pair. The code works once, for ten minutes; the tablet gets its own key, limited to the till, which owners can revoke under API keys.',
+    name: 'Device name',
+    nameHint: 'How it will appear among the API keys, e.g. “Counter tablet”.',
+    create: 'Make a pairing code',
+    codeTitle: 'Pairing code',
+    codeHint: 'Type it on the tablet before {{time}}. It works once.',
+    link: 'Or open this link on the tablet:',
+    deviceTitle: 'Pair this device as a till',
+    deviceIntro: 'Type the code a manager made under Integrations → Till devices.',
+    code: 'Pairing code',
+    pair: 'Pair',
+    refused: 'This code is unknown, already used or expired. Ask the manager for a new one.',
+  },
   connection: {
     lost: 'Connection lost',
     lostDetail:

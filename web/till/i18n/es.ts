@@ -80,6 +80,36 @@ export const es: TillWords = {
     not_claimable: 'No se puede canjear',
     customer_inactive: 'El socio no está activo',
   },
+  scan: {
+    open: 'Escanear tarjeta',
+    title: 'Escanea la tarjeta del socio',
+    hint: 'Pon el código QR de la tarjeta delante de la cámara.',
+    preview: 'Imagen de la cámara',
+    cancel: 'Cerrar',
+    refused: 'La cámara no está permitida en este dispositivo.',
+    absent: 'No se encontró ninguna cámara en este dispositivo.',
+    failed: 'La cámara no pudo arrancar.',
+    typeInstead: 'Escribe el teléfono, el email o el número de tarjeta en el buscador.',
+  },
+  location: {
+    label: 'Local',
+  },
+  pairing: {
+    title: 'Tablets de caja',
+    intro:
+      'Convierte una tablet en caja sin cuenta de cajero: crea aquí un código y abre el enlace en la tablet o escribe el código en /console/pair. El código sirve una vez, durante diez minutos; la tablet recibe su propia clave, limitada a la caja, que los propietarios pueden revocar en Claves API.',
+    name: 'Nombre del dispositivo',
+    nameHint: 'Cómo aparecerá entre las claves API, p. ej. «Tablet del mostrador».',
+    create: 'Crear un código de vinculación',
+    codeTitle: 'Código de vinculación',
+    codeHint: 'Escríbelo en la tablet antes de las {{time}}. Sirve una sola vez.',
+    link: 'O abre este enlace en la tablet:',
+    deviceTitle: 'Vincular este dispositivo como caja',
+    deviceIntro: 'Escribe el código que un encargado creó en Integraciones → Tablets de caja.',
+    code: 'Código de vinculación',
+    pair: 'Vincular',
+    refused: 'Este código no existe, ya se usó o caducó. Pide uno nuevo al encargado.',
+  },
   connection: {
     lost: 'Sin conexión',
     lostDetail:

@@ -80,6 +80,36 @@ export const fr: TillWords = {
     not_claimable: 'Ne peut pas être obtenue',
     customer_inactive: 'Le membre n’est pas actif',
   },
+  scan: {
+    open: 'Scanner la carte',
+    title: 'Scannez la carte du membre',
+    hint: 'Présentez le QR code de la carte devant la caméra.',
+    preview: 'Image de la caméra',
+    cancel: 'Fermer',
+    refused: 'La caméra n’est pas autorisée sur cet appareil.',
+    absent: 'Aucune caméra trouvée sur cet appareil.',
+    failed: 'La caméra n’a pas pu démarrer.',
+    typeInstead: 'Saisissez plutôt le téléphone, l’e-mail ou le numéro de carte dans la recherche.',
+  },
+  location: {
+    label: 'Établissement',
+  },
+  pairing: {
+    title: 'Appareils de caisse',
+    intro:
+      'Faites d’une tablette une caisse sans compte caissier : créez ici un code, puis ouvrez le lien sur la tablette ou saisissez le code sur /console/pair. Le code sert une fois, dix minutes ; la tablette reçoit sa propre clé, limitée à la caisse, que les propriétaires peuvent révoquer dans Clés API.',
+    name: 'Nom de l’appareil',
+    nameHint: 'Son nom parmi les clés API, p. ex. « Tablette du comptoir ».',
+    create: 'Créer un code d’association',
+    codeTitle: 'Code d’association',
+    codeHint: 'Saisissez-le sur la tablette avant {{time}}. Il ne sert qu’une fois.',
+    link: 'Ou ouvrez ce lien sur la tablette :',
+    deviceTitle: 'Associer cet appareil comme caisse',
+    deviceIntro: 'Saisissez le code créé par un responsable dans Intégrations → Appareils de caisse.',
+    code: 'Code d’association',
+    pair: 'Associer',
+    refused: 'Ce code est inconnu, déjà utilisé ou expiré. Demandez-en un nouveau au responsable.',
+  },
   connection: {
     lost: 'Connexion perdue',
     lostDetail:
