@@ -11,6 +11,7 @@ import { AppError } from './errors.ts';
 import { MASTER_CALLER, runWithContext } from './http/request-context.ts';
 import { loggerOptions } from './logging.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
+import { checkPasses } from './modules/passes/check.ts';
 import { isStaffRole, STAFF_ROLES } from './modules/staff/roles.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
@@ -42,6 +43,8 @@ Usage:
                                          re-evaluate every member's tier (every organization without --org)
   regulars segments recompute [--org <id>] [--segment <id>] [--now <ISO time>] [--json]
                                          recompute segment membership (every segment without --segment)
+  regulars passes check [--json]         check the wallet pass configuration (APPLE_*, GOOGLE_WALLET_*): what is
+                                         missing, expired or mismatched; exit 1 on a problem
 
 Configuration comes from the environment (see README): DATABASE_URL, DATA_DIR, PORT, REGULARS_MASTER_KEY…
 `;
@@ -252,6 +255,13 @@ async function main(argv: string[]) {
   }
   if (command === 'serve') return serve(flags);
   if (command === 'worker') return worker();
+  if (command === 'passes' && action === 'check') {
+    // Reads the environment leniently: a partial configuration is what this command explains.
+    const result = checkPasses(process.env);
+    print(flags, result, result.lines.join('\n'));
+    if (!result.ok) process.exitCode = 1;
+    return;
+  }
   if (command === 'migrate') {
     const database = await openMigratedDatabase(loadConfig());
     await database.close();

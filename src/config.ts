@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_MAIL_FROM } from './modules/messaging/messenger.ts';
+import { type PassesConfig, readPassesConfig } from './modules/passes/config.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseSchedule } from './modules/webhooks/retry-schedule.ts';
 
 /** Everything the process reads from its environment, validated once at start. */
@@ -39,6 +40,8 @@ export interface Config {
   messaging: MessagingConfig;
   /** How long audit log rows are kept; 0 = for ever. */
   auditRetentionDays: number;
+  /** Apple and Google Wallet passes (src/modules/passes); each wallet off unless fully configured. */
+  passes: PassesConfig;
 }
 
 /** Email and SMS delivery (src/modules/messaging). */
@@ -179,6 +182,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const port = integer(env, 'PORT', 8080, 0, 65535);
+  const passes = readPassesConfig(env);
+  if (passes.problems.length > 0) {
+    throw new ConfigError(
+      `wallet passes are misconfigured (run "regulars passes check"):\n  ${passes.problems.join('\n  ')}`,
+    );
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -227,5 +236,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       developmentLog: env.NODE_ENV !== 'production',
     },
     auditRetentionDays: integer(env, 'AUDIT_RETENTION_DAYS', 400, 0, 36_500),
+    passes: passes.config,
   };
 }
