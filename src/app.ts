@@ -23,6 +23,7 @@ import { ledgerRoutes } from './modules/ledger/routes.ts';
 import { locationRoutes } from './modules/locations/routes.ts';
 import { memberAccessRoutes } from './modules/member-access/routes.ts';
 import { organizationRoutes } from './modules/organizations/routes.ts';
+import { passRoutes } from './modules/passes/routes.ts';
 import { pointTypeRoutes } from './modules/point-types/routes.ts';
 import { registerRewardRoutes } from './modules/rewards/routes.ts';
 import { segmentRoutes } from './modules/segments/routes.ts';
@@ -76,6 +77,7 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   auditRoutes(app, services.audit);
   memberAccessRoutes(app, services);
   analyticsRoutes(app, services.analytics);
+  passRoutes(app, services.passes);
   // The web console (web/, built into dist/console) at /console/, served by this same server.
   await registerConsole(app);
 }
