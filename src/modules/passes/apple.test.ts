@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, expectStatus, type TestContext, type TestOrganization } from '../../../test/support/context.ts';
+import {
+  makeWalletMaterial,
+  unzipPass,
+  verifyPassSignature,
+  type WalletMaterial,
+} from '../../../test/support/wallet.ts';
+import { loadConfig } from '../../config.ts';
+
+const PUBLIC_URL = 'https://loyalty.example.com';
+
+let material: WalletMaterial;
+let ctx: TestContext;
+let org: TestOrganization;
+
+beforeAll(async () => {
+  material = makeWalletMaterial();
+  const config = loadConfig(material.env({})).passes;
+  ctx = await createTestContext({ passes: { config, publicUrl: PUBLIC_URL } });
+  org = await ctx.createOrganization({ name: 'La Tasca' });
+});
+afterAll(async () => {
+  await ctx.close();
+  material.remove();
+});
+
+async function call(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: Record<string, unknown>) {
+  return ctx.app.inject({ method, url, headers: org.headers, ...(payload ? { payload } : {}) });
+}
+
+async function member(fields: Record<string, unknown> = {}) {
+  const created = await call('POST', '/v1/customers', {
+    firstName: 'Ana',
+    lastName: 'García',
+    email: `ana-${Math.random().toString(36).slice(2)}@example.com`,
+    ...fields,
+  });
+  expectStatus(created, 201);
+  return created.json() as { id: string; loyaltyCardNumber: string };
+}
+
+async function applePass(customerId: string) {
+  const response = await call('GET', `/v1/customers/${customerId}/passes/apple`);
+  expectStatus(response, 200);
+  expect(response.headers['content-type']).toBe('application/vnd.apple.pkpass');
+  return unzipPass(response.rawPayload);
+}
+
+const passJson = (entries: Map<string, Buffer>) => JSON.parse(entries.get('pass.json')?.toString() ?? '{}');
+
+describe('Apple Wallet pass', () => {
+  it('is a signed storeCard with the member, the card QR, balances, tier and expiry', async () => {
+    const logo = (await import('../passes/images.ts')).solidPng(48, '#aa0000').toString('base64');
+    expectStatus(
+      await call('PATCH', '/v1/organization', {
+        settings: { walletPass: { backgroundColor: '#112233', foregroundColor: '#ffffff', logoPng: logo } },
+      }),
+      200,
+    );
+    const ana = await member();
+    const expiresAt = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    expectStatus(await call('POST', `/v1/customers/${ana.id}/points/add`, { points: 12.5, expiresAt, reason: 'welcome' }), 201);
+
+    const entries = await applePass(ana.id);
+    const pass = passJson(entries);
+    expect(pass).toMatchObject({
+      formatVersion: 1,
+      passTypeIdentifier: material.passTypeId,
+      teamIdentifier: material.teamId,
+      serialNumber: ana.id,
+      organizationName: 'La Tasca',
+      backgroundColor: 'rgb(17, 34, 51)',
+      webServiceURL: `${PUBLIC_URL}/passkit/${org.id}`,
+      barcodes: [{ message: ana.loyaltyCardNumber, format: 'PKBarcodeFormatQR', messageEncoding: 'iso-8859-1' }],
+    });
+    expect(pass.authenticationToken.length).toBeGreaterThanOrEqual(16);
+    expect(pass.storeCard.primaryFields).toEqual([
+      expect.objectContaining({ label: 'Points', value: '12.50', changeMessage: 'BALANCE_CHANGED' }),
+    ]);
+    expect(pass.storeCard.secondaryFields).toEqual([expect.objectContaining({ label: 'MEMBER', value: 'Ana García' })]);
+    expect(pass.storeCard.headerFields).toEqual([expect.objectContaining({ label: 'TIER', value: 'NO_TIER' })]);
+    expect(pass.storeCard.auxiliaryFields[0].value).toMatch(/^12\.50 Points · \d{4}-\d{2}-\d{2}$/);
+    expect(entries.get('logo.png')?.toString('base64')).toBe(logo);
+    for (const language of ['es', 'en', 'fr'])
+      expect(entries.get(`${language}.lproj/pass.strings`)?.toString()).toContain('"MEMBER"');
+    expect(entries.get('es.lproj/pass.strings')?.toString()).toContain('"MEMBER" = "Socio";');
+
+    const manifest = JSON.parse(entries.get('manifest.json')?.toString() ?? '{}') as Record<string, string>;
+    const listed = [...entries.keys()].filter((name) => !['manifest.json', 'signature'].includes(name)).sort();
+    expect(Object.keys(manifest).sort()).toEqual(listed);
+    for (const name of listed)
+      expect(manifest[name], name).toBe(createHash('sha1').update(entries.get(name) ?? '').digest('hex'));
+    expect(() => verifyPassSignature(entries, material.wwdrPath)).not.toThrow();
+    // A tampered manifest no longer verifies: the check above can fail.
+    const tampered = new Map(entries).set('manifest.json', Buffer.from('{}'));
+    expect(() => verifyPassSignature(tampered, material.wwdrPath)).toThrow();
+  });
+
+  it('answers 404 for another organization’s member and an unknown one', async () => {
+    const other = await ctx.createOrganization();
+    const theirs = await ctx.app.inject({
+      method: 'POST',
+      url: '/v1/customers',
+      headers: other.headers,
+      payload: { firstName: 'Eve', email: 'eve@example.com' },
+    });
+    expectStatus(theirs, 201);
+    expectStatus(await call('GET', `/v1/customers/${theirs.json().id}/passes/apple`), 404);
+    expectStatus(await call('GET', '/v1/customers/0190a000-0000-7000-8000-000000000000/passes/apple'), 404);
+  });
+});
+
+describe('PassKit web service', () => {
+  const device = 'device-library-1';
+  const base = () => `/passkit/${org.id}/v1`;
+
+  async function issued() {
+    const ana = await member();
+    const token = passJson(await applePass(ana.id)).authenticationToken as string;
+    return { ana, token, auth: { authorization: `ApplePass ${token}` } };
+  }
+
+  it('registers a device once, with the pass’s token only', async () => {
+    const { ana, auth } = await issued();
+    const url = `${base()}/devices/${device}/registrations/${material.passTypeId}/${ana.id}`;
+    const payload = { pushToken: 'push-token-1' };
+    expectStatus(await ctx.app.inject({ method: 'POST', url, headers: auth, payload }), 201);
+    expectStatus(await ctx.app.inject({ method: 'POST', url, headers: auth, payload }), 200);
+    for (const headers of [{}, { authorization: 'ApplePass wrong-token-0123456789' }, { authorization: 'Bearer x' }])
+      expectStatus(await ctx.app.inject({ method: 'POST', url, headers, payload }), 401);
+    const otherType = url.replace(material.passTypeId, 'pass.other');
+    expectStatus(await ctx.app.inject({ method: 'POST', url: otherType, headers: auth, payload }), 404);
+    // A token of one pass does not open another.
+    const { ana: bea } = await issued();
+    const beaUrl = `${base()}/devices/${device}/registrations/${material.passTypeId}/${bea.id}`;
+    expectStatus(await ctx.app.inject({ method: 'POST', url: beaUrl, headers: auth, payload }), 401);
+  });
+
+  it('lists the device’s passes updated since a tag, and serves the latest pass with If-Modified-Since', async () => {
+    const { ana, auth } = await issued();
+    const registrations = `${base()}/devices/device-2/registrations/${material.passTypeId}`;
+    expectStatus(await ctx.app.inject({ method: 'GET', url: registrations }), 204);
+    const register = await ctx.app.inject({
+      method: 'POST',
+      url: `${registrations}/${ana.id}`,
+      headers: auth,
+      payload: { pushToken: 'push-token-2' },
+    });
+    expectStatus(register, 201);
+    const listed = await ctx.app.inject({ method: 'GET', url: registrations });
+    expectStatus(listed, 200);
+    const { serialNumbers, lastUpdated } = listed.json();
+    expect(serialNumbers).toEqual([ana.id]);
+    expectStatus(
+      await ctx.app.inject({ method: 'GET', url: `${registrations}?passesUpdatedSince=${lastUpdated}` }),
+      204,
+    );
+
+    const passUrl = `${base()}/passes/${material.passTypeId}/${ana.id}`;
+    const latest = await ctx.app.inject({ method: 'GET', url: passUrl, headers: auth });
+    expectStatus(latest, 200);
+    expect(passJson(unzipPass(latest.rawPayload)).serialNumber).toBe(ana.id);
+    const lastModified = latest.headers['last-modified'] as string;
+    expect(lastModified).toBeTruthy();
+    const again = await ctx.app.inject({
+      method: 'GET',
+      url: passUrl,
+      headers: { ...auth, 'if-modified-since': lastModified },
+    });
+    expectStatus(again, 304);
+    expectStatus(await ctx.app.inject({ method: 'GET', url: passUrl }), 401);
+
+    expectStatus(await ctx.app.inject({ method: 'DELETE', url: `${registrations}/${ana.id}`, headers: auth }), 200);
+    expectStatus(await ctx.app.inject({ method: 'GET', url: registrations }), 204);
+    const log = await ctx.app.inject({ method: 'POST', url: `${base()}/log`, payload: { logs: ['could not fetch'] } });
+    expectStatus(log, 200);
+  });
+});
