@@ -116,6 +116,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
     // Bound late: the app's logger exists once the app does, before any request can send a message.
     messaging: { ...config.messaging, logger: { info: (fields, message) => app?.log.info(fields, message) } },
+    passes: {
+      config: config.passes,
+      publicUrl: config.publicUrl,
+      retrySchedule: config.webhooks.retrySchedule,
+    },
   });
   app = await buildApp(services, {
     logger,
@@ -222,6 +227,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           },
         )
       : undefined;
+  // Wallet cards follow their members' changes: APNs pushes and Google object updates, retried.
+  const walletUpdates =
+    services.passes.enabled.apple || services.passes.enabled.google
+      ? startPeriodicJob(
+          async () => {
+            await services.passes.processUpdates();
+            return services.passes.deliverDue();
+          },
+          {
+            intervalMs: config.webhooks.pollIntervalMs,
+            onError: (error) => running.log.error({ err: error }, 'wallet pass updates failed'),
+          },
+        )
+      : undefined;
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, {
         ...config.webhooks,
@@ -247,7 +266,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         birthdays.stop(),
         embeddedMaintenance?.stop(),
         auditPurge?.stop(),
+        walletUpdates?.stop(),
       ]);
+      services.passes.close();
       await services.messaging.close();
       await database.close();
     },

@@ -97,6 +97,7 @@ async function withServices<T>(
   const services = createServices(database, {
     staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
     messaging: { ...config.messaging, logger },
+    passes: { config: config.passes, publicUrl: config.publicUrl },
   });
   try {
     // What the command changes, the audit log records as the platform operator's, run from the CLI.

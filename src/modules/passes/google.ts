@@ -38,7 +38,11 @@ export function loyaltyObject(google: GoogleSettings, content: PassContent) {
   const modules = [{ id: 'tier', header: strings.TIER, body: content.tier ?? strings.NO_TIER }];
   if (content.nearestExpiry) {
     const { date, points: expiring, pointType } = content.nearestExpiry;
-    modules.push({ id: 'expiry', header: strings.EXPIRES, body: `${displayPoints(expiring)} ${pointType} · ${date}` });
+    modules.push({
+      id: 'expiry',
+      header: strings.EXPIRES,
+      body: `${displayPoints(expiring)} ${pointType} · ${date}`,
+    });
   }
   return {
     id: objectIdOf(google, content.customerId),
@@ -58,7 +62,12 @@ async function privateKey(google: GoogleSettings) {
 }
 
 /** https://pay.google.com/gp/v/save/<JWT>: opens "Add to Google Wallet" with the member's card. */
-export async function saveLink(google: GoogleSettings, content: PassContent, logoUrl: string, origin: string) {
+export async function saveLink(
+  google: GoogleSettings,
+  content: PassContent,
+  logoUrl: string,
+  origin: string,
+) {
   const jwt = await new SignJWT({
     typ: 'savetowallet',
     origins: [origin],
@@ -95,7 +104,10 @@ export function createGoogleWalletClient(google: GoogleSettings) {
       signal: AbortSignal.timeout(TIMEOUT_MS),
       redirect: 'error',
     });
-    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown };
+    const body = (await response.json().catch(() => ({}))) as {
+      access_token?: unknown;
+      expires_in?: unknown;
+    };
     if (!response.ok || typeof body.access_token !== 'string')
       throw new Error(`Google token exchange answered ${response.status}`);
     const lifetime = typeof body.expires_in === 'number' ? body.expires_in : 3600;
@@ -110,13 +122,16 @@ export function createGoogleWalletClient(google: GoogleSettings) {
      */
     async updateObject(content: PassContent): Promise<{ status: number }> {
       const object = loyaltyObject(google, content);
-      const response = await fetch(`${google.apiUrl}/walletobjects/v1/loyaltyObject/${encodeURIComponent(object.id)}`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json' },
-        body: JSON.stringify(object),
-        signal: AbortSignal.timeout(TIMEOUT_MS),
-        redirect: 'error',
-      });
+      const response = await fetch(
+        `${google.apiUrl}/walletobjects/v1/loyaltyObject/${encodeURIComponent(object.id)}`,
+        {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${await accessToken()}`, 'content-type': 'application/json' },
+          body: JSON.stringify(object),
+          signal: AbortSignal.timeout(TIMEOUT_MS),
+          redirect: 'error',
+        },
+      );
       await response.arrayBuffer();
       return { status: response.status };
     },

@@ -14,7 +14,8 @@ const PassFile = {
 
 const GoogleLink = Type.Object({
   saveUrl: Type.String({
-    description: 'The "Save to Google Wallet" link: https://pay.google.com/gp/v/save/ followed by a signed JWT',
+    description:
+      'The "Save to Google Wallet" link: https://pay.google.com/gp/v/save/ followed by a signed JWT',
     examples: ['https://pay.google.com/gp/v/save/eyJhbGciOiJSUzI1NiJ9…'],
   }),
 });
@@ -22,7 +23,10 @@ const GoogleLink = Type.Object({
 const CustomerParams = Type.Object({ id: Uuid('The customer') });
 
 function sendPass(reply: FastifyReply, file: Buffer, lastModified?: Date) {
-  reply.type(PKPASS).header('content-disposition', 'attachment; filename="card.pkpass"').header('cache-control', 'no-store');
+  reply
+    .type(PKPASS)
+    .header('content-disposition', 'attachment; filename="card.pkpass"')
+    .header('cache-control', 'no-store');
   if (lastModified) reply.header('last-modified', lastModified.toUTCString());
   return reply.send(file);
 }
@@ -151,13 +155,18 @@ function cardLinkRoutes(app: App, passes: PassesService) {
         security: [],
         summary: 'The member’s wallet card from a card link: the .pkpass, or a redirect to Google Wallet',
         params: Params,
-        response: { 200: PassFile, 302: { description: 'To Google Wallet, or to the HTML card' }, ...errorResponses(404) },
+        response: {
+          200: PassFile,
+          302: { description: 'To Google Wallet, or to the HTML card' },
+          ...errorResponses(404),
+        },
       },
     },
     async (request, reply) => {
       const { organizationId, token, wallet } = request.params;
       const configured = wallet === 'apple' ? passes.enabled.apple : passes.enabled.google;
-      if (!configured) return reply.redirect(`/cards/${organizationId}/${encodeURIComponent(token)}/${wallet}`, 302);
+      if (!configured)
+        return reply.redirect(`/cards/${organizationId}/${encodeURIComponent(token)}/${wallet}`, 302);
       const pass = await passes.passByCardLink(organizationId, token, wallet);
       return pass.kind === 'apple' ? sendPass(reply, pass.file) : reply.redirect(pass.url, 302);
     },
@@ -174,13 +183,19 @@ function cardLinkRoutes(app: App, passes: PassesService) {
         params: Type.Object({ organizationId: Uuid('The organization') }),
         produces: ['image/png'],
         response: {
-          200: { description: 'PNG image', content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } } },
+          200: {
+            description: 'PNG image',
+            content: { 'image/png': { schema: Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }) } },
+          },
           ...errorResponses(404),
         },
       },
     },
     async (request, reply) =>
-      reply.type('image/png').header('cache-control', 'public, max-age=3600').send(await passes.logo(request.params.organizationId)),
+      reply
+        .type('image/png')
+        .header('cache-control', 'public, max-age=3600')
+        .send(await passes.logo(request.params.organizationId)),
   );
 }
 
@@ -213,7 +228,9 @@ function passKitRoutes(app: App, passes: PassesService) {
         summary: 'Wallet registers a device for a pass’s updates',
         params: Registration,
         headers: Authorization,
-        body: Type.Object({ pushToken: Type.String({ minLength: 1, maxLength: 200, description: 'The device’s APNs token' }) }),
+        body: Type.Object({
+          pushToken: Type.String({ minLength: 1, maxLength: 200, description: 'The device’s APNs token' }),
+        }),
         response: {
           200: { description: 'Already registered', type: 'null' },
           201: { description: 'Registered', type: 'null' },
@@ -269,7 +286,9 @@ function passKitRoutes(app: App, passes: PassesService) {
         summary: 'The serial numbers of a device’s passes updated since a tag',
         params: Type.Omit(Registration, ['serialNumber']),
         querystring: Type.Object({
-          passesUpdatedSince: Type.Optional(Type.String({ maxLength: 40, description: 'The lastUpdated of a previous answer' })),
+          passesUpdatedSince: Type.Optional(
+            Type.String({ maxLength: 40, description: 'The lastUpdated of a previous answer' }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -303,10 +322,16 @@ function passKitRoutes(app: App, passes: PassesService) {
         params: Type.Omit(Registration, ['deviceLibraryIdentifier']),
         headers: Type.Object({
           ...Authorization.properties,
-          'if-modified-since': Type.Optional(Type.String({ description: 'The Last-Modified of the copy Wallet has' })),
+          'if-modified-since': Type.Optional(
+            Type.String({ description: 'The Last-Modified of the copy Wallet has' }),
+          ),
         }),
         produces: [PKPASS],
-        response: { 200: PassFile, 304: { description: 'Not modified', type: 'null' }, ...errorResponses(401, 404) },
+        response: {
+          200: PassFile,
+          304: { description: 'Not modified', type: 'null' },
+          ...errorResponses(401, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -332,15 +357,21 @@ function passKitRoutes(app: App, passes: PassesService) {
       schema: {
         ...base,
         summary: 'Wallet reports errors it met with the web service',
-        params: Type.Object({ organizationId: Type.String({ maxLength: 100, description: 'The organization' }) }),
+        params: Type.Object({
+          organizationId: Type.String({ maxLength: 100, description: 'The organization' }),
+        }),
         body: Type.Object({
-          logs: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 100, description: 'Messages from the device' }),
+          logs: Type.Array(Type.String({ maxLength: 2000 }), {
+            maxItems: 100,
+            description: 'Messages from the device',
+          }),
         }),
         response: { 200: { description: 'Logged', type: 'null' } },
       },
     },
     async (request, reply) => {
-      for (const message of request.body.logs) request.log.warn({ walletLog: message }, 'Apple Wallet reported a problem');
+      for (const message of request.body.logs)
+        request.log.warn({ walletLog: message }, 'Apple Wallet reported a problem');
       return reply.code(200).send(null);
     },
   );

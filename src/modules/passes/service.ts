@@ -51,11 +51,13 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
   const logoUrl = (organizationId: string) => `${options.publicUrl}/passes/${organizationId}/logo.png`;
 
   function requireApple(): AppleSettings {
-    if (!apple) throw new AppError('wallet_not_configured', 'Apple Wallet passes are not configured on this server');
+    if (!apple)
+      throw new AppError('wallet_not_configured', 'Apple Wallet passes are not configured on this server');
     return apple;
   }
   function requireGoogle(): GoogleSettings {
-    if (!google) throw new AppError('wallet_not_configured', 'Google Wallet passes are not configured on this server');
+    if (!google)
+      throw new AppError('wallet_not_configured', 'Google Wallet passes are not configured on this server');
     return google;
   }
 
@@ -84,7 +86,11 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
       balances: balances
         .filter((balance) => balance.pointType.active)
         .sort((a, b) => Number(b.pointType.isDefault) - Number(a.pointType.isDefault))
-        .map((balance) => ({ code: balance.pointType.code, name: balance.pointType.name, points: balance.active })),
+        .map((balance) => ({
+          code: balance.pointType.code,
+          name: balance.pointType.name,
+          points: balance.active,
+        })),
       tier: tier.tier?.name ?? null,
       nearestExpiry,
       branding: organization.settings.walletPass ?? {},
@@ -110,7 +116,11 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
   }
 
   /** `Authorization: ApplePass <token>` of one of the tokens handed out with this pass, else 401. */
-  async function authenticate(organizationId: string, serialNumber: string, authorization: string | undefined) {
+  async function authenticate(
+    organizationId: string,
+    serialNumber: string,
+    authorization: string | undefined,
+  ) {
     const token = /^ApplePass (\S+)$/.exec(authorization ?? '')?.[1];
     const key = { organizationId: organizationId.toLowerCase(), customerId: serialNumber.toLowerCase() };
     const known =
@@ -191,7 +201,9 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
     return { error: `APNs answered ${answer.status}${answer.reason ? ` ${answer.reason}` : ''}` };
   }
 
-  async function updateGoogleObject(row: store.NotificationRow): Promise<'sent' | 'gone' | { error: string }> {
+  async function updateGoogleObject(
+    row: store.NotificationRow,
+  ): Promise<'sent' | 'gone' | { error: string }> {
     if (!googleClient) return 'gone';
     const card = await content(row.organizationId, row.customerId);
     const { status } = await googleClient.updateObject(card);
@@ -207,7 +219,11 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
       return;
     }
     const wait = retryDelayMs(schedule, retriesLeft, Math.random());
-    await store.finishNotification(db, row, { status: 'pending', nextAttemptAt: new Date(Date.now() + wait), error });
+    await store.finishNotification(db, row, {
+      status: 'pending',
+      nextAttemptAt: new Date(Date.now() + wait),
+      error,
+    });
   }
 
   return {
@@ -269,7 +285,12 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
     },
 
     /** The pass as it is now, with the same token; `lastModified` drives If-Modified-Since. */
-    async latestPass(organizationId: string, passTypeId: string, serialNumber: string, authorization?: string) {
+    async latestPass(
+      organizationId: string,
+      passTypeId: string,
+      serialNumber: string,
+      authorization?: string,
+    ) {
       const settings = requireApple();
       checkPassType(passTypeId);
       const key = await authenticate(organizationId, serialNumber, authorization);

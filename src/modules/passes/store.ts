@@ -17,8 +17,14 @@ const applePassKey = (key: Key) =>
 
 /** Records a handed-out pass (first time only) and the hash of its new token. */
 export async function issueApplePass(tx: Executor, key: Key, fingerprint: string, tokenHash: string) {
-  await tx.insert(applePasses).values({ ...key, fingerprint }).onConflictDoNothing();
-  await tx.insert(applePassTokens).values({ ...key, tokenHash }).onConflictDoNothing();
+  await tx
+    .insert(applePasses)
+    .values({ ...key, fingerprint })
+    .onConflictDoNothing();
+  await tx
+    .insert(applePassTokens)
+    .values({ ...key, tokenHash })
+    .onConflictDoNothing();
 }
 
 export async function findApplePass(executor: Executor, key: Key, options: { forUpdate?: boolean } = {}) {
@@ -101,7 +107,10 @@ export async function markAppleChanged(tx: Executor, key: Key, fingerprint: stri
   // Strictly later than before: Wallet compares tags and Last-Modified, a tie would hide the change.
   await tx
     .update(applePasses)
-    .set({ fingerprint, updatedAt: sql`greatest(now(), ${applePasses.updatedAt} + interval '1 millisecond')` })
+    .set({
+      fingerprint,
+      updatedAt: sql`greatest(now(), ${applePasses.updatedAt} + interval '1 millisecond')`,
+    })
     .where(applePassKey(key));
   const devices = await tx
     .select({ pushToken: applePassRegistrations.pushToken })
@@ -120,14 +129,22 @@ export async function markAppleChanged(tx: Executor, key: Key, fingerprint: stri
 }
 
 export async function recordGoogleObject(tx: Executor, key: Key, fingerprint: string) {
-  await tx.insert(googlePassObjects).values({ ...key, fingerprint }).onConflictDoNothing();
+  await tx
+    .insert(googlePassObjects)
+    .values({ ...key, fingerprint })
+    .onConflictDoNothing();
 }
 
 export async function findGoogleObject(executor: Executor, key: Key, options: { forUpdate?: boolean } = {}) {
   const query = executor
     .select()
     .from(googlePassObjects)
-    .where(and(eq(googlePassObjects.organizationId, key.organizationId), eq(googlePassObjects.customerId, key.customerId)));
+    .where(
+      and(
+        eq(googlePassObjects.organizationId, key.organizationId),
+        eq(googlePassObjects.customerId, key.customerId),
+      ),
+    );
   const [row] = options.forUpdate ? await query.for('update') : await query;
   return row;
 }
@@ -136,7 +153,12 @@ export async function markGoogleChanged(tx: Executor, key: Key, fingerprint: str
   await tx
     .update(googlePassObjects)
     .set({ fingerprint, updatedAt: sql`now()` })
-    .where(and(eq(googlePassObjects.organizationId, key.organizationId), eq(googlePassObjects.customerId, key.customerId)));
+    .where(
+      and(
+        eq(googlePassObjects.organizationId, key.organizationId),
+        eq(googlePassObjects.customerId, key.customerId),
+      ),
+    );
   await queueNotifications(tx, [{ ...key, channel: 'google', pushToken: null }], now);
 }
 
@@ -167,7 +189,10 @@ export async function claimDue(tx: Executor, now: Date, limit: number, leaseMs: 
   const ids = due.map((row) => row.id);
   return tx
     .update(passNotifications)
-    .set({ nextAttemptAt: new Date(now.getTime() + leaseMs), attempts: sql`${passNotifications.attempts} + 1` })
+    .set({
+      nextAttemptAt: new Date(now.getTime() + leaseMs),
+      attempts: sql`${passNotifications.attempts} + 1`,
+    })
     .where(inArray(passNotifications.id, ids))
     .returning();
 }
@@ -192,5 +217,10 @@ export async function finishNotification(
 export async function forgetPushToken(executor: Executor, organizationId: string, pushToken: string) {
   await executor
     .delete(applePassRegistrations)
-    .where(and(eq(applePassRegistrations.organizationId, organizationId), eq(applePassRegistrations.pushToken, pushToken)));
+    .where(
+      and(
+        eq(applePassRegistrations.organizationId, organizationId),
+        eq(applePassRegistrations.pushToken, pushToken),
+      ),
+    );
 }

@@ -31,4 +31,11 @@ export const PASS_STRINGS: Record<Language, Record<PassLabel, string>> = {
   },
 };
 
-export type PassLabel = 'MEMBER' | 'TIER' | 'NO_TIER' | 'EXPIRES' | 'CARD' | 'BALANCE_CHANGED' | 'DESCRIPTION';
+export type PassLabel =
+  | 'MEMBER'
+  | 'TIER'
+  | 'NO_TIER'
+  | 'EXPIRES'
+  | 'CARD'
+  | 'BALANCE_CHANGED'
+  | 'DESCRIPTION';
