@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import {
@@ -87,7 +87,8 @@ export async function updatedForDevice(
     eq(applePassRegistrations.organizationId, organizationId),
     eq(applePassRegistrations.deviceLibraryId, deviceLibraryId),
   ];
-  if (since) conditions.push(gt(applePasses.updatedAt, since));
+  // Tags are milliseconds; PostgreSQL keeps microseconds: compare at the tag's precision.
+  if (since) conditions.push(sql`date_trunc('milliseconds', ${applePasses.updatedAt}) > ${since}`);
   return executor
     .select({ serialNumber: applePasses.customerId, updatedAt: applePasses.updatedAt })
     .from(applePassRegistrations)
