@@ -287,4 +287,48 @@ describe('wallet updates', () => {
     });
     expect(googleCalls.filter((entry) => entry.method === 'PUT')).toHaveLength(1);
   });
+  it('a ticket that earns points updates both wallets: one push per device and one Google object update', async () => {
+    await settle();
+    const rule = await call('POST', '/v1/earning-rules', {
+      name: '1 per euro',
+      type: 'spend',
+      config: { pointsPerUnit: 1 },
+    });
+    expectStatus(rule, 201);
+    const ana = await member();
+    const pass = await call('GET', `/v1/customers/${ana.id}/passes/apple`);
+    const token = JSON.parse(
+      unzipPass(pass.rawPayload).get('pass.json')?.toString() ?? '{}',
+    ).authenticationToken;
+    const registered = await ctx.app.inject({
+      method: 'POST',
+      url: `/passkit/${org.id}/v1/devices/ticket-phone/registrations/${material.passTypeId}/${ana.id}`,
+      headers: { authorization: `ApplePass ${token}` },
+      payload: { pushToken: 'token-ticket' },
+    });
+    expectStatus(registered, 201);
+    expectStatus(await call('GET', `/v1/customers/${ana.id}/passes/google`), 200);
+    pushes.length = 0;
+    googleCalls.length = 0;
+
+    const ticket = await call('POST', '/v1/transactions', {
+      documentNumber: `T-${ana.id}`,
+      totals: { total: 2500 },
+      lines: [{ sku: 'MENU', name: 'Menu del día', total: 2500 }],
+      customer: { customerId: ana.id },
+    });
+    expectStatus(ticket, 201);
+    await settle();
+
+    expect(pushes.map((push) => push.path)).toEqual(['/3/device/token-ticket']);
+    const updates = googleCalls.filter((entry) => entry.method === 'PUT');
+    expect(updates).toHaveLength(1);
+    expect(JSON.parse(updates[0]?.body ?? '{}').loyaltyPoints.balance.string).toBe('25');
+    const latest = await ctx.app.inject({
+      method: 'GET',
+      url: `/passkit/${org.id}/v1/passes/${material.passTypeId}/${ana.id}`,
+      headers: { authorization: `ApplePass ${token}` },
+    });
+    expect(primaryValue(latest.rawPayload)).toBe('25');
+  });
 });
