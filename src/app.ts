@@ -228,19 +228,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         )
       : undefined;
   // Wallet cards follow their members' changes: APNs pushes and Google object updates, retried.
-  const walletUpdates =
-    services.passes.enabled.apple || services.passes.enabled.google
-      ? startPeriodicJob(
-          async () => {
-            await services.passes.processUpdates();
-            return services.passes.deliverDue();
-          },
-          {
-            intervalMs: config.webhooks.pollIntervalMs,
-            onError: (error) => running.log.error({ err: error }, 'wallet pass updates failed'),
-          },
-        )
-      : undefined;
+  // Runs without wallets too: it drains the outbox's pass queue.
+  const walletUpdates = startPeriodicJob(
+    async () => {
+      await services.passes.processUpdates();
+      return services.passes.deliverDue();
+    },
+    {
+      intervalMs: config.webhooks.pollIntervalMs,
+      onError: (error) => running.log.error({ err: error }, 'wallet pass updates failed'),
+    },
+  );
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, {
         ...config.webhooks,
@@ -266,7 +264,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         birthdays.stop(),
         embeddedMaintenance?.stop(),
         auditPurge?.stop(),
-        walletUpdates?.stop(),
+        walletUpdates.stop(),
       ]);
       services.passes.close();
       await services.messaging.close();

@@ -142,7 +142,10 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
     // row lock, so two workers reading the same events push once, and a crash re-reads them.
     const events = await claimQueued(db, 'passes', batch);
     if (events.length === 0) return 0;
-    const members = new Map(events.map((event) => [`${event.organizationId}/${event.subjectId}`, event]));
+    // Without a wallet there is no card to update: the queue is only drained, so it never grows.
+    const members = new Map(
+      apple || google ? events.map((event) => [`${event.organizationId}/${event.subjectId}`, event]) : [],
+    );
     for (const event of members.values()) {
       if (isUuid(event.subjectId)) await refresh(event.organizationId, event.subjectId);
     }
