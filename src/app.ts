@@ -27,6 +27,7 @@ import { memberAccessRoutes } from './modules/member-access/routes.ts';
 import { createMetrics } from './modules/metrics/registry.ts';
 import { listenForMetrics } from './modules/metrics/routes.ts';
 import { organizationRoutes } from './modules/organizations/routes.ts';
+import { passRoutes } from './modules/passes/routes.ts';
 import { pointTypeRoutes } from './modules/point-types/routes.ts';
 import { registerRewardRoutes } from './modules/rewards/routes.ts';
 import { segmentRoutes } from './modules/segments/routes.ts';
@@ -81,6 +82,7 @@ export async function registerRoutes(app: App, services: Services): Promise<void
   auditRoutes(app, services.audit);
   memberAccessRoutes(app, services);
   analyticsRoutes(app, services.analytics);
+  passRoutes(app, services.passes);
   // The web console (web/, built into dist/console) at /console/, served by this same server.
   await registerConsole(app);
 }
@@ -126,6 +128,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
     // Bound late: the app's logger exists once the app does, before any request can send a message.
     messaging: { ...config.messaging, logger: { info: (fields, message) => app?.log.info(fields, message) } },
+    passes: {
+      config: config.passes,
+      publicUrl: config.publicUrl,
+      retrySchedule: config.webhooks.retrySchedule,
+    },
   });
   app = await buildApp(services, {
     logger,
@@ -243,6 +250,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           },
         )
       : undefined;
+  // Wallet cards follow their members' changes: APNs pushes and Google object updates, retried.
+  // Runs without wallets too: it drains the outbox's pass queue.
+  const walletUpdates = startPeriodicJob(
+    async () => {
+      await services.passes.processUpdates();
+      return services.passes.deliverDue();
+    },
+    {
+      intervalMs: config.webhooks.pollIntervalMs,
+      onError: (error) => running.log.error({ err: error }, 'wallet pass updates failed'),
+    },
+  );
   const webhookWorker = config.webhooks.worker
     ? createWebhookWorker(database, {
         ...config.webhooks,
@@ -276,6 +295,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           birthdays.stop(),
           embeddedMaintenance?.stop(),
           auditPurge?.stop(),
+          walletUpdates.stop(),
         ]),
         config.shutdownGraceMs,
       );
@@ -289,6 +309,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await webhooksStopped;
       await metricsListener?.close();
       metrics?.close();
+      services.passes.close();
       await services.messaging.close();
       await database.close();
     },

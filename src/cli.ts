@@ -13,6 +13,7 @@ import { loggerOptions } from './logging.ts';
 import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from './modules/api-keys/scopes.ts';
 import { createMetrics } from './modules/metrics/registry.ts';
 import { listenForMetrics } from './modules/metrics/routes.ts';
+import { checkPasses } from './modules/passes/check.ts';
 import { isStaffRole, STAFF_ROLES } from './modules/staff/roles.ts';
 import { createWebhookWorker } from './modules/webhooks/worker.ts';
 import { createServices } from './services.ts';
@@ -44,6 +45,8 @@ Usage:
                                          re-evaluate every member's tier (every organization without --org)
   regulars segments recompute [--org <id>] [--segment <id>] [--now <ISO time>] [--json]
                                          recompute segment membership (every segment without --segment)
+  regulars passes check [--json]         check the wallet pass configuration (APPLE_*, GOOGLE_WALLET_*): what is
+                                         missing, expired or mismatched; exit 1 on a problem
 
 Configuration comes from the environment (see README): DATABASE_URL, DATA_DIR, PORT, REGULARS_MASTER_KEY…
 `;
@@ -96,6 +99,7 @@ async function withServices<T>(
   const services = createServices(database, {
     staff: { publicUrl: config.publicUrl, sessionSecret: config.sessionSecret },
     messaging: { ...config.messaging, logger },
+    passes: { config: config.passes, publicUrl: config.publicUrl },
   });
   try {
     // What the command changes, the audit log records as the platform operator's, run from the CLI.
@@ -272,6 +276,13 @@ async function main(argv: string[]) {
   }
   if (command === 'serve') return serve(flags);
   if (command === 'worker') return worker();
+  if (command === 'passes' && action === 'check') {
+    // Reads the environment leniently: a partial configuration is what this command explains.
+    const result = checkPasses(process.env);
+    print(flags, result, result.lines.join('\n'));
+    if (!result.ok) process.exitCode = 1;
+    return;
+  }
   if (command === 'migrate') {
     const database = await openMigratedDatabase(loadConfig());
     await database.close();

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { DEFAULT_MAIL_FROM } from './modules/messaging/messenger.ts';
+import { type PassesConfig, readPassesConfig } from './modules/passes/config.ts';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseSchedule } from './modules/webhooks/retry-schedule.ts';
 
 /** Everything the process reads from its environment, validated once at start. */
@@ -44,6 +45,8 @@ export interface Config {
   /** Then how long in-flight requests, webhook deliveries and job runs get to finish before the process exits. */
   shutdownGraceMs: number;
   metrics: MetricsConfig;
+  /** Apple and Google Wallet passes (src/modules/passes); each wallet off unless fully configured. */
+  passes: PassesConfig;
 }
 
 /** /metrics (src/modules/metrics): off unless a token or a port of its own is given. */
@@ -191,6 +194,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
   const port = integer(env, 'PORT', 8080, 0, 65535);
+  const passes = readPassesConfig(env);
+  if (passes.problems.length > 0) {
+    throw new ConfigError(
+      `wallet passes are misconfigured (run "regulars passes check"):\n  ${passes.problems.join('\n  ')}`,
+    );
+  }
   return {
     port,
     host: env.HOST || '0.0.0.0',
@@ -241,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownDelayMs: integer(env, 'SHUTDOWN_DELAY_MS', 0, 0, 600_000),
     shutdownGraceMs: shutdownGrace(env),
     metrics: metricsConfig(env, port),
+    passes: passes.config,
   };
 }
 

@@ -58,6 +58,8 @@ const STATUS_BY_CODE = {
   // members' sign-in
   /** A wrong, expired, used or burnt code, or an address no active member has: one answer for all. */
   sign_in_failed: 401,
+  /** Wallet passes need certificates and keys the server was not given (README, Wallet passes). */
+  wallet_not_configured: 404,
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,

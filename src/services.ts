@@ -20,6 +20,7 @@ import {
   type OrganizationSetupStep,
   type SettingsCheck,
 } from './modules/organizations/service.ts';
+import { createPassesService, type PassesOptions } from './modules/passes/service.ts';
 import { createPointTypesService } from './modules/point-types/service.ts';
 import { rewardAudience } from './modules/rewards/audience.ts';
 import { createRewardsService } from './modules/rewards/service.ts';
@@ -45,6 +46,8 @@ export interface ServicesOptions {
   messaging?: MessengerOptions;
   /** Members' sign-in limits (codes per address and IP, tries per code, session length). */
   memberAccess?: Partial<AccessLimits>;
+  /** Wallet passes (PASSES config, PUBLIC_URL); without it both wallets are off. */
+  passes?: Partial<PassesOptions>;
 }
 
 /** Where emailed links point when PUBLIC_URL is not given (the server's default port). */
@@ -160,6 +163,15 @@ export function createServices(database: Database, options: ServicesOptions = {}
       redemptions: rewards.redemptions,
     }),
     triggers,
+    passes: createPassesService(
+      db,
+      { customers: watchedCustomers, organizations: services.organizations, ledger, tiers },
+      {
+        config: options.passes?.config ?? { apple: undefined, google: undefined },
+        publicUrl: options.passes?.publicUrl ?? options.staff?.publicUrl ?? DEFAULT_PUBLIC_URL,
+        retrySchedule: options.passes?.retrySchedule ?? options.webhooks?.retrySchedule,
+      },
+    ),
   };
 }
 

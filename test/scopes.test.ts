@@ -32,6 +32,8 @@ const DECLARED: Record<string, Scope> = {
   'GET /v1/customers/:id/rewards': 'till',
   'POST /v1/customers/:id/rewards/:rewardId/claim': 'till',
   'GET /v1/customers/:id/tier': 'till',
+  'GET /v1/customers/:id/passes/apple': 'till',
+  'GET /v1/customers/:id/passes/google': 'till',
   'POST /v1/transactions': 'till',
   'POST /v1/transactions/simulate': 'till',
   'POST /v1/transactions/:id/assign': 'till',

@@ -11,6 +11,7 @@ export * from '../modules/ledger/schema.ts';
 export * from '../modules/locations/schema.ts';
 export * from '../modules/member-access/schema.ts';
 export * from '../modules/organizations/schema.ts';
+export * from '../modules/passes/schema.ts';
 export * from '../modules/point-types/schema.ts';
 export * from '../modules/rewards/schema.ts';
 export * from '../modules/segments/schema.ts';

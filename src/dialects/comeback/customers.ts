@@ -11,6 +11,7 @@ export type ComebackServices = Pick<
   | 'ledger'
   | 'locations'
   | 'organizations'
+  | 'passes'
   | 'pointTypes'
   | 'rewards'
   | 'tiers'

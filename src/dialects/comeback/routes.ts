@@ -396,7 +396,10 @@ export async function comebackDialect(app: App, options: { services: ComebackSer
         const passId = request.query.passId;
         if (passId && passId.toLowerCase() !== organizationId) throw notFound('pass');
         const token = await services.customers.cardToken(organizationId, customer.id);
-        return { downloadUrl: `${baseUrl(request)}/cards/${organizationId}/${token}/${wallet}` };
+        // The real wallet pass when this server is configured for it, else the HTML card.
+        const served = wallet === 'apple' ? services.passes.enabled.apple : services.passes.enabled.google;
+        const path = served ? 'passes' : 'cards';
+        return { downloadUrl: `${baseUrl(request)}/${path}/${organizationId}/${token}/${wallet}` };
       },
     );
   }

@@ -52,3 +52,17 @@ export const eventRollupQueue = pgTable(
   },
   (t) => [primaryKey({ columns: [t.organizationId, t.eventId] })],
 );
+
+/**
+ * Member events not yet looked at by the wallet pass updater (src/modules/passes): a third
+ * consumer of the outbox, fed only with events whose subject is a customer (their balance, tier
+ * or name may show on a card).
+ */
+export const eventPassQueue = pgTable(
+  'event_pass_queue',
+  {
+    organizationId: organizationId(),
+    eventId: uuid('event_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.organizationId, t.eventId] })],
+);

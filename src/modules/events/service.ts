@@ -6,7 +6,7 @@ import { deferredWrite } from '../../db/pipeline.ts';
 import { commitBuffer } from '../../db/transaction.ts';
 import type { FieldChange } from '../audit/schema.ts';
 import { auditEvents } from '../audit/service.ts';
-import { eventDispatchQueue, eventRollupQueue, events } from './schema.ts';
+import { eventDispatchQueue, eventPassQueue, eventRollupQueue, events } from './schema.ts';
 
 export interface NewEvent {
   organizationId: string;
@@ -89,16 +89,19 @@ async function writeEvents(tx: Executor, rows: readonly EventRow[]): Promise<voi
       from jsonb_to_recordset(${JSON.stringify(json)}::jsonb)
         as x(organization_id uuid, id uuid, type text, subject_type text, subject_id text, payload jsonb,
              created_at timestamptz)
-      returning organization_id, id
+      returning organization_id, id, subject_type
     ), dispatch as (
       insert into ${eventDispatchQueue} (organization_id, event_id) select organization_id, id from inserted
+    ), passes as (
+      insert into ${eventPassQueue} (organization_id, event_id)
+      select organization_id, id from inserted where subject_type = 'customer'
     )
     insert into ${eventRollupQueue} (organization_id, event_id) select organization_id, id from inserted`),
   );
 }
 
 /** The outbox's consumers: each has its own queue of the events it has not handled yet. */
-const QUEUES = { dispatch: eventDispatchQueue, rollup: eventRollupQueue } as const;
+const QUEUES = { dispatch: eventDispatchQueue, rollup: eventRollupQueue, passes: eventPassQueue } as const;
 export type EventQueue = keyof typeof QUEUES;
 
 /**

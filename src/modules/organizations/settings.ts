@@ -9,6 +9,9 @@ import { DOWNGRADE_POLICIES, TIER_BASES } from '../../domain/tiers.ts';
  * knob adds it here, with a default in DEFAULT_SETTINGS, so the whole program is configured in one place.
  * No JSON-schema `default` on these keys: Ajv would fill it into every PATCH and overwrite stored values.
  */
+const HexColor = (description: string, example: string) =>
+  Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: `${description}, #RRGGBB`, examples: [example] });
+
 export const ProgramSettingsSchema = Type.Object(
   {
     cheerfyEarningStatuses: Type.Optional(
@@ -166,6 +169,29 @@ export const ProgramSettingsSchema = Type.Object(
         examples: ['Quiero recibir ofertas de La Tasca'],
       }),
     ),
+    walletPass: Type.Optional(
+      Type.Object(
+        {
+          backgroundColor: Type.Optional(HexColor('The card’s background', '#1f2937')),
+          foregroundColor: Type.Optional(HexColor('The values’ text', '#ffffff')),
+          labelColor: Type.Optional(HexColor('The labels’ text', '#d1d5db')),
+          logoPng: Type.Optional(
+            Type.String({
+              maxLength: 300_000,
+              pattern: '^iVBORw0KGgo[A-Za-z0-9+/]*={0,2}$',
+              contentEncoding: 'base64',
+              description:
+                'The logo shown on the card and as its icon: a PNG, base64 (Apple shows it at most 160×50 points; give it at 3× for sharp screens)',
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'Branding of the members’ Apple and Google Wallet cards (default: dark grey, the organization’s name, no logo)',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, description: 'Program settings; omitted keys take their defaults' },
 );
@@ -173,7 +199,7 @@ export const ProgramSettingsSchema = Type.Object(
 export type ProgramSettings = Static<typeof ProgramSettingsSchema>;
 
 /** Settings whose default depends on the organization rather than being one value (see organizationSettings). */
-type DerivedSettings = 'language';
+type DerivedSettings = 'language' | 'walletPass';
 
 export const DEFAULT_SETTINGS: Required<Omit<ProgramSettings, DerivedSettings>> = {
   cheerfyEarningStatuses: [1],
@@ -200,7 +226,7 @@ export const DEFAULT_SETTINGS: Required<Omit<ProgramSettings, DerivedSettings>> 
   memberMarketingText: null,
 };
 
-/** The settings with their defaults; `language` stays as set (its default needs the country: languageOf). */
+/** The settings with their defaults; `language` stays as set (its default needs the country: languageOf), `walletPass` too. */
 export type EffectiveSettings = Required<Omit<ProgramSettings, DerivedSettings>> &
   Pick<ProgramSettings, DerivedSettings>;
 
@@ -213,7 +239,11 @@ export function organizationSettings(organization: {
   settings: ProgramSettings;
   country: string;
 }): Required<ProgramSettings> {
-  return { ...effectiveSettings(organization.settings), language: languageOf(organization) };
+  return {
+    ...effectiveSettings(organization.settings),
+    language: languageOf(organization),
+    walletPass: organization.settings.walletPass ?? {},
+  };
 }
 
 /**

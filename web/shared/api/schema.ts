@@ -325,6 +325,29 @@ export interface paths {
                              * @example Quiero recibir ofertas de La Tasca
                              */
                             memberMarketingText?: string | null;
+                            /** @description Branding of the members’ Apple and Google Wallet cards (default: dark grey, the organization’s name, no logo) */
+                            walletPass?: {
+                                /**
+                                 * @description The card’s background, #RRGGBB
+                                 * @example #1f2937
+                                 */
+                                backgroundColor?: string;
+                                /**
+                                 * @description The values’ text, #RRGGBB
+                                 * @example #ffffff
+                                 */
+                                foregroundColor?: string;
+                                /**
+                                 * @description The labels’ text, #RRGGBB
+                                 * @example #d1d5db
+                                 */
+                                labelColor?: string;
+                                /**
+                                 * Format: byte
+                                 * @description The logo shown on the card and as its icon: a PNG, base64 (Apple shows it at most 160×50 points; give it at 3× for sharp screens)
+                                 */
+                                logoPng?: string;
+                            };
                         };
                     };
                 };
@@ -611,6 +634,29 @@ export interface paths {
                              * @example Quiero recibir ofertas de La Tasca
                              */
                             memberMarketingText?: string | null;
+                            /** @description Branding of the members’ Apple and Google Wallet cards (default: dark grey, the organization’s name, no logo) */
+                            walletPass?: {
+                                /**
+                                 * @description The card’s background, #RRGGBB
+                                 * @example #1f2937
+                                 */
+                                backgroundColor?: string;
+                                /**
+                                 * @description The values’ text, #RRGGBB
+                                 * @example #ffffff
+                                 */
+                                foregroundColor?: string;
+                                /**
+                                 * @description The labels’ text, #RRGGBB
+                                 * @example #d1d5db
+                                 */
+                                labelColor?: string;
+                                /**
+                                 * Format: byte
+                                 * @description The logo shown on the card and as its icon: a PNG, base64 (Apple shows it at most 160×50 points; give it at 3× for sharp screens)
+                                 */
+                                logoPng?: string;
+                            };
                         };
                     };
                 };
@@ -19195,6 +19241,718 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/customers/{id}/passes/apple": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The member’s Apple Wallet card (.pkpass), kept current on their phone once added
+         * @description Needs the `till` scope (or `read`) (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The customer
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed Apple Wallet pass (.pkpass) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/customers/{id}/passes/google": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The member’s "Save to Google Wallet" link
+         * @description Needs the `till` scope (or `read`) (an API key's, or a staff role's).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The customer
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description The "Save to Google Wallet" link: https://pay.google.com/gp/v/save/ followed by a signed JWT
+                             * @example https://pay.google.com/gp/v/save/eyJhbGciOiJSUzI1NiJ9…
+                             */
+                            saveUrl: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passes/apple": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member’s own Apple Wallet card (.pkpass) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed Apple Wallet pass (.pkpass) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passes/google": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member’s own "Save to Google Wallet" link */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description The "Save to Google Wallet" link: https://pay.google.com/gp/v/save/ followed by a signed JWT
+                             * @example https://pay.google.com/gp/v/save/eyJhbGciOiJSUzI1NiJ9…
+                             */
+                            saveUrl: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/passes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which wallet cards this server can make (the member pages show those buttons) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description GET /v1/me/passes/apple gives the card */
+                            apple: boolean;
+                            /** @description GET /v1/me/passes/google gives the save link */
+                            google: boolean;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passes/{organizationId}/{token}/{wallet}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member’s wallet card from a card link: the .pkpass, or a redirect to Google Wallet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The organization
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    organizationId: string;
+                    /** @description The secret of the card link */
+                    token: string;
+                    /** @description The wallet the link was made for */
+                    wallet: "apple" | "android";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed Apple Wallet pass (.pkpass) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": string;
+                    };
+                };
+                /** @description To Google Wallet, or to the HTML card */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passes/{organizationId}/logo.png": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization’s wallet card logo (Google Wallet fetches it) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /**
+                     * @description The organization
+                     * @example 01936f4e-8b1a-7c3d-9e2f-1a2b3c4d5e6f
+                     */
+                    organizationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description PNG image */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/png": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passkit/{organizationId}/v1/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Wallet registers a device for a pass’s updates */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The organization (in the web service URL) */
+                    organizationId: string;
+                    /** @description The device, as Wallet names it */
+                    deviceLibraryIdentifier: string;
+                    /** @description APPLE_PASS_TYPE_ID */
+                    passTypeIdentifier: string;
+                    /** @description The pass: the customer id */
+                    serialNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The device’s APNs token */
+                        pushToken: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Already registered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Registered */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        /** Wallet unregisters a device (the pass was removed) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The organization (in the web service URL) */
+                    organizationId: string;
+                    /** @description The device, as Wallet names it */
+                    deviceLibraryIdentifier: string;
+                    /** @description APPLE_PASS_TYPE_ID */
+                    passTypeIdentifier: string;
+                    /** @description The pass: the customer id */
+                    serialNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Unregistered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passkit/{organizationId}/v1/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The serial numbers of a device’s passes updated since a tag */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The lastUpdated of a previous answer */
+                    passesUpdatedSince?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The organization (in the web service URL) */
+                    organizationId: string;
+                    /** @description The device, as Wallet names it */
+                    deviceLibraryIdentifier: string;
+                    /** @description APPLE_PASS_TYPE_ID */
+                    passTypeIdentifier: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            serialNumbers: string[];
+                            /** @description The tag to send next time */
+                            lastUpdated: string;
+                        };
+                    };
+                };
+                /** @description Nothing changed */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passkit/{organizationId}/v1/passes/{passTypeIdentifier}/{serialNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest version of a pass (304 when not modified since If-Modified-Since) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description The Last-Modified of the copy Wallet has */
+                    "if-modified-since"?: string;
+                };
+                path: {
+                    /** @description The organization (in the web service URL) */
+                    organizationId: string;
+                    /** @description APPLE_PASS_TYPE_ID */
+                    passTypeIdentifier: string;
+                    /** @description The pass: the customer id */
+                    serialNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The signed Apple Wallet pass (.pkpass) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": string;
+                    };
+                };
+                /** @description Not modified */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": components["schemas"]["def-0"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.apple.pkpass": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/passkit/{organizationId}/v1/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Wallet reports errors it met with the web service */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description The organization */
+                    organizationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Messages from the device */
+                        logs: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Logged */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -19370,6 +20128,29 @@ export interface components {
                  * @example Quiero recibir ofertas de La Tasca
                  */
                 memberMarketingText?: string | null;
+                /** @description Branding of the members’ Apple and Google Wallet cards (default: dark grey, the organization’s name, no logo) */
+                walletPass?: {
+                    /**
+                     * @description The card’s background, #RRGGBB
+                     * @example #1f2937
+                     */
+                    backgroundColor?: string;
+                    /**
+                     * @description The values’ text, #RRGGBB
+                     * @example #ffffff
+                     */
+                    foregroundColor?: string;
+                    /**
+                     * @description The labels’ text, #RRGGBB
+                     * @example #d1d5db
+                     */
+                    labelColor?: string;
+                    /**
+                     * Format: byte
+                     * @description The logo shown on the card and as its icon: a PNG, base64 (Apple shows it at most 160×50 points; give it at 3× for sharp screens)
+                     */
+                    logoPng?: string;
+                };
             };
             /**
              * Format: date-time
