@@ -342,7 +342,7 @@ function passKitRoutes(app: App, passes: PassesService) {
         params.serialNumber,
         request.headers.authorization,
       );
-      // HTTP dates have whole seconds: a pass changed within the second Wallet saw is sent again.
+      // HTTP dates have whole seconds; a change always moves the pass into a later second (store.ts).
       const since = Date.parse(request.headers['if-modified-since'] ?? '');
       if (!Number.isNaN(since) && Math.floor(latest.lastModified.getTime() / 1000) * 1000 <= since)
         return reply.code(304).send(null);

@@ -105,12 +105,13 @@ export async function updatedForDevice(
 
 /** Moves the pass's update time (and fingerprint) on and queues one push per registered device. */
 export async function markAppleChanged(tx: Executor, key: Key, fingerprint: string, now: Date) {
-  // Strictly later than before: Wallet compares tags and Last-Modified, a tie would hide the change.
+  // In a later whole second than before: Last-Modified has whole seconds, so a change within the
+  // second a phone last fetched would otherwise answer 304 and hide the change.
   await tx
     .update(applePasses)
     .set({
       fingerprint,
-      updatedAt: sql`greatest(now(), ${applePasses.updatedAt} + interval '1 millisecond')`,
+      updatedAt: sql`greatest(now(), date_trunc('second', ${applePasses.updatedAt}) + interval '1 second')`,
     })
     .where(applePassKey(key));
   const devices = await tx
