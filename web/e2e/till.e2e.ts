@@ -59,6 +59,20 @@ async function ledger(): Promise<Entry[]> {
   return page.data as Entry[];
 }
 
+/** The six digits of the last sign-in SMS to this number: with no SMS provider the server logs it. */
+async function smsCodeSentTo(phone: string): Promise<string> {
+  let code: string | undefined;
+  await expect
+    .poll(() => {
+      for (const line of server.stdout().split('\n')) {
+        if (line.includes(`"recipient":"${phone}"`)) code = /\b(\d{6})\b/.exec(line)?.[1] ?? code;
+      }
+      return code;
+    })
+    .toBeDefined();
+  return code as string;
+}
+
 async function activeBalance(id = customerId): Promise<number> {
   const points = await api('GET', `/v1/customers/${id}/points`);
   return (points.balances as { active: number }[])[0]?.active ?? 0;
@@ -371,6 +385,31 @@ describe('the till in a browser', () => {
     } finally {
       await camera.close();
     }
+  });
+
+  it('shows the member, on their own phone page, the balance the till just left', async () => {
+    const context = await browser.newContext({
+      locale: 'es-ES',
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/m/${organizationId}/`);
+    await page.getByRole('heading', { name: 'Entra en La Tasca' }).waitFor();
+    await page.getByText('Usar mi teléfono').click();
+    await page.getByRole('textbox', { name: 'Teléfono' }).fill(LOCAL_PHONE);
+    await page.getByRole('button', { name: 'Envíame un código' }).click();
+    await page
+      .getByRole('textbox', { name: 'Código de seis cifras' })
+      .fill(await smsCodeSentTo(`+34${LOCAL_PHONE}`));
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByRole('heading', { name: 'Hola, Bruce' }).waitFor();
+    // What the till showed after the last ticket is what the member reads.
+    const points = new Intl.NumberFormat('es-ES', { maximumFractionDigits: 2 }).format(await activeBalance());
+    await page.getByText(`${points} puntos`, { exact: true }).waitFor();
+    await screenshot(page, 'member-after-till');
+    await context.close();
   });
 
   it('stops the camera when the scan is closed without a card', async () => {
