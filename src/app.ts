@@ -252,7 +252,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       : undefined;
   // Wallet cards follow their members' changes: APNs pushes and Google object updates, retried.
   // Runs without wallets too: it drains the outbox's pass queue.
-  const walletUpdates = startPeriodicJob(
+  const walletUpdates = periodic(
+    'wallet_updates',
     async () => {
       await services.passes.processUpdates();
       return services.passes.deliverDue();

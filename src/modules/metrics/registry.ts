@@ -164,14 +164,16 @@ function queueMetrics(database: Database, registers: Registry[]) {
       poolWaiting.set(usage.waiting);
       try {
         const { db } = database;
-        const [dispatch, rollup, webhooks] = await Promise.all([
+        const [dispatch, rollup, passes, webhooks] = await Promise.all([
           oldestQueued(db, 'dispatch'),
           oldestQueued(db, 'rollup'),
+          oldestQueued(db, 'passes'),
           queuedDeliveries(db),
         ]);
         const now = Date.now();
         outboxLag.set({ consumer: 'webhooks' }, ageOf(dispatch, now));
         outboxLag.set({ consumer: 'analytics' }, ageOf(rollup, now));
+        outboxLag.set({ consumer: 'wallet' }, ageOf(passes, now));
         webhookQueued.set(webhooks.count);
         webhookOldest.set(ageOf(webhooks.oldest, now));
       } catch {

@@ -370,8 +370,12 @@ function passKitRoutes(app: App, passes: PassesService) {
       },
     },
     async (request, reply) => {
-      for (const message of request.body.logs)
-        request.log.warn({ walletLog: message }, 'Apple Wallet reported a problem');
+      // Anyone may call this (Apple sends no credential): one log line, bounded, per request.
+      const { logs } = request.body;
+      request.log.warn(
+        { walletLog: logs.slice(0, 10).map((message) => message.slice(0, 200)), count: logs.length },
+        'Apple Wallet reported a problem',
+      );
       return reply.code(200).send(null);
     },
   );

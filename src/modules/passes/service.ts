@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../db/connection.ts';
 import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
-import { AppError, notFound } from '../../errors.ts';
+import { AppError, notFound, nullIfNotFound } from '../../errors.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { claimQueued, markHandled } from '../events/service.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -160,7 +160,8 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
       google ? store.findGoogleObject(db, key) : undefined,
     ]);
     if (!applePassRow && !googleRow) return;
-    const card = await content(organizationId, customerId).catch(() => undefined);
+    // A member gone (erased) has no card to push; any other failure is thrown, and the batch is read again.
+    const card = await nullIfNotFound(content(organizationId, customerId));
     if (!card) return;
     const print = fingerprint(card);
     const now = new Date();
