@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killStartedProcesses } from '../../test/support/processes.ts';
 import { databaseEnv, removeTempDirs, type ServeProcess, startServe } from '../../test/support/serve.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../test/support/smtp.ts';
+import { makeWalletMaterial, unzipPass, type WalletMaterial } from '../../test/support/wallet.ts';
 import { launch, screenshot, seriousViolations } from './browser.ts';
 
 const MASTER_KEY = 'rgm_browser_member_0123456789abcdef012';
@@ -12,6 +13,7 @@ const ANA = `ana.${RUN}@example.com`;
 const LUIS = `luis.${RUN}@example.com`;
 
 let server: ServeProcess;
+let wallet: WalletMaterial | undefined;
 let smtp: TestSmtpServer;
 let browser: Browser;
 let organizationId: string;
@@ -75,11 +77,19 @@ async function openTab(page: Page, name: string) {
 
 beforeAll(async () => {
   smtp = await startSmtpServer();
+  wallet = makeWalletMaterial();
   server = await startServe({
     ...databaseEnv(),
     REGULARS_MASTER_KEY: MASTER_KEY,
     WEBHOOKS_WORKER: 'false',
     SMTP_URL: smtp.url,
+    // Both wallets, with test material: the card offers them. Nothing listens on these hosts; the
+    // pushes after a change fail and wait for a retry, which no journey here waits for.
+    ...wallet.env({
+      apns: 'https://127.0.0.1:9',
+      google: 'http://127.0.0.1:9',
+      tokenUri: 'http://127.0.0.1:9/token',
+    }),
   });
   const organization = await api(
     'POST',
@@ -127,6 +137,7 @@ afterAll(async () => {
   await browser?.close();
   await killStartedProcesses();
   await smtp?.close();
+  wallet?.remove();
   removeTempDirs();
 });
 
@@ -168,8 +179,19 @@ describe('the member pages on a phone', () => {
     await expect
       .poll(() => page.getByTestId('tier-progress').textContent())
       .toMatch(/^Te faltan 50,00\s€ para Gold$/);
+    // The card in the phone's wallet: the Apple file and the Google save link, as this member.
+    await page.getByRole('link', { name: 'Añadir a Apple Wallet' }).waitFor();
+    const pkpass = await page.request.get(`${server.url}/v1/me/passes/apple`);
+    expect(pkpass.status()).toBe(200);
+    expect(pkpass.headers()['content-type']).toBe('application/vnd.apple.pkpass');
+    expect(unzipPass(await pkpass.body()).has('pass.json')).toBe(true);
+    await page.route('https://pay.google.com/**', (route) => route.fulfill({ body: 'Google Wallet' }));
     await expectAccessible(page, 'card');
     await screenshot(page, 'member-card');
+    await page.getByRole('button', { name: 'Guardar en Google Wallet' }).click();
+    await page.waitForURL(/^https:\/\/pay\.google\.com\/gp\/v\/save\/[\w-]+\.[\w-]+\.[\w-]+$/);
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Hola, Ana' }).waitFor();
 
     const customerId = await customerIdOf(ANA);
     const member = await api('GET', `/v1/customers/${customerId}`);

@@ -198,3 +198,11 @@ function useEndSession(end: () => Promise<unknown>) {
 export const useSignOut = () => useEndSession(async () => unwrap(await api.POST('/v1/me/sign-out')));
 export const useAnonymize = () =>
   useEndSession(async () => unwrap(await api.POST('/v1/me/anonymize', { body: { confirm: true } })));
+
+/** Which wallet cards this server makes (none until an operator configures them). */
+export const useWallets = () =>
+  useQuery({ queryKey: ['wallets'], queryFn: async () => unwrap(await api.GET('/v1/me/passes')) });
+
+/** The "Save to Google Wallet" link, made when asked (it carries a signed token). */
+export const useGoogleSaveLink = () =>
+  useMutation({ mutationFn: async () => unwrap(await api.GET('/v1/me/passes/google')) });

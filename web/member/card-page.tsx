@@ -1,4 +1,4 @@
-import { Badge, Group, Image, Progress, Stack, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Image, Progress, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useMoney } from '../shared/i18n/use-money.ts';
 import { QueryView } from '../shared/layout/states.tsx';
@@ -7,9 +7,11 @@ import {
   type Points,
   type TierProgress,
   useCard,
+  useGoogleSaveLink,
   useMe,
   usePoints,
   useTier,
+  useWallets,
 } from './api.ts';
 import { useFormat } from './format.ts';
 import { Section } from './frame.tsx';
@@ -48,6 +50,7 @@ export function CardPage({ page }: { page: MemberPage }) {
         <QueryView query={tier} rows={1}>
           {(progress) => <TierLine progress={progress} currency={page.currency} />}
         </QueryView>
+        <WalletButtons />
       </Section>
       <Title order={2} size="h3">
         {t('card.balances')}
@@ -123,6 +126,44 @@ function Balances({ balances }: { balances: Points['balances'] }) {
           )}
         </Stack>
       ))}
+    </Stack>
+  );
+}
+
+/** The card in the phone's wallet, where the server makes such cards; it updates itself after each visit. */
+function WalletButtons() {
+  const { t } = useTranslation('member');
+  const wallets = useWallets().data;
+  const google = useGoogleSaveLink();
+  if (!wallets || (!wallets.apple && !wallets.google)) return null;
+  return (
+    <Stack gap="xs" mt="sm">
+      {wallets.apple && (
+        <Button component="a" href="/v1/me/passes/apple" variant="default" fullWidth>
+          {t('card.addApple')}
+        </Button>
+      )}
+      {wallets.google && (
+        <Button
+          variant="default"
+          fullWidth
+          loading={google.isPending}
+          onClick={() =>
+            google.mutate(undefined, {
+              onSuccess: ({ saveUrl }) => {
+                window.location.href = saveUrl;
+              },
+            })
+          }
+        >
+          {t('card.addGoogle')}
+        </Button>
+      )}
+      {google.isError && (
+        <Text c="red.9" size="sm" role="alert">
+          {google.error.message}
+        </Text>
+      )}
     </Stack>
   );
 }

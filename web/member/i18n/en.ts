@@ -52,6 +52,8 @@ export const en = {
     noPoints: 'No points yet: they arrive with your first visit.',
     expiring: '{{points}} expire on {{date}}',
     nothingExpiring: 'None expire in the next 30 days',
+    addApple: 'Add to Apple Wallet',
+    addGoogle: 'Save to Google Wallet',
   },
   history: {
     title: 'History',

@@ -53,6 +53,8 @@ export const es: MemberWords = {
     noPoints: 'Aún sin puntos: llegan con tu primera visita.',
     expiring: '{{points}} caducan el {{date}}',
     nothingExpiring: 'Ninguno caduca en los próximos 30 días',
+    addApple: 'Añadir a Apple Wallet',
+    addGoogle: 'Guardar en Google Wallet',
   },
   history: {
     title: 'Historial',

@@ -53,6 +53,8 @@ export const fr: MemberWords = {
     noPoints: 'Pas encore de points : ils arrivent avec votre première visite.',
     expiring: '{{points}} expirent le {{date}}',
     nothingExpiring: 'Aucun n’expire dans les 30 prochains jours',
+    addApple: 'Ajouter à Apple Wallet',
+    addGoogle: 'Enregistrer dans Google Wallet',
   },
   history: {
     title: 'Historique',
