@@ -1,7 +1,6 @@
 import { isUuid } from '../../domain/customers.ts';
 import { AppError, notFound } from '../../errors.ts';
 import type { App } from '../../http/types.ts';
-import type { AddressInput } from '../../modules/member-access/service.ts';
 import { badCredentials, type OlContext, originOf, tags } from './context.ts';
 import { OlLogin, StoreParams } from './contract.ts';
 
@@ -16,18 +15,6 @@ import { OlLogin, StoreParams } from './contract.ts';
  */
 export function customerLoginRoutes(app: App, ol: OlContext) {
   const { services } = ol;
-
-  /** The address a sign-in code goes to for this `_username`, if any member has it. */
-  async function addressOf(organizationId: string, username: string): Promise<AddressInput | undefined> {
-    if (username.includes('@')) return { email: username };
-    const member = await services.customers.lookup(organizationId, username).catch((error: unknown) => {
-      if (error instanceof AppError && error.status === 404) return undefined;
-      throw error;
-    });
-    if (!member) return undefined;
-    if (member.phone) return { phone: member.phone };
-    return member.email ? { email: member.email } : undefined;
-  }
 
   app.post(
     '/api/:storeCode/customer/login_check',
@@ -48,7 +35,7 @@ export function customerLoginRoutes(app: App, ol: OlContext) {
       await services.organizations.get(organizationId);
       const username = request.body?._username?.trim();
       const code = request.body?._password?.trim();
-      const address = username ? await addressOf(organizationId, username) : undefined;
+      const address = username ? await services.memberAccess.addressFor(organizationId, username) : undefined;
       if (!address) return reply.code(401).send(badCredentials);
       const { ip, userAgent } = originOf(request);
       const origin = { ip, userAgent: userAgent ?? null };

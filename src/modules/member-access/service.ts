@@ -44,7 +44,7 @@ export const DEFAULT_ACCESS_LIMITS: AccessLimits = {
 };
 
 export interface MemberAccessDependencies {
-  customers: Pick<CustomersService, 'get' | 'list' | 'create' | 'anonymize'>;
+  customers: Pick<CustomersService, 'get' | 'list' | 'lookup' | 'create' | 'anonymize'>;
   organizations: Pick<OrganizationsService, 'get'>;
   messenger: Messenger;
   /** A code that could not be sent (it is sent after the answer, so that answers take the same time). */
@@ -208,6 +208,19 @@ export function createMemberAccessService(db: Db, deps: MemberAccessDependencies
 
   return {
     limits,
+
+    /**
+     * Where a sign-in code goes for a member named by any identifier (email, phone, loyalty card
+     * number: what OL's customer login takes as `_username`): an email as given, else the named
+     * member's phone, else their email; undefined when nobody has it.
+     */
+    async addressFor(organizationId: string, identifier: string): Promise<AddressInput | undefined> {
+      if (identifier.includes('@')) return { email: identifier };
+      const member = await nullIfNotFound(customers.lookup(organizationId, identifier));
+      if (!member) return undefined;
+      if (member.phone) return { phone: member.phone };
+      return member.email ? { email: member.email } : undefined;
+    },
 
     /**
      * Sends a sign-in code to the member with this email or phone, if there is one who may sign
