@@ -57,6 +57,23 @@ export function loyaltyObject(google: GoogleSettings, content: PassContent) {
   };
 }
 
+/**
+ * What is left of an erased member's object: inactive, with no name, card number or barcode
+ * (Google keeps objects; this is how one stops naming anybody).
+ */
+export function erasedObject(google: GoogleSettings, organizationId: string, customerId: string) {
+  return {
+    id: objectIdOf(google, customerId),
+    classId: classIdOf(google, organizationId),
+    state: 'INACTIVE',
+    accountId: '',
+    accountName: '',
+    textModulesData: [],
+  };
+}
+
+export type LoyaltyObject = ReturnType<typeof loyaltyObject> | ReturnType<typeof erasedObject>;
+
 async function privateKey(google: GoogleSettings) {
   return importPKCS8(google.serviceAccount.privateKey, 'RS256');
 }
@@ -120,8 +137,7 @@ export function createGoogleWalletClient(google: GoogleSettings) {
      * Replaces the member's loyalty object. 404: the member never saved the card (Google creates
      * the object on save), so there is nothing to update.
      */
-    async updateObject(content: PassContent): Promise<{ status: number }> {
-      const object = loyaltyObject(google, content);
+    async updateObject(object: LoyaltyObject): Promise<{ status: number }> {
       const response = await fetch(
         `${google.apiUrl}/walletobjects/v1/loyaltyObject/${encodeURIComponent(object.id)}`,
         {

@@ -14,7 +14,13 @@ import { type ApnsClient, createApnsClient } from './apns.ts';
 import { buildApplePass } from './apple-pass.ts';
 import type { AppleSettings, GoogleSettings, PassesConfig } from './config.ts';
 import { fingerprint, type PassContent } from './content.ts';
-import { createGoogleWalletClient, type GoogleWalletClient, saveLink } from './google.ts';
+import {
+  createGoogleWalletClient,
+  erasedObject,
+  type GoogleWalletClient,
+  loyaltyObject,
+  saveLink,
+} from './google.ts';
 import { solidPng } from './images.ts';
 import * as store from './store.ts';
 
@@ -34,6 +40,9 @@ export interface PassesDependencies {
 
 const LEASE_MS = 60_000;
 const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/** The fingerprint of an erased member's card: its Google object is cleared once. */
+const ERASED = 'erased';
 
 /**
  * Members' wallet cards: Apple `.pkpass` files with their PassKit web service, Google Wallet save
@@ -160,13 +169,13 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
       google ? store.findGoogleObject(db, key) : undefined,
     ]);
     if (!applePassRow && !googleRow) return;
-    // A member gone (erased) has no card to push; any other failure is thrown, and the batch is read again.
+    // No card: the member was erased. Any other failure is thrown, and the batch is read again.
     const card = await nullIfNotFound(content(organizationId, customerId));
-    if (!card) return;
-    const print = fingerprint(card);
+    const print = card ? fingerprint(card) : ERASED;
     const now = new Date();
     await transaction(db, async (tx) => {
-      const current = applePassRow && (await store.findApplePass(tx, key, { forUpdate: true }));
+      if (!card && applePassRow) await store.forgetApplePass(tx, key);
+      const current = card && applePassRow && (await store.findApplePass(tx, key, { forUpdate: true }));
       if (current && current.fingerprint !== print) await store.markAppleChanged(tx, key, print, now);
       const object = googleRow && (await store.findGoogleObject(tx, key, { forUpdate: true }));
       if (object && object.fingerprint !== print) await store.markGoogleChanged(tx, key, print, now);
@@ -208,9 +217,11 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
   async function updateGoogleObject(
     row: store.NotificationRow,
   ): Promise<'sent' | 'gone' | { error: string }> {
-    if (!googleClient) return 'gone';
-    const card = await content(row.organizationId, row.customerId);
-    const { status } = await googleClient.updateObject(card);
+    if (!googleClient || !google) return 'gone';
+    const card = await nullIfNotFound(content(row.organizationId, row.customerId));
+    const { status } = await googleClient.updateObject(
+      card ? loyaltyObject(google, card) : erasedObject(google, row.organizationId, row.customerId),
+    );
     if (status >= 200 && status < 300) return 'sent';
     if (status === 404) return 'gone';
     return { error: `Google Wallet answered ${status}` };

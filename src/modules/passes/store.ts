@@ -103,6 +103,18 @@ export async function updatedForDevice(
     .orderBy(asc(applePasses.customerId));
 }
 
+/**
+ * Forgets a member's Apple card after their erasure: its devices, its tokens and the pass itself,
+ * so the web service answers 401 for it and nothing that named the member stays behind.
+ */
+export async function forgetApplePass(tx: Executor, key: Key) {
+  const of = <T extends typeof applePassRegistrations | typeof applePassTokens>(table: T) =>
+    and(eq(table.organizationId, key.organizationId), eq(table.customerId, key.customerId));
+  await tx.delete(applePassRegistrations).where(of(applePassRegistrations));
+  await tx.delete(applePassTokens).where(of(applePassTokens));
+  await tx.delete(applePasses).where(applePassKey(key));
+}
+
 /** Moves the pass's update time (and fingerprint) on and queues one push per registered device. */
 export async function markAppleChanged(tx: Executor, key: Key, fingerprint: string, now: Date) {
   // In a later whole second than before: Last-Modified has whole seconds, so a change within the

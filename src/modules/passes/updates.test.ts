@@ -331,4 +331,53 @@ describe('wallet updates', () => {
     });
     expect(primaryValue(latest.rawPayload)).toBe('25');
   });
+
+  it("forgets an erased member's cards: Apple devices and tokens go, the Google object is cleared once", async () => {
+    await settle();
+    const ana = await member();
+    const pass = await call('GET', `/v1/customers/${ana.id}/passes/apple`);
+    const token = JSON.parse(
+      unzipPass(pass.rawPayload).get('pass.json')?.toString() ?? '{}',
+    ).authenticationToken;
+    const auth = { authorization: `ApplePass ${token}` };
+    const devicePasses = `/passkit/${org.id}/v1/devices/erased-phone/registrations/${material.passTypeId}`;
+    expectStatus(
+      await ctx.app.inject({
+        method: 'POST',
+        url: `${devicePasses}/${ana.id}`,
+        headers: auth,
+        payload: { pushToken: 'token-erased' },
+      }),
+      201,
+    );
+    expectStatus(await call('GET', `/v1/customers/${ana.id}/passes/google`), 200);
+    await settle();
+    googleCalls.length = 0;
+
+    expectStatus(await call('POST', `/v1/customers/${ana.id}/anonymize`), 200);
+    await settle();
+
+    const updates = googleCalls.filter((entry) => entry.method === 'PUT');
+    expect(updates).toHaveLength(1);
+    const object = JSON.parse(updates[0]?.body ?? '{}');
+    expect(object).toMatchObject({
+      id: `${material.googleIssuerId}.${ana.id}`,
+      state: 'INACTIVE',
+      accountName: '',
+    });
+    expect(updates[0]?.body).not.toContain(ana.loyaltyCardNumber);
+    expect(updates[0]?.body).not.toContain('Ana');
+    // The device has no pass left, and the old token opens nothing.
+    expectStatus(await ctx.app.inject({ method: 'GET', url: devicePasses }), 204);
+    const latest = await ctx.app.inject({
+      method: 'GET',
+      url: `/passkit/${org.id}/v1/passes/${material.passTypeId}/${ana.id}`,
+      headers: auth,
+    });
+    expectStatus(latest, 401);
+    // Cleared once: later events about the member change nothing more.
+    googleCalls.length = 0;
+    await settle();
+    expect(googleCalls).toEqual([]);
+  });
 });
