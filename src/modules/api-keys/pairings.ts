@@ -101,19 +101,36 @@ export function createTillPairings(db: Db, deps: PairingDependencies) {
     async claim(typed: string, ip: string) {
       const attempt = { organizationId: null, kind: 'till_pairing' as const, addressHash: null, ip };
       await deps.attempts.refuseOver(attempt, FAILED_CODES);
-      // Claimed by a guarded update: two devices racing with one code, one wins.
-      const [pairing] = await db
-        .update(tillPairings)
-        .set({ claimedAt: now() })
-        .where(
-          and(
-            eq(tillPairings.codeHash, hashSecret(canonicalCode(typed))),
-            isNull(tillPairings.claimedAt),
-            gt(tillPairings.expiresAt, now()),
-          ),
-        )
-        .returning();
-      if (!pairing) {
+      // One transaction: the code is spent exactly when its key exists. The guarded update makes
+      // two devices racing with one code find one winner.
+      const key = await transaction(db, async (tx) => {
+        const [pairing] = await tx
+          .update(tillPairings)
+          .set({ claimedAt: now() })
+          .where(
+            and(
+              eq(tillPairings.codeHash, hashSecret(canonicalCode(typed))),
+              isNull(tillPairings.claimedAt),
+              gt(tillPairings.expiresAt, now()),
+            ),
+          )
+          .returning();
+        if (!pairing) return undefined;
+        const created = await deps.apiKeys.create(
+          pairing.organizationId,
+          { name: `Till device: ${pairing.name}`, scopes: ['till'], locationIds: pairing.locationIds },
+          undefined,
+          tx,
+        );
+        await tx
+          .update(tillPairings)
+          .set({ apiKeyId: created.id })
+          .where(
+            and(eq(tillPairings.organizationId, pairing.organizationId), eq(tillPairings.id, pairing.id)),
+          );
+        return created;
+      });
+      if (!key) {
         await deps.attempts.record(attempt);
         throw new AppError(
           'unauthorized',
@@ -123,15 +140,6 @@ export function createTillPairings(db: Db, deps: PairingDependencies) {
           },
         );
       }
-      const key = await deps.apiKeys.create(pairing.organizationId, {
-        name: `Till device: ${pairing.name}`,
-        scopes: ['till'],
-        locationIds: pairing.locationIds,
-      });
-      await db
-        .update(tillPairings)
-        .set({ apiKeyId: key.id })
-        .where(and(eq(tillPairings.organizationId, pairing.organizationId), eq(tillPairings.id, pairing.id)));
       return key;
     },
   };

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
-import type { Db, Executor } from '../../db/connection.ts';
+import type { Db, Executor, Tx } from '../../db/connection.ts';
 import { newId } from '../../db/ids.ts';
 import { afterCursor, fetchSize, type PageRequest } from '../../db/pagination.ts';
 import { type OwnIds, requireOwnIds } from '../../db/references.ts';
@@ -163,17 +163,18 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
     /**
      * A new key, its secret returned this once. `grantor`: the caller creating it through
      * /v1/api-keys, which gives no more than it holds (src/modules/api-keys/grants.ts); absent for the
-     * master key and the CLI.
+     * master key and the CLI. `tx`: the caller's transaction, when the key must commit with its
+     * other writes (a till pairing).
      */
-    async create(organizationId: string, input: ApiKeyInput = {}, grantor?: Tenant) {
+    async create(organizationId: string, input: ApiKeyInput = {}, grantor?: Tenant, tx?: Tx) {
       const scopes = input.scopes ?? DEFAULT_API_KEY_SCOPES;
       // Left out, a restricted grantor's key is restricted like it; null asks for every location.
       const asked = input.locationIds === undefined ? (grantor?.locationIds ?? null) : input.locationIds;
       const locationIds = normalized(asked);
       if (grantor) requireWithinGrantor(grantor, { scopes, locationIds }, 'body');
-      await requireOwnLocations(organizationId, locationIds);
+      await requireOwnLocations(organizationId, locationIds, tx);
       const { key, prefix } = generateApiKey();
-      return transaction(db, async (tx) => {
+      const write = async (tx: Tx) => {
         const [row] = await tx
           .insert(apiKeys)
           .values({
@@ -193,7 +194,8 @@ export function createApiKeysService(db: Db, deps: ApiKeysDependencies, options:
           changes: { name: row!.name, prefix, scopes: row!.scopes, locationIds: row!.locationIds },
         });
         return { ...row!, key };
-      });
+      };
+      return tx ? write(tx) : transaction(db, write);
     },
 
     /**
