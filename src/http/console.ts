@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
+import { isUuid } from '../domain/customers.ts';
 import type { App } from './types.ts';
 
 /** Where `npm run build` puts the console (Vite, web/vite.config.ts): the same from src/ and dist/. */
@@ -11,7 +12,6 @@ export const MEMBER_DIR = join(import.meta.dirname, '..', '..', 'dist', 'member'
 
 const hidden = { hide: true };
 const YEAR_MS = 365 * 86_400_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One of the web apps' paths: a built file when the path names one (Vite's hashed assets cached
@@ -66,7 +66,7 @@ function registerMemberPages(app: App, dir: string) {
     }
     if (path === 'icon.svg') return reply.sendFile('icon.svg', dir, { maxAge: 86_400_000 });
     const [organizationId, ...page] = path.split('/');
-    if (!organizationId || !UUID.test(organizationId)) return reply.callNotFound();
+    if (!organizationId || !isUuid(organizationId)) return reply.callNotFound();
     if (page.length === 0) return reply.redirect(`/m/${organizationId}/`);
     return serveApp(reply, dir, what, '');
   });

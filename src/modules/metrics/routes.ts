@@ -1,8 +1,9 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.ts';
+import { bearerToken } from '../../http/auth.ts';
 import { problemOf } from '../../http/problem.ts';
 import type { App } from '../../http/types.ts';
+import { hashSecret, sameHash } from '../api-keys/secrets.ts';
 import type { Metrics } from './registry.ts';
 
 /** Where /metrics is served, and who may read it (METRICS_TOKEN, METRICS_PORT, METRICS_HOST). */
@@ -18,16 +19,11 @@ export function recordRequests(app: App, metrics: Metrics): void {
   });
 }
 
-/** Digests compared, not the tokens: equal length whatever was sent, so the time tells nothing. */
-function sameToken(given: string, expected: string): boolean {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
-
 function authorized(request: FastifyRequest, token: string | undefined): boolean {
   if (token === undefined) return true;
-  const match = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '');
-  return match?.[1] !== undefined && sameToken(match[1], token);
+  // Digests compared, not the tokens: equal length whatever was sent, so the time tells nothing.
+  const given = bearerToken(request);
+  return given !== undefined && sameHash(hashSecret(given), hashSecret(token));
 }
 
 const refusal = () =>

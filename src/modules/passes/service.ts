@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Db } from '../../db/connection.ts';
 import { transaction } from '../../db/transaction.ts';
 import { isUuid } from '../../domain/customers.ts';
 import { AppError, notFound, nullIfNotFound } from '../../errors.ts';
+import { hashSecret } from '../api-keys/secrets.ts';
 import type { CustomersService } from '../customers/service.ts';
 import { claimQueued, markHandled } from '../events/service.ts';
 import type { LedgerService } from '../ledger/service.ts';
@@ -39,7 +40,6 @@ export interface PassesDependencies {
 }
 
 const LEASE_MS = 60_000;
-const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /** The fingerprint of an erased member's card: its Google object is cleared once. */
 const ERASED = 'erased';
@@ -112,7 +112,7 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
     const card = await content(organizationId, customerId);
     const token = randomBytes(24).toString('base64url');
     const key = { organizationId: card.organizationId, customerId: card.customerId };
-    await transaction(db, (tx) => store.issueApplePass(tx, key, fingerprint(card), hashToken(token)));
+    await transaction(db, (tx) => store.issueApplePass(tx, key, fingerprint(card), hashSecret(token)));
     return buildApplePass(settings, card, { url: webServiceUrl(organizationId), authenticationToken: token });
   }
 
@@ -136,7 +136,7 @@ export function createPassesService(db: Db, deps: PassesDependencies, options: P
       token !== undefined &&
       isUuid(organizationId) &&
       isUuid(serialNumber) &&
-      (await store.tokenKnown(db, key, hashToken(token)));
+      (await store.tokenKnown(db, key, hashSecret(token)));
     if (!known) throw new AppError('unauthorized', 'the pass’s authentication token is missing or wrong');
     return key;
   }
